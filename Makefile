@@ -1,0 +1,50 @@
+# Hội thi trực tuyến — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+WORKERS ?= 2
+THREADS ?= 8
+
+.PHONY: run serve test test-sqlite test-postgres lint bench setup translations clean
+
+# Create the virtualenv and install the project; redone when pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d contest/translations -D messages >/dev/null
+
+# Migrations and demo data run once, here, before gunicorn starts its workers (C7).
+run: setup
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads $(THREADS) \
+		--bind 127.0.0.1:$(PORT) --access-logfile - --forwarded-allow-ips '' wsgi:app
+
+# The whole suite on SQLite, then (when TEST_DATABASE_URL is set) on PostgreSQL too.
+test: setup
+	@command -v chromium >/dev/null || echo "note: Debian's chromium is missing; browser tests need 'apt-get install -y chromium'"
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on $$TEST_DATABASE_URL =="; \
+		$(BIN)/pytest -q -p no:cacheprovider -m "not browser" --db-url "$$TEST_DATABASE_URL"; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

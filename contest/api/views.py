@@ -1,0 +1,92 @@
+"""The JSON API (product.md §5). The quiz page's own script uses it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from contest.api.openapi import build_spec
+from contest.auth.views import _register_limit, login_limits
+from contest.db import utcnow
+from contest.errors import api_error
+from contest.extensions import csrf, db, limiter
+from contest.services import accounts, units
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if data is None and request.form:
+        data = request.form.to_dict()
+    if not isinstance(data, dict):
+        return {}
+    return data
+
+
+def user_json(user) -> dict:
+    return {"id": user.id, "full_name": user.full_name, "role": user.role.value,
+            "must_change_password": user.must_change_password}
+
+
+@bp.post("/auth/register")
+@csrf.exempt  # no session exists yet; the response hands out the CSRF token
+@limiter.limit(_register_limit)
+def register():
+    data = json_body()
+    user = accounts.register_participant(
+        accounts.ProfileInput.from_mapping(data), now=utcnow(),
+        min_age=current_app.config["MIN_AGE"],
+        policy_version=current_app.config["PRIVACY_POLICY_VERSION"])
+    db.session.commit()
+    login_user(user)
+    return jsonify({"user": user_json(user), "csrf_token": generate_csrf()}), 201
+
+
+@bp.post("/auth/login")
+@csrf.exempt  # the contract: login returns the token every later write sends
+@login_limits
+def login():
+    data = json_body()
+    try:
+        user = accounts.authenticate(str(data.get("login", "")), str(data.get("password", "")),
+                                     now=utcnow())
+    finally:
+        db.session.commit()
+    login_user(user, remember=bool(data.get("remember")))
+    return jsonify({"user": user_json(user), "csrf_token": generate_csrf()})
+
+
+@bp.post("/auth/logout")
+@login_required
+def logout():
+    accounts.revoke_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    return jsonify({"ok": True})
+
+
+@bp.get("/auth/me")
+def me():
+    if not current_user.is_authenticated:
+        return api_error(401, "unauthorized", "Bạn cần đăng nhập để tiếp tục.")
+    return jsonify({"user": user_json(current_user), "csrf_token": generate_csrf()})
+
+
+@bp.get("/units")
+def list_units():
+    return jsonify({"units": [
+        {"id": u.id, "name": u.name, "path": u.path, "parent_id": u.parent_id,
+         "kind": u.kind.value} for u in units.list_units()]})
+
+
+@bp.get("/categories")
+def list_categories():
+    return jsonify({"categories": [{"id": c.id, "name": c.name}
+                                   for c in units.list_categories()]})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(build_spec())

@@ -1,0 +1,147 @@
+"""Sign in, sign out, registration and password change (pages)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
+
+from contest.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from contest.db import utcnow
+from contest.extensions import db, limiter, login_account_key
+from contest.services import accounts, units
+from contest.services.errors import AccountDisabled, InvalidCredentials, ValidationFailed
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_ip_limit():
+    return current_app.config["LOGIN_LIMIT_PER_IP"]
+
+
+def _login_account_limit():
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def _register_limit():
+    return current_app.config["REGISTER_LIMIT_PER_IP"]
+
+
+def login_limits(view):
+    """Per-IP and per-account limits on sign-in attempts (S4), counted on POST only."""
+    view = limiter.limit(_login_ip_limit, methods=["POST"])(view)
+    return limiter.limit(_login_account_limit, key_func=login_account_key, methods=["POST"])(view)
+
+
+def safe_next(default: str) -> str:
+    target = request.args.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def fill_choices(form) -> None:
+    form.unit_id.choices = [SelectChoice("", "— Chọn đơn vị —")] + [
+        SelectChoice(str(u.id), u.path) for u in units.list_units()]
+    form.category_id.choices = [SelectChoice("", "— Chọn đối tượng —")] + [
+        SelectChoice(str(c.id), c.name) for c in units.list_categories()]
+
+
+def apply_errors(form, exc: ValidationFailed) -> None:
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [message]
+
+
+def home_for(user) -> str:
+    if user.role.value in ("organiser", "admin"):
+        return url_for("organiser.dashboard")
+    return url_for("main.index")
+
+
+@bp.route("/dang-nhap", methods=["GET", "POST"])
+@login_limits
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.login.data, form.password.data, now=utcnow())
+        except (InvalidCredentials, AccountDisabled) as exc:
+            db.session.commit()
+            form.password.errors = [exc.message]
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            if user.must_change_password:
+                flash("Bạn đang dùng mật khẩu tạm. Vui lòng đặt mật khẩu mới.", "warning")
+                return redirect(url_for("auth.change_password"))
+            flash(f"Xin chào {user.full_name}!", "success")
+            return redirect(safe_next(home_for(user)))
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/dang-xuat", methods=["POST"])
+@login_required
+def logout():
+    accounts.revoke_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/dang-ky", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    fill_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        data = accounts.ProfileInput.from_mapping(request.form)
+        try:
+            user = accounts.register_participant(
+                data, now=utcnow(), min_age=current_app.config["MIN_AGE"],
+                policy_version=current_app.config["PRIVACY_POLICY_VERSION"])
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Đăng ký thành công. Chào mừng bạn đến với hội thi!", "success")
+            return redirect(url_for("main.index"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/register.html", form=form,
+                           min_age=current_app.config["MIN_AGE"]), status
+
+
+@bp.route("/doi-mat-khau", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data,
+                                     form.new_password.data, now=utcnow())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            # The old session is revoked everywhere; sign this browser in again.
+            login_user(current_user._get_current_object())
+            flash("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất.", "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,95 @@
+"""Configuration. The only module that reads ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key(instance: Path) -> str:
+    """A development key kept under instance/ so sessions survive restarts."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the Flask config from the environment, then apply ``overrides`` (tests)."""
+    overrides = overrides or {}
+    env = os.environ.get("APP_ENV", "development")
+    production = env == "production"
+    instance = Path(os.environ.get("INSTANCE_PATH", INSTANCE))
+    secret = os.environ.get("SECRET_KEY") or overrides.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when APP_ENV=production.")
+        secret = _dev_secret_key(instance)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'contest.db'}"
+    redis_url = os.environ.get("REDIS_URL") or None
+    contest_length = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "60")))
+    cfg = {
+        "APP_ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Uploads: the largest is a 10 MB essay file; forms around it add a little.
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # Cookies (S1). "Ghi nhớ đăng nhập" lasts for the length of a contest.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_NAME": "hoithi_session",
+        "PERMANENT_SESSION_LIFETIME": contest_length,
+        "REMEMBER_COOKIE_DURATION": contest_length,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_NAME": "hoithi_remember",
+        # CSRF tokens live as long as the session, so a long round never loses an answer (D4).
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": production,
+        # Rate limits (S4): counters in Redis when configured, shared by every worker.
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "60 per minute"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes"),
+        "REGISTER_LIMIT_PER_IP": os.environ.get("REGISTER_LIMIT_PER_IP", "30 per hour"),
+        # Behind nginx, set PROXY_FIX=1 so the client's address comes from X-Forwarded-For.
+        "PROXY_FIX": _flag("PROXY_FIX", False),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "MIN_AGE": int(os.environ.get("MIN_AGE", "12")),
+        "PRIVACY_POLICY_VERSION": os.environ.get("PRIVACY_POLICY_VERSION", "2026-01"),
+        "SITE_NAME": os.environ.get("SITE_NAME", "Hội thi trực tuyến"),
+        "ORGANISER_NAME": os.environ.get(
+            "ORGANISER_NAME", "Ban Tổ chức Hội thi tìm hiểu lịch sử Đảng và văn kiện Đại hội"
+        ),
+        "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", "bantochuc@hoithi.example.vn"),
+        "CONTACT_PHONE": os.environ.get("CONTACT_PHONE", "0213 3876 543"),
+        "HSTS": production,
+    }
+    cfg.update(overrides)
+    return cfg

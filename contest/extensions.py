@@ -1,0 +1,28 @@
+"""Unbound extensions; ``create_app`` binds them."""
+
+from flask import request
+from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from contest.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(compare_type=True, render_as_batch=True)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+bootstrap = Bootstrap5()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def login_account_key() -> str:
+    """Rate-limit key for one account: the login name, however it was sent."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    login = (data or {}).get("login", "") if isinstance(data, dict) or hasattr(data, "get") else ""
+    return "login:" + str(login).strip().lower()[:100]

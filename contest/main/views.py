@@ -1,0 +1,27 @@
+"""Public pages: home, privacy policy, language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    return render_template("main/index.html", contests=[])
+
+
+@bp.route("/chinh-sach-du-lieu")
+def privacy():
+    return render_template("main/privacy.html")
+
+
+@bp.route("/ngon-ngu/<code>")
+def set_language(code: str):
+    from flask import current_app
+
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.referrer or url_for("main.index")
+    return redirect(target if target.startswith(request.host_url) else url_for("main.index"))

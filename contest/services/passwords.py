@@ -1,0 +1,42 @@
+"""Argon2id password hashing at the OWASP minimum (S5)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+# OWASP: m = 19 MiB, t = 2, p = 1.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+# A fixed hash to verify against when the account does not exist, so timing does not
+# reveal which phone numbers are registered.
+_DUMMY = _hasher.hash("không có tài khoản này")
+
+MIN_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    try:
+        return _hasher.check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
+
+
+def password_problem(password: str) -> str | None:
+    if len(password or "") < MIN_LENGTH:
+        return f"Mật khẩu cần ít nhất {MIN_LENGTH} ký tự."
+    if len(password) > 128:
+        return "Mật khẩu dài tối đa 128 ký tự."
+    if password.isdigit() and len(set(password)) <= 2:
+        return "Mật khẩu quá dễ đoán. Vui lòng dùng cả chữ và số."
+    return None
