@@ -1,0 +1,71 @@
+"""Question banks: parse, validate, normalise, select and write, with no Flask or database.
+
+Plain data in, plain data out; readers take bytes (or a binary stream), writers return bytes.
+"""
+
+from .bank import (
+    DIFFICULTY_LABELS,
+    BankParse,
+    Difficulty,
+    Duplicate,
+    ParsedQuestion,
+    QuestionLike,
+    dedup_key,
+    export_bank,
+    parse_answer,
+    parse_bank,
+    parse_difficulty,
+    template_bytes,
+)
+from .demo import demo_bank_bytes, demo_bank_path
+from .safety import UnreadableFile, check_docx, check_xlsx
+from .select import Candidate, PoolTooSmall, Quota, check_quotas, select_questions, shuffled
+from .text import cell_text, fold, neutralise, normalise_text
+from .xlsx import (
+    Column,
+    HeaderError,
+    RowError,
+    Sheet,
+    Table,
+    read_source,
+    read_table,
+    write_workbook,
+)
+
+__all__ = [
+    "DIFFICULTY_LABELS",
+    "BankParse",
+    "Candidate",
+    "Column",
+    "Difficulty",
+    "Duplicate",
+    "HeaderError",
+    "ParsedQuestion",
+    "PoolTooSmall",
+    "QuestionLike",
+    "Quota",
+    "RowError",
+    "Sheet",
+    "Table",
+    "UnreadableFile",
+    "cell_text",
+    "check_docx",
+    "check_quotas",
+    "check_xlsx",
+    "dedup_key",
+    "demo_bank_bytes",
+    "demo_bank_path",
+    "export_bank",
+    "fold",
+    "neutralise",
+    "normalise_text",
+    "parse_answer",
+    "parse_bank",
+    "parse_difficulty",
+    "read_source",
+    "read_table",
+    "select_questions",
+    "shuffled",
+    "template_bytes",
+    "write_workbook",
+]
