@@ -251,3 +251,10 @@ def set_unit_active(unit: Unit, active: bool, *, actor: User, now: datetime) -> 
     db.session.flush()
     audit.record(actor, "unit.activate" if active else "unit.deactivate", "unit", unit.id,
                  now=now, name=unit.name)
+
+
+def get_category(category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise NotFound("Không tìm thấy đối tượng dự thi.")
+    return category

@@ -1,0 +1,53 @@
+"""Shapes of the admin's forms (roles, categories, audit filter). They never persist."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from contest.models import Role
+from contest.organiser.forms import SearchForm, WholeNumberField
+
+ROLE_LABELS = {
+    Role.participant: "Thí sinh",
+    Role.organiser: "Ban Tổ chức",
+    Role.judge: "Giám khảo",
+    Role.admin: "Quản trị",
+}
+
+__all__ = ["AuditFilterForm", "CategoryForm", "ROLE_LABELS", "RoleForm", "SearchForm",
+           "UserSearchForm"]
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Vai trò", coerce=str, validate_choice=False, choices=[
+        SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+
+    def validate_role(self, field):
+        if field.data not in {role.value for role in Role}:
+            raise ValidationError("Vui lòng chọn một vai trò trong danh sách.")
+
+
+class UserSearchForm(SearchForm):
+    role = SelectField("Vai trò", coerce=str, validate_choice=False,
+                       choices=[SelectChoice("", "Tất cả")] + [
+                           SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Tên đối tượng", validators=[
+        InputRequired("Vui lòng nhập tên đối tượng."),
+        Length(max=120, message="Tên đối tượng dài tối đa 120 ký tự.")])
+    position = WholeNumberField(
+        "Thứ tự hiển thị", validators=[
+            Optional(), NumberRange(min=0, max=999, message="Thứ tự là số từ 0 đến 999.")],
+        message="Thứ tự là số nguyên, ví dụ 1, 2, 3.")
+    is_active = BooleanField("Đang sử dụng (hiện trong danh sách đăng ký)", default=True)
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField("Thao tác", coerce=str, validate_choice=False)
