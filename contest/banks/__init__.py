@@ -1,0 +1,1 @@
+"""Question banks for organisers: list, import from Excel, browse and edit questions."""

@@ -1,0 +1,48 @@
+"""Shapes of the question bank forms. They validate shape only; rules live in the service."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length
+
+from contest.models import Difficulty
+
+MAX_OPTIONS = 6
+
+
+class BankForm(FlaskForm):
+    name = StringField("Tên ngân hàng", validators=[Length(max=300)])
+    description = TextAreaField("Mô tả (không bắt buộc)", validators=[Length(max=4000)])
+
+
+class OptionForm(Form):
+    """One option row: its text and whether it is correct (a sub-form without CSRF)."""
+
+    text = StringField("Nội dung", validators=[Length(max=2000)])
+    is_correct = BooleanField("Đúng")
+
+
+class QuestionForm(FlaskForm):
+    topic = StringField(
+        "Chủ đề",
+        validators=[Length(max=1000)],
+        render_kw={"list": "topic-list", "autocomplete": "off"},
+    )
+    difficulty = SelectField(
+        "Mức độ",
+        choices=[SelectChoice(d.value, d.label) for d in Difficulty],
+        default=Difficulty.medium.value,
+    )
+    text = TextAreaField("Nội dung câu hỏi", validators=[Length(max=10000)], render_kw={"rows": 4})
+    options = FieldList(FormField(OptionForm), min_entries=MAX_OPTIONS, max_entries=MAX_OPTIONS)
+    explanation = TextAreaField("Giải thích (không bắt buộc)", validators=[Length(max=20000)])
