@@ -54,11 +54,13 @@ def _register_blueprints(app: Flask) -> None:
     # Areas added by later capabilities, each a package with views.bp.
     import importlib
 
-    for area in ("banks", "quiz"):
+    for name in ("contest.banks.views", "contest.quiz.views", "contest.quiz.organiser",
+                 "contest.results.views", "contest.results.organiser",
+                 "contest.essay.participant", "contest.essay.judge", "contest.essay.organiser"):
         try:
-            module = importlib.import_module(f"contest.{area}.views")
+            module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name not in (f"contest.{area}", f"contest.{area}.views"):
+            if exc.name != name and not name.startswith(exc.name + "."):
                 raise
             continue
         app.register_blueprint(module.bp)

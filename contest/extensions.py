@@ -12,7 +12,8 @@ from flask_wtf import CSRFProtect
 
 from contest.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Request-scoped sessions: objects stay readable after the one commit a request makes.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

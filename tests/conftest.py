@@ -25,7 +25,8 @@ from contest.services.passwords import hash_password
 from question_bank.text import fold
 
 PASSWORD = "matkhau123"
-NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+# Services take an explicit ``now``; the API uses the real clock, so NOW follows it.
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def pytest_addoption(parser):
@@ -217,3 +218,62 @@ class Login:
 @pytest.fixture
 def login(client):
     return Login(client)
+
+
+@pytest.fixture
+def make_bank(db):
+    """A bank with ``n`` questions over two topics and three difficulties; 4 options,
+    option B correct (or B and D for every ``multiple_every``-th question)."""
+    from contest.models import Difficulty, Option, Question, QuestionBank
+
+    def make(n=30, name=None, multiple_every=0):
+        bank = QuestionBank(name=name or f"Ngân hàng {next(_seq)}", created_at=NOW)
+        db.session.add(bank)
+        db.session.flush()
+        levels = [Difficulty.easy, Difficulty.medium, Difficulty.hard]
+        for i in range(n):
+            text_ = f"Câu hỏi số {i + 1} về Đại hội?"
+            q = Question(bank_id=bank.id, topic="Đại hội" if i % 2 else "Lịch sử",
+                         difficulty=levels[i % 3], text=text_, search_key=fold(text_),
+                         key=f"k{bank.id}-{i}", created_at=NOW, updated_at=NOW)
+            db.session.add(q)
+            db.session.flush()
+            several = multiple_every and i % multiple_every == 0
+            for pos, letter in enumerate("ABCD"):
+                db.session.add(Option(question_id=q.id, position=pos,
+                                      text=f"Phương án {letter} của câu {i + 1}",
+                                      is_correct=letter == "B" or (several and letter == "D")))
+        db.session.commit()
+        return bank
+
+    return make
+
+
+@pytest.fixture
+def make_round(db, make_bank):
+    """A published quiz contest with one round open at NOW (unless told otherwise)."""
+    from datetime import timedelta
+
+    from contest.models import Contest, Round
+    from contest.services.attempts import invalidate_pool
+
+    def make(bank=None, *, opens_at=None, closes_at=None, question_count=10,
+             time_limit_minutes=15, max_attempts=3, published=True, **settings):
+        bank = bank or make_bank()
+        contest = Contest(title=f"Cuộc thi {next(_seq)}", slug=f"cuoc-thi-{next(_seq)}",
+                          is_published=published, rules_text="Thể lệ.", created_at=NOW)
+        db.session.add(contest)
+        db.session.flush()
+        round_ = Round(contest_id=contest.id, name="Tuần 1",
+                       opens_at=opens_at or NOW - timedelta(days=1),
+                       closes_at=closes_at or NOW + timedelta(days=6),
+                       question_count=question_count, time_limit_minutes=time_limit_minutes,
+                       max_attempts=max_attempts, bank_ids=[bank.id], created_at=NOW,
+                       prediction_text="Có bao nhiêu người trả lời đúng tất cả?",
+                       **settings)
+        db.session.add(round_)
+        db.session.commit()
+        invalidate_pool()
+        return round_
+
+    return make

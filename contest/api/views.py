@@ -14,6 +14,19 @@ from contest.extensions import csrf, db, limiter
 from contest.services import accounts, units
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)  # checked below, after the sign-in check, so a stranger gets 401 first
+
+OPEN_WRITES = {"api.register", "api.login"}
+
+
+@bp.before_request
+def check_session_and_csrf():
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in OPEN_WRITES:
+        return None
+    if not current_user.is_authenticated:
+        return api_error(401, "unauthorized", "Bạn cần đăng nhập để tiếp tục.")
+    csrf.protect()  # S3: X-CSRFToken on every JSON write
+    return None
 
 
 def json_body() -> dict:
@@ -30,8 +43,7 @@ def user_json(user) -> dict:
             "must_change_password": user.must_change_password}
 
 
-@bp.post("/auth/register")
-@csrf.exempt  # no session exists yet; the response hands out the CSRF token
+@bp.post("/auth/register")  # no session yet: the response hands out the CSRF token
 @limiter.limit(_register_limit)
 def register():
     data = json_body()
@@ -44,8 +56,7 @@ def register():
     return jsonify({"user": user_json(user), "csrf_token": generate_csrf()}), 201
 
 
-@bp.post("/auth/login")
-@csrf.exempt  # the contract: login returns the token every later write sends
+@bp.post("/auth/login")  # the contract: login returns the token later writes send
 @login_limits
 def login():
     data = json_body()
@@ -90,3 +101,6 @@ def list_categories():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(build_spec())
+
+
+from contest.api import quiz as _quiz  # noqa: E402,F401  (registers the quiz endpoints)

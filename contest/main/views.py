@@ -9,7 +9,13 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def index():
-    return render_template("main/index.html", contests=[])
+    from contest.db import utcnow
+    from contest.services import rounds
+
+    now = utcnow()
+    contests = [{"contest": c, "rounds": [(r, rounds.state_of(r, now)) for r in c.rounds]}
+                for c in rounds.list_contests()]
+    return render_template("main/index.html", contests=contests)
 
 
 @bp.route("/chinh-sach-du-lieu")

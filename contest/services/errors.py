@@ -67,3 +67,42 @@ class ImportFailed(DomainError):
     def __init__(self, errors: list, message: str | None = None):
         super().__init__(message)
         self.errors = errors
+
+
+# Quiz rounds and attempts.
+
+
+class RoundNotOpen(DomainError):
+    status = 409
+    code = "round_not_open"
+    message = "Đợt thi chưa mở hoặc đã kết thúc."
+
+
+class AttemptLimitReached(DomainError):
+    status = 409
+    code = "attempt_limit_reached"
+    message = "Bạn đã dùng hết số lượt thi của đợt này."
+
+
+class AlreadySubmitted(DomainError):
+    status = 409
+    code = "already_submitted"
+    message = "Bài thi này đã được nộp, không thể thay đổi câu trả lời."
+
+
+class DeadlinePassed(DomainError):
+    status = 410
+    code = "deadline_passed"
+    message = "Đã hết thời gian làm bài. Bài thi đã được chấm theo các câu trả lời đã lưu."
+
+
+class NotEligible(DomainError):
+    status = 403
+    code = "not_eligible"
+    message = "Bạn không thuộc đối tượng dự thi của đợt này."
+
+
+class PoolTooSmall(DomainError):
+    status = 409
+    code = "pool_too_small"
+    message = "Ngân hàng câu hỏi không đủ câu để tạo đề theo quy định của đợt thi."

@@ -1,0 +1,344 @@
+"""Quiz benchmarks on gunicorn, on SQLite and on PostgreSQL (issue: timed quiz rounds).
+
+1. Start rush: N participants (default 3,000) all start the same round within 10 s, then
+   answer 20 questions with think time and submit. Reports starts/s, the time until the
+   last paper is delivered, p50/p95/p99 per endpoint and errors.
+2. Answer saves: 200 concurrent clients saving as fast as they can. Reports saves/s and
+   p99, beside a bare Flask "hello" and a minimal Flask-SQLAlchemy upsert endpoint served
+   the same way in the same run.
+3. After each run, reconcile: the database holds exactly the answers and submissions the
+   clients were told were saved.
+
+Usage: python bench/bench_quiz.py [--participants N] [--think MIN MAX] [--db sqlite postgres]
+       [--save-clients 200] [--save-seconds 15]
+
+Sessions are minted with the app's secret key (logins are measured by bench_login.py), so
+the start rush measures starting, not Argon2. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    ROOT,
+    VENV_BIN,
+    Client,
+    Server,
+    Stats,
+    drop_database,
+    scratch_database,
+)
+
+SECRET = "bench-secret-key"
+
+
+def migrate(url: str) -> None:
+    subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
+                   env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET}, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def seed(url: str, participants: int, rounds: int = 2):
+    """Units, a 200-question bank, open rounds and participants; returns (round ids,
+    [(user id, cookie, csrf)])."""
+    os.environ["DATABASE_URL"] = url
+    os.environ["SECRET_KEY"] = SECRET
+    from flask import g, session
+    from flask_wtf.csrf import generate_csrf
+
+    from contest import create_app
+    from contest.db import utcnow
+    from contest.extensions import db
+    from contest.models import (
+        Category,
+        Contest,
+        Gender,
+        Option,
+        Question,
+        QuestionBank,
+        Role,
+        Round,
+        Unit,
+        User,
+    )
+    from contest.services.passwords import hash_password
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
+    now = utcnow()
+    with app.app_context():
+        unit = Unit(name="Đơn vị thử tải", name_key="don vi thu tai")
+        category = Category(name="Nhân dân")
+        bank = QuestionBank(name="Ngân hàng thử tải", created_at=now)
+        db.session.add_all([unit, category, bank])
+        db.session.flush()
+        for i in range(200):
+            q = Question(bank_id=bank.id, topic=f"Chủ đề {i % 5}", text=f"Câu hỏi {i}?",
+                         search_key=f"cau hoi {i}", key=f"b{i}", created_at=now,
+                         updated_at=now)
+            db.session.add(q)
+            db.session.flush()
+            db.session.add_all(Option(question_id=q.id, position=p, text=f"Phương án {p}",
+                                      is_correct=p == i % 4) for p in range(4))
+        contest = Contest(title="Thử tải", slug="thu-tai", is_published=True, created_at=now)
+        db.session.add(contest)
+        db.session.flush()
+        round_ids = []
+        for n in range(rounds):
+            r = Round(contest_id=contest.id, name=f"Đợt {n}", opens_at=now - timedelta(hours=1),
+                      closes_at=now + timedelta(days=1), question_count=20,
+                      time_limit_minutes=30, max_attempts=3, bank_ids=[bank.id],
+                      created_at=now)
+            db.session.add(r)
+            db.session.flush()
+            round_ids.append(r.id)
+        password = hash_password("matkhau-thu-tai")
+        users = [dict(role=Role.participant, full_name=f"Thí sinh {i}", name_key=f"thi sinh {i}",
+                      birth_date=date(1995, 1, 1), gender=Gender.male,
+                      id_number=f"0120950{i:05d}", phone=f"0913{i:06d}", unit_id=unit.id,
+                      category_id=category.id, password_hash=password, session_token=f"t{i}",
+                      created_at=now) for i in range(participants)]
+        db.session.execute(User.__table__.insert(), users)
+        db.session.commit()
+        ids = [u.id for u in db.session.query(User.id).order_by(User.id)]
+        serializer = app.session_interface.get_signing_serializer(app)
+        sessions = []
+        for i, user_id in enumerate(ids):
+            with app.test_request_context():
+                g.pop("csrf_token", None)  # the outer app context would cache one token
+                session["_user_id"] = f"{user_id}:t{i}"
+                session["_fresh"] = False
+                csrf = generate_csrf()
+                cookie = "hoithi_session=" + serializer.dumps(dict(session))
+            sessions.append((user_id, cookie, csrf))
+        db.session.remove()
+        db.engine.dispose()
+    return round_ids, sessions
+
+
+async def rush(port, round_id, sessions, think, window=10.0):
+    """Everyone starts within ``window`` seconds, answers 20 questions, submits."""
+    stats = Stats()
+    acked: dict[int, dict[int, list[int]]] = {}
+    submitted: dict[int, int] = {}
+    delivered: list[float] = []
+    t0 = time.monotonic()
+    sem = asyncio.Semaphore(1000)  # sockets open at once
+
+    async def participant(user_id, cookie, csrf):
+        await asyncio.sleep(random.uniform(0, window))
+        async with sem:
+            c = Client(port, cookie, csrf)
+            start = time.monotonic()
+            status, body = await c.request("POST", f"/api/rounds/{round_id}/attempts", {})
+            stats.add("start", time.monotonic() - start, status, status in (200, 201))
+            if status not in (200, 201):
+                c.close()
+                return
+            delivered.append(time.monotonic() - t0)
+            attempt = json.loads(body)
+            mine = acked.setdefault(attempt["id"], {})
+            c.close()  # think time: do not hold a socket
+        for seq, q in enumerate(attempt["questions"], start=1):
+            await asyncio.sleep(random.uniform(*think))
+            choice = [random.choice(q["options"])["id"]]
+            async with sem:
+                c = Client(port, cookie, csrf)
+                s = time.monotonic()
+                status, _ = await c.request(
+                    "PUT", f"/api/attempts/{attempt['id']}/answers/{q['id']}",
+                    {"option_ids": choice, "seq": seq})
+                stats.add("save", time.monotonic() - s, status, status == 200)
+                c.close()
+            if status == 200:
+                mine[q["id"]] = choice
+        async with sem:
+            c = Client(port, cookie, csrf)
+            s = time.monotonic()
+            status, body = await c.request("POST", f"/api/attempts/{attempt['id']}/submit", {})
+            stats.add("submit", time.monotonic() - s, status, status == 200)
+            c.close()
+        if status == 200:
+            submitted[attempt["id"]] = json.loads(body)["score"]
+
+    await asyncio.gather(*(participant(*s) for s in sessions))
+    return stats, acked, submitted, delivered, time.monotonic() - t0
+
+
+async def hammer(port, clients, seconds, make_request):
+    """``clients`` connections each sending requests back to back for ``seconds``."""
+    stats = Stats()
+    stop = time.monotonic() + seconds
+
+    async def loop(i):
+        c = Client(port, *clients[i][1:3]) if isinstance(clients[i], tuple) else Client(port)
+        n = 0
+        while time.monotonic() < stop:
+            n += 1
+            name, method, path, body, on_ok = make_request(i, n)
+            s = time.monotonic()
+            try:
+                status, data = await c.request(method, path, body)
+            except Exception:  # noqa: BLE001 - counted as an error
+                stats.add(name, time.monotonic() - s, 599, False)
+                c.close()
+                continue
+            stats.add(name, time.monotonic() - s, status, status == 200)
+            if status == 200 and on_ok:
+                on_ok(data)
+        c.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(loop(i) for i in range(len(clients))))
+    return stats, time.monotonic() - started
+
+
+def reconcile(url, acked, submitted) -> list[str]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    problems = []
+    with engine.connect() as conn:
+        for attempt_id, answers in acked.items():
+            rows = {qid: json.loads(v) if isinstance(v, str) else v for qid, v in conn.execute(
+                text("SELECT question_id, option_ids FROM answers WHERE attempt_id = :a"),
+                {"a": attempt_id})}
+            for qid, choice in answers.items():
+                if sorted(rows.get(qid) or []) != sorted(choice):
+                    problems.append(f"attempt {attempt_id} question {qid}: told saved {choice}, "
+                                    f"database has {rows.get(qid)}")
+        for attempt_id, score in submitted.items():
+            row = conn.execute(text("SELECT status, score FROM attempts WHERE id = :a"),
+                               {"a": attempt_id}).one()
+            if row[0] != "submitted" or row[1] != score:
+                problems.append(f"attempt {attempt_id}: told {score}, database has {tuple(row)}")
+    engine.dispose()
+    return problems
+
+
+def run(kind, args, tmp):
+    name = f"bench_quiz_{kind}"
+    url = scratch_database(kind, tmp, name)
+    migrate(url)
+    round_ids, sessions = seed(url, args.participants + args.save_clients)
+    rush_sessions, save_sessions = sessions[:args.participants], sessions[args.participants:]
+    env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0"}
+    print(f"[{kind}] {args.participants} participants, think {args.think[0]}–{args.think[1]} s, "
+          f"gunicorn 2 workers × 8 threads", flush=True)
+    server = Server("wsgi:app", env)
+    try:
+        stats, acked, submitted, delivered, wall = asyncio.run(
+            rush(server.port, round_ids[0], rush_sessions, tuple(args.think)))
+        starts = len(delivered)
+        print(f"  start rush: {starts}/{len(rush_sessions)} papers delivered; last delivered "
+              f"at {max(delivered):.1f} s (all started within 10 s); "
+              f"{starts / max(delivered):.0f} starts/s; whole run {wall:.0f} s")
+        for line in stats.report():
+            print(line)
+        problems = reconcile(url, acked, submitted)
+        print(f"  reconcile: {sum(len(a) for a in acked.values())} acknowledged answers, "
+              f"{len(submitted)} submissions: "
+              f"{'all in the database' if not problems else f'{len(problems)} MISMATCHES'}")
+        for p in problems[:10]:
+            print("   ", p)
+
+        # Saves: 200 clients with an attempt each, saving back to back.
+        async def open_attempts():
+            out = []
+            for user_id, cookie, csrf in save_sessions:
+                c = Client(server.port, cookie, csrf)
+                status, body = await c.request("POST", f"/api/rounds/{round_ids[1]}/attempts",
+                                               {})
+                c.close()
+                out.append(json.loads(body))
+            return out
+
+        papers = asyncio.run(open_attempts())
+        last: dict[tuple[int, int], list[int]] = {}
+
+        def save_request(i, n):
+            paper = papers[i]
+            q = paper["questions"][n % len(paper["questions"])]
+            choice = [q["options"][n % len(q["options"])]["id"]]
+
+            def ok(_data, key=(paper["id"], q["id"]), choice=choice):
+                last[key] = choice
+
+            return ("save", "PUT", f"/api/attempts/{paper['id']}/answers/{q['id']}",
+                    {"option_ids": choice, "seq": n}, ok)
+
+        save_stats, save_wall = asyncio.run(hammer(server.port, save_sessions, args.save_seconds,
+                                                   save_request))
+        n_saves = len(save_stats.latencies.get("save", []))
+        print(f"  answer saves, {len(save_sessions)} clients: {n_saves / save_wall:.0f} saves/s")
+        for line in save_stats.report():
+            print(line)
+        acked2: dict[int, dict[int, list[int]]] = {}
+        for (attempt_id, qid), choice in last.items():
+            acked2.setdefault(attempt_id, {})[qid] = choice
+        problems = reconcile(url, acked2, {})
+        print(f"  reconcile saves: {len(last)} answers: "
+              f"{'all in the database' if not problems else f'{len(problems)} MISMATCHES'}")
+        quiz_rate = n_saves / save_wall
+    finally:
+        server.stop()
+
+    baseline = Server("bench.baseline_app:app", env)
+    try:
+        hello, hello_wall = asyncio.run(hammer(
+            baseline.port, [None] * args.save_clients, args.save_seconds,
+            lambda i, n: ("hello", "GET", "/hello", None, None)))
+        upsert, upsert_wall = asyncio.run(hammer(
+            baseline.port, [None] * args.save_clients, args.save_seconds,
+            lambda i, n: ("upsert", "PUT", f"/upsert/c{i}", {"v": n}, None)))
+    finally:
+        baseline.stop()
+    hello_rate = len(hello.latencies["hello"]) / hello_wall
+    upsert_rate = len(upsert.latencies["upsert"]) / upsert_wall
+    print(f"  baselines, {args.save_clients} clients: bare Flask hello {hello_rate:.0f} req/s; "
+          f"minimal Flask-SQLAlchemy upsert {upsert_rate:.0f} req/s")
+    for line in hello.report() + upsert.report():
+        print(line)
+    print(f"  answer saves reach {100 * quiz_rate / upsert_rate:.0f} % of the minimal upsert "
+          f"(target ≥ 50 %)", flush=True)
+    drop_database(url)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--participants", type=int, default=int(os.environ.get("RUSH_N", 3000)))
+    ap.add_argument("--think", type=float, nargs=2, default=(2.0, 6.0))
+    ap.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
+    ap.add_argument("--save-clients", type=int, default=200)
+    ap.add_argument("--save-seconds", type=float, default=15.0)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in args.db:
+            # Each database in its own interpreter: the app and its engine are per process.
+            if len(args.db) > 1:
+                code = subprocess.call([sys.executable, __file__, "--db", kind,
+                                        "--participants", str(args.participants),
+                                        "--think", *map(str, args.think),
+                                        "--save-clients", str(args.save_clients),
+                                        "--save-seconds", str(args.save_seconds)])
+                if code:
+                    return code
+            else:
+                run(kind, args, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

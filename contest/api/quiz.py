@@ -1,0 +1,98 @@
+"""Quiz-taking endpoints (product.md §5). Views parse, call one service, commit once."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+from flask_login import current_user, login_required
+
+from contest.api.views import bp, json_body
+from contest.db import utcnow
+from contest.extensions import db
+from contest.services import attempts
+from contest.services.errors import DeadlinePassed, ValidationFailed
+
+
+@bp.before_request
+def note_arrival():
+    # T4: an answer counts at the time its request arrived, not when it was processed.
+    g.arrived_at = utcnow()
+
+
+def _int_or_none(value, name):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed({name: "Giá trị phải là số nguyên."})
+    return value
+
+
+@bp.post("/rounds/<int:round_id>/attempts")
+@login_required
+def start_attempt(round_id: int):
+    body = json_body()
+    round_ = attempts.get_round(round_id)
+    attempt, created = attempts.start_attempt(round_, current_user, now=utcnow(),
+                                              practice=bool(body.get("practice")))
+    db.session.commit()
+    return jsonify(attempts.attempt_view(attempt, utcnow())), 201 if created else 200
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def get_attempt(attempt_id: int):
+    attempt = attempts.get_own_attempt(attempt_id, current_user)
+    if attempts.finalise_if_overdue(attempt, g.arrived_at):
+        db.session.commit()
+    return jsonify(attempts.attempt_view(attempt, utcnow()))
+
+
+@bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@login_required
+def save_answer(attempt_id: int, question_id: int):
+    body = json_body()
+    if "option_ids" not in body:
+        raise ValidationFailed({"option_ids": "Thiếu danh sách phương án đã chọn."})
+    attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
+    try:
+        answer = attempts.save_answer(attempt, question_id, body.get("option_ids"),
+                                      arrived_at=g.arrived_at,
+                                      seq=_int_or_none(body.get("seq"), "seq"))
+    except DeadlinePassed:
+        db.session.commit()  # keep the finalisation done on the way
+        raise
+    db.session.commit()
+    return jsonify({"question_id": question_id, "option_ids": answer.option_ids,
+                    "seq": answer.seq, "saved_at": attempts.iso(answer.saved_at)})
+
+
+@bp.put("/attempts/<int:attempt_id>/prediction")
+@login_required
+def save_prediction(attempt_id: int):
+    body = json_body()
+    attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
+    try:
+        attempts.save_prediction(attempt, body.get("value"), arrived_at=g.arrived_at)
+    except DeadlinePassed:
+        db.session.commit()
+        raise
+    db.session.commit()
+    return jsonify({"prediction": attempt.prediction})
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    body = json_body()
+    attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
+    try:
+        attempts.submit_attempt(attempt, arrived_at=g.arrived_at,
+                                prediction=body.get("prediction"),
+                                has_prediction="prediction" in body)
+    except DeadlinePassed:
+        db.session.commit()
+        raise
+    db.session.commit()
+    return jsonify({"id": attempt.id, "status": attempt.status.value, "score": attempt.score,
+                    "total": attempt.total, "duration_ms": attempt.duration_ms,
+                    "submitted_at": attempts.iso(attempt.submitted_at),
+                    "prediction": attempt.prediction})

@@ -1,0 +1,100 @@
+"""The participant's quiz journey: contest page, start, the quiz, the result, history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from contest.db import utcnow
+from contest.extensions import db
+from contest.models import Attempt, Role
+from contest.services import attempts, rounds
+from contest.services.errors import DomainError
+
+bp = Blueprint("quiz", __name__)
+
+
+@bp.route("/cuoc-thi/<slug>")
+def contest_page(slug: str):
+    contest = rounds.get_contest_by_slug(slug)
+    now = utcnow()
+    items = []
+    for r in contest.rounds:
+        item = {"round": r, "state": rounds.state_of(r, now), "left": None, "current": None}
+        if current_user.is_authenticated and current_user.role is Role.participant:
+            item["left"] = attempts.attempts_left(r, current_user)
+            item["current"] = attempts.in_progress_attempt(r.id, current_user.id)
+        items.append(item)
+    return render_template("quiz/contest.html", contest=contest, items=items, now=now,
+                           tie_break_text=rounds.TIE_BREAK_TEXT,
+                           target_text=rounds.PREDICTION_TARGET_TEXT)
+
+
+@bp.route("/dot-thi/<int:round_id>/bat-dau", methods=["GET", "POST"])
+@login_required
+def start(round_id: int):
+    from flask import request
+
+    round_ = attempts.get_round(round_id)
+    now = utcnow()
+    if request.method == "POST":
+        practice = request.form.get("practice") == "1"
+        try:
+            attempt, _created = attempts.start_attempt(round_, current_user, now=now,
+                                                       practice=practice)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("quiz.start", round_id=round_id))
+        db.session.commit()
+        return redirect(url_for("quiz.take", attempt_id=attempt.id))
+    return render_template(
+        "quiz/start.html", round=round_, contest=round_.contest,
+        state=rounds.state_of(round_, now),
+        problem=attempts.eligibility_problem(round_, current_user, now),
+        left=attempts.attempts_left(round_, current_user),
+        current=attempts.in_progress_attempt(round_.id, current_user.id),
+        tie_break_text=rounds.TIE_BREAK_TEXT)
+
+
+@bp.route("/luot-thi/<int:attempt_id>")
+@login_required
+def take(attempt_id: int):
+    attempt = attempts.get_own_attempt(attempt_id, current_user)
+    if attempts.finalise_if_overdue(attempt, utcnow()):
+        db.session.commit()
+    if attempt.is_finished:
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    return render_template("quiz/take.html", attempt=attempt, round=attempt.round,
+                           contest=attempt.round.contest)
+
+
+@bp.route("/luot-thi/<int:attempt_id>/ket-qua")
+@login_required
+def result(attempt_id: int):
+    attempt = attempts.get_own_attempt(attempt_id, current_user)
+    now = utcnow()
+    if attempts.finalise_if_overdue(attempt, now):
+        db.session.commit()
+    if not attempt.is_finished:
+        return redirect(url_for("quiz.take", attempt_id=attempt.id))
+    review = None
+    if attempts.review_allowed(attempt, now):
+        answers = attempts.answers_of(attempt)
+        review = [{"q": q, "chosen": set(answers.get(q.question_id, [])),
+                   "correct": set(q.correct_option_ids)} for q in attempt.questions]
+    return render_template("quiz/result.html", attempt=attempt, round=attempt.round,
+                           contest=attempt.round.contest, review=review,
+                           left=attempts.attempts_left(attempt.round, current_user),
+                           state=rounds.state_of(attempt.round, now))
+
+
+@bp.route("/luot-thi-cua-toi")
+@login_required
+def my_attempts():
+    if current_user.role is not Role.participant:
+        abort(404)
+    items = db.session.scalars(select(Attempt).where(Attempt.participant_id == current_user.id)
+                               .order_by(Attempt.started_at.desc())).all()
+    return render_template("quiz/my_attempts.html", items=items)

@@ -1,0 +1,326 @@
+"""Ranking a round: pure functions over plain records (no Flask, no database).
+
+The rules (product.md §3), in one place, reused by the close-round service, the pages,
+the exports and the tests:
+
+* Only finished, ranked attempts count: the caller passes no practice attempt, no attempt
+  in progress, and nobody who may not rank (staff, the round's exclusion list, the
+  disqualified).
+* Each participant counts with their **best** attempt, chosen by exactly the same key as
+  the ranking itself.
+* The key is the round's preset (``PRESETS``), best first; the attempt id always closes
+  the chain, so the order is total and repeatable whatever the input order (G6):
+
+  ``score``       higher score first;
+  ``prediction``  smaller ``|prediction − actual|`` first; an attempt with no prediction
+                  ranks after every attempt that has one;
+  ``duration``    shorter duration first;
+  ``submitted``   earlier submission first;
+  ``attempts``    fewer finished ranked attempts of the participant first;
+  ``attempt_id``  lower attempt id first.
+
+* Ranks are positions 1, 2, 3… (no shared ranks: the order is total).
+
+Every preset starts with ``score``. The database layer relies on it: it only loads, for
+each participant, the attempts that reach the participant's highest score, since no
+other attempt can be their best.
+
+The actual value of the prediction question comes from a registry of targets
+(``TARGETS``) over the round's facts (``RoundFacts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+PRESETS: dict[str, tuple[str, ...]] = {
+    "default": ("score", "prediction", "duration", "submitted"),
+    "vcnet": ("score", "prediction", "submitted"),
+    "phu_yen": ("score", "duration", "prediction"),
+    "dong_nai": ("score", "duration", "attempts"),
+}
+assert all(chain[0] == "score" for chain in PRESETS.values())
+
+# Sorts after every real distance (predictions are at most 10^12).
+NO_PREDICTION = 1 << 62
+
+# Why a row ranks above the next one, by the first key where they differ.
+DECIDED_TEXT = {
+    "score": "nhiều câu trả lời đúng hơn",
+    "prediction": "dự đoán gần với đáp án hơn",
+    "duration": "thời gian làm bài ngắn hơn",
+    "submitted": "nộp bài sớm hơn",
+    "attempts": "ít lượt thi hơn",
+    "attempt_id": "nộp lượt thi được ghi nhận trước (mã lượt thi nhỏ hơn), "
+                  "vì bằng nhau ở mọi tiêu chí khác",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One finished, ranked attempt."""
+
+    attempt_id: int
+    participant_id: int
+    score: int
+    total: int
+    prediction: int | None
+    duration_ms: int
+    submitted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A participant's place: their best attempt and the derived keys."""
+
+    rank: int
+    entry: Entry
+    attempts: int
+    distance: int | None
+    decided_by: str | None  # the key that puts this row above the next; None for the last
+
+
+def chain_of(preset: str) -> tuple[str, ...]:
+    """The preset's keys with ``attempt_id`` closing the chain. Raises KeyError."""
+    return (*PRESETS[preset], "attempt_id")
+
+
+def distance(prediction: int | None, actual: int | None) -> int | None:
+    """|prediction − actual|; None when either is unknown."""
+    if prediction is None or actual is None:
+        return None
+    return abs(prediction - actual)
+
+
+def _getter(key: str, actual: int | None, counts: Mapping[int, int]) -> Callable[[Entry], int]:
+    if key == "score":
+        return lambda e: -e.score
+    if key == "prediction":
+        if actual is None:
+            return lambda e: 0
+        return lambda e: NO_PREDICTION if e.prediction is None else abs(e.prediction - actual)
+    if key == "duration":
+        return lambda e: e.duration_ms
+    if key == "submitted":
+        return lambda e: e.submitted_at
+    if key == "attempts":
+        return lambda e: counts.get(e.participant_id, 1)
+    if key == "attempt_id":
+        return lambda e: e.attempt_id
+    raise KeyError(key)
+
+
+def sort_key(preset: str, actual: int | None,
+             counts: Mapping[int, int] | None = None) -> Callable[[Entry], tuple]:
+    """The ranking key of ``preset`` as a function of an entry (smaller is better).
+
+    ``counts`` maps participant id → number of finished ranked attempts (the
+    ``attempts`` key); a participant missing from it counts one attempt.
+    """
+    getters = [_getter(k, actual, counts or {}) for k in chain_of(preset)]
+    if len(getters) == 4:
+        g1, g2, g3, g4 = getters
+        return lambda e: (g1(e), g2(e), g3(e), g4(e))
+    if len(getters) == 5:
+        g1, g2, g3, g4, g5 = getters
+        return lambda e: (g1(e), g2(e), g3(e), g4(e), g5(e))
+    return lambda e: tuple(g(e) for g in getters)
+
+
+def count_attempts(entries: Iterable[Entry]) -> dict[int, int]:
+    """Participant id → number of entries (finished ranked attempts)."""
+    counts: dict[int, int] = {}
+    for e in entries:
+        counts[e.participant_id] = counts.get(e.participant_id, 0) + 1
+    return counts
+
+
+def _best_with_keys(entries: list[Entry], key: Callable[[Entry], tuple]
+                    ) -> dict[int, tuple[tuple, Entry]]:
+    best: dict[int, tuple[tuple, Entry]] = {}
+    for e in entries:
+        k = key(e)
+        current = best.get(e.participant_id)
+        if current is None or k < current[0]:
+            best[e.participant_id] = (k, e)
+    return best
+
+
+def best_attempts(entries: Iterable[Entry], preset: str, actual: int | None,
+                  counts: Mapping[int, int] | None = None) -> dict[int, Entry]:
+    """Participant id → their best entry by the ranking key of ``preset``."""
+    entries = list(entries)
+    if counts is None:
+        counts = count_attempts(entries)
+    best = _best_with_keys(entries, sort_key(preset, actual, counts))
+    return {pid: e for pid, (_k, e) in best.items()}
+
+
+def rank(entries: Iterable[Entry], preset: str, actual: int | None,
+         counts: Mapping[int, int] | None = None) -> list[Ranked]:
+    """Rank participants by their best entry, best first (see the module docstring).
+
+    ``entries`` may hold several attempts per participant; ``counts`` (participant id →
+    finished ranked attempts) is computed from ``entries`` when not given. Raises
+    KeyError for an unknown preset.
+    """
+    entries = list(entries)
+    if counts is None:
+        counts = count_attempts(entries)
+    chain = chain_of(preset)
+    best = _best_with_keys(entries, sort_key(preset, actual, counts))
+    ordered = sorted(best.values(), key=lambda pair: pair[0])
+    result: list[Ranked] = []
+    last = len(ordered) - 1
+    for i, (k, e) in enumerate(ordered):
+        decided = None
+        if i < last:
+            following = ordered[i + 1][0]
+            decided = next((chain[j] for j in range(len(chain)) if k[j] != following[j]),
+                           "attempt_id")
+        result.append(Ranked(i + 1, e, counts.get(e.participant_id, 1),
+                             distance(e.prediction, actual), decided))
+    return result
+
+
+# --- the actual value of the prediction question ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantSummary:
+    """What the targets need of one eligible participant."""
+
+    participant_id: int
+    attempts: int  # finished ranked attempts
+    perfect: bool  # at least one of them with every answer correct (score == total)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundFacts:
+    participants: int
+    attempts: int
+    perfect_participants: int
+
+
+def summarise(entries: Iterable[Entry]) -> list[ParticipantSummary]:
+    """One summary per participant of ``entries``."""
+    counts: dict[int, int] = {}
+    perfect: dict[int, bool] = {}
+    for e in entries:
+        counts[e.participant_id] = counts.get(e.participant_id, 0) + 1
+        perfect[e.participant_id] = perfect.get(e.participant_id, False) or (
+            e.total > 0 and e.score == e.total)
+    return [ParticipantSummary(pid, n, perfect[pid]) for pid, n in counts.items()]
+
+
+def facts_of(summaries: Iterable[ParticipantSummary]) -> RoundFacts:
+    """Count participants, attempts and participants with a perfect attempt."""
+    participants = attempts = perfect = 0
+    for s in summaries:
+        participants += 1
+        attempts += s.attempts
+        perfect += 1 if s.perfect else 0
+    return RoundFacts(participants, attempts, perfect)
+
+
+class ActualValueRequired(ValueError):
+    """The target is ``manual`` and no value was given."""
+
+
+def _manual(_facts: RoundFacts, manual: int | None) -> int:
+    if manual is None:
+        raise ActualValueRequired("the manual target needs the value")
+    return manual
+
+
+# Target name → value from the facts of the eligible participants (and the manual value).
+TARGETS: dict[str, Callable[[RoundFacts, int | None], int]] = {
+    "perfect_participants": lambda f, _m: f.perfect_participants,
+    "participants": lambda f, _m: f.participants,
+    "attempts": lambda f, _m: f.attempts,
+    "manual": _manual,
+}
+
+
+def actual_value(target: str, facts: RoundFacts, manual: int | None = None) -> int:
+    """The actual value of the prediction question. ``perfect_participants``: distinct
+    eligible participants with a finished ranked attempt with every answer correct;
+    ``participants``: distinct eligible participants with a finished ranked attempt;
+    ``attempts``: their finished ranked attempts; ``manual``: the value given at close.
+    Raises KeyError (unknown target) and ActualValueRequired."""
+    return TARGETS[target](facts, manual)
+
+
+# --- collective ranking of units ----------------------------------------------------------
+
+UNIT_METHODS = ("participants", "participation_rate", "points")
+POINT_CRITERIA = ("participants", "total_score", "attempts")
+
+
+@dataclass(frozen=True, slots=True)
+class UnitTally:
+    """A unit's figures in a round: ranked participants, the sum of their best scores,
+    their finished ranked attempts, and the unit's headcount when known."""
+
+    unit_id: int
+    participants: int
+    total_score: int
+    attempts: int
+    headcount: int | None = None
+
+    @property
+    def rate(self) -> float | None:
+        if not self.headcount:
+            return None
+        return self.participants / self.headcount
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRanked:
+    rank: int | None  # None: cannot be ranked by this method (no headcount)
+    tally: UnitTally
+    points: int
+    breakdown: tuple[int, ...]  # points per criterion of POINT_CRITERIA
+
+
+def criterion_points(tallies: Sequence[UnitTally], criterion: str, top: int = 10) -> dict[int, int]:
+    """Đồng Nai: the ``top`` units by ``criterion`` get top → 1 points (ties go to more
+    participants, then the lower unit id); units with nothing get none."""
+    ordered = sorted((t for t in tallies if getattr(t, criterion) > 0),
+                     key=lambda t: (-getattr(t, criterion), -t.participants, t.unit_id))
+    return {t.unit_id: top - i for i, t in enumerate(ordered[:top])}
+
+
+def rank_units(tallies: Iterable[UnitTally], method: str = "participants",
+               top: int = 10) -> list[UnitRanked]:
+    """Rank units, best first.
+
+    ``participants``: more participants, then higher total score, then lower unit id.
+    ``participation_rate``: participants ÷ headcount, for units whose headcount is known
+    (others come last, unranked), ties by more participants then lower unit id.
+    ``points``: the sum of ``criterion_points`` over participants, total score and
+    attempts; ties go to more participants, then the lower unit id.
+    Raises KeyError for an unknown method.
+    """
+    tallies = list(tallies)
+    if method not in UNIT_METHODS:
+        raise KeyError(method)
+    per = [criterion_points(tallies, c, top) for c in POINT_CRITERIA]
+    breakdown = {t.unit_id: tuple(p.get(t.unit_id, 0) for p in per) for t in tallies}
+    points = {uid: sum(b) for uid, b in breakdown.items()}
+    unranked: list[UnitTally] = []
+    if method == "participants":
+        ordered = sorted(tallies, key=lambda t: (-t.participants, -t.total_score, t.unit_id))
+    elif method == "participation_rate":
+        ordered = sorted((t for t in tallies if t.rate is not None),
+                         key=lambda t: (-t.rate, -t.participants, t.unit_id))
+        unranked = sorted((t for t in tallies if t.rate is None),
+                          key=lambda t: (-t.participants, t.unit_id))
+    else:
+        ordered = sorted(tallies, key=lambda t: (-points[t.unit_id], -t.participants, t.unit_id))
+    result = [UnitRanked(i + 1, t, points[t.unit_id], breakdown[t.unit_id])
+              for i, t in enumerate(ordered)]
+    result += [UnitRanked(None, t, points[t.unit_id], breakdown[t.unit_id]) for t in unranked]
+    return result

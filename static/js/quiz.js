@@ -1,0 +1,410 @@
+/* The quiz page. The server is the only clock (T7); every change is saved at once (D1) and
+ * kept in a retry queue while offline (D2); saves carry a sequence number (D3); at time-up
+ * what is on screen is flushed, then submitted (D5). No framework, no build step. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("quiz");
+  if (!root) return;
+  var attemptId = root.dataset.attemptId;
+  var apiBase = "/api/attempts/" + attemptId;
+  var resultUrl = root.dataset.resultUrl;
+  var t = document.getElementById("i18n").dataset;
+  var storeKey = "quiz:" + attemptId + ":";
+  var csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+
+  var el = function (id) { return document.getElementById(id); };
+  var state = {
+    questions: [], answers: {}, prediction: null, position: 0, flags: {},
+    pending: {}, saving: false, retryDelay: 1000, retryTimer: null,
+    deadlineMs: 0, serverMs: 0, perfAt: 0, graceMs: 10000,
+    finished: false, submitting: false, warned: false, online: true
+  };
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; });
+  }
+
+  function load(key, fallback) {
+    try { var v = localStorage.getItem(storeKey + key); return v ? JSON.parse(v) : fallback; }
+    catch (e) { return fallback; }
+  }
+
+  function keep(key, value) {
+    try { localStorage.setItem(storeKey + key, JSON.stringify(value)); } catch (e) { /* full */ }
+  }
+
+  function forget() {
+    ["pending", "pos", "flags", "seq"].forEach(function (k) {
+      try { localStorage.removeItem(storeKey + k); } catch (e) { /* ignore */ }
+    });
+  }
+
+  function nextSeq() {
+    var seq = Math.max(load("seq", 0) + 1, Date.now());
+    keep("seq", seq);
+    return seq;
+  }
+
+  // --- network ------------------------------------------------------------------------
+
+  function request(method, url, body, retried) {
+    var opts = { method: method, credentials: "same-origin",
+                 headers: { "Accept": "application/json" } };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    if (method !== "GET") opts.headers["X-CSRFToken"] = csrfToken;
+    return fetch(url, opts).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.status === 400 && data.error === "csrf" && !retried) {
+          // An expired token never discards answers (D4): get a fresh one and retry.
+          return fetch("/api/auth/me", { credentials: "same-origin" })
+            .then(function (r) { return r.json(); })
+            .then(function (me) {
+              if (me.csrf_token) csrfToken = me.csrf_token;
+              return request(method, url, body, true);
+            });
+        }
+        return { status: response.status, data: data };
+      });
+    });
+  }
+
+  function setOnline(online) {
+    state.online = online;
+    el("offline-banner").hidden = online;
+  }
+
+  // --- clock --------------------------------------------------------------------------
+
+  function syncClock(data) {
+    state.deadlineMs = Date.parse(data.deadline);
+    state.serverMs = Date.parse(data.server_time);
+    state.perfAt = performance.now();
+    if (data.grace_seconds !== undefined) state.graceMs = data.grace_seconds * 1000;
+  }
+
+  function remainingMs() {
+    return state.deadlineMs - (state.serverMs + (performance.now() - state.perfAt));
+  }
+
+  function tick() {
+    if (state.finished) return;
+    var ms = Math.max(0, remainingMs());
+    var total = Math.ceil(ms / 1000);
+    var text = String(Math.floor(total / 60)).padStart(2, "0") + ":" +
+      String(total % 60).padStart(2, "0");
+    var timer = el("timer");
+    if (timer.textContent !== text) timer.textContent = text;
+    if (ms <= 60000 && !state.warned) {
+      state.warned = true;
+      el("time-warning").hidden = false;
+      timer.classList.add("text-danger");
+    }
+    if (ms <= 0 && !state.submitting) {
+      el("time-warning").textContent = t.timeUp;
+      submit(true);
+    }
+  }
+
+  // --- rendering ----------------------------------------------------------------------
+
+  function answered(q) {
+    var a = state.answers[q.id];
+    return a && a.length > 0;
+  }
+
+  function saveLabel(key) {
+    if (state.pending[key]) return state.saving ? t.saving : t.unsaved;
+    return t.saved;
+  }
+
+  function renderNavigator() {
+    var nav = el("navigator");
+    nav.textContent = "";
+    state.questions.forEach(function (q, i) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "nav-cell" + (answered(q) ? " answered" : "") +
+        (state.flags[q.id] ? " flagged" : "") + (i === state.position ? " current" : "") +
+        (state.pending[q.id] ? " unsaved" : "");
+      b.textContent = String(i + 1);
+      b.setAttribute("aria-label", fmt(t.question, { n: i + 1, total: state.questions.length }));
+      if (i === state.position) b.setAttribute("aria-current", "true");
+      b.addEventListener("click", function () { go(i); });
+      nav.appendChild(b);
+    });
+    var p = document.createElement("button");
+    p.type = "button";
+    p.className = "nav-cell nav-prediction" + (state.prediction !== null ? " answered" : "") +
+      (state.position === state.questions.length ? " current" : "");
+    p.textContent = "?";
+    p.title = t.prediction;
+    p.setAttribute("aria-label", t.prediction);
+    p.addEventListener("click", function () { go(state.questions.length); });
+    nav.appendChild(p);
+    var n = state.questions.filter(answered).length;
+    el("progress-text").textContent = fmt(t.answered, { n: n, total: state.questions.length });
+  }
+
+  function renderQuestion() {
+    var onPrediction = state.position >= state.questions.length;
+    el("question-panel").hidden = onPrediction;
+    el("prediction-panel").hidden = !onPrediction;
+    el("prev").disabled = state.position === 0;
+    el("next").disabled = onPrediction;
+    if (onPrediction) {
+      var input = el("prediction");
+      if (document.activeElement !== input) {
+        input.value = state.prediction === null ? "" : String(state.prediction);
+      }
+      el("prediction-state").textContent = state.prediction === null && !state.pending.prediction
+        ? "" : saveLabel("prediction");
+      return;
+    }
+    var q = state.questions[state.position];
+    el("question-number").textContent = fmt(t.question,
+      { n: state.position + 1, total: state.questions.length });
+    el("question-text").textContent = q.text;
+    el("question-hint").hidden = !q.multiple;
+    el("flag").checked = !!state.flags[q.id];
+    el("save-state").textContent = answered(q) || state.pending[q.id] ? saveLabel(q.id) : "";
+    el("save-state").className = "small save-state" +
+      (state.pending[q.id] ? " text-warning" : " text-success");
+    var box = el("options");
+    box.querySelectorAll(".form-check").forEach(function (n) { n.remove(); });
+    var chosen = state.answers[q.id] || [];
+    q.options.forEach(function (o, i) {
+      var wrap = document.createElement("div");
+      wrap.className = "form-check option";
+      var input = document.createElement("input");
+      input.className = "form-check-input";
+      input.type = q.multiple ? "checkbox" : "radio";
+      input.name = "q" + q.id;
+      input.id = "o" + o.id;
+      input.value = String(o.id);
+      input.checked = chosen.indexOf(o.id) !== -1;
+      input.addEventListener("change", function () { choose(q, o.id, input.checked); });
+      var label = document.createElement("label");
+      label.className = "form-check-label";
+      label.htmlFor = input.id;
+      label.textContent = String.fromCharCode(65 + i) + ". " + o.text;
+      wrap.appendChild(input);
+      wrap.appendChild(label);
+      box.appendChild(wrap);
+    });
+  }
+
+  function render() { renderQuestion(); renderNavigator(); }
+
+  function go(position) {
+    state.position = Math.max(0, Math.min(position, state.questions.length));
+    keep("pos", state.position);
+    render();
+    window.scrollTo(0, 0);
+  }
+
+  // --- saving -------------------------------------------------------------------------
+
+  function choose(q, optionId, checked) {
+    var current = (state.answers[q.id] || []).slice();
+    if (q.multiple) {
+      current = current.filter(function (id) { return id !== optionId; });
+      if (checked) current.push(optionId);
+    } else {
+      current = checked ? [optionId] : [];
+    }
+    current.sort(function (a, b) { return a - b; });
+    state.answers[q.id] = current;
+    queue(q.id, { option_ids: current, seq: nextSeq() });
+  }
+
+  function queue(key, body) {
+    state.pending[key] = body;
+    keep("pending", state.pending);
+    render();
+    flush();
+  }
+
+  function flush() {
+    if (state.saving || state.finished) return Promise.resolve();
+    var keys = Object.keys(state.pending);
+    if (!keys.length) return Promise.resolve();
+    state.saving = true;
+    var key = keys[0];
+    var body = state.pending[key];
+    var url = key === "prediction" ? apiBase + "/prediction" : apiBase + "/answers/" + key;
+    return request("PUT", url, body).then(function (res) {
+      state.saving = false;
+      if (res.status === 200 || res.status === 422 || res.status === 404) {
+        if (state.pending[key] === body) delete state.pending[key];
+        if (res.status === 422 && key === "prediction") showPredictionError(res.data.message);
+        keep("pending", state.pending);
+        setOnline(true);
+        state.retryDelay = 1000;
+        render();
+        return flush();
+      }
+      if (res.status === 409 || res.status === 410) return finished();
+      if (res.status === 401) { window.location.reload(); return null; }
+      return retryLater();
+    }, function () {
+      state.saving = false;
+      setOnline(false);
+      render();
+      return retryLater();
+    });
+  }
+
+  function retryLater() {
+    clearTimeout(state.retryTimer);
+    state.retryTimer = setTimeout(flush, state.retryDelay);
+    state.retryDelay = Math.min(state.retryDelay * 2, 15000);
+    return new Promise(function (resolve) { setTimeout(resolve, 0); });
+  }
+
+  function showPredictionError(message) {
+    var input = el("prediction");
+    input.classList.add("is-invalid");
+    el("prediction-error").textContent = message || t.predictionInvalid;
+  }
+
+  function onPredictionInput() {
+    var input = el("prediction");
+    var raw = input.value.replace(/[\s.,]/g, "");
+    if (raw === "") {
+      input.classList.remove("is-invalid");
+      state.prediction = null;
+      queue("prediction", { value: null });
+      return;
+    }
+    if (!/^\d{1,13}$/.test(raw)) { showPredictionError(t.predictionInvalid); return; }
+    input.classList.remove("is-invalid");
+    state.prediction = parseInt(raw, 10);
+    queue("prediction", { value: state.prediction });
+  }
+
+  // --- submitting ---------------------------------------------------------------------
+
+  function finished() {
+    state.finished = true;
+    forget();
+    window.location.assign(resultUrl);
+    return null;
+  }
+
+  function flushAll(deadlineAt) {
+    // Keep flushing until the queue is empty, or give up at the given time.
+    return flush().then(function () {
+      if (!Object.keys(state.pending).length || state.finished) return true;
+      if (performance.now() > deadlineAt) return false;
+      return new Promise(function (resolve) { setTimeout(resolve, 500); })
+        .then(function () { return flushAll(deadlineAt); });
+    });
+  }
+
+  function submit(auto) {
+    if (state.submitting || state.finished) return;
+    state.submitting = true;
+    el("submit").disabled = true;
+    el("submit").textContent = t.submitting;
+    // Whatever is on screen goes first (D5), within the network grace.
+    var predictionInput = el("prediction");
+    if (predictionInput.value && state.prediction === null) onPredictionInput();
+    flushAll(performance.now() + Math.max(2000, state.graceMs - 2000)).then(function () {
+      var body = state.prediction === null ? {} : { prediction: state.prediction };
+      return request("POST", apiBase + "/submit", body);
+    }).then(function (res) {
+      if (res.status === 200 || res.status === 409 || res.status === 410) return finished();
+      throw new Error("submit " + res.status);
+    }).catch(function () {
+      state.submitting = false;
+      setOnline(false);
+      el("submit").disabled = false;
+      el("submit").textContent = t.submitFailed;
+      setTimeout(function () { submit(auto); }, 3000);
+    });
+  }
+
+  function confirmSubmit() {
+    var missing = [];
+    state.questions.forEach(function (q, i) { if (!answered(q)) missing.push(i + 1); });
+    el("confirm-text").textContent = t.confirm;
+    var notes = [];
+    if (missing.length) notes.push(fmt(t.unanswered, { n: missing.length, list: missing.join(", ") }));
+    if (state.prediction === null) notes.push(t.noPrediction);
+    el("confirm-unanswered").textContent = notes.join(" ");
+    if (window.bootstrap && window.bootstrap.Modal) {
+      window.bootstrap.Modal.getOrCreateInstance(el("confirm-submit")).show();
+    } else if (window.confirm(t.confirm + " " + notes.join(" "))) {
+      submit(false);
+    }
+  }
+
+  // --- start --------------------------------------------------------------------------
+
+  function refresh() {
+    return request("GET", apiBase).then(function (res) {
+      if (res.status !== 200) { if (res.status === 401) window.location.reload(); return; }
+      var data = res.data;
+      if (data.status !== "in_progress") { finished(); return; }
+      syncClock(data);
+      setOnline(true);
+      return data;
+    }, function () { setOnline(false); });
+  }
+
+  function start(data) {
+    if (!data) return;
+    state.questions = data.questions;
+    state.answers = {};
+    Object.keys(data.answers || {}).forEach(function (k) { state.answers[k] = data.answers[k]; });
+    state.prediction = data.prediction === undefined ? null : data.prediction;
+    // Saves not yet confirmed by the server (this device, before a reload) win.
+    state.pending = load("pending", {});
+    Object.keys(state.pending).forEach(function (k) {
+      if (k === "prediction") state.prediction = state.pending[k].value;
+      else state.answers[k] = state.pending[k].option_ids;
+    });
+    state.flags = load("flags", {});
+    state.position = Math.min(load("pos", 0), state.questions.length);
+    el("loading").hidden = true;
+    render();
+    flush();
+    setInterval(tick, 250);
+    tick();
+  }
+
+  el("prev").addEventListener("click", function () { go(state.position - 1); });
+  el("next").addEventListener("click", function () { go(state.position + 1); });
+  el("flag").addEventListener("change", function () {
+    var q = state.questions[state.position];
+    if (!q) return;
+    if (el("flag").checked) state.flags[q.id] = true; else delete state.flags[q.id];
+    keep("flags", state.flags);
+    renderNavigator();
+  });
+  var predictionTimer = null;
+  el("prediction").addEventListener("input", function () {
+    clearTimeout(predictionTimer);
+    predictionTimer = setTimeout(onPredictionInput, 500);
+  });
+  el("prediction").addEventListener("change", function () {
+    clearTimeout(predictionTimer);
+    onPredictionInput();
+  });
+  el("submit").addEventListener("click", confirmSubmit);
+  el("confirm-yes").addEventListener("click", function () {
+    if (window.bootstrap) window.bootstrap.Modal.getOrCreateInstance(el("confirm-submit")).hide();
+    submit(false);
+  });
+  window.addEventListener("online", function () { state.retryDelay = 1000; flush(); });
+  window.addEventListener("offline", function () { setOnline(false); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && !state.finished) { refresh(); flush(); }
+  });
+
+  refresh().then(start);
+})();
