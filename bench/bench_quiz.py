@@ -257,7 +257,7 @@ def run(kind, args, tmp):
         # Saves: 200 clients with an attempt each, saving back to back.
         async def open_attempts():
             out = []
-            for user_id, cookie, csrf in save_sessions:
+            for _user_id, cookie, csrf in save_sessions:
                 c = Client(server.port, cookie, csrf)
                 status, body = await c.request("POST", f"/api/rounds/{round_ids[1]}/attempts",
                                                {})

@@ -107,7 +107,10 @@ class Stats:
         lines = []
         for name, values in sorted(self.latencies.items()):
             v = sorted(values)
-            pct = lambda p: v[min(len(v) - 1, int(p / 100 * len(v)))] * 1000  # noqa: E731
+
+            def pct(p, v=v):
+                return v[min(len(v) - 1, int(p / 100 * len(v)))] * 1000
+
             lines.append(f"{prefix}{name:<10} n={len(v):>6}  p50={pct(50):7.1f} ms  "
                          f"p95={pct(95):7.1f} ms  p99={pct(99):7.1f} ms  "
                          f"errors={self.errors.get(name, 0)}  statuses={self.statuses[name]}")

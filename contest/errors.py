@@ -14,7 +14,8 @@ from contest.services.errors import DomainError, ValidationFailed
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Yêu cầu không hợp lệ", "Trang không hiểu yêu cầu của bạn. Vui lòng quay lại và thử lại."),
+    400: ("Yêu cầu không hợp lệ",
+          "Trang không hiểu yêu cầu của bạn. Vui lòng quay lại và thử lại."),
     401: ("Cần đăng nhập", "Bạn cần đăng nhập để tiếp tục."),
     403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép xem trang này."),
     404: ("Không tìm thấy trang", "Trang bạn tìm không tồn tại hoặc đã được chuyển đi."),
@@ -73,10 +74,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        if status == 429:
-            message = MESSAGES[429][1]
-        else:
-            message = None
+        message = MESSAGES[429][1] if status == 429 else None
         if wants_json():
             title, default = MESSAGES.get(status, (exc.name, exc.description))
             response, code = api_error(status, CODES.get(status, "error"), message or default)

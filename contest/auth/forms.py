@@ -30,7 +30,8 @@ class ProfileForm(FlaskForm):
 
     full_name = StringField("Họ và tên", validators=[Length(max=120)])
     birth_date = DateField("Ngày sinh", validators=[Optional()], format="%Y-%m-%d")
-    gender = RadioField("Giới tính", choices=[SelectChoice("male", "Nam"), SelectChoice("female", "Nữ")],
+    gender = RadioField("Giới tính",
+                        choices=[SelectChoice("male", "Nam"), SelectChoice("female", "Nữ")],
                         validate_choice=False)
     id_number = StringField("Số CCCD (12 số)", validators=[Length(max=20)])
     phone = StringField("Số điện thoại di động", validators=[Length(max=20)])

@@ -159,7 +159,8 @@ def validate_profile(data: ProfileInput, *, now: datetime, min_age: int,
     if not data.phone.strip():
         errors["phone"] = "Vui lòng nhập số điện thoại di động."
     elif phone is None:
-        errors["phone"] = "Số điện thoại không hợp lệ. Vui lòng nhập số di động 10 chữ số, ví dụ 0912345678."
+        errors["phone"] = ("Số điện thoại không hợp lệ. Vui lòng nhập số di động 10 chữ số, "
+                           "ví dụ 0912345678.")
     clean["phone"] = phone
 
     email = data.email.strip()

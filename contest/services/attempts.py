@@ -176,7 +176,8 @@ def eligibility_problem(round_: Round, user: User, now: datetime) -> str | None:
                 "không thuộc danh sách. Nếu khai nhầm, hãy sửa ở trang Hồ sơ.")
     if round_.eligible_unit_ids and not (
             _unit_and_ancestors(user.unit_id) & set(round_.eligible_unit_ids)):
-        return "Đợt thi này chỉ dành cho người thuộc một số đơn vị; đơn vị của bạn không thuộc danh sách."
+        return ("Đợt thi này chỉ dành cho người thuộc một số đơn vị; đơn vị của bạn không "
+                "thuộc danh sách.")
     if round_.min_age and (user.birth_date is None or
                            _age_on(user.birth_date, now.date()) < round_.min_age):
         return f"Đợt thi này dành cho người từ đủ {round_.min_age} tuổi trở lên."

@@ -15,13 +15,18 @@ from contest.services.demo_bank import DEMO_BANK_NAME
 DEMO_CONTEST_TITLE = ("Cuộc thi trắc nghiệm tìm hiểu lịch sử Đảng bộ tỉnh Lai Châu "
                       "và văn kiện Đại hội Đảng")
 
-DEMO_RULES = """Cuộc thi dành cho cán bộ, đảng viên, đoàn viên, thanh niên, học sinh, sinh viên và nhân dân đang sinh sống, học tập, làm việc trên địa bàn tỉnh (trừ thành viên Ban Tổ chức, Tổ thư ký và người ra đề).
-
-Mỗi tuần là một đợt thi. Mỗi lượt thi gồm 20 câu hỏi trắc nghiệm rút ngẫu nhiên từ ngân hàng câu hỏi và một câu hỏi dự đoán. Thời gian làm bài là 15 phút, tính từ lúc đề hiện ra. Mỗi người được thi tối đa 3 lượt trong một đợt; kết quả cao nhất được dùng để xếp giải.
-
-Người dự thi phải khai đúng họ tên, ngày sinh, số CCCD, số điện thoại và đơn vị. Ban Tổ chức sẽ liên hệ người đoạt giải qua số điện thoại đã đăng ký.
-
-Kết quả và danh sách đoạt giải được công bố trên trang này sau khi mỗi đợt thi kết thúc."""
+DEMO_RULES = "\n\n".join([
+    "Cuộc thi dành cho cán bộ, đảng viên, đoàn viên, thanh niên, học sinh, sinh viên và nhân "
+    "dân đang sinh sống, học tập, làm việc trên địa bàn tỉnh (trừ thành viên Ban Tổ chức, Tổ "
+    "thư ký và người ra đề).",
+    "Mỗi tuần là một đợt thi. Mỗi lượt thi gồm 20 câu hỏi trắc nghiệm rút ngẫu nhiên từ ngân "
+    "hàng câu hỏi và một câu hỏi dự đoán. Thời gian làm bài là 15 phút, tính từ lúc đề hiện "
+    "ra. Mỗi người được thi tối đa 3 lượt trong một đợt; kết quả cao nhất được dùng để xếp "
+    "giải.",
+    "Người dự thi phải khai đúng họ tên, ngày sinh, số CCCD, số điện thoại và đơn vị. Ban Tổ "
+    "chức sẽ liên hệ người đoạt giải qua số điện thoại đã đăng ký.",
+    "Kết quả và danh sách đoạt giải được công bố trên trang này sau khi mỗi đợt thi kết thúc.",
+])
 
 
 def load_demo_quiz(*, now: datetime) -> Contest | None:

@@ -78,7 +78,8 @@ def save_unit(*, name: str, parent_id: int | None, kind: str, headcount: int | N
         node = parent
         while node is not None:
             if node.id == unit.id:
-                errors["parent_id"] = "Không thể chọn chính đơn vị này hoặc đơn vị cấp dưới của nó làm cấp trên."
+                errors["parent_id"] = ("Không thể chọn chính đơn vị này hoặc đơn vị cấp dưới "
+                                       "của nó làm cấp trên.")
                 break
             node = node.parent
     key = fold(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import timedelta
 
 from hypothesis import HealthCheck, settings
@@ -40,10 +41,8 @@ def test_attempt_invariants_hold(db, make_round, make_user):
 
         @rule(practice=st.booleans())
         def start(self, practice):
-            try:
+            with suppress(DomainError):
                 attempts.start_attempt(round_, self.user, now=self.now, practice=practice)
-            except DomainError:
-                pass
 
         @rule(pick=st.integers(0, 3), option=st.integers(0, 3), seq=st.integers(0, 50),
               clear=st.booleans())
@@ -52,29 +51,23 @@ def test_attempt_invariants_hold(db, make_round, make_user):
             if a is None:
                 return
             q = a.questions[pick % len(a.questions)]
-            try:
+            with suppress(DomainError):
                 attempts.save_answer(a, q.question_id, [] if clear else [q.options[option]["id"]],
                                      arrived_at=self.now, seq=seq)
-            except DomainError:
-                pass
 
         @rule(value=st.one_of(st.none(), st.integers(0, 10_000)))
         def predict(self, value):
             a = self.current()
             if a is not None:
-                try:
+                with suppress(DomainError):
                     attempts.save_prediction(a, value, arrived_at=self.now)
-                except DomainError:
-                    pass
 
         @rule()
         def submit(self):
             a = self.current()
             if a is not None:
-                try:
+                with suppress(DomainError):
                     attempts.submit_attempt(a, arrived_at=self.now)
-                except DomainError:
-                    pass
 
         @rule(minutes=st.integers(0, 12), seconds=st.integers(0, 59))
         def wait(self, minutes, seconds):
