@@ -108,9 +108,9 @@ def reset_password(user_id: int):
         return redirect(url_for("auth.change_password"))
     temporary = accounts.reset_password(user, actor=_actor(), now=utcnow())
     db.session.commit()
-    flash(f"Đã đặt lại mật khẩu cho {user.full_name}. Mật khẩu tạm: {temporary} — mật khẩu "
-          "chỉ hiện một lần; người dùng phải đặt mật khẩu mới khi đăng nhập.", "success")
-    return redirect(url_for(".user_detail", user_id=user.id))
+    # Shown once, in this response only: never in the (signed, unencrypted) session cookie.
+    return render_template("organiser/temporary_password.html", user=user,
+                           temporary=temporary, back=url_for(".user_detail", user_id=user.id))
 
 
 # --- categories ----------------------------------------------------------------------------

@@ -215,11 +215,11 @@ def reset_password(user_id: int):
         abort(403)
     temporary = accounts.reset_password(user, actor=_actor(), now=utcnow())
     db.session.commit()
-    flash(f"Đã đặt lại mật khẩu cho {user.full_name}. Mật khẩu tạm: {temporary} — mật khẩu "
-          "chỉ hiện một lần; hãy báo cho người dự thi. Khi đăng nhập, họ phải đặt mật khẩu mới.",
-          "success")
-    return redirect(url_for(".list_participants", q=request.form.get("q") or None,
-                            page=_int_or_none(request.form.get("page"))))
+    # Shown once, in this response only: never in the (signed, unencrypted) session cookie.
+    back = url_for(".list_participants", q=request.form.get("q") or None,
+                   page=_int_or_none(request.form.get("page")))
+    return render_template("organiser/temporary_password.html", user=user,
+                           temporary=temporary, back=back)
 
 
 def _sheets_dir() -> Path:
