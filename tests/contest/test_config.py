@@ -104,3 +104,13 @@ def test_question_bank_never_imports_flask_or_contest():
     code = ("import question_bank, sys; bad = [m for m in sys.modules if m.split('.')[0] in "
             "('flask', 'sqlalchemy', 'contest', 'flask_sqlalchemy')]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_access_log_format_never_records_query_strings():
+    """L2: `make run` logs paths only, so a search for a phone never lands in the log."""
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    line = next(x for x in makefile.splitlines() if x.startswith("ACCESS_LOG"))
+    assert "%(U)s" in line and "%(r)s" not in line and "%(q)s" not in line
+    assert "--access-logformat '$(ACCESS_LOG)'" in makefile
