@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -88,9 +89,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
         db.session.rollback()
-        # Log the type and place only: request data may hold ID numbers and phones (L2).
-        log.error("unhandled %s at %s %s", type(exc).__name__, request.method, request.path,
-                  exc_info=app.config.get("DEBUG", False))
+        # The type, the place and the stack frames, never the message or the request data:
+        # both may hold ID numbers and phones (L2).
+        log.error("unhandled %s at %s %s\n%s", type(exc).__name__, request.method, request.path,
+                  "".join(traceback.format_tb(exc.__traceback__)))
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise exc
         if wants_json():
