@@ -79,10 +79,13 @@ def test_unhandled_errors_never_log_phone_or_id_numbers(tmp_path, caplog):
 
     @app.route("/__boom_for_test", methods=["POST"])
     def boom():
-        raise RuntimeError("phone 0912345678 id 012090001234")
+        from flask import request
+
+        raise RuntimeError(f"phone {request.form['phone']} id {request.form['id_number']}")
 
     with caplog.at_level(logging.DEBUG):
-        response = app.test_client().post("/__boom_for_test", data={"phone": "0912345678"})
+        response = app.test_client().post("/__boom_for_test", data={"phone": "0912345678",
+                                                                      "id_number": "012090001234"})
     assert response.status_code == 500
     assert "Đã có lỗi xảy ra" in response.get_data(as_text=True)
     assert "unhandled RuntimeError" in caplog.text
