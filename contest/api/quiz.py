@@ -34,7 +34,8 @@ def start_attempt(round_id: int):
     attempt, created = attempts.start_attempt(round_, current_user, now=utcnow(),
                                               practice=bool(body.get("practice")))
     db.session.commit()
-    return jsonify(attempts.attempt_view(attempt, utcnow())), 201 if created else 200
+    return jsonify(attempts.attempt_view(attempt, utcnow(), fresh=created)), \
+        201 if created else 200
 
 
 @bp.get("/attempts/<int:attempt_id>")

@@ -189,7 +189,7 @@ def eligibility_problem(round_: Round, user: User, now: datetime) -> str | None:
 # --- reading ---------------------------------------------------------------------------
 
 def get_round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
+    round_ = db.session.get(Round, round_id, options=[joinedload(Round.contest)])
     if round_ is None or not round_.contest.is_published:
         raise NotFound("Không tìm thấy đợt thi.")
     return round_
@@ -332,11 +332,10 @@ def start_attempt(round_: Round, user: User, *, now: datetime,
         deadline=grading.attempt_deadline(started_at, round_.time_limit_minutes,
                                           round_.closes_at),
     )
+    attempt.questions = [AttemptQuestion(**item) for item in paper]
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
-            db.session.flush()
-            db.session.add_all(AttemptQuestion(attempt_id=attempt.id, **item) for item in paper)
             db.session.flush()
     except IntegrityError:
         # Someone else (another tab, a retried request) started at the same moment.
@@ -447,9 +446,9 @@ def submit_attempt(attempt: Attempt, *, arrived_at: datetime, prediction=None,
 
 # --- what the participant sees ---------------------------------------------------------
 
-def attempt_view(attempt: Attempt, now: datetime) -> dict:
+def attempt_view(attempt: Attempt, now: datetime, *, fresh: bool = False) -> dict:
     """The attempt as the API returns it. Correct answers only when review is allowed
-    (never during the attempt: G7)."""
+    (never during the attempt: G7). ``fresh``: just started, so nothing is saved yet."""
     reveal = review_allowed(attempt, now)
     questions = []
     for q in attempt.questions:
@@ -465,7 +464,7 @@ def attempt_view(attempt: Attempt, now: datetime) -> dict:
         "started_at": iso(attempt.started_at), "deadline": iso(attempt.deadline),
         "server_time": iso(now), "grace_seconds": attempt.round.grace_seconds,
         "questions": questions,
-        "answers": {str(k): v for k, v in answers_of(attempt).items()},
+        "answers": {} if fresh else {str(k): v for k, v in answers_of(attempt).items()},
         "prediction": attempt.prediction,
         "prediction_text": attempt.round.prediction_text,
     }
