@@ -31,11 +31,11 @@ def _int_or_none(value, name):
 def start_attempt(round_id: int):
     body = json_body()
     round_ = attempts.get_round(round_id)
-    attempt, created = attempts.start_attempt(round_, current_user, now=utcnow(),
-                                              practice=bool(body.get("practice")))
+    started = attempts.begin_attempt(round_, current_user, now=utcnow(),
+                                     practice=bool(body.get("practice")))
     db.session.commit()
-    return jsonify(attempts.attempt_view(attempt, utcnow(), fresh=created)), \
-        201 if created else 200
+    return jsonify(attempts.attempt_view(started.attempt, utcnow(), paper=started.paper)), \
+        201 if started.created else 200
 
 
 @bp.get("/attempts/<int:attempt_id>")

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -290,13 +290,28 @@ def finalise_overdue(now: datetime, round_id: int | None = None, *,
     return count
 
 
+@dataclass
+class Started:
+    attempt: Attempt
+    created: bool
+    paper: list[dict] | None = None  # the new paper as drawn, when ``created``
+
+
 def start_attempt(round_: Round, user: User, *, now: datetime,
                   practice: bool = False) -> tuple[Attempt, bool]:
+    """Start (or resume) the participant's attempt in a round: (attempt, created).
+    See ``begin_attempt``."""
+    started = begin_attempt(round_, user, now=now, practice=practice)
+    return started.attempt, started.created
+
+
+def begin_attempt(round_: Round, user: User, *, now: datetime,
+                  practice: bool = False) -> Started:
     """Start (or resume) the participant's attempt in a round.
 
-    Returns (attempt, created). Idempotent (C1): an attempt already in progress is
-    returned as it is. Raises RoundNotOpen, NotEligible, AttemptLimitReached,
-    PoolTooSmall.
+    Idempotent (C1): an attempt already in progress is returned as it is. The paper's
+    rows are written in one batch (the start rush is the busiest moment of a round).
+    Raises RoundNotOpen, NotEligible, AttemptLimitReached, PoolTooSmall.
     """
     state = grading.round_state(round_.opens_at, round_.closes_at, round_.closed_at, now)
     if state != "open" or not round_.contest.is_published:
@@ -308,17 +323,19 @@ def start_attempt(round_: Round, user: User, *, now: datetime,
     if practice and not round_.allow_practice:
         raise RoundNotOpen("Đợt thi này không có lượt thi thử.")
 
-    current = in_progress_attempt(round_.id, user.id)
-    if current is not None:
-        current = db.session.scalar(select(Attempt).where(Attempt.id == current.id)
+    # One small read: this participant's attempts in the round (a handful at most).
+    mine = db.session.execute(select(Attempt.id, Attempt.number, Attempt.is_practice,
+                                     Attempt.status).where(
+        Attempt.round_id == round_.id, Attempt.participant_id == user.id)).all()
+    current_id = next((row.id for row in mine if row.status is AttemptStatus.in_progress), None)
+    if current_id is not None:
+        current = db.session.scalar(select(Attempt).where(Attempt.id == current_id)
                                     .with_for_update()
                                     .execution_options(populate_existing=True))
         if not finalise_if_overdue(current, now):
-            return current, False
+            return Started(current, False)
 
-    used = db.session.scalar(select(func.max(Attempt.number)).where(
-        Attempt.round_id == round_.id, Attempt.participant_id == user.id,
-        Attempt.is_practice.is_(practice))) or 0
+    used = max((row.number for row in mine if row.is_practice is practice), default=0)
     if not practice and used >= round_.max_attempts:
         raise AttemptLimitReached(
             f"Bạn đã dùng hết {round_.max_attempts} lượt thi của đợt này.")
@@ -332,21 +349,22 @@ def start_attempt(round_: Round, user: User, *, now: datetime,
         deadline=grading.attempt_deadline(started_at, round_.time_limit_minutes,
                                           round_.closes_at),
     )
-    attempt.questions = [AttemptQuestion(**item) for item in paper]
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
             db.session.flush()
+            db.session.execute(insert(AttemptQuestion),
+                               [{"attempt_id": attempt.id, **item} for item in paper])
     except IntegrityError:
         # Someone else (another tab, a retried request) started at the same moment.
         current = in_progress_attempt(round_.id, user.id)
         if current is not None:
-            return current, False
+            return Started(current, False)
         if not practice and count_ranked_attempts(round_.id, user.id) >= round_.max_attempts:
             raise AttemptLimitReached() from None
         raise Conflict("Lượt thi vừa được tạo ở một thiết bị khác. Vui lòng tải lại trang.") \
             from None
-    return attempt, True
+    return Started(attempt, True, paper)
 
 
 def _writable(attempt: Attempt, arrived_at: datetime) -> None:
@@ -446,17 +464,21 @@ def submit_attempt(attempt: Attempt, *, arrived_at: datetime, prediction=None,
 
 # --- what the participant sees ---------------------------------------------------------
 
-def attempt_view(attempt: Attempt, now: datetime, *, fresh: bool = False) -> dict:
+def attempt_view(attempt: Attempt, now: datetime, *, paper: list[dict] | None = None) -> dict:
     """The attempt as the API returns it. Correct answers only when review is allowed
-    (never during the attempt: G7). ``fresh``: just started, so nothing is saved yet."""
+    (never during the attempt: G7). ``paper``: a paper just drawn (nothing saved yet)."""
     reveal = review_allowed(attempt, now)
+    rows = paper if paper is not None else [
+        {"question_id": q.question_id, "position": q.position, "text": q.text,
+         "options": q.options, "correct_option_ids": q.correct_option_ids}
+        for q in attempt.questions]
     questions = []
-    for q in attempt.questions:
-        item = {"id": q.question_id, "position": q.position, "text": q.text,
-                "multiple": q.multiple,
-                "options": [{"id": o["id"], "text": o["text"]} for o in q.options]}
+    for q in rows:
+        item = {"id": q["question_id"], "position": q["position"], "text": q["text"],
+                "multiple": len(q["correct_option_ids"]) > 1,
+                "options": [{"id": o["id"], "text": o["text"]} for o in q["options"]]}
         if reveal:
-            item["correct_option_ids"] = list(q.correct_option_ids)
+            item["correct_option_ids"] = list(q["correct_option_ids"])
         questions.append(item)
     body = {
         "id": attempt.id, "round_id": attempt.round_id, "number": attempt.number,
@@ -464,7 +486,8 @@ def attempt_view(attempt: Attempt, now: datetime, *, fresh: bool = False) -> dic
         "started_at": iso(attempt.started_at), "deadline": iso(attempt.deadline),
         "server_time": iso(now), "grace_seconds": attempt.round.grace_seconds,
         "questions": questions,
-        "answers": {} if fresh else {str(k): v for k, v in answers_of(attempt).items()},
+        "answers": {} if paper is not None else {
+            str(k): v for k, v in answers_of(attempt).items()},
         "prediction": attempt.prediction,
         "prediction_text": attempt.round.prediction_text,
     }
