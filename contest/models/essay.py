@@ -224,7 +224,7 @@ class EssayFile(db.Model):
     entry_id: Mapped[int] = mapped_column(ForeignKey("essay_entries.id", ondelete="CASCADE"),
                                           index=True)
     kind: Mapped[FileKind] = mapped_column(enum_column(FileKind))
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     # Shown to the participant only; never to judges.

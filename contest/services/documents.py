@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -214,7 +215,7 @@ def docx_text(data: bytes) -> str:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, SyntaxError,
             DefusedXmlException, NotImplementedError, zlib.error) as exc:
         raise _damaged_docx() from exc
-    text = "\n\n".join([body, *side]).strip()
+    text = unicodedata.normalize("NFC", "\n\n".join([body, *side]).strip())
     if len(text) > MAX_TEXT_CHARS:
         raise UploadRefused(
             f"Bài viết trong tệp quá dài (hơn {MAX_TEXT_CHARS:,} ký tự).".replace(",", ".")

@@ -1,0 +1,91 @@
+"""The judges' pages: their queue, the anonymous reading view with the scoring sheet, and the
+stripped .docx named by the entry's code. Nothing here may reveal who wrote what (P2)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from contest.db import utcnow
+from contest.essay.forms import ScoreForm
+from contest.essay.participant import send_essay_file
+from contest.extensions import db
+from contest.models import Role
+from contest.models.essay import AssignmentStatus, FileKind
+from contest.security import role_required
+from contest.services import essays
+from contest.services.errors import DomainError, ValidationFailed
+
+bp = Blueprint("judge", __name__, url_prefix="/cham-bai")
+
+
+@bp.before_request
+@role_required(Role.judge)
+def guard():
+    return None
+
+
+@bp.route("/")
+def queue():
+    todo, done = essays.judge_queue(current_user)
+    return render_template("judge/queue.html", todo=todo, done=done)
+
+
+def _sheet_page(assignment, *, form=None, errors=None, values=None, status=200):
+    version = essays.judged_version(assignment.entry)
+    criteria = essays.criteria_of(assignment.stage.contest)
+    if values is None:
+        given = {s.criterion_id: s.points_x100 for s in assignment.scores}
+        values = {c.id: ("" if c.id not in given else
+                         f"{given[c.id] / 100:g}") for c in criteria}
+    form = form or ScoreForm(data={"comment": assignment.comment})
+    return render_template(
+        "judge/sheet.html", assignment=assignment, entry_code=assignment.entry.code,
+        version=version, criteria=criteria, values=values, errors=errors or {}, form=form,
+        stage=assignment.stage, contest=assignment.stage.contest,
+        locked=assignment.status is AssignmentStatus.submitted
+        or assignment.stage.closed_at is not None,
+        has_docx=version.file is not None and version.file.kind is FileKind.docx,
+    ), status
+
+
+@bp.route("/<int:assignment_id>", methods=["GET", "POST"])
+def sheet(assignment_id: int):
+    assignment = essays.get_judge_assignment(assignment_id, current_user,
+                                             lock=request.method == "POST")
+    if request.method == "GET":
+        return _sheet_page(assignment)
+    form = ScoreForm()
+    criteria = essays.criteria_of(assignment.stage.contest)
+    values = {c.id: request.form.get(f"score_{c.id}", "") for c in criteria}
+    if not form.validate():
+        return _sheet_page(assignment, form=form, values=values, status=422)
+    submit = request.form.get("action") == "submit"
+    try:
+        essays.save_scores(assignment, values, form.comment.data or "", submit=submit,
+                           now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _sheet_page(assignment, form=form, values=values, errors=exc.fields, status=422)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _sheet_page(assignment, status=exc.status)
+    db.session.commit()
+    if submit:
+        flash(f"Đã nộp phiếu chấm bài {assignment.entry.code}.", "success")
+        return redirect(url_for("judge.queue"), 303)
+    flash("Đã lưu nháp phiếu chấm.", "success")
+    return redirect(url_for("judge.sheet", assignment_id=assignment.id), 303)
+
+
+@bp.get("/<int:assignment_id>/tep")
+def download(assignment_id: int):
+    assignment = essays.get_judge_assignment(assignment_id, current_user)
+    version = essays.judged_version(assignment.entry)
+    stored = version.file
+    # Judges get .docx files only (metadata stripped at upload); PDFs keep what their
+    # author's software wrote, so judges read the typed text instead.
+    if stored is None or stored.kind is not FileKind.docx:
+        abort(404)
+    return send_essay_file(stored, essays.download_name(assignment.entry, stored))

@@ -1,0 +1,373 @@
+"""Organiser pages for essay contests: settings, entries (with identity warnings), judge
+assignment and workloads, judging progress, closing stages, results and exports."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from contest.db import utcnow
+from contest.essay.forms import ActionForm, DisqualifyForm, EssayContestForm, ReassignForm
+from contest.essay.participant import send_essay_file
+from contest.extensions import db
+from contest.models import Role
+from contest.models.essay import AssignmentStatus
+from contest.organiser import menu
+from contest.organiser.views import xlsx_response
+from contest.security import role_required
+from contest.services import essays, judging
+from contest.services.errors import DomainError, ValidationFailed
+from contest.web import LOCAL_TZ, to_local
+
+bp = Blueprint("essay_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi-viet")
+menu.add(2, "essay_admin.list_contests", "Cuộc thi viết",
+         "Tạo cuộc thi viết, tiêu chí chấm, vòng chấm; phân công giám khảo, theo dõi chấm, "
+         "công bố và xuất kết quả.")
+
+
+@bp.before_request
+@role_required(Role.organiser)
+def guard():
+    return None
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _utc(local_naive):
+    return local_naive.replace(tzinfo=LOCAL_TZ).astimezone(UTC) if local_naive else None
+
+
+def _apply_errors(form, exc: ValidationFailed) -> None:
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [message]
+        else:
+            flash(message, "danger")
+
+
+def _lines(text: str, field: str, parts: int) -> list[list[str]]:
+    rows = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > parts or not cells[0]:
+            raise ValidationFailed({field: f"Dòng {n} chưa đúng dạng. Xem ví dụ bên dưới ô."})
+        rows.append(cells + [""] * (parts - len(cells)))
+    return rows
+
+
+_TOP = re.compile(r"^(?:top\s*)?(\d+)\s*(?:bài)?$", re.IGNORECASE)
+_CUT = re.compile(r"^(?:từ|>=|≥)\s*([\d.,]+)\s*(?:điểm)?$", re.IGNORECASE)
+
+
+def _contest_input(form) -> essays.EssayContestInput:
+    criteria = []
+    for name, points in _lines(form.criteria.data, "criteria", 2):
+        if not points.isdigit():
+            raise ValidationFailed({"criteria": f"Điểm tối đa của «{name}» phải là số nguyên."})
+        criteria.append((name, int(points)))
+    stages = []
+    rows = _lines(form.stages.data, "stages", 2)
+    for index, (name, rule) in enumerate(rows):
+        if index == len(rows) - 1:
+            stages.append({"name": name, "rule": None, "value": None})
+        elif match := _TOP.match(rule):
+            stages.append({"name": name, "rule": "top_k", "value": int(match.group(1))})
+        elif match := _CUT.match(rule):
+            stages.append({"name": name, "rule": "cutoff", "value": match.group(1)})
+        else:
+            stages.append({"name": name, "rule": None, "value": None})
+    tiers = []
+    for name, count in _lines(form.prize_tiers.data, "prize_tiers", 2):
+        if not count.isdigit():
+            raise ValidationFailed({"prize_tiers": f"Số lượng của «{name}» phải là số nguyên."})
+        tiers.append({"name": name, "count": int(count)})
+    excluded, missing = essays.find_users((form.excluded.data or "").splitlines())
+    if missing:
+        raise ValidationFailed({"excluded": "Không tìm thấy tài khoản: " + ", ".join(missing)})
+    return essays.EssayContestInput(
+        title=form.title.data, summary=form.summary.data or "",
+        rules_text=form.rules_text.data or "", opens_at=_utc(form.opens_at.data),
+        closes_at=_utc(form.closes_at.data), min_words=form.min_words.data,
+        max_words=form.max_words.data, allow_online=form.allow_online.data,
+        allow_docx=form.allow_docx.data, allow_pdf=form.allow_pdf.data,
+        max_entries=form.max_entries.data, judges_per_entry=form.judges_per_entry.data,
+        discrepancy=form.discrepancy.data, discrepancy_rule=form.discrepancy_rule.data,
+        criteria=criteria, stages=stages, prize_tiers=tiers,
+        judge_ids=list(form.judge_ids.data or []), excluded_user_ids=excluded)
+
+
+def _stage_line(stage) -> str:
+    if stage.advance_rule is None:
+        return stage.name
+    if stage.advance_rule.value == "top_k":
+        return f"{stage.name} | {stage.advance_value} bài"
+    return f"{stage.name} | từ {judging.points_text(stage.advance_value)} điểm"
+
+
+def _load_into(form, contest) -> None:
+    settings = contest.essay_settings
+    form.title.data, form.summary.data = contest.title, contest.summary
+    form.rules_text.data = contest.rules_text
+    form.opens_at.data = to_local(settings.opens_at).replace(tzinfo=None)
+    form.closes_at.data = to_local(settings.closes_at).replace(tzinfo=None)
+    for attr in ("min_words", "max_words", "allow_online", "allow_docx", "allow_pdf",
+                 "max_entries", "judges_per_entry", "judge_ids"):
+        getattr(form, attr).data = getattr(settings, attr)
+    form.discrepancy.data = judging.points_text(settings.discrepancy_x100)
+    form.discrepancy_rule.data = settings.discrepancy_rule.value
+    form.criteria.data = "\n".join(f"{c.name} | {c.max_points}"
+                                   for c in essays.criteria_of(contest))
+    form.stages.data = "\n".join(_stage_line(s) for s in essays.stages_of(contest))
+    form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}"
+                                      for t in settings.prize_tiers)
+    form.excluded.data = "\n".join(u.phone or u.email or ""
+                                   for u in essays.excluded_users(settings))
+
+
+@bp.route("/")
+def list_contests():
+    return render_template("essay_admin/contests.html",
+                           contests=essays.list_essay_contests(published_only=False),
+                           now=utcnow(), state_of=essays.submission_state, form=ActionForm())
+
+
+@bp.route("/moi", methods=["GET", "POST"])
+@bp.route("/<int:contest_id>/sua", methods=["GET", "POST"])
+def edit_contest(contest_id: int | None = None):
+    contest = essays.get_essay_contest(contest_id) if contest_id else None
+    form = EssayContestForm()
+    form.judge_ids.choices = [SelectChoice(j.id, f"{j.full_name}"
+                                           + (f" — {j.unit.name}" if j.unit else ""))
+                              for j in essays.list_judges()]
+    if request.method == "GET":
+        if contest is not None:
+            _load_into(form, contest)
+        else:
+            form.max_entries.data, form.judges_per_entry.data = 1, 2
+            form.discrepancy.data = "20"
+            form.criteria.data = "\n".join(f"{n} | {m}" for n, m in essays.DEFAULT_CRITERIA)
+            form.stages.data = "Sơ khảo | 10 bài\nChung khảo"
+            form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}"
+                                              for t in essays.DEFAULT_PRIZE_TIERS)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            contest = essays.save_essay_contest(_contest_input(form), actor=_actor(),
+                                                now=utcnow(), contest=contest)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            flash("Đã lưu cuộc thi viết.", "success")
+            return redirect(url_for("essay_admin.overview", contest_id=contest.id), 303)
+    elif form.errors:
+        status = 422
+    return render_template("essay_admin/contest_form.html", form=form, contest=contest), status
+
+
+@bp.post("/<int:contest_id>/cong-bo")
+def toggle_publish(contest_id: int):
+    from contest.services import rounds
+
+    contest = essays.get_essay_contest(contest_id)
+    rounds.set_published(contest, not contest.is_published, actor=_actor(), now=utcnow())
+    db.session.commit()
+    flash("Đã công bố cuộc thi." if contest.is_published else "Đã ẩn cuộc thi.", "success")
+    return redirect(url_for("essay_admin.overview", contest_id=contest.id), 303)
+
+
+@bp.route("/<int:contest_id>")
+def overview(contest_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    entries = essays.list_entries(contest)
+    warnings = {}
+    for e in entries:
+        version = e.latest_version
+        if version is not None:
+            hits = essays.identity_warnings(e, version.text, version.title)
+            if hits:
+                warnings[e.id] = hits
+    stages = essays.stages_of(contest)
+    progress = {s.id: essays.progress_counts(essays.stage_progress(s)) for s in stages}
+    return render_template(
+        "essay_admin/overview.html", contest=contest, settings=contest.essay_settings,
+        entries=entries, warnings=warnings, stages=stages, progress=progress,
+        state=essays.submission_state(contest.essay_settings, utcnow()), form=ActionForm(),
+        ready=essays.results_ready(contest))
+
+
+@bp.route("/<int:contest_id>/bai/<int:entry_id>")
+def entry(contest_id: int, entry_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    item = essays.get_entry(contest, entry_id)
+    version = item.latest_version
+    return render_template(
+        "essay_admin/entry.html", contest=contest, entry=item, version=version,
+        warnings=essays.identity_warnings(item, version.text, version.title) if version else [],
+        results=essays.entry_results(item), form=DisqualifyForm(), action_form=ActionForm())
+
+
+@bp.get("/<int:contest_id>/bai/<int:entry_id>/tep/<int:file_id>")
+def download(contest_id: int, entry_id: int, file_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    item = essays.get_entry(contest, entry_id)
+    stored = next((f for f in item.files if f.id == file_id), None)
+    if stored is None:
+        return render_template("errors/error.html", status=404, title="Không tìm thấy tệp",
+                               message="Không tìm thấy tệp của bài dự thi."), 404
+    return send_essay_file(stored, essays.download_name(item, stored))
+
+
+@bp.post("/<int:contest_id>/bai/<int:entry_id>/loai")
+def disqualify(contest_id: int, entry_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    item = essays.get_entry(contest, entry_id)
+    form = DisqualifyForm()
+    if not form.validate():
+        flash("Vui lòng ghi lý do loại bài.", "danger")
+        return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id),
+                        303)
+    essays.disqualify(item, form.reason.data, actor=_actor(), now=utcnow())
+    db.session.commit()
+    flash(f"Đã loại bài {item.code}.", "success")
+    return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
+
+
+@bp.post("/<int:contest_id>/bai/<int:entry_id>/khoi-phuc")
+def restore(contest_id: int, entry_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    item = essays.get_entry(contest, entry_id)
+    essays.restore(item, actor=_actor(), now=utcnow())
+    db.session.commit()
+    flash(f"Đã khôi phục bài {item.code}. Hãy chạy lại phân công nếu bài cần giám khảo.",
+          "success")
+    return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
+
+
+@bp.post("/<int:contest_id>/vong/<int:stage_id>/phan-cong")
+def assign(contest_id: int, stage_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    stage = essays.get_stage(contest, stage_id)
+    try:
+        result = essays.assign_stage(stage, actor=_actor(), now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("essay_admin.overview", contest_id=contest.id), 303)
+    db.session.commit()
+    flash(f"Đã phân công {result.created} phiếu chấm.", "success")
+    if result.short:
+        flash("Không đủ giám khảo phù hợp (khác đơn vị tác giả) cho các bài: "
+              + ", ".join(result.short), "warning")
+    return redirect(url_for("essay_admin.stage", contest_id=contest.id, stage_id=stage.id), 303)
+
+
+@bp.route("/<int:contest_id>/vong/<int:stage_id>")
+def stage(contest_id: int, stage_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    item = essays.get_stage(contest, stage_id)
+    rows = essays.stage_progress(item)
+    judges = essays.panel(contest.essay_settings)
+    return render_template(
+        "essay_admin/stage.html", contest=contest, stage=item, rows=rows,
+        counts=essays.progress_counts(rows), workload=essays.workload(item), judges=judges,
+        form=ActionForm(), submitted=AssignmentStatus.submitted,
+        criteria=essays.criteria_of(contest))
+
+
+@bp.post("/<int:contest_id>/phieu/<int:assignment_id>/chuyen")
+def reassign(contest_id: int, assignment_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    assignment = essays.get_assignment(contest, assignment_id)
+    form = ReassignForm()
+    form.judge_id.choices = [SelectChoice(j.id, j.full_name)
+                             for j in essays.panel(contest.essay_settings)]
+    target = url_for("essay_admin.stage", contest_id=contest.id, stage_id=assignment.stage_id)
+    if not form.validate():
+        flash("Vui lòng chọn giám khảo.", "danger")
+        return redirect(target, 303)
+    try:
+        essays.reassign(assignment, form.judge_id.data, actor=_actor(), now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(" ".join(exc.fields.values()), "danger")
+        return redirect(target, 303)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(target, 303)
+    db.session.commit()
+    flash(f"Đã chuyển phiếu chấm bài {assignment.entry.code}.", "success")
+    return redirect(target, 303)
+
+
+@bp.post("/<int:contest_id>/vong/<int:stage_id>/ket-thuc")
+def close_stage(contest_id: int, stage_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    item = essays.get_stage(contest, stage_id)
+    try:
+        essays.close_stage(item, actor=_actor(), now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("essay_admin.stage", contest_id=contest.id, stage_id=item.id),
+                        303)
+    db.session.commit()
+    flash(f"Đã kết thúc vòng {item.name}.", "success")
+    return redirect(url_for("essay_admin.results", contest_id=contest.id), 303)
+
+
+@bp.route("/<int:contest_id>/ket-qua")
+def results(contest_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    stages = [(s, essays.stage_entries(s)) for s in essays.stages_of(contest)
+              if s.closed_at is not None]
+    return render_template("essay_admin/results.html", contest=contest, stages=stages,
+                           settings=contest.essay_settings, ready=essays.results_ready(contest),
+                           form=ActionForm())
+
+
+@bp.post("/<int:contest_id>/cong-bo-ket-qua")
+def publish_results(contest_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    try:
+        if contest.essay_settings.results_published_at is None:
+            essays.publish_results(contest, actor=_actor(), now=utcnow())
+            message = "Đã công bố kết quả."
+        else:
+            essays.unpublish_results(contest, actor=_actor(), now=utcnow())
+            message = "Đã thôi công bố kết quả."
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("essay_admin.results", contest_id=contest.id), 303)
+
+
+@bp.get("/<int:contest_id>/xuat/danh-sach.xlsx")
+def export_entries(contest_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    data = essays.export_entries(contest, actor=_actor(), now=utcnow())
+    db.session.commit()
+    return xlsx_response(data, f"danh-sach-bai-du-thi-{contest.id}.xlsx", private=True)
+
+
+@bp.get("/<int:contest_id>/xuat/phieu-cham.xlsx")
+def export_scores(contest_id: int):
+    contest = essays.get_essay_contest(contest_id)
+    data = essays.export_scores(contest, actor=_actor(), now=utcnow())
+    db.session.commit()
+    return xlsx_response(data, f"phieu-cham-{contest.id}.xlsx", private=True)
