@@ -60,6 +60,8 @@ def apply_errors(form, exc: ValidationFailed) -> None:
 def home_for(user) -> str:
     if user.role.value in ("organiser", "admin"):
         return url_for("organiser.dashboard")
+    if user.role.value == "judge":
+        return url_for("judge.queue")
     return url_for("main.index")
 
 

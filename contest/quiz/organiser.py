@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from contest.db import utcnow
 from contest.extensions import db
-from contest.models import QuestionBank, Role
+from contest.models import ContestKind, QuestionBank, Role
 from contest.organiser import menu
 from contest.quiz.forms import ContestForm, RoundForm
 from contest.security import role_required
@@ -45,7 +45,7 @@ def _apply_errors(form, exc: ValidationFailed) -> None:
 
 @bp.route("/")
 def list_contests():
-    contests = rounds.list_contests(published_only=False)
+    contests = rounds.list_contests(published_only=False, kind=ContestKind.quiz)
     ids = [r.id for c in contests for r in c.rounds]
     return render_template("quiz_admin/contests.html", contests=contests,
                            counts=rounds.live_counts(ids), now=utcnow(), state_of=rounds.state_of)

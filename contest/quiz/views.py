@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from contest.db import utcnow
 from contest.extensions import db
-from contest.models import Attempt, Role
+from contest.models import Attempt, ContestKind, Role
 from contest.services import attempts, rounds
 from contest.services.errors import DomainError
 
@@ -18,6 +18,8 @@ bp = Blueprint("quiz", __name__)
 @bp.route("/cuoc-thi/<slug>")
 def contest_page(slug: str):
     contest = rounds.get_contest_by_slug(slug)
+    if contest.kind is ContestKind.essay:
+        return redirect(url_for("essay.contest_page", slug=slug), 301)
     now = utcnow()
     items = []
     for r in contest.rounds:

@@ -40,6 +40,24 @@ ACTION_LABELS = {
     "contest.unpublish": "Thôi công bố cuộc thi",
     "round.create": "Tạo đợt thi",
     "round.update": "Sửa đợt thi",
+    "round.close": "Đóng đợt thi và xếp giải",
+    "round.reclose": "Xếp giải lại",
+    "round.prize_options": "Sửa tuỳ chọn giải thưởng",
+    "result.publish": "Công bố kết quả",
+    "result.disqualify": "Loại thí sinh",
+    "result.reinstate": "Khôi phục thí sinh",
+    "result.export": "Xuất kết quả ra Excel",
+    "essay.assign": "Phân công giám khảo",
+    "essay.reassign": "Chuyển phiếu chấm",
+    "essay.third_judge": "Phân công giám khảo thứ ba",
+    "essay.close_stage": "Kết thúc vòng chấm",
+    "essay.disqualify": "Loại bài dự thi",
+    "essay.restore": "Khôi phục bài dự thi",
+    "essay.exclusions": "Sửa danh sách không xét giải",
+    "essay.export_entries": "Xuất danh sách bài dự thi",
+    "essay.export_scores": "Xuất bảng điểm giám khảo",
+    "essay.publish_results": "Công bố kết quả cuộc thi viết",
+    "essay.unpublish_results": "Thôi công bố kết quả cuộc thi viết",
 }
 
 OBJECT_LABELS = {
@@ -50,6 +68,9 @@ OBJECT_LABELS = {
     "question": "Câu hỏi",
     "contest": "Cuộc thi",
     "round": "Đợt thi",
+    "essay_entry": "Bài dự thi",
+    "essay_assignment": "Phiếu chấm",
+    "essay_stage": "Vòng chấm",
 }
 
 DETAIL_LABELS = {

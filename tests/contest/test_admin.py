@@ -339,3 +339,20 @@ def test_user_table_is_consistent(db, make_user):
     a, b = make_user(), make_user()
     assert a.phone != b.phone and a.id_number != b.id_number
     assert db.session.get(User, a.id) is a
+
+
+def test_every_audited_action_has_a_vietnamese_label():
+    """The audit log page names every action in Vietnamese, never by its code."""
+    import re
+    from pathlib import Path
+
+    from contest.services.audit_log import ACTION_LABELS, OBJECT_LABELS
+
+    package = Path(__file__).resolve().parents[2] / "contest"
+    source = "\n".join(p.read_text() for p in package.rglob("*.py"))
+    calls = re.findall(r'audit\.record\(\s*\w+,\s*(.+?),\s*"(\w+)"', source, re.S)
+    actions = {a for expr, _ in calls for a in re.findall(r'"([a-z_]+\.[a-z_]+)"', expr)}
+    objects = {obj for _, obj in calls}
+    assert actions and objects
+    assert actions - set(ACTION_LABELS) == set()
+    assert objects - set(OBJECT_LABELS) == set()

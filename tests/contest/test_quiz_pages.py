@@ -167,3 +167,18 @@ def test_cli_create_round_and_finalise_overdue(runner, db, make_bank, make_round
     assert result.exit_code == 0 and result.output.strip() == "finalised 1"
     db.session.refresh(attempt)
     assert attempt.status is AttemptStatus.expired
+
+
+def test_judges_land_on_their_queue_and_essay_contests_leave_quiz_pages(client, db, make_user,
+                                                                       make_round):
+    from tests.conftest import PASSWORD
+
+    judge = make_user(role=Role.judge)
+    response = client.post("/dang-nhap", data={"login": judge.phone, "password": PASSWORD,
+                                               "csrf_token": csrf_from(client)})
+    assert response.status_code == 302 and response.location.endswith("/cham-bai/")
+    essay = make_round().contest
+    essay.kind = __import__("contest.models", fromlist=["ContestKind"]).ContestKind.essay
+    db.session.commit()
+    moved = client.get(f"/cuoc-thi/{essay.slug}")
+    assert moved.status_code == 301 and f"/cuoc-thi-viet/{essay.slug}" in moved.location
