@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -375,18 +375,36 @@ def _writable(attempt: Attempt, arrived_at: datetime) -> None:
         raise DeadlinePassed()
 
 
+@dataclass(frozen=True)
+class SavedAnswer:
+    question_id: int
+    option_ids: list[int]
+    seq: int
+    saved_at: datetime
+
+
+def _upsert(dialect_name: str):
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert
+
+
 def save_answer(attempt: Attempt, question_id: int, option_ids, *, arrived_at: datetime,
-                seq: int | None = None) -> Answer:
+                seq: int | None = None) -> SavedAnswer:
     """Save the participant's choice for one question (an empty list clears it).
 
     A save carrying a sequence number lower than the stored one is stale and ignored (D3);
-    without one, the arrival time orders saves. Raises AlreadySubmitted, DeadlinePassed,
-    ValidationFailed (unknown question or option, several options on a single-answer
-    question).
+    without one, the arrival time orders saves. One INSERT … ON CONFLICT DO UPDATE … WHERE
+    does it, so the rule holds in the database itself. Returns what is stored afterwards.
+    Raises AlreadySubmitted, DeadlinePassed, NotFound (question not on the paper),
+    ValidationFailed (unknown option, several options on a single-answer question).
     """
     _writable(attempt, arrived_at)
-    item = db.session.scalar(select(AttemptQuestion).where(
-        AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.question_id == question_id))
+    item = db.session.execute(select(AttemptQuestion.options, AttemptQuestion.correct_option_ids)
+                              .where(AttemptQuestion.attempt_id == attempt.id,
+                                     AttemptQuestion.question_id == question_id)).first()
     if item is None:
         raise NotFound("Câu hỏi không thuộc lượt thi này.")
     if not isinstance(option_ids, list) or not all(
@@ -396,24 +414,28 @@ def save_answer(attempt: Attempt, question_id: int, option_ids, *, arrived_at: d
     chosen = sorted(set(option_ids))
     if any(o not in allowed for o in chosen):
         raise ValidationFailed({"option_ids": "Phương án không thuộc câu hỏi này."})
-    if len(chosen) > 1 and not item.multiple:
+    if len(chosen) > 1 and len(item.correct_option_ids) <= 1:
         raise ValidationFailed({"option_ids": "Câu hỏi này chỉ chọn một phương án."})
     if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool) or seq < 0):
         raise ValidationFailed({"seq": "Số thứ tự lưu không hợp lệ."})
-    answer = db.session.scalar(select(Answer).where(Answer.attempt_id == attempt.id,
-                                                    Answer.question_id == question_id))
-    if answer is None:
-        answer = Answer(attempt_id=attempt.id, question_id=question_id, option_ids=chosen,
-                        saved_at=arrived_at, seq=seq or 0)
-        db.session.add(answer)
-    else:
-        stale = (seq is not None and seq < answer.seq) or (
-            seq is None and arrived_at < answer.saved_at)
-        if not stale:
-            answer.option_ids, answer.saved_at = chosen, arrived_at
-            answer.seq = max(answer.seq, seq or 0)
-    db.session.flush()
-    return answer
+    table = Answer.__table__
+    stmt = _upsert(db.session.get_bind().dialect.name)(table).values(
+        attempt_id=attempt.id, question_id=question_id, option_ids=chosen,
+        saved_at=arrived_at, seq=seq or 0)
+    newer = (stmt.excluded.seq >= table.c.seq) if seq is not None else (
+        stmt.excluded.saved_at >= table.c.saved_at)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.attempt_id, table.c.question_id],
+        set_={"option_ids": stmt.excluded.option_ids, "saved_at": stmt.excluded.saved_at,
+              "seq": case((stmt.excluded.seq > table.c.seq, stmt.excluded.seq),
+                          else_=table.c.seq)},
+        where=newer,
+    ).returning(table.c.option_ids, table.c.seq, table.c.saved_at)
+    row = db.session.execute(stmt).first()
+    if row is None:  # stale: the stored answer stays
+        row = db.session.execute(select(table.c.option_ids, table.c.seq, table.c.saved_at).where(
+            table.c.attempt_id == attempt.id, table.c.question_id == question_id)).one()
+    return SavedAnswer(question_id, list(row.option_ids), row.seq, row.saved_at)
 
 
 def _check_prediction(value) -> int | None:
