@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from openpyxl import Workbook
+
+from tests.bank_files import make_xlsx
 
 pytestmark = pytest.mark.browser
 
-HEADER = [
-    "Chủ đề",
-    "Mức độ",
-    "Câu hỏi",
-    "Phương án A",
-    "Phương án B",
-    "Phương án C",
-    "Phương án D",
-    "Đáp án đúng",
-    "Giải thích",
-]
 GOOD = [
     [
         "Lịch sử Đảng",
@@ -61,14 +50,7 @@ BAD = [GOOD[0], GOOD[1], [*GOOD[2][:7], "D", ""]]
 
 
 def write_xlsx(path, rows):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(HEADER)
-    for r in rows:
-        ws.append(r)
-    out = io.BytesIO()
-    wb.save(out)
-    path.write_bytes(out.getvalue())
+    path.write_bytes(make_xlsx(rows))
     return str(path)
 
 

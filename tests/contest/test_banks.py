@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from contest.models import AuditEntry, Difficulty, Option, Question
 from contest.services import banks
 from contest.services.errors import ImportFailed, NotFound, ValidationFailed
 from question_bank import UnreadableFile, parse_bank
+from tests.bank_files import HEADER, make_xlsx
 from tests.conftest import NOW
-
-HEADER = [
-    "Chủ đề",
-    "Mức độ",
-    "Câu hỏi",
-    "Phương án A",
-    "Phương án B",
-    "Phương án C",
-    "Phương án D",
-    "Đáp án đúng",
-    "Giải thích",
-]
 
 
 def row(
@@ -39,20 +26,6 @@ def row(
     opts = list(options) + [None] * (4 - len(options))
     return [topic, level, text, *opts, answer, explanation]
 
-
-def make_xlsx(rows, header=HEADER) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for r in rows:
-        ws.append(list(r))
-    for cells in ws.iter_rows():
-        for cell in cells:
-            if cell.data_type == "f":
-                cell.data_type = "s"  # text that merely looks like a formula
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 SAMPLE = [

@@ -7,37 +7,17 @@ import re
 import zipfile
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from contest.models import Question, Role
 from contest.services import banks
 from question_bank import parse_bank
+from tests.bank_files import HEADER, make_xlsx
 from tests.conftest import NOW
 
-HEADER = [
-    "Chủ đề",
-    "Mức độ",
-    "Câu hỏi",
-    "Phương án A",
-    "Phương án B",
-    "Phương án C",
-    "Phương án D",
-    "Đáp án đúng",
-    "Giải thích",
-]
 BASE = "/ban-to-chuc/ngan-hang"
 
-
-def make_xlsx(rows, header=HEADER) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for r in rows:
-        ws.append(list(r))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 GOOD = [

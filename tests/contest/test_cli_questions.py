@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import re
 
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from contest.models import Question, QuestionBank
 from contest.services import banks
 from question_bank import parse_bank
+from tests.bank_files import HEADER, make_xlsx
 
-HEADER = [
-    "Chủ đề",
-    "Mức độ",
-    "Câu hỏi",
-    "Phương án A",
-    "Phương án B",
-    "Phương án C",
-    "Phương án D",
-    "Đáp án đúng",
-    "Giải thích",
-]
 GOOD = [
     [
         "Lịch sử Đảng",
@@ -60,15 +48,8 @@ GOOD = [
 ]
 
 
-def make_xlsx(path, rows, header=HEADER):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for r in rows:
-        ws.append(list(r))
-    out = io.BytesIO()
-    wb.save(out)
-    path.write_bytes(out.getvalue())
+def write_xlsx(path, rows, header=HEADER):
+    path.write_bytes(make_xlsx(rows, header))
     return str(path)
 
 
@@ -80,7 +61,7 @@ def counts(db):
 
 
 def test_import_creates_the_bank_and_prints_the_summary(runner, db, tmp_path):
-    path = make_xlsx(tmp_path / "bank.xlsx", [*GOOD, GOOD[0]])
+    path = write_xlsx(tmp_path / "bank.xlsx", [*GOOD, GOOD[0]])
     result = runner.invoke(args=["questions", "import", path, "--bank", "Ngân hàng CLI"])
     assert result.exit_code == 0, result.output
     assert result.stdout == "imported 3, duplicates 1, errors 0\n"
@@ -94,7 +75,7 @@ def test_import_creates_the_bank_and_prints_the_summary(runner, db, tmp_path):
 
 
 def test_dry_run_saves_nothing(runner, db, tmp_path):
-    path = make_xlsx(tmp_path / "bank.xlsx", GOOD)
+    path = write_xlsx(tmp_path / "bank.xlsx", GOOD)
     result = runner.invoke(args=["questions", "import", path, "--bank", "Thử", "--dry-run"])
     assert result.exit_code == 0
     assert result.stdout == "imported 3, duplicates 0, errors 0\n"
@@ -107,7 +88,7 @@ def test_row_errors_exit_1_and_import_nothing(runner, db, tmp_path):
         ["Văn kiện", "Dễ", "Thiếu đáp án?", "Có", "Không", "", "", "", ""],
         ["", "Rất khó", "Câu lỗi?", "Có", "", "", "", "A", ""],
     ]
-    path = make_xlsx(tmp_path / "bad.xlsx", rows)
+    path = write_xlsx(tmp_path / "bad.xlsx", rows)
     result = runner.invoke(args=["questions", "import", path, "--bank", "Thử"])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
@@ -123,7 +104,7 @@ def test_row_errors_exit_1_and_import_nothing(runner, db, tmp_path):
 
 
 def test_missing_header_is_a_row_1_error(runner, db, tmp_path):
-    path = make_xlsx(tmp_path / "bad.xlsx", GOOD, header=HEADER[:7] + ["Ghi chú", "Giải thích"])
+    path = write_xlsx(tmp_path / "bad.xlsx", GOOD, header=HEADER[:7] + ["Ghi chú", "Giải thích"])
     result = runner.invoke(args=["questions", "import", path, "--bank", "Thử"])
     assert result.exit_code == 1
     assert result.stdout.startswith("row 1, column Đáp án đúng: ")
@@ -146,7 +127,7 @@ def test_unreadable_files_exit_2(runner, db, tmp_path):
 
 
 def test_export_writes_the_template_losslessly(runner, db, tmp_path):
-    source = make_xlsx(tmp_path / "bank.xlsx", GOOD)
+    source = write_xlsx(tmp_path / "bank.xlsx", GOOD)
     runner.invoke(args=["questions", "import", source, "--bank", "Thử"])
     target = tmp_path / "export.xlsx"
     result = runner.invoke(args=["questions", "export", "--bank", "Thử", str(target)])

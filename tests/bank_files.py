@@ -1,0 +1,27 @@
+"""Question-bank workbooks for tests, built in memory in the import template's layout."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+
+HEADER = ["Chủ đề", "Mức độ", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C",
+          "Phương án D", "Đáp án đúng", "Giải thích"]
+
+
+def make_xlsx(rows, header=HEADER) -> bytes:
+    """An .xlsx whose first sheet has ``header`` then ``rows``; text that merely looks like
+    a formula stays text."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(header))
+    for r in rows:
+        ws.append(list(r))
+    for cells in ws.iter_rows():
+        for cell in cells:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
