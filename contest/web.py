@@ -31,6 +31,24 @@ def to_local(value: datetime | None) -> datetime | None:
     return value.astimezone(LOCAL_TZ)
 
 
+def local_to_utc(value: datetime | None) -> datetime | None:
+    """A naive date-time typed in a form, read as Vietnam time, as aware UTC."""
+    return value.replace(tzinfo=LOCAL_TZ).astimezone(UTC) if value else None
+
+
+def apply_errors(form, exc) -> None:
+    """Put a ValidationFailed's messages beside the form's fields; a message for a field the
+    form does not show becomes a flash, so none is lost."""
+    from flask import flash
+
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [message]
+        else:
+            flash(message, "danger")
+
+
 def format_datetime_vn(value: datetime | None, fmt: str = "%H:%M, %d/%m/%Y") -> str:
     local = to_local(value)
     return local.strftime(fmt) if local else ""

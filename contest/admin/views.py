@@ -7,13 +7,13 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from contest.admin.forms import ROLE_LABELS, AuditFilterForm, CategoryForm, RoleForm, UserSearchForm
-from contest.auth.views import apply_errors
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Role
 from contest.security import role_required
 from contest.services import accounts, audit_log, units
 from contest.services.errors import ValidationFailed
+from contest.web import apply_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 

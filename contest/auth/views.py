@@ -13,6 +13,7 @@ from contest.db import utcnow
 from contest.extensions import db, limiter, login_account_key
 from contest.services import accounts, units
 from contest.services.errors import AccountDisabled, InvalidCredentials, ValidationFailed
+from contest.web import apply_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -49,12 +50,6 @@ def fill_choices(form) -> None:
     form.category_id.choices = [SelectChoice("", "— Chọn đối tượng —")] + [
         SelectChoice(str(c.id), c.name) for c in units.list_categories()]
 
-
-def apply_errors(form, exc: ValidationFailed) -> None:
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [message]
 
 
 def home_for(user) -> str:

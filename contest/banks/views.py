@@ -33,6 +33,7 @@ from contest.organiser import menu
 from contest.security import role_required
 from contest.services import banks
 from contest.services.errors import NotFound, ValidationFailed
+from contest.web import apply_errors
 
 bp = Blueprint("banks", __name__, url_prefix="/ban-to-chuc/ngan-hang")
 
@@ -60,12 +61,6 @@ def _staging_dir() -> Path:
 def _wants_json() -> bool:
     return request.headers.get("X-Requested-With") == "XMLHttpRequest"
 
-
-def _apply_errors(form, exc: ValidationFailed) -> None:
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [message]
 
 
 def _safe_back(default: str) -> str:
@@ -95,7 +90,7 @@ def create_bank():
             )
         except ValidationFailed as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             db.session.commit()
             flash(f"Đã tạo ngân hàng «{bank.name}». Bạn có thể nhập câu hỏi từ Excel.", "success")
@@ -119,7 +114,7 @@ def edit_bank(bank_id: int):
             )
         except ValidationFailed as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             db.session.commit()
             flash("Đã lưu thông tin ngân hàng.", "success")

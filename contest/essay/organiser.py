@@ -4,7 +4,6 @@ assignment and workloads, judging progress, closing stages, results and exports.
 from __future__ import annotations
 
 import re
-from datetime import UTC
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -21,7 +20,7 @@ from contest.organiser.views import xlsx_response
 from contest.security import role_required
 from contest.services import essays, judging
 from contest.services.errors import DomainError, ValidationFailed
-from contest.web import LOCAL_TZ, to_local
+from contest.web import apply_errors, local_to_utc, to_local
 
 bp = Blueprint("essay_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi-viet")
 menu.add(2, "essay_admin.list_contests", "Cuộc thi viết",
@@ -39,17 +38,6 @@ def _actor():
     return current_user._get_current_object()
 
 
-def _utc(local_naive):
-    return local_naive.replace(tzinfo=LOCAL_TZ).astimezone(UTC) if local_naive else None
-
-
-def _apply_errors(form, exc: ValidationFailed) -> None:
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [message]
-        else:
-            flash(message, "danger")
 
 
 def _lines(text: str, field: str, parts: int) -> list[list[str]]:
@@ -95,8 +83,8 @@ def _contest_input(form) -> essays.EssayContestInput:
         raise ValidationFailed({"excluded": "Không tìm thấy tài khoản: " + ", ".join(missing)})
     return essays.EssayContestInput(
         title=form.title.data, summary=form.summary.data or "",
-        rules_text=form.rules_text.data or "", opens_at=_utc(form.opens_at.data),
-        closes_at=_utc(form.closes_at.data), min_words=form.min_words.data,
+        rules_text=form.rules_text.data or "", opens_at=local_to_utc(form.opens_at.data),
+        closes_at=local_to_utc(form.closes_at.data), min_words=form.min_words.data,
         max_words=form.max_words.data, allow_online=form.allow_online.data,
         allow_docx=form.allow_docx.data, allow_pdf=form.allow_pdf.data,
         max_entries=form.max_entries.data, judges_per_entry=form.judges_per_entry.data,
@@ -165,7 +153,7 @@ def edit_contest(contest_id: int | None = None):
                                                 now=utcnow(), contest=contest)
         except ValidationFailed as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             status = 422
         else:
             db.session.commit()

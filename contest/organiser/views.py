@@ -20,7 +20,6 @@ from flask import (
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from contest.auth.views import apply_errors
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Role
@@ -30,6 +29,7 @@ from contest.security import role_required
 from contest.services import accounts, unit_import, units, user_import
 from contest.services.errors import ImportFailed, ValidationFailed
 from contest.services.vn import mask_phone
+from contest.web import apply_errors
 from question_bank.safety import UnreadableFile
 
 bp = Blueprint("organiser", __name__, url_prefix="/ban-to-chuc")

@@ -6,11 +6,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from contest.auth.forms import ProfileForm
-from contest.auth.views import apply_errors, fill_choices
+from contest.auth.views import fill_choices
 from contest.db import utcnow
 from contest.extensions import db
 from contest.services import accounts
 from contest.services.errors import ValidationFailed
+from contest.web import apply_errors
 
 bp = Blueprint("participant", __name__)
 

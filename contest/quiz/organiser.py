@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,7 +15,7 @@ from contest.quiz.forms import ContestForm, RoundForm
 from contest.security import role_required
 from contest.services import attempts, rounds, units
 from contest.services.errors import DomainError, ValidationFailed
-from contest.web import LOCAL_TZ, to_local
+from contest.web import apply_errors, local_to_utc, to_local
 
 bp = Blueprint("quiz_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi")
 menu.add(1, "quiz_admin.list_contests", "Cuộc thi và đợt thi",
@@ -30,17 +28,6 @@ def guard():
     return None
 
 
-def _utc(local_naive):
-    return local_naive.replace(tzinfo=LOCAL_TZ).astimezone(UTC) if local_naive else None
-
-
-def _apply_errors(form, exc: ValidationFailed) -> None:
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [message]
-        else:
-            flash(message, "danger")
 
 
 @bp.route("/")
@@ -65,7 +52,7 @@ def edit_contest(contest_id: int | None = None):
                 contest=contest)
         except ValidationFailed as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             status = 422
         else:
             db.session.commit()
@@ -120,8 +107,8 @@ def _round_input(form) -> rounds.RoundInput:
     tiers = [{"name": name, "count": int(count)}
              for name, count in _parse_lines(form.prize_tiers.data, "prize_tiers", 2)]
     return rounds.RoundInput(
-        name=form.name.data, opens_at=_utc(form.opens_at.data),
-        closes_at=_utc(form.closes_at.data), question_count=form.question_count.data,
+        name=form.name.data, opens_at=local_to_utc(form.opens_at.data),
+        closes_at=local_to_utc(form.closes_at.data), question_count=form.question_count.data,
         time_limit_minutes=form.time_limit_minutes.data, max_attempts=form.max_attempts.data,
         allow_practice=form.allow_practice.data, shuffle_questions=form.shuffle_questions.data,
         shuffle_options=form.shuffle_options.data, review_policy=form.review_policy.data,
@@ -173,7 +160,7 @@ def edit_round(contest_id: int, round_id: int | None = None):
                                        now=utcnow(), round_=round_)
         except ValidationFailed as exc:
             db.session.rollback()
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
             status = 422
         else:
             db.session.commit()
