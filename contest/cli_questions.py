@@ -7,6 +7,7 @@ cannot be read or is refused (message on stderr).
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -45,6 +46,16 @@ def _read_file(path: str) -> bytes:
 @click.option("--dry-run", is_flag=True, help="Check the file and report, saving nothing.")
 def import_command(file: str, bank_name: str, dry_run: bool) -> None:
     """Import an .xlsx question bank, all or nothing."""
+    # Everything loaded so far (the app, SQLAlchemy, Flask...) lives until the command ends:
+    # keep the garbage collector from walking it again and again while the import allocates.
+    gc.freeze()
+    try:
+        _import(file, bank_name, dry_run)
+    finally:
+        gc.unfreeze()
+
+
+def _import(file: str, bank_name: str, dry_run: bool) -> None:
     data = _read_file(file)
     now = utcnow()
     bank = banks.get_bank_by_name(bank_name)

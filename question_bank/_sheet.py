@@ -1,14 +1,35 @@
-"""Stream the values of the first worksheet of an ``.xlsx``, built on openpyxl's own parts.
+"""Stream the values of the first worksheet of an ``.xlsx``.
 
 Why not ``openpyxl.load_workbook(read_only=True)`` and ``iter_rows(values_only=True)``: for
 a sheet without a ``<dimension>`` element (openpyxl's write-only files, many generators)
-the read-only worksheet parses the whole sheet once just to size it, and every inline or
-shared string goes through openpyxl's descriptor-based ``Text`` objects. Together that
-doubled the time of a 10,000-question import. This module uses the same openpyxl reader
-pieces (manifest, workbook, stylesheet, ``WorkSheetParser`` for numbers, dates, booleans
-and cached formula values) and only reads strings directly. XML is parsed by
-``openpyxl.xml.functions.iterparse``, which is defusedxml's when defusedxml is installed;
-reading refuses to run without it.
+the read-only worksheet parses the whole sheet once just to size it; and openpyxl parses
+XML with defusedxml's ``XMLParser``, the *pure-Python* ElementTree parser, whose per-element
+Python callbacks were most of the time of a 10,000-question import.
+
+So the shared strings and the worksheet, which hold all the data, are parsed here by
+ElementTree's C parser, after a defusedxml check of the same part:
+
+* ``_check_part`` runs the part through the expat parser that
+  ``defusedxml.ElementTree.DefusedXMLParser`` builds and guards (entity declarations and
+  external references raise). Entities can only be declared in a DOCTYPE, which can only
+  come before the root element, so for the usual part without a DOCTYPE the check stops at
+  the root's start tag; a part with a DOCTYPE is checked to the end (undefined entities are
+  refused as well).
+* Only then is the part read, again from the archive, by the C ``XMLPullParser``. With no
+  entity declared it cannot expand anything.
+
+The small parts (content types, workbook, relationships, styles: which parts hold the
+strings and the first sheet, which cell styles are dates) are read the same way when the
+workbook is plain (``_plain_layout``: no number format but General, so no cell is a date;
+importing openpyxl alone costs as much as reading a few thousand rows), and otherwise by
+openpyxl's own reader pieces (``_openpyxl_layout``), which also give the date epoch and the
+date styles (``openpyxl.styles.numbers.is_date_format``).
+
+Cell values are what openpyxl's ``WorkSheetParser`` (``data_only=True``) gives: numbers as
+``int`` or ``float``, dates (by the cell style's number format) as ``datetime``/``time``/
+``timedelta``, booleans, error codes as text, shared and inline strings (rich-text runs
+joined, phonetic runs left out, ``_xHHHH_`` escapes decoded), and for a formula its cached
+value (none cached: empty).
 
 Only ``question_bank.xlsx.read_table`` calls this, after ``check_xlsx``; every exception is
 turned into ``UnreadableFile`` there.
@@ -17,16 +38,38 @@ turned into ``UnreadableFile`` there.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
-from collections.abc import Iterator
-from typing import IO, Any
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .safety import UnreadableFile
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 __all__ = ["decode_escapes", "escape_text", "first_sheet_rows"]
 
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _NEEDS_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+# ElementTree names a namespaced element "{uri}local".
+_ROW, _C, _V, _IS, _SI, _T, _R = (
+    f"{{{_NS}}}{name}" for name in ("row", "c", "v", "is", "si", "t", "r")
+)
+_SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+# The content types of a workbook part, in the order openpyxl looks for them.
+_WORKBOOK_TYPES = (
+    "application/vnd.ms-excel.template.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+)
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_DIGITS = "0123456789"
+_CHUNK = 64 * 1024
 
 
 def decode_escapes(text: str) -> str:
@@ -44,101 +87,39 @@ def escape_text(text: str) -> str:
     return _NEEDS_ESCAPE.sub("_x005F_", text)
 
 
-def _openpyxl_parts() -> dict[str, Any]:
+@dataclass
+class _Layout:
+    """Where the data is and how to read dates: the shared-strings part (or ``None``), the
+    first worksheet part (or ``None``: there is none), the date epoch and the cell styles
+    (indexes) whose number format is a date or a duration."""
+
+    strings: str | None
+    sheet: str | None
+    epoch: Any = None
+    date_formats: set[int] = field(default_factory=set)
+    timedelta_formats: set[int] = field(default_factory=set)
+
+
+def _openpyxl_layout(payload: bytes) -> _Layout:
+    """The layout as openpyxl's own reader finds it: content types, workbook, relationships,
+    stylesheet (date formats, through ``openpyxl.styles.numbers.is_date_format``)."""
     import openpyxl
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.utils.cell import coordinate_to_tuple
-    from openpyxl.worksheet._reader import WorkSheetParser
     from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
 
     if not openpyxl.DEFUSEDXML:
         raise RuntimeError("defusedxml must be installed (and not disabled) to read uploads")
-    return {
-        "ExcelReader": ExcelReader,
-        "apply_stylesheet": apply_stylesheet,
-        "coordinate_to_tuple": coordinate_to_tuple,
-        "WorkSheetParser": WorkSheetParser,
-        "SHARED_STRINGS": SHARED_STRINGS,
-        "NS": SHEET_MAIN_NS,
-        "iterparse": iterparse,
-    }
-
-
-def first_sheet_rows(payload: bytes) -> Iterator[tuple[int, dict[int, Any]]]:
-    """Yield ``(row number, {1-based column: value})`` for each ``<row>`` of the first
-    worksheet, with only non-empty cells; formula cells give their cached value.
-
-    Raises whatever openpyxl, ``zipfile`` or the XML parser raise for a damaged file, and
-    ``UnreadableFile`` when the workbook has no worksheet.
-    """
-    parts = _openpyxl_parts()
-    ns = parts["NS"]
-    tag_t, tag_r, tag_is = f"{{{ns}}}t", f"{{{ns}}}r", f"{{{ns}}}is"
-    tag_si, tag_c = f"{{{ns}}}si", f"{{{ns}}}c"
-    coordinate_to_tuple = parts["coordinate_to_tuple"]
-    iterparse = parts["iterparse"]
-
-    def text_of(node: Any) -> str:
-        if len(node) == 1 and node[0].tag == tag_t:  # the usual <is><t>text</t></is>
-            return decode_escapes(node[0].text or "")
-        plain = node.find(tag_t)
-        pieces = [plain.text or ""] if plain is not None else []
-        for run in node.iterfind(tag_r):
-            piece = run.find(tag_t)
-            if piece is not None and piece.text:
-                pieces.append(piece.text)
-        return decode_escapes("".join(pieces))
-
-    def read_strings(source: IO[bytes]) -> list[str]:
-        strings = []
-        for _event, node in iterparse(source):
-            if node.tag == tag_si:
-                strings.append(text_of(node))
-                node.clear()
-        return strings
-
-    class RowParser(parts["WorkSheetParser"]):  # type: ignore[misc]
-        def parse_row(self, row: Any) -> tuple[int, dict[int, Any]]:
-            number = row.get("r")
-            self.row_counter = int(float(number)) if number else self.row_counter + 1
-            self.col_counter = 0
-            values: dict[int, Any] = {}
-            for element in row:
-                if element.tag != tag_c:
-                    continue
-                if element.get("t") == "inlineStr":
-                    coordinate = element.get("r")
-                    if coordinate:
-                        column = coordinate_to_tuple(coordinate)[1]
-                        self.col_counter = column
-                    else:
-                        self.col_counter += 1
-                        column = self.col_counter
-                    inline = element.find(tag_is)
-                    value = text_of(inline) if inline is not None else None
-                else:
-                    cell = self.parse_cell(element)
-                    column, value = cell["column"], cell["value"]
-                if value is not None and value != "":
-                    values[column] = value
-            return self.row_counter, values
-
-    reader = parts["ExcelReader"](
-        io.BytesIO(payload), read_only=True, data_only=True, keep_links=False
-    )
+    if SHEET_MAIN_NS != _NS or SHARED_STRINGS != _SHARED_STRINGS:  # pragma: no cover
+        raise RuntimeError("unexpected SpreadsheetML names in openpyxl")
+    reader = ExcelReader(io.BytesIO(payload), read_only=True, data_only=True, keep_links=False)
     archive = reader.archive
     try:
         reader.read_manifest()
-        strings: list[str] = []
-        part = reader.package.find(parts["SHARED_STRINGS"])
-        if part is not None:
-            with archive.open(part.PartName[1:]) as source:
-                strings = read_strings(source)
+        part = reader.package.find(SHARED_STRINGS)
         reader.read_workbook()
         workbook = reader.wb
-        parts["apply_stylesheet"](archive, workbook)
+        apply_stylesheet(archive, workbook)
         valid = set(archive.namelist())
         target = next(
             (
@@ -148,19 +129,296 @@ def first_sheet_rows(payload: bytes) -> Iterator[tuple[int, dict[int, Any]]]:
             ),
             None,
         )
-        if target is None:
+    finally:
+        archive.close()
+    return _Layout(
+        strings=part.PartName[1:] if part is not None else None,
+        sheet=target,
+        epoch=workbook.epoch,
+        date_formats=workbook._date_formats,
+        timedelta_formats=workbook._timedelta_formats,
+    )
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _plain_layout(archive: zipfile.ZipFile) -> _Layout | None:
+    """The layout of a plain workbook, read without openpyxl (whose import alone costs about
+    as much as reading 2,000 rows); ``None`` when the workbook is not plain and
+    ``_openpyxl_layout`` must read it.
+
+    Plain means: the workbook part is declared by an ``Override`` content type, there is an
+    ``xl/styles.xml`` and no cell style has a number format other than General (id 0), so
+    no cell is a date; and no content type, relationship or sheet entry lacks an attribute
+    openpyxl requires. This is what openpyxl writes, and what Excel writes for a sheet of
+    text and numbers. The parts are found as openpyxl finds them.
+    """
+    valid = set(archive.namelist())
+    overrides = []
+    for node in _parse_part(archive, "[Content_Types].xml"):
+        if _local(node.tag) == "Override":
+            name, kind = node.get("PartName"), node.get("ContentType")
+            if name is None or kind is None:
+                return None
+            overrides.append((name, kind))
+    workbook = next(
+        (name for kind in _WORKBOOK_TYPES for name, found in overrides if found == kind), None
+    )
+    if workbook is None or "xl/styles.xml" not in valid:
+        return None
+    for group in _parse_part(archive, "xl/styles.xml"):
+        if _local(group.tag) == "numFmts" and len(group):
+            return None  # custom number formats: openpyxl tells which ones are dates
+        if _local(group.tag) == "cellXfs" and any(int(node.get("numFmtId") or 0) for node in group):
+            return None
+    strings = next((name for name, found in overrides if found == _SHARED_STRINGS), None)
+    workbook = workbook[1:]
+    folder, file = posixpath.split(workbook)
+    targets: dict[str | None, tuple[str, str]] = {}
+    for node in _parse_part(archive, posixpath.join(folder, "_rels", f"{file}.rels")):
+        target, kind = node.get("Target"), node.get("Type")
+        if target is None or kind is None:
+            return None
+        if node.get("TargetMode") != "External":
+            if target.startswith("/"):
+                target = target[1:]
+            else:
+                target = posixpath.normpath(posixpath.join(folder, target))
+        targets[node.get("Id")] = (target, kind)
+    sheet = None
+    for group in _parse_part(archive, workbook):
+        if _local(group.tag) != "sheets":
+            continue
+        for node in group:
+            if node.get("name") is None:
+                return None
+            relation = node.get(_REL_ID, node.get("id"))
+            if not relation:
+                continue
+            target, kind = targets[relation]
+            if target in valid and "chartsheet" not in kind:
+                sheet = target
+                break
+        break
+    return _Layout(strings=strings[1:] if strings is not None else None, sheet=sheet)
+
+
+class _RootReached(Exception):
+    pass
+
+
+def _refuse_skipped_entity(name: str, is_parameter_entity: bool) -> None:
+    raise ValueError(f"undefined entity &{name};")
+
+
+def _check_part(archive: Any, name: str) -> None:
+    """Refuse an XML part that declares entities or refers to external ones (defusedxml).
+
+    Stops at the root element's start tag unless the part has a DOCTYPE (see the module
+    docstring). Raises defusedxml's ``EntitiesForbidden`` or ``ExternalReferenceForbidden``,
+    ``ValueError`` for an undefined entity, ``xml.parsers.expat.ExpatError`` for bad XML.
+    """
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    expat = DefusedXMLParser().parser
+    if (
+        expat.EntityDeclHandler is None
+        or expat.UnparsedEntityDeclHandler is None
+        or expat.ExternalEntityRefHandler is None
+    ):  # pragma: no cover - a changed defusedxml: never parse unguarded
+        raise RuntimeError("defusedxml did not guard the XML parser")
+    # Keep defusedxml's guards, drop ElementTree's tree-building callbacks.
+    for handler in (
+        "DefaultHandlerExpand",
+        "StartElementHandler",
+        "EndElementHandler",
+        "StartNamespaceDeclHandler",
+        "EndNamespaceDeclHandler",
+        "CharacterDataHandler",
+        "CommentHandler",
+        "ProcessingInstructionHandler",
+    ):
+        setattr(expat, handler, None)
+    expat.SkippedEntityHandler = _refuse_skipped_entity
+    doctype = False
+
+    def start_doctype(*_args: Any) -> None:
+        nonlocal doctype
+        doctype = True
+
+    def start_element(*_args: Any) -> None:
+        if not doctype:
+            raise _RootReached
+        expat.StartElementHandler = None  # check the whole part, at expat's own speed
+
+    expat.StartDoctypeDeclHandler = start_doctype
+    expat.StartElementHandler = start_element
+    with archive.open(name) as source:
+        try:
+            while True:
+                chunk = source.read(_CHUNK)
+                expat.Parse(chunk, not chunk)
+                if not chunk:
+                    return
+        except _RootReached:
+            return
+
+
+def _elements(archive: Any, name: str, tag: str) -> Iterator[Element]:
+    """Yield each complete ``tag`` element of the part ``name``, parsed by ElementTree's C
+    parser after ``_check_part``; the element is cleared once the caller has read it."""
+    from xml.etree.ElementTree import XMLPullParser  # the C parser (_elementtree)
+
+    _check_part(archive, name)
+    parser = XMLPullParser(events=("end",))
+    with archive.open(name) as source:
+        while True:
+            chunk = source.read(_CHUNK)
+            if chunk:
+                parser.feed(chunk)
+            else:
+                parser.close()
+            for _event, element in parser.read_events():
+                if element.tag == tag:
+                    yield element
+                    element.clear()
+            if not chunk:
+                return
+
+
+def _parse_part(archive: zipfile.ZipFile, name: str) -> Element:
+    """The root element of a small part, parsed by ElementTree's C parser after
+    ``_check_part``."""
+    from xml.etree.ElementTree import XMLParser
+
+    _check_part(archive, name)
+    parser = XMLParser()
+    parser.feed(archive.read(name))
+    return parser.close()
+
+
+def _text_of(node: Element) -> str:
+    """The text of an ``<si>`` or ``<is>``, as openpyxl reads it (see the module docstring)."""
+    if len(node) == 1 and node[0].tag == _T:  # the usual <is><t>text</t></is>
+        return decode_escapes(node[0].text or "")
+    plain = node.find(_T)
+    pieces = [plain.text or ""] if plain is not None else []
+    for run in node.iterfind(_R):
+        piece = run.find(_T)
+        if piece is not None and piece.text:
+            pieces.append(piece.text)
+    return decode_escapes("".join(pieces))
+
+
+def _column_reader() -> Callable[[str], int]:
+    """``column(coordinate)``: the 1-based column of a cell reference, as openpyxl's
+    ``coordinate_to_tuple`` gives it (and raising as it does), cached by column letters.
+    References other than 1–3 capital letters then digits go to openpyxl itself."""
+    cache: dict[str, int] = {}
+
+    def column(coordinate: str) -> int:
+        letters = coordinate.rstrip(_DIGITS)
+        if len(letters) < len(coordinate):
+            found = cache.get(letters)
+            if found is not None:
+                return found
+            if (
+                0 < len(letters) <= 3
+                and letters.isascii()
+                and letters.isalpha()
+                and letters.isupper()
+            ):
+                found = 0
+                for letter in letters:
+                    found = found * 26 + ord(letter) - 64
+                cache[letters] = found
+                return found
+        from openpyxl.utils.cell import coordinate_to_tuple
+
+        return coordinate_to_tuple(coordinate)[1]
+
+    return column
+
+
+def _sheet_rows(
+    archive: zipfile.ZipFile, layout: _Layout, strings: list[str]
+) -> Iterator[tuple[int, dict[int, Any]]]:
+    """``(row number, {1-based column: value})`` for each ``<row>``, with the values of
+    openpyxl's ``WorkSheetParser.parse_cell`` (``data_only=True``)."""
+    assert layout.sheet is not None
+    column_of = _column_reader()
+    epoch, date_formats = layout.epoch, layout.date_formats
+    timedelta_formats = layout.timedelta_formats
+    row_number = 0
+    for row in _elements(archive, layout.sheet, _ROW):
+        number = row.get("r")
+        row_number = int(float(number)) if number else row_number + 1
+        column = 0
+        values: dict[int, Any] = {}
+        for cell in row:
+            if cell.tag != _C:
+                continue
+            kind = cell.get("t", "n")
+            coordinate = cell.get("r")
+            if kind == "inlineStr":
+                column = column_of(coordinate) if coordinate else column + 1
+                inline = cell.find(_IS)
+                if inline is None:
+                    continue
+                value: Any = _text_of(inline)
+                if value:
+                    values[column] = value
+                continue
+            style: Any = cell.get("s", 0)
+            if style:
+                style = int(style)
+            raw = cell.findtext(_V, None) or None
+            column = column_of(coordinate) if coordinate else column + 1
+            if raw is None:
+                continue
+            if kind == "n":
+                value = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
+                if style in date_formats:
+                    from openpyxl.utils.datetime import from_excel
+
+                    try:
+                        value = from_excel(value, epoch, timedelta=style in timedelta_formats)
+                    except (OverflowError, ValueError):
+                        value = "#VALUE!"
+            elif kind == "s":
+                value = strings[int(raw)]
+            elif kind == "b":
+                value = bool(int(raw))
+            elif kind == "d":
+                from openpyxl.utils.datetime import from_ISO8601
+
+                value = from_ISO8601(raw)
+            else:  # "str" (a formula's text), "e" (an error code) and anything else
+                value = raw
+            if value != "":
+                values[column] = value
+        yield row_number, values
+
+
+def first_sheet_rows(payload: bytes) -> Iterator[tuple[int, dict[int, Any]]]:
+    """Yield ``(row number, {1-based column: value})`` for each ``<row>`` of the first
+    worksheet, with only non-empty cells; formula cells give their cached value.
+
+    Raises whatever openpyxl, ``zipfile`` or the XML parser raise for a damaged file, and
+    ``UnreadableFile`` when the workbook has no worksheet.
+    """
+    archive = zipfile.ZipFile(io.BytesIO(payload))
+    try:
+        layout = _plain_layout(archive) or _openpyxl_layout(payload)
+        strings: list[str] = []
+        if layout.strings is not None:
+            strings = [_text_of(si) for si in _elements(archive, layout.strings, _SI)]
+        if layout.sheet is None:
             raise UnreadableFile(
                 "Tệp Excel không có trang tính nào. Vui lòng dùng tệp mẫu của hệ thống."
             )
-        with archive.open(target) as source:
-            parser = RowParser(
-                source,
-                strings,
-                data_only=True,
-                epoch=workbook.epoch,
-                date_formats=workbook._date_formats,
-                timedelta_formats=workbook._timedelta_formats,
-            )
-            yield from parser.parse()
+        yield from _sheet_rows(archive, layout, strings)
     finally:
         archive.close()

@@ -61,13 +61,20 @@ class Difficulty(StrEnum):
 
 DIFFICULTY_LABELS: dict[str, str] = {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó"}
 
+_DIFFICULTY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "easy": ("Dễ", "1", "easy"),
+    "medium": ("Trung bình", "2", "medium", "TB", "vừa"),
+    "hard": ("Khó", "3", "hard"),
+}
 _DIFFICULTY_INPUT: dict[str, str] = {
     fold(word).replace(" ", ""): value
-    for value, words in {
-        "easy": ("Dễ", "1", "easy"),
-        "medium": ("Trung bình", "2", "medium", "TB", "vừa"),
-        "hard": ("Khó", "3", "hard"),
-    }.items()
+    for value, words in _DIFFICULTY_SYNONYMS.items()
+    for word in words
+}
+# The same words exactly as written (the template's drop-down gives these): no fold needed.
+_DIFFICULTY_WORDS: dict[str, str] = {
+    word: _DIFFICULTY_INPUT[fold(word).replace(" ", "")]
+    for words in _DIFFICULTY_SYNONYMS.values()
     for word in words
 }
 
@@ -78,6 +85,8 @@ def parse_difficulty(value: Any) -> str | None:
     Accepts ``Dễ``/``Trung bình``/``Khó`` (any case, with or without diacritics), ``1``/``2``/
     ``3`` and ``easy``/``medium``/``hard``; blank means ``"medium"``.
     """
+    if isinstance(value, str) and (known := _DIFFICULTY_WORDS.get(value)):
+        return known
     key = fold(value).replace(" ", "")
     if not key:
         return Difficulty.MEDIUM.value
@@ -86,6 +95,8 @@ def parse_difficulty(value: Any) -> str | None:
 
 _LETTER_SPLIT = re.compile(r"[\s,;/&+.]+")
 _CONNECTORS = {"VÀ", "VA", "AND"}
+_LETTERS_ONLY = re.compile(f"[{LETTERS}]+")
+_SINGLE_LETTER = {letter: index for index, letter in enumerate(LETTERS)}
 
 
 def parse_answer(value: Any) -> tuple[list[int], list[str]]:
@@ -94,13 +105,17 @@ def parse_answer(value: Any) -> tuple[list[int], list[str]]:
     ``"A, C"``, ``"A,C"``, ``"AC"``, ``"a; c"`` and ``"A và C"`` all give ``[0, 2]``.
     Letters must be A–F; anything else is returned in the second list. Never raises.
     """
+    text = normalise_text(value).upper()
+    single = _SINGLE_LETTER.get(text)
+    if single is not None:  # the usual answer: one letter
+        return [single], []
     indexes: set[int] = set()
     bad: list[str] = []
-    for raw in _LETTER_SPLIT.split(normalise_text(value).upper()):
+    for raw in _LETTER_SPLIT.split(text):
         token = raw.strip("()[]")
         if not token or token in _CONNECTORS:
             continue
-        if re.fullmatch(f"[{LETTERS}]+", token):
+        if _LETTERS_ONLY.fullmatch(token):
             indexes.update(LETTERS.index(ch) for ch in token)
         else:
             bad.append(raw)
@@ -237,9 +252,7 @@ TEMPLATE_HEADER = [
 ]
 
 
-def _too_long(what: str, text: str, limit: int) -> str | None:
-    if len(text) <= limit:
-        return None
+def _too_long_message(what: str, text: str, limit: int) -> str:
     return (
         f"{what} dài {_number(len(text))} ký tự, vượt quá giới hạn {_number(limit)} ký tự. "
         "Vui lòng rút gọn."
@@ -260,8 +273,8 @@ def _validate_row(row: int, cells: dict[str, str]) -> tuple[ParsedQuestion | Non
     topic = cells["topic"]
     if not topic:
         error(TOPIC, "Thiếu chủ đề. Vui lòng ghi chủ đề của câu hỏi.")
-    elif message := _too_long("Chủ đề", topic, MAX_TOPIC):
-        error(TOPIC, message)
+    elif len(topic) > MAX_TOPIC:
+        error(TOPIC, _too_long_message("Chủ đề", topic, MAX_TOPIC))
 
     difficulty = parse_difficulty(cells["difficulty"])
     if difficulty is None:
@@ -274,8 +287,8 @@ def _validate_row(row: int, cells: dict[str, str]) -> tuple[ParsedQuestion | Non
     text = cells["text"]
     if not text:
         error(QUESTION, "Thiếu nội dung câu hỏi.")
-    elif message := _too_long("Câu hỏi", text, MAX_TEXT):
-        error(QUESTION, message)
+    elif len(text) > MAX_TEXT:
+        error(QUESTION, _too_long_message("Câu hỏi", text, MAX_TEXT))
 
     raw_options = [cells[key] for key in OPTION_KEYS]
     filled = [i for i, option in enumerate(raw_options) if option]
@@ -298,8 +311,8 @@ def _validate_row(row: int, cells: dict[str, str]) -> tuple[ParsedQuestion | Non
     seen: dict[str, int] = {}
     for i in filled:
         option = raw_options[i]
-        if message := _too_long(option_label(i), option, MAX_OPTION):
-            error(option_label(i), message)
+        if len(option) > MAX_OPTION:
+            error(option_label(i), _too_long_message(option_label(i), option, MAX_OPTION))
         same = seen.setdefault(option.casefold(), i)
         if same != i:
             error(
@@ -329,8 +342,8 @@ def _validate_row(row: int, cells: dict[str, str]) -> tuple[ParsedQuestion | Non
             )
 
     explanation = cells["explanation"]
-    if message := _too_long("Giải thích", explanation, MAX_EXPLANATION):
-        error(EXPLANATION, message)
+    if len(explanation) > MAX_EXPLANATION:
+        error(EXPLANATION, _too_long_message("Giải thích", explanation, MAX_EXPLANATION))
 
     if errors:
         return None, errors

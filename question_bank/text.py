@@ -25,7 +25,27 @@ def normalise_text(value: Any) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
+    if text.isascii():  # NFC leaves ASCII unchanged
+        return " ".join(text.split())
     return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+class _FoldTable(dict):
+    """``str.translate`` table of ``fold``: drops every combining mark, i.e. every character
+    whose ``unicodedata.combining`` is not 0 (the U+0300–U+036F marks of Vietnamese and all
+    others, but not U+034F, the grapheme joiner). Characters are classified on first sight;
+    those below U+3000 (Latin, the marks, Greek, Cyrillic, punctuation...) are cached, the
+    rest are not, so the table stays small whatever text it is given.
+    """
+
+    def __missing__(self, codepoint: int) -> int | None:
+        value = None if unicodedata.combining(chr(codepoint)) else codepoint
+        if codepoint < 0x3000:
+            self[codepoint] = value
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 def fold(value: Any) -> str:
@@ -33,9 +53,20 @@ def fold(value: Any) -> str:
 
     ``"Đại  HỘI"`` gives ``"dai hoi"``. ``đ``/``Đ`` map to ``d``. Never raises.
     """
-    text = normalise_text(value).casefold().replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = normalise_text(value)
+    if text.isascii():
+        return text.casefold()
+    # Casefold after NFC (as Unicode's caseless matching), decompose, drop the marks.
+    decomposed = unicodedata.normalize("NFD", text.casefold()).replace("đ", "d")
+    # Fast path, for Vietnamese text: when every non-ASCII character is a mark of
+    # U+0300–U+033F (all combining; UTF-8 lead byte 0xCC), the key is the ASCII characters.
+    encoded = decomposed.encode("utf-8", "surrogatepass")
+    ascii_only = decomposed.encode("ascii", "ignore")
+    if len(ascii_only) + encoded.count(b"\xcc") == len(decomposed):
+        return " ".join(ascii_only.decode("ascii").split())
+    # Otherwise drop every combining mark, then recompose (Hangul jamo and a few others
+    # compose without marks).
+    stripped = decomposed.translate(_FOLD_TABLE)
     return " ".join(unicodedata.normalize("NFC", stripped).split())
 
 

@@ -219,9 +219,13 @@ def _read_rows(
         filled = False
         for key, column in wanted:
             value = cells.get(column)
-            text = "" if value is None else normalise_text(cell_text(value))
+            if value is None:
+                record[key] = ""
+                continue
+            text = normalise_text(value if value.__class__ is str else cell_text(value))
             record[key] = text
-            filled = filled or bool(text)
+            if text:
+                filled = True
         if not filled:
             continue
         if len(result) >= max_rows:

@@ -14,12 +14,13 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Column, Insert, bindparam, func, insert, literal_column, null, select, true
 from sqlalchemy.orm import selectinload
 
 import question_bank
@@ -278,6 +279,50 @@ def preview_import(bank: QuestionBank | None, data: bytes) -> ImportPreview:
     )
 
 
+def _driver_value(column: Column, value: Any) -> Any:
+    """``value`` converted for the database driver as SQLAlchemy binds it for ``column``."""
+    dialect = db.session.get_bind().dialect
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return value if process is None else process(value)
+
+
+def _executemany(
+    statement: Insert,
+    keys: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    shared: Mapping[str, Any] | None = None,
+) -> None:
+    """Run an INSERT once per row with the database driver's own ``executemany``.
+
+    SQLAlchemy's executemany builds and converts every parameter of every row in Python,
+    which was half of the time of inserting a 10,000-question bank. Here the statement is
+    compiled once for the session's connection; each row holds, in the order of ``keys``,
+    values the driver takes as they are (``str``, ``int``, ``None``, or converted once with
+    ``_driver_value``); ``shared`` holds the other bound parameters, the same for every row.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    shared = shared or {}
+    # inline(): no implicit RETURNING of the new id (PostgreSQL), as in an executemany.
+    compiled = statement.inline().compile(dialect=connection.dialect, column_keys=list(keys))
+    if compiled.positional:  # SQLite: "?" placeholders, in the statement's order
+        names = list(compiled.positiontup or ())
+        if names == list(keys):
+            parameters: list[Any] = rows
+        else:
+            index = {key: i for i, key in enumerate(keys)}
+            picks = [
+                (index[name], None) if name in index else (None, shared[name]) for name in names
+            ]
+            parameters = [
+                tuple(row[i] if i is not None else value for i, value in picks) for row in rows
+            ]
+    else:  # PostgreSQL (psycopg): named placeholders
+        parameters = [{**shared, **dict(zip(keys, row, strict=True))} for row in rows]
+    connection.exec_driver_sql(compiled.string, parameters)
+
+
 def save_import(
     bank: QuestionBank,
     preview: ImportPreview,
@@ -293,53 +338,61 @@ def save_import(
     """
     if not preview.ok:
         raise ImportFailed(preview.errors)
-    author_id = actor.id if actor else None
     total = len(preview.questions)
     questions, options = Question.__table__, Option.__table__
+    # One executemany per batch, without RETURNING (which SQLite runs one row at a time
+    # when the order must be kept): the new ids are read back by key, unique among current
+    # versions. What every row shares is written into the statement once (integers and
+    # booleans as SQL literals, the timestamp as one parameter).
+    stamp = bindparam("imported_at", type_=questions.c.created_at.type)
+    insert_questions = insert(questions).values(
+        bank_id=literal_column(str(int(bank.id))),
+        is_active=true(),
+        is_current=true(),
+        version=literal_column("1"),
+        author_id=literal_column(str(int(actor.id))) if actor else null(),
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    shared = {"imported_at": _driver_value(questions.c.created_at, now)}
+    difficulties = {d.value: _driver_value(questions.c.difficulty, d) for d in Difficulty}
+    correct = {flag: _driver_value(options.c.is_correct, flag) for flag in (False, True)}
+    # A bare "questions.is_current" (SQLAlchemy writes "is_current = 1" on SQLite) lets
+    # SQLite use the partial unique index on (bank_id, key) WHERE is_current.
+    is_current = literal_column(f"{questions.name}.{questions.c.is_current.name}")
     done = 0
-    # Core executemany, without RETURNING (which SQLite runs one row at a time when the
-    # order must be kept): the new ids are read back by key, unique among current versions.
     for start in range(0, total, CHUNK):
         chunk = preview.questions[start : start + CHUNK]
-        db.session.execute(
-            insert(questions),
+        _executemany(
+            insert_questions,
+            ("topic", "difficulty", "text", "explanation", "search_key", "key"),
             [
-                {
-                    "bank_id": bank.id,
-                    "topic": q.topic,
-                    "difficulty": Difficulty(q.difficulty),
-                    "text": q.text,
-                    "explanation": q.explanation,
-                    "search_key": fold(q.text),
-                    "key": q.key,
-                    "is_active": True,
-                    "is_current": True,
-                    "version": 1,
-                    "author_id": author_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                (
+                    q.topic,
+                    difficulties[q.difficulty],
+                    q.text,
+                    q.explanation,
+                    fold(q.text),
+                    q.key,
+                )
                 for q in chunk
             ],
+            shared,
         )
         ids = dict(
             db.session.execute(
                 select(questions.c.key, questions.c.id).where(
                     questions.c.bank_id == bank.id,
-                    questions.c.is_current,
+                    is_current,
                     questions.c.key.in_([q.key for q in chunk]),
                 )
             ).all()
         )
-        db.session.execute(
+        _executemany(
             insert(options),
+            ("question_id", "position", "text", "is_correct"),
             [
-                {
-                    "question_id": ids[q.key],
-                    "position": position,
-                    "text": text,
-                    "is_correct": position in q.correct,
-                }
+                (ids[q.key], position, text, correct[position in q.correct])
                 for q in chunk
                 for position, text in enumerate(q.options)
             ],

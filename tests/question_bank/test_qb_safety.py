@@ -249,3 +249,86 @@ def test_bomb_refused_before_openpyxl_is_even_imported(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr + done.stdout
+
+
+def _with_prolog(part: str, prolog: str, old: bytes = b"", new: bytes = b""):
+    """A change for ``rewrite_zip``: put ``prolog`` (a DOCTYPE) before the root element of
+    ``part``, after its XML declaration, and replace ``old`` by ``new`` in the part."""
+
+    def change(name, content):
+        if name != part:
+            return content
+        text = content.decode("utf-8")
+        body = text[text.index("?>") + 2 :] if text.startswith("<?xml") else text
+        return (
+            ('<?xml version="1.0" encoding="UTF-8"?>\n' + prolog + body)
+            .encode("utf-8")
+            .replace(old, new)
+        )
+
+    return change
+
+
+def excel_strings_workbook(text: str) -> bytes:
+    """A workbook whose cells are shared strings (xl/sharedStrings.xml), as Excel writes."""
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("Câu hỏi")
+    sheet.write_row(0, 0, HEADER)
+    sheet.write_row(1, 0, question_row(text=text))
+    book.close()
+    return out.getvalue()
+
+
+def test_billion_laughs_in_shared_strings_refused():
+    data = excel_strings_workbook("BOOM")
+    assert parse_bank(data).questions[0].text == "BOOM"
+    data = rewrite_zip(
+        data, _with_prolog("xl/sharedStrings.xml", LAUGHS, b"<t>BOOM</t>", b"<t>&lol9;</t>")
+    )
+    with pytest.raises(UnreadableFile) as info:
+        parse_bank(data)
+    assert "Không đọc được tệp Excel" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        '<!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file:///etc/hostname">]>',
+        '<!DOCTYPE worksheet [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/x.dtd"> %remote;]>',
+        '<!DOCTYPE worksheet [<!ENTITY secret "a">]>',
+    ],
+)
+def test_entity_declarations_in_the_sheet_refused(prolog):
+    change = _with_prolog("xl/worksheets/sheet1.xml", prolog, b"<t>BOOM</t>", b"<t>&secret;</t>")
+    with pytest.raises(UnreadableFile):
+        parse_bank(rewrite_zip(make_xlsx([question_row(text="BOOM")]), change))
+
+
+def test_undefined_entity_refused_even_with_an_external_dtd():
+    change = _with_prolog(
+        "xl/worksheets/sheet1.xml",
+        '<!DOCTYPE worksheet SYSTEM "http://127.0.0.1:9/sheet.dtd">',
+        b"<t>BOOM</t>",
+        b"<t>&secret;</t>",
+    )
+    with pytest.raises(UnreadableFile):
+        parse_bank(rewrite_zip(make_xlsx([question_row(text="BOOM")]), change))
+
+
+def test_harmless_doctype_still_reads():
+    change = _with_prolog("xl/worksheets/sheet1.xml", "<!DOCTYPE worksheet>")
+    result = parse_bank(rewrite_zip(make_xlsx([question_row(text="Câu & đáp?")]), change))
+    assert [q.text for q in result.questions] == ["Câu & đáp?"]
+
+
+def test_doctype_after_the_root_element_is_bad_xml():
+    def change(name, content):
+        if name != "xl/worksheets/sheet1.xml":
+            return content
+        return content.replace(b"<sheetData>", b'<sheetData><!DOCTYPE x [<!ENTITY a "b">]>', 1)
+
+    with pytest.raises(UnreadableFile):
+        parse_bank(rewrite_zip(make_xlsx([question_row()]), change))
