@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 # OWASP: m = 19 MiB, t = 2, p = 1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
-# A fixed hash to verify against when the account does not exist, so timing does not
-# reveal which phone numbers are registered.
-_DUMMY = _hasher.hash("không có tài khoản này")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A fixed hash to verify against when the account does not exist, so timing does not
+    reveal which phone numbers are registered (made on first use, not at start-up)."""
+    return _hasher.hash("không có tài khoản này")
+
 
 MIN_LENGTH = 8
 
@@ -20,7 +26,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
