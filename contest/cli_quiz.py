@@ -79,5 +79,121 @@ def finalise_overdue():
     click.echo(f"finalised {count}")
 
 
+
+def _round_or_exit(round_id: int):
+    from contest.models import Round
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        click.echo(f"no round with id {round_id}", err=True)
+        sys.exit(1)
+    return round_
+
+
+@quiz_cli.command("close-round")
+@click.argument("round_id", type=int)
+@click.option("--actual", type=int, default=None,
+              help="The actual value of the prediction question (manual target only).")
+def close_round(round_id, actual):
+    """Finalise open attempts, freeze the actual value, rank and award prizes.
+
+    Running it again recomputes (after a disqualification, say): a new result version is
+    stored only when an input changed, and what changed is printed and audited.
+    """
+    from contest.services import results
+    from contest.services.errors import DomainError
+
+    round_ = _round_or_exit(round_id)
+    try:
+        outcome = results.close_round(round_, actor=None, now=utcnow(), actual=actual)
+    except DomainError as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    result = outcome.result
+    if not outcome.created:
+        click.echo(f"round {round_id}: unchanged (version {result.version}, "
+                   f"hash {result.inputs_hash[:16]})")
+        return
+    click.echo(f"round {round_id}: closed, version {result.version}, actual value "
+               f"{result.actual_value}, ranked {result.participants}, winners {result.winners}, "
+               f"finalised {outcome.finalised}, hash {result.inputs_hash[:16]}")
+    changes = outcome.changes
+    if changes:
+        click.echo(f"changes since version {changes['previous_version']}: "
+                   f"actual {changes['actual'][0]} -> {changes['actual'][1]}, "
+                   f"prize changes {changes['prize_changes_total']}, "
+                   f"rank changes {changes['rank_changes']}, "
+                   f"removed {changes['removed_total']}, added {changes['added']}")
+        for change in changes["prize_changes"][:50]:
+            click.echo(f"  participant {change['participant_id']}: "
+                       f"{change['before'] or '-'} (rank {change['rank_before'] or '-'}) -> "
+                       f"{change['after'] or '-'} (rank {change['rank_after'] or '-'})")
+        if changes.get("previous_published"):
+            click.echo("the published result is unchanged until this version is published")
+
+
+def _interactive() -> bool:
+    """Whether a person watches the terminal (then exports show a progress bar)."""
+    return sys.stderr.isatty()
+
+
+def _export(kind: str, round_id: int, file: str) -> None:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from contest.services import exports, results
+
+    round_ = _round_or_exit(round_id)
+    result = results.current_result(round_.id)
+    if result is None:
+        click.echo(f"round {round_id} has no result yet: run `quiz close-round {round_id}`",
+                   err=True)
+        sys.exit(1)
+    target = Path(file)
+    now = utcnow()
+    total = exports.count_rows(result, kind)
+    try:
+        # Written beside the target, then renamed: a failed export never leaves half a file.
+        handle, tmp_name = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
+                                            prefix=".export-", suffix=".xlsx")
+    except OSError as exc:
+        click.echo(f"cannot write {file}: {exc.strerror}", err=True)
+        sys.exit(2)
+    try:
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            if _interactive():
+                with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+                    rows = exports.write_export(kind, result, out, now=now, progress=bar.update)
+            else:
+                rows = exports.write_export(kind, result, out, now=now)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    exports.record_export(None, kind, result, rows=rows, now=now, via="cli")
+    db.session.commit()
+    click.echo(f"wrote {rows} rows to {target}")
+
+
+@quiz_cli.command("export-winners")
+@click.argument("round_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False))
+def export_winners(round_id, file):
+    """Write the round's winners with full personal data to an .xlsx (audited)."""
+    _export("winners", round_id, file)
+
+
+@quiz_cli.command("export-results")
+@click.argument("round_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False))
+def export_results(round_id, file):
+    """Write every ranked participant with every ranking key to an .xlsx (audited)."""
+    _export("results", round_id, file)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(quiz_cli)

@@ -189,19 +189,24 @@ def prize_cap(options: PrizeOptions, participants: int) -> int | None:
     return math.floor(options.max_share * participants + 1e-9)
 
 
-def allocate(ranking: Sequence[Contender], tiers: Sequence[Tier], options: PrizeOptions, *,
-             earlier_winners: Iterable[int] = (), ineligible: Iterable[int] = ()) -> Allocation:
+def allocate(ranking: Iterable[Contender], tiers: Sequence[Tier], options: PrizeOptions, *,
+             earlier_winners: Iterable[int] = (), ineligible: Iterable[int] = (),
+             participants: int | None = None) -> Allocation:
     """Give the individual tiers to ``ranking`` (best first) by the rules above.
 
     ``earlier_winners`` are participants who won in an earlier round of the contest
     (skipped only with ``once_per_contest``); ``ineligible`` are never given anything.
-    The share cap counts the contenders in ``ranking`` other than the ineligible.
+    The share cap counts ``participants`` (default: the contenders in ``ranking`` other
+    than the ineligible). ``ranking`` is read only as far as needed: a lazy iterable
+    keeps a ranking of 300,000 cheap.
     """
     earlier = frozenset(earlier_winners) if options.once_per_contest else frozenset()
     banned = frozenset(ineligible)
     slots = [[i, t.count] for i, t in enumerate(tiers) if not t.collective and t.count > 0]
-    eligible_count = sum(1 for c in ranking if c.participant_id not in banned)
-    cap = prize_cap(options, eligible_count)
+    if participants is None:
+        ranking = list(ranking)
+        participants = sum(1 for c in ranking if c.participant_id not in banned)
+    cap = prize_cap(options, participants)
     remaining_total = sum(n for _i, n in slots)
     if cap is not None:
         remaining_total = min(remaining_total, cap)
@@ -225,8 +230,9 @@ def allocate(ranking: Sequence[Contender], tiers: Sequence[Tier], options: Prize
             skipped[pid] = SKIP_EARLIER_WINNER
             continue
         if quotas:
-            limit = quotas.get(c.category_id) if c.category_id in quotas else options.other_quota
-            bucket = c.category_id if c.category_id in quotas else None
+            listed = c.category_id in quotas
+            limit = quotas[c.category_id] if listed else options.other_quota
+            bucket = c.category_id if listed else None
             if limit is not None and used_by_category.get(bucket, 0) >= limit:
                 skipped[pid] = SKIP_CATEGORY_QUOTA
                 continue

@@ -33,7 +33,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from operator import itemgetter
+from typing import NamedTuple
 
 PRESETS: dict[str, tuple[str, ...]] = {
     "default": ("score", "prediction", "duration", "submitted"),
@@ -58,9 +60,12 @@ DECIDED_TEXT = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One finished, ranked attempt."""
+class Entry(NamedTuple):
+    """One finished, ranked attempt. (Named tuples: a round can have a million.)
+
+    ``submitted_at`` only needs to compare correctly with the others (all aware, or all
+    naive UTC).
+    """
 
     attempt_id: int
     participant_id: int
@@ -71,8 +76,7 @@ class Entry:
     submitted_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Ranked:
+class Ranked(NamedTuple):
     """A participant's place: their best attempt and the derived keys."""
 
     rank: int
@@ -94,39 +98,129 @@ def distance(prediction: int | None, actual: int | None) -> int | None:
     return abs(prediction - actual)
 
 
-def _getter(key: str, actual: int | None, counts: Mapping[int, int]) -> Callable[[Entry], int]:
+# Entry fields by position: key functions index the tuple directly (a round can have a
+# million entries, and attribute access on a named tuple costs a call each).
+_ID, _PID, _SCORE, _TOTAL, _PREDICTION, _DURATION, _SUBMITTED = range(7)
+
+# The key is one integer: each part of the chain, made a non-negative integer, in a fixed
+# number of bits, most significant first. Integers sort several times faster than tuples,
+# and the first part where two keys differ is found from their XOR (``rank``).
+_BITS = {"score": 40, "prediction": 64, "duration": 48, "submitted": 72, "attempts": 32,
+         "attempt_id": 64}
+_SCORE_CEILING = 1 << 39
+_ONE_US = timedelta(microseconds=1)
+_EPOCH_NAIVE = datetime(1, 1, 1)
+_EPOCH_AWARE = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _getter(key: str, actual: int | None, counts: Mapping[int, int],
+            aware: bool) -> Callable[[Entry], int]:
     if key == "score":
-        return lambda e: -e.score
+        return lambda e: _SCORE_CEILING - e[_SCORE]
     if key == "prediction":
         if actual is None:
             return lambda e: 0
-        return lambda e: NO_PREDICTION if e.prediction is None else abs(e.prediction - actual)
+        return lambda e: NO_PREDICTION if e[_PREDICTION] is None else abs(e[_PREDICTION] - actual)
     if key == "duration":
-        return lambda e: e.duration_ms
+        return itemgetter(_DURATION)
     if key == "submitted":
-        return lambda e: e.submitted_at
+        epoch = _EPOCH_AWARE if aware else _EPOCH_NAIVE
+        return lambda e: (e[_SUBMITTED] - epoch) // _ONE_US
     if key == "attempts":
-        return lambda e: counts.get(e.participant_id, 1)
+        return lambda e: counts.get(e[_PID], 1)
     if key == "attempt_id":
-        return lambda e: e.attempt_id
+        return itemgetter(_ID)
     raise KeyError(key)
 
 
-def sort_key(preset: str, actual: int | None,
-             counts: Mapping[int, int] | None = None) -> Callable[[Entry], tuple]:
-    """The ranking key of ``preset`` as a function of an entry (smaller is better).
+def sort_key(preset: str, actual: int | None, counts: Mapping[int, int] | None = None, *,
+             aware: bool = True) -> Callable[[Entry], int]:
+    """The ranking key of ``preset`` as a function of an entry (smaller is better): one
+    integer packing the chain's parts (see ``_BITS``), so comparing two keys compares
+    the parts in chain order.
 
     ``counts`` maps participant id → number of finished ranked attempts (the
-    ``attempts`` key); a participant missing from it counts one attempt.
+    ``attempts`` key); a participant missing from it counts one attempt. ``aware``:
+    whether submission times carry a time zone (all must agree). Scores, durations and
+    ids are non-negative.
     """
-    getters = [_getter(k, actual, counts or {}) for k in chain_of(preset)]
-    if len(getters) == 4:
-        g1, g2, g3, g4 = getters
-        return lambda e: (g1(e), g2(e), g3(e), g4(e))
-    if len(getters) == 5:
-        g1, g2, g3, g4, g5 = getters
-        return lambda e: (g1(e), g2(e), g3(e), g4(e), g5(e))
-    return lambda e: tuple(g(e) for g in getters)
+    chain = chain_of(preset)
+    g = [_getter(k, actual, counts or {}, aware) for k in chain]
+    w = [_BITS[k] for k in chain]
+    if len(g) == 4:
+        g0, g1, g2, g3 = g
+        w1, w2, w3 = w[1:]
+        return lambda e: ((g0(e) << w1 | g1(e)) << w2 | g2(e)) << w3 | g3(e)
+    if len(g) == 5:
+        g0, g1, g2, g3, g4 = g
+        w1, w2, w3, w4 = w[1:]
+        return lambda e: (((g0(e) << w1 | g1(e)) << w2 | g2(e)) << w3 | g3(e)) << w4 | g4(e)
+
+    def key(e: Entry) -> int:
+        value = 0
+        for getter, width in zip(g, w, strict=True):
+            value = value << width | getter(e)
+        return value
+
+    return key
+
+
+def _column(key: str, entries: list[Entry], actual: int | None, counts: Mapping[int, int],
+            aware: bool) -> list[int]:
+    """One part of every entry's key, as ``_getter`` computes it, a column at a time."""
+    if key == "score":
+        return [_SCORE_CEILING - v for v in map(itemgetter(_SCORE), entries)]
+    if key == "prediction":
+        if actual is None:
+            return [0] * len(entries)
+        return [NO_PREDICTION if v is None else abs(v - actual)
+                for v in map(itemgetter(_PREDICTION), entries)]
+    if key == "duration":
+        return list(map(itemgetter(_DURATION), entries))
+    if key == "submitted":
+        epoch = _EPOCH_AWARE if aware else _EPOCH_NAIVE
+        return [(v - epoch) // _ONE_US for v in map(itemgetter(_SUBMITTED), entries)]
+    if key == "attempts":
+        return [counts.get(v, 1) for v in map(itemgetter(_PID), entries)]
+    if key == "attempt_id":
+        return list(map(itemgetter(_ID), entries))
+    raise KeyError(key)
+
+
+def keys_of(entries: list[Entry], preset: str, actual: int | None,
+            counts: Mapping[int, int] | None = None, *, aware: bool = True) -> list[int]:
+    """``sort_key`` of every entry, computed a column at a time (no call per entry and
+    part: three times faster on a million entries)."""
+    chain = chain_of(preset)
+    keys = _column(chain[0], entries, actual, counts or {}, aware)
+    for name in chain[1:]:
+        width = _BITS[name]
+        keys = [k << width | v
+                for k, v in zip(keys, _column(name, entries, actual, counts or {}, aware),
+                                strict=True)]
+    return keys
+
+
+def _part_finder(chain: tuple[str, ...]) -> Callable[[int, int], str]:
+    """For two different keys, the name of the first part of the chain where they differ."""
+    bounds = []
+    low = sum(_BITS[k] for k in chain)
+    for name in chain:
+        low -= _BITS[name]
+        bounds.append((low, name))
+
+    def first_difference(a: int, b: int) -> str:
+        top = (a ^ b).bit_length() - 1
+        for low_bit, name in bounds:
+            if top >= low_bit:
+                return name
+        return chain[-1]
+
+    return first_difference
+
+
+def _is_aware(entries: list[Entry]) -> bool:
+    return bool(entries) and entries[0][_SUBMITTED].tzinfo is not None
 
 
 def count_attempts(entries: Iterable[Entry]) -> dict[int, int]:
@@ -137,14 +231,19 @@ def count_attempts(entries: Iterable[Entry]) -> dict[int, int]:
     return counts
 
 
-def _best_with_keys(entries: list[Entry], key: Callable[[Entry], tuple]
-                    ) -> dict[int, tuple[tuple, Entry]]:
-    best: dict[int, tuple[tuple, Entry]] = {}
-    for e in entries:
-        k = key(e)
-        current = best.get(e.participant_id)
-        if current is None or k < current[0]:
-            best[e.participant_id] = (k, e)
+def _ordered_best(entries: list[Entry], keys: list[int]) -> list[tuple[int, Entry]]:
+    """(key, entry) of each participant's best entry, best first: sort every entry once
+    by its key, then keep each participant's first."""
+    decorated = list(zip(keys, entries, strict=True))
+    decorated.sort(key=itemgetter(0))
+    seen: set[int] = set()
+    add = seen.add
+    best = []
+    for pair in decorated:
+        pid = pair[1][_PID]
+        if pid not in seen:
+            add(pid)
+            best.append(pair)
     return best
 
 
@@ -154,8 +253,8 @@ def best_attempts(entries: Iterable[Entry], preset: str, actual: int | None,
     entries = list(entries)
     if counts is None:
         counts = count_attempts(entries)
-    best = _best_with_keys(entries, sort_key(preset, actual, counts))
-    return {pid: e for pid, (_k, e) in best.items()}
+    keys = keys_of(entries, preset, actual, counts, aware=_is_aware(entries))
+    return {e.participant_id: e for _k, e in _ordered_best(entries, keys)}
 
 
 def rank(entries: Iterable[Entry], preset: str, actual: int | None,
@@ -169,27 +268,24 @@ def rank(entries: Iterable[Entry], preset: str, actual: int | None,
     entries = list(entries)
     if counts is None:
         counts = count_attempts(entries)
-    chain = chain_of(preset)
-    best = _best_with_keys(entries, sort_key(preset, actual, counts))
-    ordered = sorted(best.values(), key=lambda pair: pair[0])
+    first_difference = _part_finder(chain_of(preset))
+    ordered = _ordered_best(entries, keys_of(entries, preset, actual, counts,
+                                             aware=_is_aware(entries)))
     result: list[Ranked] = []
+    append = result.append
     last = len(ordered) - 1
     for i, (k, e) in enumerate(ordered):
-        decided = None
-        if i < last:
-            following = ordered[i + 1][0]
-            decided = next((chain[j] for j in range(len(chain)) if k[j] != following[j]),
-                           "attempt_id")
-        result.append(Ranked(i + 1, e, counts.get(e.participant_id, 1),
-                             distance(e.prediction, actual), decided))
+        prediction = e[_PREDICTION]
+        append(Ranked(i + 1, e, counts.get(e[_PID], 1),
+                      None if prediction is None or actual is None else abs(prediction - actual),
+                      first_difference(k, ordered[i + 1][0]) if i < last else None))
     return result
 
 
 # --- the actual value of the prediction question ------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ParticipantSummary:
+class ParticipantSummary(NamedTuple):
     """What the targets need of one eligible participant."""
 
     participant_id: int

@@ -1,0 +1,450 @@
+"""Benchmark: close a round of 1,000,000 finished attempts by 300,000 participants (rank +
+prizes), and export 100,000 result rows, on SQLite and on PostgreSQL.
+
+Usage: .venv/bin/python bench/bench_results.py [--participants N] [--attempts M]
+       [--export-rows R] [--pg-url URL | --no-pg] [--writers]
+
+The data is generated directly in the database with bulk inserts (a scratch SQLite file;
+a scratch PostgreSQL database created and dropped here). Each timed step runs in a fresh
+child process, so the peak RSS printed is the step's own:
+
+* close: ``contest.services.results.close_round`` + commit (finalise, load the best
+  attempts, rank, allocate, hash, store 300,000 result rows). Target ≤ 5 s.
+* export: ``flask quiz export-results`` of a round with R ranked participants, the whole
+  command as an operator runs it. Target ≤ 15 s, peak RSS ≤ 100 MB.
+* for reference, a bare SQL ranking query (window function) over the same attempts.
+* ``--writers``: the same 100,000 × 19 sheet written by openpyxl write-only, xlsxwriter
+  constant_memory and the project's streaming writer (contest.services.exports).
+
+Prints one line per figure, e.g. ``close 1000000 attempts / 300000 participants
+(SQLite): 3.9 s, peak RSS 420 MB``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1/bench_results_scratch"
+OPENS = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+CLOSES = OPENS + timedelta(days=7)
+
+
+# --- child processes ------------------------------------------------------------------------
+
+# Printed by every child at exit: its own peak RSS. (wait4's ru_maxrss would not do: on
+# Linux it keeps the high-water mark of the forked copy of this big parent across exec.)
+HWM_HOOK = ("import atexit as _a, sys as _s\n"
+            "_a.register(lambda: print('VmHWM', open('/proc/self/status').read()"
+            ".split('VmHWM:')[1].split()[0], file=_s.stderr))\n")
+FLASK_CHILD = HWM_HOOK + "import sys\nfrom flask.cli import main\nsys.argv[0] = 'flask'\nmain()\n"
+
+
+def _popen_measured(argv: list[str], env: dict) -> tuple[str, str, float, float]:
+    """Run a Python child (argv after the interpreter: ``-c CODE args…``); returns
+    (stdout, stderr, wall seconds, the child's own peak RSS in MB). Its CPU seconds are
+    kept in ``_last_cpu``."""
+    global _last_cpu
+    assert argv[1] == "-c"
+    argv = [argv[0], "-c", HWM_HOOK + argv[2], *argv[3:]]
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    if proc.returncode:
+        raise SystemExit(f"{argv[3:]} failed ({proc.returncode}):\n{err.decode()[-3000:]}")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _last_cpu = usage.ru_utime + usage.ru_stime - _cpu_seen()
+    hwm = [line for line in err.decode().splitlines() if line.startswith("VmHWM ")]
+    return out.decode(), err.decode(), wall, int(hwm[-1].split()[1]) / 1024
+
+
+_last_cpu = 0.0
+_cpu_total = [0.0]
+
+
+def _cpu_seen() -> float:
+    """CPU seconds of every child reaped before the last one."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seen = _cpu_total[0]
+    _cpu_total[0] = usage.ru_utime + usage.ru_stime
+    return seen
+
+
+CLOSE_CHILD = """
+import json, sys, time
+from contest import create_app
+from contest.db import utcnow
+from contest.extensions import db
+from contest.models import Round
+from contest.services import results
+app = create_app({"RATELIMIT_STORAGE_URI": "memory://"})
+with app.app_context():
+    round_ = db.session.get(Round, int(sys.argv[1]))
+    started = time.perf_counter()
+    outcome = results.close_round(round_, actor=None, now=utcnow())
+    db.session.commit()
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"seconds": elapsed, "ranked": outcome.result.participants,
+                      "winners": outcome.result.winners}))
+"""
+
+SQL_RANK_CHILD = """
+import json, sys, time
+from sqlalchemy import text
+from contest import create_app
+from contest.extensions import db
+app = create_app({"RATELIMIT_STORAGE_URI": "memory://"})
+query = text('''
+SELECT participant_id, id, score, rn FROM (
+  SELECT a.participant_id, a.id, a.score,
+         ROW_NUMBER() OVER (PARTITION BY a.participant_id
+                            ORDER BY a.score DESC,
+                                     CASE WHEN a.prediction IS NULL THEN 1 ELSE 0 END,
+                                     ABS(a.prediction - :actual), a.duration_ms,
+                                     a.submitted_at, a.id) AS rn
+  FROM attempts a WHERE a.round_id = :r AND a.is_practice = false
+   AND a.status IN ('submitted', 'expired')) best
+WHERE rn = 1 ORDER BY score DESC, id''')
+with app.app_context():
+    started = time.perf_counter()
+    rows = db.session.execute(query, {"r": int(sys.argv[1]), "actual": 5000}).all()
+    print(json.dumps({"seconds": time.perf_counter() - started, "rows": len(rows)}))
+"""
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+def _create_pg(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    base = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _drop_pg(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    base = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _generate(url: str, participants: int, attempts: int, export_rows: int) -> dict:
+    """Migrate and fill the database; returns the ids of the two rounds."""
+    from flask_migrate import upgrade
+
+    from contest import create_app
+    from contest.extensions import db
+    from contest.models import Category, Contest, Round, Unit, UnitKind
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_STORAGE_URI": "memory://"})
+    with app.app_context():
+        upgrade()
+        province = Unit(name="Tỉnh Đo Hiệu Năng", name_key="tinh do hieu nang",
+                        kind=UnitKind.province)
+        db.session.add(province)
+        db.session.flush()
+        units = [Unit(name=f"Xã {i}", name_key=f"xa {i}", kind=UnitKind.commune,
+                      parent_id=province.id, headcount=5000 + 100 * i) for i in range(1, 60)]
+        categories = [Category(name=n, position=i) for i, n in enumerate(
+            ["Cán bộ, công chức, viên chức", "Học sinh, sinh viên", "Nhân dân"])]
+        db.session.add_all(units + categories)
+        contest = Contest(title="Cuộc thi đo hiệu năng", slug="do-hieu-nang",
+                          is_published=True, created_at=OPENS)
+        db.session.add(contest)
+        db.session.flush()
+        tiers = [{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 2},
+                 {"name": "Giải Ba", "count": 3}, {"name": "Giải Khuyến khích", "count": 10},
+                 {"name": "Giải tập thể", "count": 3, "collective": True}]
+        big = Round(contest_id=contest.id, name="Đợt lớn", opens_at=OPENS, closes_at=CLOSES,
+                    question_count=20, bank_ids=[], created_at=OPENS, prize_tiers=tiers,
+                    prize_options={"max_share": 0.5, "category_quotas": {
+                        str(categories[1].id): 6}, "collective_method": "points"})
+        small = Round(contest_id=contest.id, name="Đợt xuất Excel", opens_at=OPENS,
+                      closes_at=CLOSES, question_count=20, bank_ids=[], created_at=OPENS,
+                      prize_tiers=tiers)
+        db.session.add_all([big, small])
+        db.session.commit()
+        unit_ids = [u.id for u in units]
+        category_ids = [c.id for c in categories]
+        ids = {"big": big.id, "small": small.id}
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            _fill_pg(engine, ids, unit_ids, category_ids, participants, attempts, export_rows)
+        else:
+            _fill_sqlite(engine, ids, unit_ids, category_ids, participants, attempts,
+                         export_rows)
+        db.session.remove()
+        engine.dispose()
+    return ids
+
+
+def _users(participants, unit_ids, category_ids):
+    rnd = random.Random(1)
+    created = datetime(2026, 1, 1)
+    for i in range(1, participants + 1):
+        born = date(1960 + i % 45, 1 + i % 12, 1 + i % 28)
+        female = i % 2
+        cccd = f"062{(1 if female else 0) + (2 if born.year >= 2000 else 0)}" \
+               f"{born.year % 100:02d}{i:06d}"
+        yield (i, "participant", f"Người Thi Số {i}", f"nguoi thi so {i}", born,
+               "female" if female else "male", cccd, f"09{i:08d}", rnd.choice(unit_ids),
+               rnd.choice(category_ids), "x", f"t{i}", True, False, created)
+
+
+def _attempt_rows(ids, participants, attempts, export_rows):
+    rnd = random.Random(2)
+    extra = attempts - 3 * participants
+    counts = [3] * participants
+    step = 1 if extra >= 0 else -1
+    for _ in range(abs(extra)):
+        j = rnd.randrange(participants)
+        if counts[j] + step >= 1:
+            counts[j] += step
+    aid = 0
+    window = int((CLOSES - OPENS).total_seconds()) - 3600
+    base = OPENS.replace(tzinfo=None)
+    for pid, n in enumerate(counts, start=1):
+        skill = rnd.random()
+        for number in range(1, n + 1):
+            aid += 1
+            duration = rnd.randrange(60_000, 900_000)
+            started = base + timedelta(seconds=rnd.randrange(window))
+            submitted = started + timedelta(milliseconds=duration)
+            score = min(20, max(0, int(rnd.gauss(10 + 9 * skill, 3))))
+            prediction = None if rnd.random() < 0.05 else rnd.randrange(0, 20_000)
+            yield (aid, ids["big"], pid, number, False, aid, "submitted", started,
+                   started + timedelta(minutes=15), submitted, score, 20, duration, prediction)
+    for pid in range(1, export_rows + 1):
+        aid += 1
+        duration = rnd.randrange(60_000, 900_000)
+        started = base + timedelta(seconds=rnd.randrange(window))
+        yield (aid, ids["small"], pid, 1, False, aid, "submitted", started,
+               started + timedelta(minutes=15), started + timedelta(milliseconds=duration),
+               rnd.randrange(0, 21), 20, duration, rnd.randrange(0, 20_000))
+
+
+USER_COLUMNS = ("id, role, full_name, name_key, birth_date, gender, id_number, phone, unit_id, "
+                "category_id, password_hash, session_token, is_active_account, "
+                "must_change_password, created_at")
+ATTEMPT_COLUMNS = ("id, round_id, participant_id, number, is_practice, seed, status, "
+                   "started_at, deadline, submitted_at, score, total, duration_ms, prediction")
+
+
+def _fill_sqlite(engine, ids, unit_ids, category_ids, participants, attempts, export_rows):
+    import itertools
+
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("BEGIN")
+
+        def iso(v):
+            return v.isoformat(" ") if isinstance(v, datetime) else (
+                v.isoformat() if isinstance(v, date) else v)
+
+        rows = _users(participants, unit_ids, category_ids)
+        while chunk := list(itertools.islice(rows, 50_000)):
+            cur.executemany(f"INSERT INTO users ({USER_COLUMNS}) VALUES "
+                            f"({','.join('?' * 15)})", [tuple(map(iso, r)) for r in chunk])
+        rows = _attempt_rows(ids, participants, attempts, export_rows)
+        while chunk := list(itertools.islice(rows, 50_000)):
+            cur.executemany(f"INSERT INTO attempts ({ATTEMPT_COLUMNS}) VALUES "
+                            f"({','.join('?' * 14)})",
+                            [tuple(v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(
+                                v, datetime) else v for v in r) for r in chunk])
+        cur.execute("COMMIT")
+        cur.execute("ANALYZE")
+    finally:
+        raw.close()
+
+
+def _fill_pg(engine, ids, unit_ids, category_ids, participants, attempts, export_rows):
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY users ({USER_COLUMNS}) FROM STDIN") as copy:
+                for row in _users(participants, unit_ids, category_ids):
+                    copy.write_row(row)
+            with cur.copy(f"COPY attempts ({ATTEMPT_COLUMNS}) FROM STDIN") as copy:
+                for row in _attempt_rows(ids, participants, attempts, export_rows):
+                    copy.write_row(row)
+            cur.execute("SELECT setval('users_id_seq', (SELECT max(id) FROM users))")
+            cur.execute("SELECT setval('attempts_id_seq', (SELECT max(id) FROM attempts))")
+        conn.commit()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+        conn.autocommit = False
+    finally:
+        raw.close()
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+def bench_backend(label: str, url: str, args) -> None:
+    started = time.perf_counter()
+    ids = _generate(url, args.participants, args.attempts, args.export_rows)
+    print(f"generate {args.attempts} + {args.export_rows} attempts, {args.participants} "
+          f"participants ({label}): {time.perf_counter() - started:.1f} s (not a target)",
+          flush=True)
+    env = {**os.environ, "DATABASE_URL": url, "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
+
+    out, _err, _wall, rss = _popen_measured([sys.executable, "-c", SQL_RANK_CHILD,
+                                             str(ids["big"])], env)
+    figures = json.loads(out.strip().splitlines()[-1])
+    print(f"bare SQL ranking query, window function ({label}): {figures['seconds']:.2f} s "
+          f"for {figures['rows']} participants (reference)", flush=True)
+
+    out, _err, _wall, rss = _popen_measured([sys.executable, "-c", CLOSE_CHILD,
+                                             str(ids["big"])], env)
+    figures = json.loads(out.strip().splitlines()[-1])
+    print(f"close {args.attempts} attempts / {args.participants} participants ({label}): "
+          f"{figures['seconds']:.2f} s, peak RSS {rss:.0f} MB, ranked {figures['ranked']}, "
+          f"winners {figures['winners']}; load average {os.getloadavg()[0]:.1f} "
+          f"(target ≤ 5 s)", flush=True)
+
+    _popen_measured([sys.executable, "-c", CLOSE_CHILD, str(ids["small"])], env)
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "ket-qua.xlsx"
+        flask = [sys.executable, "-c", FLASK_CHILD, "--app", "wsgi", "quiz", "export-results",
+                 str(ids["small"]), str(target)]
+        out, _err, wall, rss = _popen_measured(flask, env)
+        size = target.stat().st_size / 1024 / 1024
+        cpu = _last_cpu
+        _out, _err, base_wall, base_rss = _popen_measured(
+            [sys.executable, "-c", FLASK_CHILD, "--app", "wsgi", "quiz", "--help"], env)
+    print(f"export-results {args.export_rows} rows ({label}): {wall:.2f} s wall, "
+          f"{cpu:.2f} s CPU (whole command, start-up {base_wall:.1f} s), peak RSS "
+          f"{rss:.0f} MB (the app alone: {base_rss:.0f} MB), file {size:.1f} MB "
+          f"(target ≤ 15 s, ≤ 100 MB)", flush=True)
+
+
+WRITER_CHILD = """
+import json, sys, time, datetime as dt
+which, n, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sys.path.insert(0, sys.argv[4])
+def rows():
+    base = dt.datetime(2026, 5, 1, 8, 0, 0)
+    for i in range(n):
+        born = dt.date(1990, 1, 1) + dt.timedelta(days=i % 9000)
+        yield (i + 1, f"Nguyễn Văn Người Thi {i}", born, "Nam", f"0620{i:08d}", f"09{i:08d}",
+               "Tỉnh Lai Châu / Phường Tân Phong",
+               "Học sinh, sinh viên", 18, 20, 1250 + i % 100, i % 100, 420000 + i, 420000 + i,
+               base + dt.timedelta(seconds=i), 3, 1000000 + i, "Giải Nhất" if i < 10 else None,
+               None)
+started = time.perf_counter()
+if which == "openpyxl":
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Kết quả")
+    for r in rows():
+        d = WriteOnlyCell(ws, r[2]); d.number_format = "dd/mm/yyyy"
+        t = WriteOnlyCell(ws, r[12] / 86400000); t.number_format = "[mm]:ss"
+        s = WriteOnlyCell(ws, r[14]); s.number_format = "dd/mm/yyyy hh:mm:ss.000"
+        ws.append([r[0], r[1], d, r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], t,
+                   r[13], s, r[15], r[16], r[17], r[18]])
+    wb.save(path)
+elif which == "xlsxwriter":
+    import xlsxwriter
+    wb = xlsxwriter.Workbook(path, {"constant_memory": True})
+    ws = wb.add_worksheet("Kết quả")
+    fd = wb.add_format({"num_format": "dd/mm/yyyy"})
+    ft = wb.add_format({"num_format": "[mm]:ss"})
+    fs = wb.add_format({"num_format": "dd/mm/yyyy hh:mm:ss.000"})
+    fx = wb.add_format({"num_format": "@"})
+    for y, r in enumerate(rows(), start=1):
+        ws.write_number(y, 0, r[0])
+        ws.write_string(y, 1, r[1])
+        ws.write_datetime(y, 2, r[2], fd)
+        ws.write_string(y, 3, r[3])
+        ws.write_string(y, 4, r[4], fx)
+        ws.write_string(y, 5, r[5], fx)
+        ws.write_string(y, 6, r[6])
+        ws.write_string(y, 7, r[7])
+        for x in (8, 9, 10, 11, 13, 15, 16):
+            ws.write_number(y, x, r[x])
+        ws.write_number(y, 12, r[12] / 86400000, ft)
+        ws.write_datetime(y, 14, r[14], fs)
+        if r[17]:
+            ws.write_string(y, 17, r[17])
+    wb.close()
+else:
+    from contest.services.exports import RESULT_COLUMNS, XlsxWriter
+    with open(path, "wb") as out, XlsxWriter(out) as book:
+        sheet = book.sheet("Kết quả", RESULT_COLUMNS, ["Tiêu đề"])
+        for r in rows():
+            sheet.row(r)
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+
+
+def bench_writers(rows: int) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with tempfile.TemporaryDirectory() as tmp:
+        for which in ("openpyxl", "xlsxwriter", "contest"):
+            path = Path(tmp) / f"{which}.xlsx"
+            out, _err, _wall, rss = _popen_measured(
+                [sys.executable, "-c", WRITER_CHILD, which, str(rows), str(path), str(ROOT)],
+                env)
+            seconds = json.loads(out.strip().splitlines()[-1])["seconds"]
+            name = {"openpyxl": "openpyxl write-only", "xlsxwriter": "xlsxwriter "
+                    "constant_memory", "contest": "contest.services.exports.XlsxWriter"}[which]
+            print(f"write {rows} rows × 19 columns with {name}: {seconds:.2f} s, peak RSS "
+                  f"{rss:.0f} MB, file {path.stat().st_size / 1024 / 1024:.1f} MB", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, default=300_000)
+    parser.add_argument("--attempts", type=int, default=1_000_000)
+    parser.add_argument("--export-rows", type=int, default=100_000)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG),
+                        help="a scratch database: it is dropped and created again")
+    parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--writers", action="store_true",
+                        help="also compare the three xlsx writers")
+    args = parser.parse_args()
+    if args.export_rows > args.participants:
+        parser.error("--export-rows must not exceed --participants")
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_backend("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args)
+    if not args.no_pg:
+        try:
+            _create_pg(args.pg_url)
+        except Exception as exc:  # no server: say so, do not fail the other figures
+            print(f"PostgreSQL skipped: {type(exc).__name__}: {exc}".splitlines()[0])
+        else:
+            try:
+                bench_backend("PostgreSQL", args.pg_url, args)
+            finally:
+                _drop_pg(args.pg_url)
+    if args.writers:
+        bench_writers(args.export_rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Round results: the public winners pages and the organisers' results pages."""
