@@ -34,8 +34,12 @@ if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         def _begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-with app.app_context():
-    db.create_all()
+
+
+def create_tables() -> None:
+    """Run once by the benchmark before gunicorn starts (never in each worker)."""
+    with app.app_context():
+        db.create_all()
 
 
 @app.get("/hello")

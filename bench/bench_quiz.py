@@ -194,6 +194,7 @@ async def hammer(port, clients, seconds, make_request):
             except Exception:  # noqa: BLE001 - counted as an error
                 stats.add(name, time.monotonic() - s, 599, False)
                 c.close()
+                await asyncio.sleep(0.1)
                 continue
             stats.add(name, time.monotonic() - s, status, status == 200)
             if status == 200 and on_ok:
@@ -228,6 +229,21 @@ def reconcile(url, acked, submitted) -> list[str]:
     return problems
 
 
+def report_rush(url, stats, acked, submitted, delivered, wall, *, total) -> None:
+    starts = len(delivered)
+    print(f"  start rush: {starts}/{total} papers delivered; last delivered "
+          f"at {max(delivered):.1f} s (all started within 10 s); "
+          f"{starts / max(delivered):.0f} starts/s; whole run {wall:.0f} s")
+    for line in stats.report():
+        print(line)
+    problems = reconcile(url, acked, submitted)
+    print(f"  reconcile: {sum(len(a) for a in acked.values())} acknowledged answers, "
+          f"{len(submitted)} submissions: "
+          f"{'all in the database' if not problems else f'{len(problems)} MISMATCHES'}")
+    for p in problems[:10]:
+        print("   ", p)
+
+
 def run(kind, args, tmp):
     name = f"bench_quiz_{kind}"
     url = scratch_database(kind, tmp, name)
@@ -237,23 +253,13 @@ def run(kind, args, tmp):
     env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0"}
     print(f"[{kind}] {args.participants} participants, think {args.think[0]}–{args.think[1]} s, "
           f"gunicorn 2 workers × 8 threads", flush=True)
-    server = Server("wsgi:app", env)
+    server = Server("wsgi:app", env, workers=int(os.environ.get("BENCH_WORKERS", 2)),
+                    threads=int(os.environ.get("BENCH_THREADS", 8)))
     try:
-        stats, acked, submitted, delivered, wall = asyncio.run(
-            rush(server.port, round_ids[0], rush_sessions, tuple(args.think)))
-        starts = len(delivered)
-        print(f"  start rush: {starts}/{len(rush_sessions)} papers delivered; last delivered "
-              f"at {max(delivered):.1f} s (all started within 10 s); "
-              f"{starts / max(delivered):.0f} starts/s; whole run {wall:.0f} s")
-        for line in stats.report():
-            print(line)
-        problems = reconcile(url, acked, submitted)
-        print(f"  reconcile: {sum(len(a) for a in acked.values())} acknowledged answers, "
-              f"{len(submitted)} submissions: "
-              f"{'all in the database' if not problems else f'{len(problems)} MISMATCHES'}")
-        for p in problems[:10]:
-            print("   ", p)
-
+        if args.participants:
+            report_rush(url, *asyncio.run(
+                rush(server.port, round_ids[0], rush_sessions, tuple(args.think))),
+                total=len(rush_sessions))
         # Saves: 200 clients with an attempt each, saving back to back.
         async def open_attempts():
             out = []
@@ -295,6 +301,8 @@ def run(kind, args, tmp):
     finally:
         server.stop()
 
+    subprocess.run([sys.executable, "-c", "from bench.baseline_app import create_tables; "
+                    "create_tables()"], cwd=ROOT, env={**os.environ, **env}, check=True)
     baseline = Server("bench.baseline_app:app", env)
     try:
         hello, hello_wall = asyncio.run(hammer(
