@@ -27,8 +27,11 @@ def demo(live_app):
     with live_app.app_context():
         load_demo(now=utcnow())
         db.session.commit()
-        contest = db.session.scalar(select(Contest))
-        return {"slug": contest.slug, "round_id": contest.rounds[0].id}
+        from contest.services.demo_quiz import DEMO_CONTEST_TITLE
+
+        contest = db.session.scalar(select(Contest).where(Contest.title == DEMO_CONTEST_TITLE))
+        round_ = next(r for r in contest.rounds if r.name == "Tuần 1")
+        return {"slug": contest.slug, "round_id": round_.id}
 
 
 def saved_answers(live_app, attempt_id):
