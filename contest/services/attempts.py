@@ -64,18 +64,22 @@ class PoolQuestion:
     options: tuple[tuple[int, str, bool], ...]  # (option id, text, is_correct)
 
 
-_pool_cache: dict[int, tuple[float, tuple, list[PoolQuestion]]] = {}
+# Keyed by (database, round id): one process may serve several databases (tests, tools).
+_pool_cache: dict[tuple[str, int], tuple[float, tuple, list[PoolQuestion]]] = {}
 _pool_lock = threading.Lock()
 POOL_TTL_SECONDS = 30.0
 
 
 def invalidate_pool(round_id: int | None = None) -> None:
-    """Forget cached pools (one round's, or all). Call after editing a round's draw."""
+    """Forget cached pools (one round's, or all). Called after editing a round's draw and
+    after any change to a bank's questions; other worker processes catch up within
+    POOL_TTL_SECONDS."""
     with _pool_lock:
         if round_id is None:
             _pool_cache.clear()
         else:
-            _pool_cache.pop(round_id, None)
+            for key in [k for k in _pool_cache if k[1] == round_id]:
+                del _pool_cache[key]
 
 
 def load_pool(bank_ids: list[int]) -> list[PoolQuestion]:
@@ -100,15 +104,18 @@ def load_pool(bank_ids: list[int]) -> list[PoolQuestion]:
 
 
 def round_pool(round_: Round) -> list[PoolQuestion]:
-    key = (tuple(sorted(round_.bank_ids or [])),)
+    """The round's question pool, cached for POOL_TTL_SECONDS (the start rush reads it
+    thousands of times; banks do not change during a round)."""
+    key = (str(db.session.get_bind().engine.url), round_.id)
+    banks = tuple(sorted(round_.bank_ids or []))
     now = time.monotonic()
     with _pool_lock:
-        cached = _pool_cache.get(round_.id)
-        if cached and cached[1] == key and now - cached[0] < POOL_TTL_SECONDS:
+        cached = _pool_cache.get(key)
+        if cached and cached[1] == banks and now - cached[0] < POOL_TTL_SECONDS:
             return cached[2]
-    pool = load_pool(list(round_.bank_ids or []))
+    pool = load_pool(list(banks))
     with _pool_lock:
-        _pool_cache[round_.id] = (now, key, pool)
+        _pool_cache[key] = (now, banks, pool)
     return pool
 
 

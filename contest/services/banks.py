@@ -27,6 +27,7 @@ import question_bank
 from contest.extensions import db
 from contest.models import Difficulty, Option, Question, QuestionBank, User
 from contest.services import audit
+from contest.services.attempts import invalidate_pool
 from contest.services.errors import ImportFailed, NotFound, ValidationFailed
 from question_bank import (
     Candidate,
@@ -411,6 +412,7 @@ def save_import(
         duplicates=len(preview.duplicates),
         rows=preview.rows_read,
     )
+    invalidate_pool()  # rounds drawing from this bank see the change
     return ImportResult(imported=total, duplicates=len(preview.duplicates))
 
 
@@ -809,6 +811,7 @@ def create_question(
     _check_unique(bank, clean.key, exclude_id=None)
     question = _new_question(bank, clean, actor=actor, now=now)
     audit.record(actor, "question.create", "question", question.id, now=now, bank_id=bank.id)
+    invalidate_pool()  # rounds drawing from this bank see the change
     return question
 
 
@@ -872,6 +875,7 @@ def update_question(
         bank_id=bank.id,
         version=question.version,
     )
+    invalidate_pool()  # rounds drawing from this bank see the change
     return question
 
 
@@ -896,4 +900,5 @@ def set_question_active(
             now=now,
             bank_id=question.bank_id,
         )
+    invalidate_pool()  # rounds drawing from this bank see the change
     return question

@@ -326,3 +326,21 @@ def test_counts_in_database_after_api_session(db, client, login, make_round, mak
     assert db.session.scalar(select(func.count(AttemptQuestion.id)).where(
         AttemptQuestion.attempt_id == body["id"])) == 4
     assert json.dumps(body)  # serialisable
+
+
+def test_bank_changes_reach_the_cached_pool_at_once(db, make_round, make_bank, make_user):
+    from contest.services import banks
+
+    bank = make_bank(10)
+    r = make_round(bank, question_count=10)
+    assert attempts.check_draw(r) == []  # the pool is now cached
+    question = bank.questions[0]
+    banks.set_question_active(question, False, actor=make_user(role=Role.organiser), now=NOW)
+    assert attempts.check_draw(r)  # nine active questions cannot make a ten-question paper
+
+
+def test_pool_cache_is_per_database(db, make_round, make_bank):
+    r = make_round(make_bank(12), question_count=10)
+    pool = attempts.round_pool(r)
+    key = (str(db.session.get_bind().engine.url), r.id)  # the database, then the round
+    assert key in attempts._pool_cache and len(pool) == 12  # noqa: SLF001
