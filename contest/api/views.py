@@ -60,9 +60,10 @@ def register():
 @login_limits
 def login():
     data = json_body()
+    user = accounts.find_by_login(str(data.get("login", "")))
+    db.session.commit()  # end the look-up: no lock is held while the password is hashed
     try:
-        user = accounts.authenticate(str(data.get("login", "")), str(data.get("password", "")),
-                                     now=utcnow())
+        user = accounts.check_password(user, str(data.get("password", "")), now=utcnow())
     finally:
         db.session.commit()
     login_user(user, remember=bool(data.get("remember")))

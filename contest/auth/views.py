@@ -67,8 +67,10 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        user = accounts.find_by_login(form.login.data)
+        db.session.commit()  # end the look-up: no lock is held while the password is hashed
         try:
-            user = accounts.authenticate(form.login.data, form.password.data, now=utcnow())
+            user = accounts.check_password(user, form.password.data, now=utcnow())
         except (InvalidCredentials, AccountDisabled) as exc:
             db.session.commit()
             form.password.errors = [exc.message]
