@@ -23,6 +23,7 @@ class Item(db.Model):
 
 if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
     with app.app_context():
+
         @event.listens_for(db.engine, "connect")
         def _pragmas(conn, _record):
             conn.isolation_level = None
@@ -33,7 +34,6 @@ if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         @event.listens_for(db.engine, "begin")
         def _begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-
 
 
 def create_tables() -> None:

@@ -39,25 +39,40 @@ def main() -> int:
     for _ in range(20):
         verify_password(stored, "matkhau-thu-tai")
     per_hash = (time.perf_counter() - started) / 20
-    print(f"  one Argon2id verification (m=19 MiB, t=2, p=1): {per_hash * 1000:.1f} ms of CPU "
-          f"→ at most {2 / per_hash:.0f}/s on 2 cores")
+    print(
+        f"  one Argon2id verification (m=19 MiB, t=2, p=1): {per_hash * 1000:.1f} ms of CPU "
+        f"→ at most {2 / per_hash:.0f}/s on 2 cores"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         url = scratch_database(args.db, Path(tmp), "bench_login")
         migrate(url)
         seed(url, args.clients, rounds=1)
-        server = Server("wsgi:app", {"DATABASE_URL": url, "SECRET_KEY": SECRET,
-                                     "RATELIMIT_ENABLED": "0"})
+        server = Server(
+            "wsgi:app", {"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0"}
+        )
         try:
-            stats, wall = asyncio.run(hammer(
-                server.port, [None] * args.clients, args.seconds,
-                lambda i, n: ("login", "POST", "/api/auth/login",
-                              {"login": f"0913{i:06d}", "password": "matkhau-thu-tai"}, None)))
+            stats, wall = asyncio.run(
+                hammer(
+                    server.port,
+                    [None] * args.clients,
+                    args.seconds,
+                    lambda i, n: (
+                        "login",
+                        "POST",
+                        "/api/auth/login",
+                        {"login": f"0913{i:06d}", "password": "matkhau-thu-tai"},
+                        None,
+                    ),
+                )
+            )
         finally:
             server.stop()
             drop_database(url)
     n = len(stats.latencies["login"])
-    print(f"  logins, {args.clients} clients for {args.seconds:.0f} s on gunicorn "
-          f"(2 workers × 8 threads): {n / wall:.0f} logins/s (target ≥ 60)")
+    print(
+        f"  logins, {args.clients} clients for {args.seconds:.0f} s on gunicorn "
+        f"(2 workers × 8 threads): {n / wall:.0f} logins/s (target ≥ 60)"
+    )
     for line in stats.report():
         print(line)
     return 0 if not stats.errors else 1

@@ -46,9 +46,14 @@ SECRET = "bench-secret-key"
 
 
 def migrate(url: str) -> None:
-    subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
-                   env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET}, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def seed(url: str, participants: int, rounds: int = 2):
@@ -85,31 +90,58 @@ def seed(url: str, participants: int, rounds: int = 2):
         db.session.add_all([unit, category, bank])
         db.session.flush()
         for i in range(200):
-            q = Question(bank_id=bank.id, topic=f"Chủ đề {i % 5}", text=f"Câu hỏi {i}?",
-                         search_key=f"cau hoi {i}", key=f"b{i}", created_at=now,
-                         updated_at=now)
+            q = Question(
+                bank_id=bank.id,
+                topic=f"Chủ đề {i % 5}",
+                text=f"Câu hỏi {i}?",
+                search_key=f"cau hoi {i}",
+                key=f"b{i}",
+                created_at=now,
+                updated_at=now,
+            )
             db.session.add(q)
             db.session.flush()
-            db.session.add_all(Option(question_id=q.id, position=p, text=f"Phương án {p}",
-                                      is_correct=p == i % 4) for p in range(4))
+            db.session.add_all(
+                Option(question_id=q.id, position=p, text=f"Phương án {p}", is_correct=p == i % 4)
+                for p in range(4)
+            )
         contest = Contest(title="Thử tải", slug="thu-tai", is_published=True, created_at=now)
         db.session.add(contest)
         db.session.flush()
         round_ids = []
         for n in range(rounds):
-            r = Round(contest_id=contest.id, name=f"Đợt {n}", opens_at=now - timedelta(hours=1),
-                      closes_at=now + timedelta(days=1), question_count=20,
-                      time_limit_minutes=30, max_attempts=3, bank_ids=[bank.id],
-                      created_at=now)
+            r = Round(
+                contest_id=contest.id,
+                name=f"Đợt {n}",
+                opens_at=now - timedelta(hours=1),
+                closes_at=now + timedelta(days=1),
+                question_count=20,
+                time_limit_minutes=30,
+                max_attempts=3,
+                bank_ids=[bank.id],
+                created_at=now,
+            )
             db.session.add(r)
             db.session.flush()
             round_ids.append(r.id)
         password = hash_password("matkhau-thu-tai")
-        users = [dict(role=Role.participant, full_name=f"Thí sinh {i}", name_key=f"thi sinh {i}",
-                      birth_date=date(1995, 1, 1), gender=Gender.male,
-                      id_number=f"0120950{i:05d}", phone=f"0913{i:06d}", unit_id=unit.id,
-                      category_id=category.id, password_hash=password, session_token=f"t{i}",
-                      created_at=now) for i in range(participants)]
+        users = [
+            dict(
+                role=Role.participant,
+                full_name=f"Thí sinh {i}",
+                name_key=f"thi sinh {i}",
+                birth_date=date(1995, 1, 1),
+                gender=Gender.male,
+                id_number=f"0120950{i:05d}",
+                phone=f"0913{i:06d}",
+                unit_id=unit.id,
+                category_id=category.id,
+                password_hash=password,
+                session_token=f"t{i}",
+                created_at=now,
+            )
+            for i in range(participants)
+        ]
         db.session.execute(User.__table__.insert(), users)
         db.session.commit()
         ids = [u.id for u in db.session.query(User.id).order_by(User.id)]
@@ -158,8 +190,10 @@ async def rush(port, round_id, sessions, think, window=10.0):
                 c = Client(port, cookie, csrf)
                 s = time.monotonic()
                 status, _ = await c.request(
-                    "PUT", f"/api/attempts/{attempt['id']}/answers/{q['id']}",
-                    {"option_ids": choice, "seq": seq})
+                    "PUT",
+                    f"/api/attempts/{attempt['id']}/answers/{q['id']}",
+                    {"option_ids": choice, "seq": seq},
+                )
                 stats.add("save", time.monotonic() - s, status, status == 200)
                 c.close()
             if status == 200:
@@ -213,16 +247,23 @@ def reconcile(url, acked, submitted) -> list[str]:
     problems = []
     with engine.connect() as conn:
         for attempt_id, answers in acked.items():
-            rows = {qid: json.loads(v) if isinstance(v, str) else v for qid, v in conn.execute(
-                text("SELECT question_id, option_ids FROM answers WHERE attempt_id = :a"),
-                {"a": attempt_id})}
+            rows = {
+                qid: json.loads(v) if isinstance(v, str) else v
+                for qid, v in conn.execute(
+                    text("SELECT question_id, option_ids FROM answers WHERE attempt_id = :a"),
+                    {"a": attempt_id},
+                )
+            }
             for qid, choice in answers.items():
                 if sorted(rows.get(qid) or []) != sorted(choice):
-                    problems.append(f"attempt {attempt_id} question {qid}: told saved {choice}, "
-                                    f"database has {rows.get(qid)}")
+                    problems.append(
+                        f"attempt {attempt_id} question {qid}: told saved {choice}, "
+                        f"database has {rows.get(qid)}"
+                    )
         for attempt_id, score in submitted.items():
-            row = conn.execute(text("SELECT status, score FROM attempts WHERE id = :a"),
-                               {"a": attempt_id}).one()
+            row = conn.execute(
+                text("SELECT status, score FROM attempts WHERE id = :a"), {"a": attempt_id}
+            ).one()
             if row[0] != "submitted" or row[1] != score:
                 problems.append(f"attempt {attempt_id}: told {score}, database has {tuple(row)}")
     engine.dispose()
@@ -231,15 +272,19 @@ def reconcile(url, acked, submitted) -> list[str]:
 
 def report_rush(url, stats, acked, submitted, delivered, wall, *, total) -> None:
     starts = len(delivered)
-    print(f"  start rush: {starts}/{total} papers delivered; last delivered "
-          f"at {max(delivered):.1f} s (all started within 10 s); "
-          f"{starts / max(delivered):.0f} starts/s; whole run {wall:.0f} s")
+    print(
+        f"  start rush: {starts}/{total} papers delivered; last delivered "
+        f"at {max(delivered):.1f} s (all started within 10 s); "
+        f"{starts / max(delivered):.0f} starts/s; whole run {wall:.0f} s"
+    )
     for line in stats.report():
         print(line)
     problems = reconcile(url, acked, submitted)
-    print(f"  reconcile: {sum(len(a) for a in acked.values())} acknowledged answers, "
-          f"{len(submitted)} submissions: "
-          f"{'all in the database' if not problems else f'{len(problems)} MISMATCHES'}")
+    print(
+        f"  reconcile: {sum(len(a) for a in acked.values())} acknowledged answers, "
+        f"{len(submitted)} submissions: "
+        f"{'all in the database' if not problems else f'{len(problems)} MISMATCHES'}"
+    )
     for p in problems[:10]:
         print("   ", p)
 
@@ -249,24 +294,33 @@ def run(kind, args, tmp):
     url = scratch_database(kind, tmp, name)
     migrate(url)
     round_ids, sessions = seed(url, args.participants + args.save_clients)
-    rush_sessions, save_sessions = sessions[:args.participants], sessions[args.participants:]
+    rush_sessions, save_sessions = sessions[: args.participants], sessions[args.participants :]
     env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0"}
-    print(f"[{kind}] {args.participants} participants, think {args.think[0]}–{args.think[1]} s, "
-          f"gunicorn 2 workers × 8 threads", flush=True)
-    server = Server("wsgi:app", env, workers=int(os.environ.get("BENCH_WORKERS", 2)),
-                    threads=int(os.environ.get("BENCH_THREADS", 8)))
+    print(
+        f"[{kind}] {args.participants} participants, think {args.think[0]}–{args.think[1]} s, "
+        f"gunicorn 2 workers × 8 threads",
+        flush=True,
+    )
+    server = Server(
+        "wsgi:app",
+        env,
+        workers=int(os.environ.get("BENCH_WORKERS", 2)),
+        threads=int(os.environ.get("BENCH_THREADS", 8)),
+    )
     try:
         if args.participants:
-            report_rush(url, *asyncio.run(
-                rush(server.port, round_ids[0], rush_sessions, tuple(args.think))),
-                total=len(rush_sessions))
+            report_rush(
+                url,
+                *asyncio.run(rush(server.port, round_ids[0], rush_sessions, tuple(args.think))),
+                total=len(rush_sessions),
+            )
+
         # Saves: 200 clients with an attempt each, saving back to back.
         async def open_attempts():
             out = []
             for _user_id, cookie, csrf in save_sessions:
                 c = Client(server.port, cookie, csrf)
-                status, body = await c.request("POST", f"/api/rounds/{round_ids[1]}/attempts",
-                                               {})
+                status, body = await c.request("POST", f"/api/rounds/{round_ids[1]}/attempts", {})
                 c.close()
                 out.append(json.loads(body))
             return out
@@ -282,11 +336,17 @@ def run(kind, args, tmp):
             def ok(_data, key=(paper["id"], q["id"]), choice=choice):
                 last[key] = choice
 
-            return ("save", "PUT", f"/api/attempts/{paper['id']}/answers/{q['id']}",
-                    {"option_ids": choice, "seq": n}, ok)
+            return (
+                "save",
+                "PUT",
+                f"/api/attempts/{paper['id']}/answers/{q['id']}",
+                {"option_ids": choice, "seq": n},
+                ok,
+            )
 
-        save_stats, save_wall = asyncio.run(hammer(server.port, save_sessions, args.save_seconds,
-                                                   save_request))
+        save_stats, save_wall = asyncio.run(
+            hammer(server.port, save_sessions, args.save_seconds, save_request)
+        )
         n_saves = len(save_stats.latencies.get("save", []))
         print(f"  answer saves, {len(save_sessions)} clients: {n_saves / save_wall:.0f} saves/s")
         for line in save_stats.report():
@@ -295,32 +355,53 @@ def run(kind, args, tmp):
         for (attempt_id, qid), choice in last.items():
             acked2.setdefault(attempt_id, {})[qid] = choice
         problems = reconcile(url, acked2, {})
-        print(f"  reconcile saves: {len(last)} answers: "
-              f"{'all in the database' if not problems else f'{len(problems)} MISMATCHES'}")
+        print(
+            f"  reconcile saves: {len(last)} answers: "
+            f"{'all in the database' if not problems else f'{len(problems)} MISMATCHES'}"
+        )
         quiz_rate = n_saves / save_wall
     finally:
         server.stop()
 
-    subprocess.run([sys.executable, "-c", "from bench.baseline_app import create_tables; "
-                    "create_tables()"], cwd=ROOT, env={**os.environ, **env}, check=True)
+    subprocess.run(
+        [sys.executable, "-c", "from bench.baseline_app import create_tables; create_tables()"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+    )
     baseline = Server("bench.baseline_app:app", env)
     try:
-        hello, hello_wall = asyncio.run(hammer(
-            baseline.port, [None] * args.save_clients, args.save_seconds,
-            lambda i, n: ("hello", "GET", "/hello", None, None)))
-        upsert, upsert_wall = asyncio.run(hammer(
-            baseline.port, [None] * args.save_clients, args.save_seconds,
-            lambda i, n: ("upsert", "PUT", f"/upsert/c{i}", {"v": n}, None)))
+        hello, hello_wall = asyncio.run(
+            hammer(
+                baseline.port,
+                [None] * args.save_clients,
+                args.save_seconds,
+                lambda i, n: ("hello", "GET", "/hello", None, None),
+            )
+        )
+        upsert, upsert_wall = asyncio.run(
+            hammer(
+                baseline.port,
+                [None] * args.save_clients,
+                args.save_seconds,
+                lambda i, n: ("upsert", "PUT", f"/upsert/c{i}", {"v": n}, None),
+            )
+        )
     finally:
         baseline.stop()
     hello_rate = len(hello.latencies["hello"]) / hello_wall
     upsert_rate = len(upsert.latencies["upsert"]) / upsert_wall
-    print(f"  baselines, {args.save_clients} clients: bare Flask hello {hello_rate:.0f} req/s; "
-          f"minimal Flask-SQLAlchemy upsert {upsert_rate:.0f} req/s")
+    print(
+        f"  baselines, {args.save_clients} clients: bare Flask hello {hello_rate:.0f} req/s; "
+        f"minimal Flask-SQLAlchemy upsert {upsert_rate:.0f} req/s"
+    )
     for line in hello.report() + upsert.report():
         print(line)
-    print(f"  answer saves reach {100 * quiz_rate / upsert_rate:.0f} % of the minimal upsert "
-          f"(target ≥ 50 %)", flush=True)
+    print(
+        f"  answer saves reach {100 * quiz_rate / upsert_rate:.0f} % of the minimal upsert "
+        f"(target ≥ 50 %)",
+        flush=True,
+    )
     drop_database(url)
 
 
@@ -336,11 +417,22 @@ def main() -> int:
         for kind in args.db:
             # Each database in its own interpreter: the app and its engine are per process.
             if len(args.db) > 1:
-                code = subprocess.call([sys.executable, __file__, "--db", kind,
-                                        "--participants", str(args.participants),
-                                        "--think", *map(str, args.think),
-                                        "--save-clients", str(args.save_clients),
-                                        "--save-seconds", str(args.save_seconds)])
+                code = subprocess.call(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--db",
+                        kind,
+                        "--participants",
+                        str(args.participants),
+                        "--think",
+                        *map(str, args.think),
+                        "--save-clients",
+                        str(args.save_clients),
+                        "--save-seconds",
+                        str(args.save_seconds),
+                    ]
+                )
                 if code:
                     return code
             else:

@@ -46,9 +46,11 @@ CLOSES = OPENS + timedelta(days=7)
 
 # Printed by every child at exit: its own peak RSS. (wait4's ru_maxrss would not do: on
 # Linux it keeps the high-water mark of the forked copy of this big parent across exec.)
-HWM_HOOK = ("import atexit as _a, sys as _s\n"
-            "_a.register(lambda: print('VmHWM', open('/proc/self/status').read()"
-            ".split('VmHWM:')[1].split()[0], file=_s.stderr))\n")
+HWM_HOOK = (
+    "import atexit as _a, sys as _s\n"
+    "_a.register(lambda: print('VmHWM', open('/proc/self/status').read()"
+    ".split('VmHWM:')[1].split()[0], file=_s.stderr))\n"
+)
 FLASK_CHILD = HWM_HOOK + "import sys\nfrom flask.cli import main\nsys.argv[0] = 'flask'\nmain()\n"
 
 
@@ -60,8 +62,7 @@ def _popen_measured(argv: list[str], env: dict) -> tuple[str, str, float, float]
     assert argv[1] == "-c"
     argv = [argv[0], "-c", HWM_HOOK + argv[2], *argv[3:]]
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate()
     wall = time.perf_counter() - started
     if proc.returncode:
@@ -128,6 +129,7 @@ with app.app_context():
 
 # --- data ---------------------------------------------------------------------------------------
 
+
 def _create_pg(url: str) -> None:
     import psycopg
 
@@ -158,29 +160,65 @@ def _generate(url: str, participants: int, attempts: int, export_rows: int) -> d
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_STORAGE_URI": "memory://"})
     with app.app_context():
         upgrade()
-        province = Unit(name="Tỉnh Đo Hiệu Năng", name_key="tinh do hieu nang",
-                        kind=UnitKind.province)
+        province = Unit(
+            name="Tỉnh Đo Hiệu Năng", name_key="tinh do hieu nang", kind=UnitKind.province
+        )
         db.session.add(province)
         db.session.flush()
-        units = [Unit(name=f"Xã {i}", name_key=f"xa {i}", kind=UnitKind.commune,
-                      parent_id=province.id, headcount=5000 + 100 * i) for i in range(1, 60)]
-        categories = [Category(name=n, position=i) for i, n in enumerate(
-            ["Cán bộ, công chức, viên chức", "Học sinh, sinh viên", "Nhân dân"])]
+        units = [
+            Unit(
+                name=f"Xã {i}",
+                name_key=f"xa {i}",
+                kind=UnitKind.commune,
+                parent_id=province.id,
+                headcount=5000 + 100 * i,
+            )
+            for i in range(1, 60)
+        ]
+        categories = [
+            Category(name=n, position=i)
+            for i, n in enumerate(
+                ["Cán bộ, công chức, viên chức", "Học sinh, sinh viên", "Nhân dân"]
+            )
+        ]
         db.session.add_all(units + categories)
-        contest = Contest(title="Cuộc thi đo hiệu năng", slug="do-hieu-nang",
-                          is_published=True, created_at=OPENS)
+        contest = Contest(
+            title="Cuộc thi đo hiệu năng", slug="do-hieu-nang", is_published=True, created_at=OPENS
+        )
         db.session.add(contest)
         db.session.flush()
-        tiers = [{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 2},
-                 {"name": "Giải Ba", "count": 3}, {"name": "Giải Khuyến khích", "count": 10},
-                 {"name": "Giải tập thể", "count": 3, "collective": True}]
-        big = Round(contest_id=contest.id, name="Đợt lớn", opens_at=OPENS, closes_at=CLOSES,
-                    question_count=20, bank_ids=[], created_at=OPENS, prize_tiers=tiers,
-                    prize_options={"max_share": 0.5, "category_quotas": {
-                        str(categories[1].id): 6}, "collective_method": "points"})
-        small = Round(contest_id=contest.id, name="Đợt xuất Excel", opens_at=OPENS,
-                      closes_at=CLOSES, question_count=20, bank_ids=[], created_at=OPENS,
-                      prize_tiers=tiers)
+        tiers = [
+            {"name": "Giải Nhất", "count": 1},
+            {"name": "Giải Nhì", "count": 2},
+            {"name": "Giải Ba", "count": 3},
+            {"name": "Giải Khuyến khích", "count": 10},
+            {"name": "Giải tập thể", "count": 3, "collective": True},
+        ]
+        big = Round(
+            contest_id=contest.id,
+            name="Đợt lớn",
+            opens_at=OPENS,
+            closes_at=CLOSES,
+            question_count=20,
+            bank_ids=[],
+            created_at=OPENS,
+            prize_tiers=tiers,
+            prize_options={
+                "max_share": 0.5,
+                "category_quotas": {str(categories[1].id): 6},
+                "collective_method": "points",
+            },
+        )
+        small = Round(
+            contest_id=contest.id,
+            name="Đợt xuất Excel",
+            opens_at=OPENS,
+            closes_at=CLOSES,
+            question_count=20,
+            bank_ids=[],
+            created_at=OPENS,
+            prize_tiers=tiers,
+        )
         db.session.add_all([big, small])
         db.session.commit()
         unit_ids = [u.id for u in units]
@@ -190,8 +228,7 @@ def _generate(url: str, participants: int, attempts: int, export_rows: int) -> d
         if engine.dialect.name == "postgresql":
             _fill_pg(engine, ids, unit_ids, category_ids, participants, attempts, export_rows)
         else:
-            _fill_sqlite(engine, ids, unit_ids, category_ids, participants, attempts,
-                         export_rows)
+            _fill_sqlite(engine, ids, unit_ids, category_ids, participants, attempts, export_rows)
         db.session.remove()
         engine.dispose()
     return ids
@@ -203,11 +240,27 @@ def _users(participants, unit_ids, category_ids):
     for i in range(1, participants + 1):
         born = date(1960 + i % 45, 1 + i % 12, 1 + i % 28)
         female = i % 2
-        cccd = f"062{(1 if female else 0) + (2 if born.year >= 2000 else 0)}" \
-               f"{born.year % 100:02d}{i:06d}"
-        yield (i, "participant", f"Người Thi Số {i}", f"nguoi thi so {i}", born,
-               "female" if female else "male", cccd, f"09{i:08d}", rnd.choice(unit_ids),
-               rnd.choice(category_ids), "x", f"t{i}", True, False, created)
+        cccd = (
+            f"062{(1 if female else 0) + (2 if born.year >= 2000 else 0)}"
+            f"{born.year % 100:02d}{i:06d}"
+        )
+        yield (
+            i,
+            "participant",
+            f"Người Thi Số {i}",
+            f"nguoi thi so {i}",
+            born,
+            "female" if female else "male",
+            cccd,
+            f"09{i:08d}",
+            rnd.choice(unit_ids),
+            rnd.choice(category_ids),
+            "x",
+            f"t{i}",
+            True,
+            False,
+            created,
+        )
 
 
 def _attempt_rows(ids, participants, attempts, export_rows):
@@ -231,22 +284,53 @@ def _attempt_rows(ids, participants, attempts, export_rows):
             submitted = started + timedelta(milliseconds=duration)
             score = min(20, max(0, int(rnd.gauss(10 + 9 * skill, 3))))
             prediction = None if rnd.random() < 0.05 else rnd.randrange(0, 20_000)
-            yield (aid, ids["big"], pid, number, False, aid, "submitted", started,
-                   started + timedelta(minutes=15), submitted, score, 20, duration, prediction)
+            yield (
+                aid,
+                ids["big"],
+                pid,
+                number,
+                False,
+                aid,
+                "submitted",
+                started,
+                started + timedelta(minutes=15),
+                submitted,
+                score,
+                20,
+                duration,
+                prediction,
+            )
     for pid in range(1, export_rows + 1):
         aid += 1
         duration = rnd.randrange(60_000, 900_000)
         started = base + timedelta(seconds=rnd.randrange(window))
-        yield (aid, ids["small"], pid, 1, False, aid, "submitted", started,
-               started + timedelta(minutes=15), started + timedelta(milliseconds=duration),
-               rnd.randrange(0, 21), 20, duration, rnd.randrange(0, 20_000))
+        yield (
+            aid,
+            ids["small"],
+            pid,
+            1,
+            False,
+            aid,
+            "submitted",
+            started,
+            started + timedelta(minutes=15),
+            started + timedelta(milliseconds=duration),
+            rnd.randrange(0, 21),
+            20,
+            duration,
+            rnd.randrange(0, 20_000),
+        )
 
 
-USER_COLUMNS = ("id, role, full_name, name_key, birth_date, gender, id_number, phone, unit_id, "
-                "category_id, password_hash, session_token, is_active_account, "
-                "must_change_password, created_at")
-ATTEMPT_COLUMNS = ("id, round_id, participant_id, number, is_practice, seed, status, "
-                   "started_at, deadline, submitted_at, score, total, duration_ms, prediction")
+USER_COLUMNS = (
+    "id, role, full_name, name_key, birth_date, gender, id_number, phone, unit_id, "
+    "category_id, password_hash, session_token, is_active_account, "
+    "must_change_password, created_at"
+)
+ATTEMPT_COLUMNS = (
+    "id, round_id, participant_id, number, is_practice, seed, status, "
+    "started_at, deadline, submitted_at, score, total, duration_ms, prediction"
+)
 
 
 def _fill_sqlite(engine, ids, unit_ids, category_ids, participants, attempts, export_rows):
@@ -258,19 +342,30 @@ def _fill_sqlite(engine, ids, unit_ids, category_ids, participants, attempts, ex
         cur.execute("BEGIN")
 
         def iso(v):
-            return v.isoformat(" ") if isinstance(v, datetime) else (
-                v.isoformat() if isinstance(v, date) else v)
+            return (
+                v.isoformat(" ")
+                if isinstance(v, datetime)
+                else (v.isoformat() if isinstance(v, date) else v)
+            )
 
         rows = _users(participants, unit_ids, category_ids)
         while chunk := list(itertools.islice(rows, 50_000)):
-            cur.executemany(f"INSERT INTO users ({USER_COLUMNS}) VALUES "
-                            f"({','.join('?' * 15)})", [tuple(map(iso, r)) for r in chunk])
+            cur.executemany(
+                f"INSERT INTO users ({USER_COLUMNS}) VALUES ({','.join('?' * 15)})",
+                [tuple(map(iso, r)) for r in chunk],
+            )
         rows = _attempt_rows(ids, participants, attempts, export_rows)
         while chunk := list(itertools.islice(rows, 50_000)):
-            cur.executemany(f"INSERT INTO attempts ({ATTEMPT_COLUMNS}) VALUES "
-                            f"({','.join('?' * 14)})",
-                            [tuple(v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(
-                                v, datetime) else v for v in r) for r in chunk])
+            cur.executemany(
+                f"INSERT INTO attempts ({ATTEMPT_COLUMNS}) VALUES ({','.join('?' * 14)})",
+                [
+                    tuple(
+                        v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v
+                        for v in r
+                    )
+                    for r in chunk
+                ],
+            )
         cur.execute("COMMIT")
         cur.execute("ANALYZE")
     finally:
@@ -301,42 +396,66 @@ def _fill_pg(engine, ids, unit_ids, category_ids, participants, attempts, export
 
 # --- steps -----------------------------------------------------------------------------------
 
+
 def bench_backend(label: str, url: str, args) -> None:
     started = time.perf_counter()
     ids = _generate(url, args.participants, args.attempts, args.export_rows)
-    print(f"generate {args.attempts} + {args.export_rows} attempts, {args.participants} "
-          f"participants ({label}): {time.perf_counter() - started:.1f} s (not a target)",
-          flush=True)
+    print(
+        f"generate {args.attempts} + {args.export_rows} attempts, {args.participants} "
+        f"participants ({label}): {time.perf_counter() - started:.1f} s (not a target)",
+        flush=True,
+    )
     env = {**os.environ, "DATABASE_URL": url, "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
 
-    out, _err, _wall, rss = _popen_measured([sys.executable, "-c", SQL_RANK_CHILD,
-                                             str(ids["big"])], env)
+    out, _err, _wall, rss = _popen_measured(
+        [sys.executable, "-c", SQL_RANK_CHILD, str(ids["big"])], env
+    )
     figures = json.loads(out.strip().splitlines()[-1])
-    print(f"bare SQL ranking query, window function ({label}): {figures['seconds']:.2f} s "
-          f"for {figures['rows']} participants (reference)", flush=True)
+    print(
+        f"bare SQL ranking query, window function ({label}): {figures['seconds']:.2f} s "
+        f"for {figures['rows']} participants (reference)",
+        flush=True,
+    )
 
-    out, _err, _wall, rss = _popen_measured([sys.executable, "-c", CLOSE_CHILD,
-                                             str(ids["big"])], env)
+    out, _err, _wall, rss = _popen_measured(
+        [sys.executable, "-c", CLOSE_CHILD, str(ids["big"])], env
+    )
     figures = json.loads(out.strip().splitlines()[-1])
-    print(f"close {args.attempts} attempts / {args.participants} participants ({label}): "
-          f"{figures['seconds']:.2f} s, peak RSS {rss:.0f} MB, ranked {figures['ranked']}, "
-          f"winners {figures['winners']}; load average {os.getloadavg()[0]:.1f} "
-          f"(target ≤ 5 s)", flush=True)
+    print(
+        f"close {args.attempts} attempts / {args.participants} participants ({label}): "
+        f"{figures['seconds']:.2f} s, peak RSS {rss:.0f} MB, ranked {figures['ranked']}, "
+        f"winners {figures['winners']}; load average {os.getloadavg()[0]:.1f} "
+        f"(target ≤ 5 s)",
+        flush=True,
+    )
 
     _popen_measured([sys.executable, "-c", CLOSE_CHILD, str(ids["small"])], env)
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "ket-qua.xlsx"
-        flask = [sys.executable, "-c", FLASK_CHILD, "--app", "wsgi", "quiz", "export-results",
-                 str(ids["small"]), str(target)]
+        flask = [
+            sys.executable,
+            "-c",
+            FLASK_CHILD,
+            "--app",
+            "wsgi",
+            "quiz",
+            "export-results",
+            str(ids["small"]),
+            str(target),
+        ]
         out, _err, wall, rss = _popen_measured(flask, env)
         size = target.stat().st_size / 1024 / 1024
         cpu = _last_cpu
         _out, _err, base_wall, base_rss = _popen_measured(
-            [sys.executable, "-c", FLASK_CHILD, "--app", "wsgi", "quiz", "--help"], env)
-    print(f"export-results {args.export_rows} rows ({label}): {wall:.2f} s wall, "
-          f"{cpu:.2f} s CPU (whole command, start-up {base_wall:.1f} s), peak RSS "
-          f"{rss:.0f} MB (the app alone: {base_rss:.0f} MB), file {size:.1f} MB "
-          f"(target ≤ 15 s, ≤ 100 MB)", flush=True)
+            [sys.executable, "-c", FLASK_CHILD, "--app", "wsgi", "quiz", "--help"], env
+        )
+    print(
+        f"export-results {args.export_rows} rows ({label}): {wall:.2f} s wall, "
+        f"{cpu:.2f} s CPU (whole command, start-up {base_wall:.1f} s), peak RSS "
+        f"{rss:.0f} MB (the app alone: {base_rss:.0f} MB), file {size:.1f} MB "
+        f"(target ≤ 15 s, ≤ 100 MB)",
+        flush=True,
+    )
 
 
 WRITER_CHILD = """
@@ -405,13 +524,19 @@ def bench_writers(rows: int) -> None:
         for which in ("openpyxl", "xlsxwriter", "contest"):
             path = Path(tmp) / f"{which}.xlsx"
             out, _err, _wall, rss = _popen_measured(
-                [sys.executable, "-c", WRITER_CHILD, which, str(rows), str(path), str(ROOT)],
-                env)
+                [sys.executable, "-c", WRITER_CHILD, which, str(rows), str(path), str(ROOT)], env
+            )
             seconds = json.loads(out.strip().splitlines()[-1])["seconds"]
-            name = {"openpyxl": "openpyxl write-only", "xlsxwriter": "xlsxwriter "
-                    "constant_memory", "contest": "contest.services.exports.XlsxWriter"}[which]
-            print(f"write {rows} rows × 19 columns with {name}: {seconds:.2f} s, peak RSS "
-                  f"{rss:.0f} MB, file {path.stat().st_size / 1024 / 1024:.1f} MB", flush=True)
+            name = {
+                "openpyxl": "openpyxl write-only",
+                "xlsxwriter": "xlsxwriter constant_memory",
+                "contest": "contest.services.exports.XlsxWriter",
+            }[which]
+            print(
+                f"write {rows} rows × 19 columns with {name}: {seconds:.2f} s, peak RSS "
+                f"{rss:.0f} MB, file {path.stat().st_size / 1024 / 1024:.1f} MB",
+                flush=True,
+            )
 
 
 def main() -> int:
@@ -419,12 +544,16 @@ def main() -> int:
     parser.add_argument("--participants", type=int, default=300_000)
     parser.add_argument("--attempts", type=int, default=1_000_000)
     parser.add_argument("--export-rows", type=int, default=100_000)
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG),
-                        help="a scratch database: it is dropped and created again")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", DEFAULT_PG),
+        help="a scratch database: it is dropped and created again",
+    )
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
-    parser.add_argument("--writers", action="store_true",
-                        help="also compare the three xlsx writers")
+    parser.add_argument(
+        "--writers", action="store_true", help="also compare the three xlsx writers"
+    )
     args = parser.parse_args()
     if args.export_rows > args.participants:
         parser.error("--export-rows must not exceed --participants")

@@ -20,7 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def free_port() -> int:
@@ -64,11 +66,30 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "gthread",
-             "--threads", str(threads), "--bind", f"127.0.0.1:{self.port}",
-             "--backlog", "4096", "--keep-alive", "30", "--log-level", "warning", app],
-            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, start_new_session=True)
+            [
+                str(VENV_BIN / "gunicorn"),
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(threads),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--backlog",
+                "4096",
+                "--keep-alive",
+                "30",
+                "--log-level",
+                "warning",
+                app,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -111,9 +132,11 @@ class Stats:
             def pct(p, v=v):
                 return v[min(len(v) - 1, int(p / 100 * len(v)))] * 1000
 
-            lines.append(f"{prefix}{name:<10} n={len(v):>6}  p50={pct(50):7.1f} ms  "
-                         f"p95={pct(95):7.1f} ms  p99={pct(99):7.1f} ms  "
-                         f"errors={self.errors.get(name, 0)}  statuses={self.statuses[name]}")
+            lines.append(
+                f"{prefix}{name:<10} n={len(v):>6}  p50={pct(50):7.1f} ms  "
+                f"p95={pct(95):7.1f} ms  p99={pct(99):7.1f} ms  "
+                f"errors={self.errors.get(name, 0)}  statuses={self.statuses[name]}"
+            )
         return lines
 
 
@@ -129,9 +152,11 @@ class Client:
 
     async def request(self, method: str, path: str, body=None, timeout: float = 60.0):
         payload = b"" if body is None else json.dumps(body).encode()
-        head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
-                f"Content-Length: {len(payload)}\r\nContent-Type: application/json\r\n"
-                f"X-CSRFToken: {self.csrf}\r\nCookie: {self.cookie}\r\n\r\n").encode()
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
+            f"Content-Length: {len(payload)}\r\nContent-Type: application/json\r\n"
+            f"X-CSRFToken: {self.csrf}\r\nCookie: {self.cookie}\r\n\r\n"
+        ).encode()
         for attempt in range(2):
             try:
                 if self.writer is None:

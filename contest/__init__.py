@@ -30,8 +30,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
-    babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone,
-                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    babel.init_app(
+        app,
+        locale_selector=web.select_locale,
+        timezone_selector=web.select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
     login_manager.init_app(app)
     security.init_app(app)
     web.init_app(app)
@@ -54,9 +58,16 @@ def _register_blueprints(app: Flask) -> None:
     # Areas added by later capabilities, each a package with views.bp.
     import importlib
 
-    for name in ("contest.banks.views", "contest.quiz.views", "contest.quiz.organiser",
-                 "contest.results.views", "contest.results.organiser",
-                 "contest.essay.participant", "contest.essay.judge", "contest.essay.organiser"):
+    for name in (
+        "contest.banks.views",
+        "contest.quiz.views",
+        "contest.quiz.organiser",
+        "contest.results.views",
+        "contest.results.organiser",
+        "contest.essay.participant",
+        "contest.essay.judge",
+        "contest.essay.organiser",
+    ):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -29,8 +29,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @click.option("--gender", type=click.Choice(["male", "female"]), default=None)
 @click.option("--unit", default=None, help="Unit name or path 'Parent / Child'.")
 @click.option("--category", default=None, help="Category name (participants).")
-def create_user(role, email, password, name, phone, id_number, birth_date, gender, unit,
-                category):
+def create_user(role, email, password, name, phone, id_number, birth_date, gender, unit, category):
     """Create an account and print its id."""
     from contest.services import accounts, user_import
 
@@ -38,12 +37,27 @@ def create_user(role, email, password, name, phone, id_number, birth_date, gende
     try:
         if role == "participant" and id_number:
             user = user_import.create_participant_from_cli(
-                full_name=name, email=email, phone=phone, id_number=id_number,
-                birth_date=birth_date, gender=gender, unit=unit, category=category,
-                password=password, now=now, min_age=current_app.config["MIN_AGE"])
+                full_name=name,
+                email=email,
+                phone=phone,
+                id_number=id_number,
+                birth_date=birth_date,
+                gender=gender,
+                unit=unit,
+                category=category,
+                password=password,
+                now=now,
+                min_age=current_app.config["MIN_AGE"],
+            )
         else:
-            user = accounts.create_account(role=Role(role), email=email, password=password,
-                                           full_name=name, phone=phone, now=now)
+            user = accounts.create_account(
+                role=Role(role),
+                email=email,
+                password=password,
+                full_name=name,
+                phone=phone,
+                now=now,
+            )
     except ValidationFailed as exc:
         db.session.rollback()
         for field, message in exc.fields.items():
@@ -83,9 +97,13 @@ def import_users(file: Path):
         sys.exit(2)
     now = utcnow()
     try:
-        result = user_import.import_participants(data, actor=None, now=now,
-                                                 min_age=current_app.config["MIN_AGE"],
-                                                 max_rows=user_import.CLI_MAX_ROWS)
+        result = user_import.import_participants(
+            data,
+            actor=None,
+            now=now,
+            min_age=current_app.config["MIN_AGE"],
+            max_rows=user_import.CLI_MAX_ROWS,
+        )
     except UnreadableFile as exc:
         db.session.rollback()
         click.echo(exc.message, err=True)

@@ -40,11 +40,24 @@ def parse_when(value: str) -> datetime:
 @click.option("--max-attempts", type=int, required=True)
 @click.option("--opens", required=True, help="ISO date-time; no offset means Vietnam time.")
 @click.option("--closes", required=True)
-@click.option("--prediction-target", default="perfect_participants",
-              type=click.Choice(["perfect_participants", "participants", "attempts", "manual"]))
+@click.option(
+    "--prediction-target",
+    default="perfect_participants",
+    type=click.Choice(["perfect_participants", "participants", "attempts", "manual"]),
+)
 @click.option("--publish/--no-publish", default=False, help="Publish the contest too.")
-def create_round(contest_title, round_name, bank_name, questions, minutes, max_attempts, opens,
-                 closes, prediction_target, publish):
+def create_round(
+    contest_title,
+    round_name,
+    bank_name,
+    questions,
+    minutes,
+    max_attempts,
+    opens,
+    closes,
+    prediction_target,
+    publish,
+):
     """Create a round and print its id."""
     now = utcnow()
     bank = db.session.scalar(select(QuestionBank).where(QuestionBank.name == bank_name))
@@ -54,12 +67,24 @@ def create_round(contest_title, round_name, bank_name, questions, minutes, max_a
     try:
         contest = db.session.scalar(select(Contest).where(Contest.title == contest_title))
         if contest is None:
-            contest = rounds.save_contest(rounds.ContestInput(title=contest_title), actor=None,
-                                          now=now)
-        round_ = rounds.save_round(contest, rounds.RoundInput(
-            name=round_name, opens_at=parse_when(opens), closes_at=parse_when(closes),
-            question_count=questions, time_limit_minutes=minutes, max_attempts=max_attempts,
-            bank_ids=[bank.id], prediction_target=prediction_target), actor=None, now=now)
+            contest = rounds.save_contest(
+                rounds.ContestInput(title=contest_title), actor=None, now=now
+            )
+        round_ = rounds.save_round(
+            contest,
+            rounds.RoundInput(
+                name=round_name,
+                opens_at=parse_when(opens),
+                closes_at=parse_when(closes),
+                question_count=questions,
+                time_limit_minutes=minutes,
+                max_attempts=max_attempts,
+                bank_ids=[bank.id],
+                prediction_target=prediction_target,
+            ),
+            actor=None,
+            now=now,
+        )
         if publish:
             rounds.set_published(contest, True, actor=None, now=now)
     except ValidationFailed as exc:
@@ -79,7 +104,6 @@ def finalise_overdue():
     click.echo(f"finalised {count}")
 
 
-
 def _round_or_exit(round_id: int):
     from contest.models import Round
 
@@ -92,8 +116,12 @@ def _round_or_exit(round_id: int):
 
 @quiz_cli.command("close-round")
 @click.argument("round_id", type=int)
-@click.option("--actual", type=int, default=None,
-              help="The actual value of the prediction question (manual target only).")
+@click.option(
+    "--actual",
+    type=int,
+    default=None,
+    help="The actual value of the prediction question (manual target only).",
+)
 def close_round(round_id, actual):
     """Finalise open attempts, freeze the actual value, rank and award prizes.
 
@@ -113,23 +141,31 @@ def close_round(round_id, actual):
     db.session.commit()
     result = outcome.result
     if not outcome.created:
-        click.echo(f"round {round_id}: unchanged (version {result.version}, "
-                   f"hash {result.inputs_hash[:16]})")
+        click.echo(
+            f"round {round_id}: unchanged (version {result.version}, "
+            f"hash {result.inputs_hash[:16]})"
+        )
         return
-    click.echo(f"round {round_id}: closed, version {result.version}, actual value "
-               f"{result.actual_value}, ranked {result.participants}, winners {result.winners}, "
-               f"finalised {outcome.finalised}, hash {result.inputs_hash[:16]}")
+    click.echo(
+        f"round {round_id}: closed, version {result.version}, actual value "
+        f"{result.actual_value}, ranked {result.participants}, winners {result.winners}, "
+        f"finalised {outcome.finalised}, hash {result.inputs_hash[:16]}"
+    )
     changes = outcome.changes
     if changes:
-        click.echo(f"changes since version {changes['previous_version']}: "
-                   f"actual {changes['actual'][0]} -> {changes['actual'][1]}, "
-                   f"prize changes {changes['prize_changes_total']}, "
-                   f"rank changes {changes['rank_changes']}, "
-                   f"removed {changes['removed_total']}, added {changes['added']}")
+        click.echo(
+            f"changes since version {changes['previous_version']}: "
+            f"actual {changes['actual'][0]} -> {changes['actual'][1]}, "
+            f"prize changes {changes['prize_changes_total']}, "
+            f"rank changes {changes['rank_changes']}, "
+            f"removed {changes['removed_total']}, added {changes['added']}"
+        )
         for change in changes["prize_changes"][:50]:
-            click.echo(f"  participant {change['participant_id']}: "
-                       f"{change['before'] or '-'} (rank {change['rank_before'] or '-'}) -> "
-                       f"{change['after'] or '-'} (rank {change['rank_after'] or '-'})")
+            click.echo(
+                f"  participant {change['participant_id']}: "
+                f"{change['before'] or '-'} (rank {change['rank_before'] or '-'}) -> "
+                f"{change['after'] or '-'} (rank {change['rank_after'] or '-'})"
+            )
         if changes.get("previous_published"):
             click.echo("the published result is unchanged until this version is published")
 
@@ -149,16 +185,18 @@ def _export(kind: str, round_id: int, file: str) -> None:
     round_ = _round_or_exit(round_id)
     result = results.current_result(round_.id)
     if result is None:
-        click.echo(f"round {round_id} has no result yet: run `quiz close-round {round_id}`",
-                   err=True)
+        click.echo(
+            f"round {round_id} has no result yet: run `quiz close-round {round_id}`", err=True
+        )
         sys.exit(1)
     target = Path(file)
     now = utcnow()
     total = exports.count_rows(result, kind)
     try:
         # Written beside the target, then renamed: a failed export never leaves half a file.
-        handle, tmp_name = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
-                                            prefix=".export-", suffix=".xlsx")
+        handle, tmp_name = tempfile.mkstemp(
+            dir=target.parent if str(target.parent) else ".", prefix=".export-", suffix=".xlsx"
+        )
     except OSError as exc:
         click.echo(f"cannot write {file}: {exc.strerror}", err=True)
         sys.exit(2)

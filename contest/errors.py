@@ -15,26 +15,46 @@ from contest.services.errors import DomainError, ValidationFailed
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Yêu cầu không hợp lệ",
-          "Trang không hiểu yêu cầu của bạn. Vui lòng quay lại và thử lại."),
+    400: (
+        "Yêu cầu không hợp lệ",
+        "Trang không hiểu yêu cầu của bạn. Vui lòng quay lại và thử lại.",
+    ),
     401: ("Cần đăng nhập", "Bạn cần đăng nhập để tiếp tục."),
     403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép xem trang này."),
     404: ("Không tìm thấy trang", "Trang bạn tìm không tồn tại hoặc đã được chuyển đi."),
     405: ("Thao tác không được hỗ trợ", "Trang này không hỗ trợ thao tác bạn vừa thực hiện."),
     409: ("Xung đột dữ liệu", "Thao tác trùng với một thao tác khác. Vui lòng tải lại trang."),
     410: ("Đã hết hạn", "Thời gian thực hiện thao tác này đã kết thúc."),
-    413: ("Tệp quá lớn", "Tệp hoặc nội dung gửi lên vượt quá dung lượng cho phép. "
-                         "Vui lòng chọn tệp nhỏ hơn (tối đa 10 MB)."),
+    413: (
+        "Tệp quá lớn",
+        "Tệp hoặc nội dung gửi lên vượt quá dung lượng cho phép. "
+        "Vui lòng chọn tệp nhỏ hơn (tối đa 10 MB).",
+    ),
     422: ("Thông tin chưa hợp lệ", "Vui lòng kiểm tra lại thông tin đã nhập."),
-    429: ("Thao tác quá nhanh", "Bạn thao tác quá nhiều lần trong thời gian ngắn. "
-                               "Vui lòng chờ một lát rồi thử lại."),
-    500: ("Đã có lỗi xảy ra", "Hệ thống gặp sự cố ngoài ý muốn. Câu trả lời đã lưu của bạn "
-                             "không bị mất. Vui lòng thử lại sau ít phút."),
+    429: (
+        "Thao tác quá nhanh",
+        "Bạn thao tác quá nhiều lần trong thời gian ngắn. Vui lòng chờ một lát rồi thử lại.",
+    ),
+    500: (
+        "Đã có lỗi xảy ra",
+        "Hệ thống gặp sự cố ngoài ý muốn. Câu trả lời đã lưu của bạn "
+        "không bị mất. Vui lòng thử lại sau ít phút.",
+    ),
 }
 
-CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large",
-         422: "validation", 429: "too_many_requests", 500: "server_error"}
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    422: "validation",
+    429: "too_many_requests",
+    500: "server_error",
+}
 
 
 def wants_json() -> bool:
@@ -48,8 +68,9 @@ def api_error(status: int, code: str, message: str, **extra):
 
 def _page(status: int, message: str | None = None):
     title, default = MESSAGES.get(status, MESSAGES[500])
-    return render_template("errors/error.html", status=status, title=title,
-                           message=message or default), status
+    return render_template(
+        "errors/error.html", status=status, title=title, message=message or default
+    ), status
 
 
 def init_app(app: Flask) -> None:
@@ -66,8 +87,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        message = ("Phiên làm việc đã hết hạn hoặc thiếu mã bảo mật. "
-                   "Vui lòng tải lại trang rồi thử lại.")
+        message = (
+            "Phiên làm việc đã hết hạn hoặc thiếu mã bảo mật. Vui lòng tải lại trang rồi thử lại."
+        )
         if wants_json():
             return api_error(400, "csrf", message)
         return _page(400, message)
@@ -91,8 +113,13 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         # The type, the place and the stack frames, never the message or the request data:
         # both may hold ID numbers and phones (L2).
-        log.error("unhandled %s at %s %s\n%s", type(exc).__name__, request.method, request.path,
-                  "".join(traceback.format_tb(exc.__traceback__)))
+        log.error(
+            "unhandled %s at %s %s\n%s",
+            type(exc).__name__,
+            request.method,
+            request.path,
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise exc
         if wants_json():

@@ -6,8 +6,17 @@ import io
 
 from openpyxl import Workbook
 
-HEADER = ["Chủ đề", "Mức độ", "Câu hỏi", "Phương án A", "Phương án B", "Phương án C",
-          "Phương án D", "Đáp án đúng", "Giải thích"]
+HEADER = [
+    "Chủ đề",
+    "Mức độ",
+    "Câu hỏi",
+    "Phương án A",
+    "Phương án B",
+    "Phương án C",
+    "Phương án D",
+    "Đáp án đúng",
+    "Giải thích",
+]
 
 
 def make_xlsx(rows, header=HEADER) -> bytes:

@@ -30,8 +30,11 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def pytest_addoption(parser):
-    parser.addoption("--db-url", default=os.environ.get("TEST_DB_URL"),
-                     help="database URL for the suite (default: a temporary SQLite file)")
+    parser.addoption(
+        "--db-url",
+        default=os.environ.get("TEST_DB_URL"),
+        help="database URL for the suite (default: a temporary SQLite file)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -70,13 +73,15 @@ class FreshContextClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app(db_url, tmp_path_factory):
     os.environ.setdefault("INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": db_url,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "SERVER_NAME": None,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SERVER_NAME": None,
+        }
+    )
     app.test_client_class = FreshContextClient
     with app.app_context():
         _reset_database(db_url)
@@ -102,8 +107,12 @@ def db(app):
         # A plain Session: Flask-SQLAlchemy's own one picks the engine per table and
         # would ignore this connection.
         _db.session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint",
-             "class_": _BoundSession})
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": _BoundSession,
+            }
+        )
         limiter.reset()
         try:
             yield _db
@@ -141,8 +150,13 @@ def unique_phone() -> str:
 def make_unit(db):
     def make(name=None, parent=None, kind=UnitKind.commune, headcount=None):
         name = name or f"Xã Thử Nghiệm {next(_seq)}"
-        unit = Unit(name=name, name_key=fold(name), kind=kind, headcount=headcount,
-                    parent_id=parent.id if parent else None)
+        unit = Unit(
+            name=name,
+            name_key=fold(name),
+            kind=kind,
+            headcount=headcount,
+            parent_id=parent.id if parent else None,
+        )
         db.session.add(unit)
         db.session.commit()  # releases the test's savepoint; the outer rollback still undoes it
         return unit
@@ -172,13 +186,23 @@ def make_user(db, unit, category):
         birth = fields.pop("birth_date", date(2000, 1, 15))
         gender = fields.pop("gender", Gender.male)
         values = dict(
-            full_name=f"Người Dùng {n}", birth_date=birth, gender=gender,
-            id_number=valid_cccd(birth, gender.value), phone=unique_phone(),
-            email=f"user{n}@example.vn", unit_id=unit.id, category_id=category.id,
+            full_name=f"Người Dùng {n}",
+            birth_date=birth,
+            gender=gender,
+            id_number=valid_cccd(birth, gender.value),
+            phone=unique_phone(),
+            email=f"user{n}@example.vn",
+            unit_id=unit.id,
+            category_id=category.id,
         )
         values.update(fields)
-        user = User(role=role, name_key=fold(values["full_name"]),
-                    password_hash=hash_password(password), created_at=NOW, **values)
+        user = User(
+            role=role,
+            name_key=fold(values["full_name"]),
+            password_hash=hash_password(password),
+            created_at=NOW,
+            **values,
+        )
         db.session.add(user)
         db.session.commit()
         return user
@@ -202,10 +226,14 @@ class Login:
         self.csrf_token = None
 
     def __call__(self, user_or_login, password=PASSWORD, remember=False):
-        login = user_or_login if isinstance(user_or_login, str) else (
-            user_or_login.phone or user_or_login.email)
-        response = self.client.post("/api/auth/login", json={
-            "login": login, "password": password, "remember": remember})
+        login = (
+            user_or_login
+            if isinstance(user_or_login, str)
+            else (user_or_login.phone or user_or_login.email)
+        )
+        response = self.client.post(
+            "/api/auth/login", json={"login": login, "password": password, "remember": remember}
+        )
         assert response.status_code == 200, response.get_json()
         self.csrf_token = response.get_json()["csrf_token"]
         return response
@@ -233,16 +261,28 @@ def make_bank(db):
         levels = [Difficulty.easy, Difficulty.medium, Difficulty.hard]
         for i in range(n):
             text_ = f"Câu hỏi số {i + 1} về Đại hội?"
-            q = Question(bank_id=bank.id, topic="Đại hội" if i % 2 else "Lịch sử",
-                         difficulty=levels[i % 3], text=text_, search_key=fold(text_),
-                         key=f"k{bank.id}-{i}", created_at=NOW, updated_at=NOW)
+            q = Question(
+                bank_id=bank.id,
+                topic="Đại hội" if i % 2 else "Lịch sử",
+                difficulty=levels[i % 3],
+                text=text_,
+                search_key=fold(text_),
+                key=f"k{bank.id}-{i}",
+                created_at=NOW,
+                updated_at=NOW,
+            )
             db.session.add(q)
             db.session.flush()
             several = multiple_every and i % multiple_every == 0
             for pos, letter in enumerate("ABCD"):
-                db.session.add(Option(question_id=q.id, position=pos,
-                                      text=f"Phương án {letter} của câu {i + 1}",
-                                      is_correct=letter == "B" or (several and letter == "D")))
+                db.session.add(
+                    Option(
+                        question_id=q.id,
+                        position=pos,
+                        text=f"Phương án {letter} của câu {i + 1}",
+                        is_correct=letter == "B" or (several and letter == "D"),
+                    )
+                )
         db.session.commit()
         return bank
 
@@ -257,20 +297,40 @@ def make_round(db, make_bank):
     from contest.models import Contest, Round
     from contest.services.attempts import invalidate_pool
 
-    def make(bank=None, *, opens_at=None, closes_at=None, question_count=10,
-             time_limit_minutes=15, max_attempts=3, published=True, **settings):
+    def make(
+        bank=None,
+        *,
+        opens_at=None,
+        closes_at=None,
+        question_count=10,
+        time_limit_minutes=15,
+        max_attempts=3,
+        published=True,
+        **settings,
+    ):
         bank = bank or make_bank()
-        contest = Contest(title=f"Cuộc thi {next(_seq)}", slug=f"cuoc-thi-{next(_seq)}",
-                          is_published=published, rules_text="Thể lệ.", created_at=NOW)
+        contest = Contest(
+            title=f"Cuộc thi {next(_seq)}",
+            slug=f"cuoc-thi-{next(_seq)}",
+            is_published=published,
+            rules_text="Thể lệ.",
+            created_at=NOW,
+        )
         db.session.add(contest)
         db.session.flush()
-        round_ = Round(contest_id=contest.id, name="Tuần 1",
-                       opens_at=opens_at or NOW - timedelta(days=1),
-                       closes_at=closes_at or NOW + timedelta(days=6),
-                       question_count=question_count, time_limit_minutes=time_limit_minutes,
-                       max_attempts=max_attempts, bank_ids=[bank.id], created_at=NOW,
-                       prediction_text="Có bao nhiêu người trả lời đúng tất cả?",
-                       **settings)
+        round_ = Round(
+            contest_id=contest.id,
+            name="Tuần 1",
+            opens_at=opens_at or NOW - timedelta(days=1),
+            closes_at=closes_at or NOW + timedelta(days=6),
+            question_count=question_count,
+            time_limit_minutes=time_limit_minutes,
+            max_attempts=max_attempts,
+            bank_ids=[bank.id],
+            created_at=NOW,
+            prediction_text="Có bao nhiêu người trả lời đúng tất cả?",
+            **settings,
+        )
         db.session.add(round_)
         db.session.commit()
         invalidate_pool()

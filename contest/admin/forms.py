@@ -16,13 +16,23 @@ ROLE_LABELS = {
     Role.admin: "Quản trị",
 }
 
-__all__ = ["AuditFilterForm", "CategoryForm", "ROLE_LABELS", "RoleForm", "SearchForm",
-           "UserSearchForm"]
+__all__ = [
+    "AuditFilterForm",
+    "CategoryForm",
+    "ROLE_LABELS",
+    "RoleForm",
+    "SearchForm",
+    "UserSearchForm",
+]
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Vai trò", coerce=str, validate_choice=False, choices=[
-        SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+    role = SelectField(
+        "Vai trò",
+        coerce=str,
+        validate_choice=False,
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+    )
 
     def validate_role(self, field):
         if field.data not in {role.value for role in Role}:
@@ -30,19 +40,28 @@ class RoleForm(FlaskForm):
 
 
 class UserSearchForm(SearchForm):
-    role = SelectField("Vai trò", coerce=str, validate_choice=False,
-                       choices=[SelectChoice("", "Tất cả")] + [
-                           SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
+    role = SelectField(
+        "Vai trò",
+        coerce=str,
+        validate_choice=False,
+        choices=[SelectChoice("", "Tất cả")]
+        + [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+    )
 
 
 class CategoryForm(FlaskForm):
-    name = StringField("Tên đối tượng", validators=[
-        InputRequired("Vui lòng nhập tên đối tượng."),
-        Length(max=120, message="Tên đối tượng dài tối đa 120 ký tự.")])
+    name = StringField(
+        "Tên đối tượng",
+        validators=[
+            InputRequired("Vui lòng nhập tên đối tượng."),
+            Length(max=120, message="Tên đối tượng dài tối đa 120 ký tự."),
+        ],
+    )
     position = WholeNumberField(
-        "Thứ tự hiển thị", validators=[
-            Optional(), NumberRange(min=0, max=999, message="Thứ tự là số từ 0 đến 999.")],
-        message="Thứ tự là số nguyên, ví dụ 1, 2, 3.")
+        "Thứ tự hiển thị",
+        validators=[Optional(), NumberRange(min=0, max=999, message="Thứ tự là số từ 0 đến 999.")],
+        message="Thứ tự là số nguyên, ví dụ 1, 2, 3.",
+    )
     is_active = BooleanField("Đang sử dụng (hiện trong danh sách đăng ký)", default=True)
 
 

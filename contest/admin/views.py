@@ -44,17 +44,22 @@ def users():
     valid = form.validate()
     query = form.q.data if valid and form.q.data else ""
     role = form.role.data if form.role.data in {r.value for r in Role} else None
-    pagination = accounts.search_users(query, role=Role(role) if role else None,
-                                       page=request.args.get("page", 1, type=int),
-                                       per_page=PER_PAGE)
-    return render_template("admin/users.html", form=form, q=query, role=role or "",
-                           pagination=pagination), 200 if valid else 422
+    pagination = accounts.search_users(
+        query,
+        role=Role(role) if role else None,
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+    )
+    return render_template(
+        "admin/users.html", form=form, q=query, role=role or "", pagination=pagination
+    ), 200 if valid else 422
 
 
 def _render_user(user, role_form=None, status=200):
     role_form = role_form or RoleForm(formdata=None, role=user.role.value)
-    return render_template("admin/user.html", user=user, role_form=role_form,
-                           mask_id_number=accounts.mask_id_number), status
+    return render_template(
+        "admin/user.html", user=user, role_form=role_form, mask_id_number=accounts.mask_id_number
+    ), status
 
 
 @bp.route("/nguoi-dung/<int:user_id>")
@@ -76,8 +81,11 @@ def set_role(user_id: int):
         return _render_user(user, form, 422)
     db.session.commit()
     if changed:
-        flash(f"Đã đổi vai trò của {user.full_name} thành «{ROLE_LABELS[user.role]}». Người này "
-              "đã được đăng xuất khỏi mọi thiết bị.", "success")
+        flash(
+            f"Đã đổi vai trò của {user.full_name} thành «{ROLE_LABELS[user.role]}». Người này "
+            "đã được đăng xuất khỏi mọi thiết bị.",
+            "success",
+        )
     else:
         flash("Vai trò không thay đổi.", "info")
     return redirect(url_for(".user_detail", user_id=user.id))
@@ -94,9 +102,12 @@ def set_active(user_id: int):
         flash(" ".join(exc.fields.values()), "danger")
     else:
         db.session.commit()
-        flash(f"Đã mở khoá tài khoản của {user.full_name}." if active else
-              f"Đã khoá tài khoản của {user.full_name}. Người này không đăng nhập được nữa.",
-              "success")
+        flash(
+            f"Đã mở khoá tài khoản của {user.full_name}."
+            if active
+            else f"Đã khoá tài khoản của {user.full_name}. Người này không đăng nhập được nữa.",
+            "success",
+        )
     return redirect(url_for(".user_detail", user_id=user.id))
 
 
@@ -109,8 +120,12 @@ def reset_password(user_id: int):
     temporary = accounts.reset_password(user, actor=_actor(), now=utcnow())
     db.session.commit()
     # Shown once, in this response only: never in the (signed, unencrypted) session cookie.
-    return render_template("organiser/temporary_password.html", user=user,
-                           temporary=temporary, back=url_for(".user_detail", user_id=user.id))
+    return render_template(
+        "organiser/temporary_password.html",
+        user=user,
+        temporary=temporary,
+        back=url_for(".user_detail", user_id=user.id),
+    )
 
 
 # --- categories ----------------------------------------------------------------------------
@@ -121,9 +136,14 @@ def _save_category(form: CategoryForm, category=None):
     if not form.validate_on_submit():
         return None, 422 if form.errors else 200
     try:
-        saved = units.save_category(name=form.name.data, position=form.position.data or 0,
-                                    active=form.is_active.data, actor=_actor(), now=utcnow(),
-                                    category=category)
+        saved = units.save_category(
+            name=form.name.data,
+            position=form.position.data or 0,
+            active=form.is_active.data,
+            actor=_actor(),
+            now=utcnow(),
+            category=category,
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         apply_errors(form, exc)
@@ -142,8 +162,9 @@ def categories():
     if saved is not None:
         flash(f"Đã thêm đối tượng «{saved.name}».", "success")
         return redirect(url_for(".categories"))
-    return render_template("admin/categories.html", form=form,
-                           categories=units.list_categories(active_only=False)), status
+    return render_template(
+        "admin/categories.html", form=form, categories=units.list_categories(active_only=False)
+    ), status
 
 
 @bp.route("/doi-tuong/<int:category_id>", methods=["GET", "POST"])
@@ -161,12 +182,22 @@ def edit_category(category_id: int):
 def set_category_active(category_id: int):
     category = units.get_category(category_id)
     active = request.form.get("active") == "1"
-    units.save_category(name=category.name, position=category.position, active=active,
-                        actor=_actor(), now=utcnow(), category=category)
+    units.save_category(
+        name=category.name,
+        position=category.position,
+        active=active,
+        actor=_actor(),
+        now=utcnow(),
+        category=category,
+    )
     db.session.commit()
-    flash(f"Đã sử dụng lại đối tượng «{category.name}»." if active else
-          f"Đã ngừng sử dụng đối tượng «{category.name}». Đối tượng không còn trong danh sách "
-          "đăng ký; thí sinh đã đăng ký vẫn giữ nguyên.", "success")
+    flash(
+        f"Đã sử dụng lại đối tượng «{category.name}»."
+        if active
+        else f"Đã ngừng sử dụng đối tượng «{category.name}». Đối tượng không còn trong danh sách "
+        "đăng ký; thí sinh đã đăng ký vẫn giữ nguyên.",
+        "success",
+    )
     return redirect(url_for(".categories"))
 
 
@@ -178,12 +209,18 @@ def audit():
     form = AuditFilterForm(formdata=request.args)
     actions = audit_log.list_actions()
     form.action.choices = [SelectChoice("", "Tất cả thao tác")] + [
-        SelectChoice(action, audit_log.action_label(action)) for action in actions]
+        SelectChoice(action, audit_log.action_label(action)) for action in actions
+    ]
     action = form.action.data if form.action.data in actions else None
-    pagination = audit_log.list_entries(action=action,
-                                        page=request.args.get("page", 1, type=int),
-                                        per_page=PER_PAGE)
-    return render_template("admin/audit.html", form=form, action=action or "",
-                           pagination=pagination, action_label=audit_log.action_label,
-                           object_label=audit_log.object_label,
-                           safe_details=audit_log.safe_details)
+    pagination = audit_log.list_entries(
+        action=action, page=request.args.get("page", 1, type=int), per_page=PER_PAGE
+    )
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        action=action or "",
+        pagination=pagination,
+        action_label=audit_log.action_label,
+        object_label=audit_log.object_label,
+        safe_details=audit_log.safe_details,
+    )

@@ -5,26 +5,45 @@ from __future__ import annotations
 ERROR = {
     "type": "object",
     "required": ["error", "message"],
-    "properties": {"error": {"type": "string"}, "message": {"type": "string"},
-                   "fields": {"type": "object", "additionalProperties": {"type": "string"}}},
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
 }
 
 
 def _error(description: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
 
 def build_spec() -> dict:
-    user = {"type": "object", "properties": {
-        "id": {"type": "integer"}, "full_name": {"type": "string"},
-        "role": {"type": "string", "enum": ["participant", "organiser", "judge", "admin"]},
-        "must_change_password": {"type": "boolean"}}}
+    user = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "full_name": {"type": "string"},
+            "role": {"type": "string", "enum": ["participant", "organiser", "judge", "admin"]},
+            "must_change_password": {"type": "boolean"},
+        },
+    }
     session = {"type": "object", "properties": {"user": user, "csrf_token": {"type": "string"}}}
     registration = {
         "type": "object",
-        "required": ["full_name", "birth_date", "gender", "id_number", "phone", "unit_id",
-                     "category", "password", "consent"],
+        "required": [
+            "full_name",
+            "birth_date",
+            "gender",
+            "id_number",
+            "phone",
+            "unit_id",
+            "category",
+            "password",
+            "consent",
+        ],
         "properties": {
             "full_name": {"type": "string", "maxLength": 120},
             "birth_date": {"type": "string", "format": "date"},
@@ -40,62 +59,159 @@ def build_spec() -> dict:
         },
     }
     paths = {
-        "/api/auth/register": {"post": {
-            "summary": "Register a participant and sign in",
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": registration}}},
-            "responses": {"201": {"description": "created",
-                                  "content": {"application/json": {"schema": session}}},
-                          "409": _error("duplicate at the same moment"),
-                          "422": _error("invalid fields, one message each"),
-                          "429": _error("too many requests")}}},
-        "/api/auth/login": {"post": {
-            "summary": "Sign in with phone or email",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["login", "password"],
-                "properties": {"login": {"type": "string"}, "password": {"type": "string"},
-                               "remember": {"type": "boolean"}}}}}},
-            "responses": {"200": {"description": "signed in; send csrf_token as X-CSRFToken",
-                                  "content": {"application/json": {"schema": session}}},
-                          "401": _error("wrong login or password"),
-                          "403": _error("account disabled"),
-                          "429": _error("too many attempts")}}},
-        "/api/auth/logout": {"post": {
-            "summary": "Sign out everywhere",
-            "parameters": [{"$ref": "#/components/parameters/CSRF"}],
-            "responses": {"200": {"description": "signed out"},
-                          "400": _error("missing CSRF token"),
-                          "401": _error("not signed in")}}},
-        "/api/auth/me": {"get": {
-            "summary": "The signed-in user and a fresh CSRF token",
-            "responses": {"200": {"description": "ok",
-                                  "content": {"application/json": {"schema": session}}},
-                          "401": _error("not signed in")}}},
-        "/api/units": {"get": {"summary": "Units to choose from", "responses": {"200": {
-            "description": "ok", "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"units": {"type": "array", "items": {
-                    "type": "object", "properties": {
-                        "id": {"type": "integer"}, "name": {"type": "string"},
-                        "path": {"type": "string"},
-                        "parent_id": {"type": ["integer", "null"]},
-                        "kind": {"type": "string"}}}}}}}}}}}},
-        "/api/categories": {"get": {"summary": "Participant categories", "responses": {"200": {
-            "description": "ok", "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"categories": {"type": "array", "items": {
-                    "type": "object", "properties": {"id": {"type": "integer"},
-                                                     "name": {"type": "string"}}}}}}}}}}}},
+        "/api/auth/register": {
+            "post": {
+                "summary": "Register a participant and sign in",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": registration}},
+                },
+                "responses": {
+                    "201": {
+                        "description": "created",
+                        "content": {"application/json": {"schema": session}},
+                    },
+                    "409": _error("duplicate at the same moment"),
+                    "422": _error("invalid fields, one message each"),
+                    "429": _error("too many requests"),
+                },
+            }
+        },
+        "/api/auth/login": {
+            "post": {
+                "summary": "Sign in with phone or email",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["login", "password"],
+                                "properties": {
+                                    "login": {"type": "string"},
+                                    "password": {"type": "string"},
+                                    "remember": {"type": "boolean"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "signed in; send csrf_token as X-CSRFToken",
+                        "content": {"application/json": {"schema": session}},
+                    },
+                    "401": _error("wrong login or password"),
+                    "403": _error("account disabled"),
+                    "429": _error("too many attempts"),
+                },
+            }
+        },
+        "/api/auth/logout": {
+            "post": {
+                "summary": "Sign out everywhere",
+                "parameters": [{"$ref": "#/components/parameters/CSRF"}],
+                "responses": {
+                    "200": {"description": "signed out"},
+                    "400": _error("missing CSRF token"),
+                    "401": _error("not signed in"),
+                },
+            }
+        },
+        "/api/auth/me": {
+            "get": {
+                "summary": "The signed-in user and a fresh CSRF token",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": session}},
+                    },
+                    "401": _error("not signed in"),
+                },
+            }
+        },
+        "/api/units": {
+            "get": {
+                "summary": "Units to choose from",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "units": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "id": {"type": "integer"},
+                                                    "name": {"type": "string"},
+                                                    "path": {"type": "string"},
+                                                    "parent_id": {"type": ["integer", "null"]},
+                                                    "kind": {"type": "string"},
+                                                },
+                                            },
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/api/categories": {
+            "get": {
+                "summary": "Participant categories",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "categories": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "id": {"type": "integer"},
+                                                    "name": {"type": "string"},
+                                                },
+                                            },
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
     }
     from contest.api import openapi_quiz
 
     paths.update(openapi_quiz.paths(_error))
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Hội thi trực tuyến API", "version": "1.0.0",
-                 "description": "Errors are JSON {error, message}; writes need X-CSRFToken."},
+        "info": {
+            "title": "Hội thi trực tuyến API",
+            "version": "1.0.0",
+            "description": "Errors are JSON {error, message}; writes need X-CSRFToken.",
+        },
         "paths": paths,
         "components": {
             "schemas": {"Error": ERROR},
-            "parameters": {"CSRF": {"name": "X-CSRFToken", "in": "header", "required": True,
-                                    "schema": {"type": "string"}}},
+            "parameters": {
+                "CSRF": {
+                    "name": "X-CSRFToken",
+                    "in": "header",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            },
         },
     }

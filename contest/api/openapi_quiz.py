@@ -4,105 +4,221 @@ from __future__ import annotations
 
 
 def paths(error) -> dict:
-    option = {"type": "object", "required": ["id", "text"],
-              "properties": {"id": {"type": "integer"}, "text": {"type": "string"}}}
-    question = {"type": "object", "required": ["id", "text", "options", "multiple"],
-                "properties": {
-                    "id": {"type": "integer"}, "position": {"type": "integer"},
-                    "text": {"type": "string"}, "multiple": {"type": "boolean"},
-                    "options": {"type": "array", "items": option},
-                    "correct_option_ids": {
-                        "type": "array", "items": {"type": "integer"},
-                        "description": "only for a finished attempt whose review policy "
-                                       "allows it"}}}
-    attempt = {"type": "object",
-               "required": ["id", "status", "deadline", "server_time", "questions", "answers"],
-               "properties": {
-                   "id": {"type": "integer"}, "round_id": {"type": "integer"},
-                   "number": {"type": "integer"}, "is_practice": {"type": "boolean"},
-                   "status": {"type": "string", "enum": ["in_progress", "submitted", "expired"]},
-                   "started_at": {"type": "string", "format": "date-time"},
-                   "deadline": {"type": "string", "format": "date-time"},
-                   "server_time": {"type": "string", "format": "date-time"},
-                   "grace_seconds": {"type": "integer"},
-                   "questions": {"type": "array", "items": question},
-                   "answers": {"type": "object", "description": "{question_id: [option ids]}",
-                               "additionalProperties": {"type": "array",
-                                                        "items": {"type": "integer"}}},
-                   "prediction": {"type": ["integer", "null"]},
-                   "prediction_text": {"type": "string"},
-                   "score": {"type": "integer"}, "total": {"type": "integer"},
-                   "duration_ms": {"type": "integer"},
-                   "submitted_at": {"type": "string", "format": "date-time"}}}
-    result = {"type": "object", "properties": {
-        "id": {"type": "integer"}, "status": {"type": "string"}, "score": {"type": "integer"},
-        "total": {"type": "integer"}, "duration_ms": {"type": "integer"},
-        "submitted_at": {"type": "string", "format": "date-time"},
-        "prediction": {"type": ["integer", "null"]}}}
+    option = {
+        "type": "object",
+        "required": ["id", "text"],
+        "properties": {"id": {"type": "integer"}, "text": {"type": "string"}},
+    }
+    question = {
+        "type": "object",
+        "required": ["id", "text", "options", "multiple"],
+        "properties": {
+            "id": {"type": "integer"},
+            "position": {"type": "integer"},
+            "text": {"type": "string"},
+            "multiple": {"type": "boolean"},
+            "options": {"type": "array", "items": option},
+            "correct_option_ids": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "only for a finished attempt whose review policy allows it",
+            },
+        },
+    }
+    attempt = {
+        "type": "object",
+        "required": ["id", "status", "deadline", "server_time", "questions", "answers"],
+        "properties": {
+            "id": {"type": "integer"},
+            "round_id": {"type": "integer"},
+            "number": {"type": "integer"},
+            "is_practice": {"type": "boolean"},
+            "status": {"type": "string", "enum": ["in_progress", "submitted", "expired"]},
+            "started_at": {"type": "string", "format": "date-time"},
+            "deadline": {"type": "string", "format": "date-time"},
+            "server_time": {"type": "string", "format": "date-time"},
+            "grace_seconds": {"type": "integer"},
+            "questions": {"type": "array", "items": question},
+            "answers": {
+                "type": "object",
+                "description": "{question_id: [option ids]}",
+                "additionalProperties": {"type": "array", "items": {"type": "integer"}},
+            },
+            "prediction": {"type": ["integer", "null"]},
+            "prediction_text": {"type": "string"},
+            "score": {"type": "integer"},
+            "total": {"type": "integer"},
+            "duration_ms": {"type": "integer"},
+            "submitted_at": {"type": "string", "format": "date-time"},
+        },
+    }
+    result = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "status": {"type": "string"},
+            "score": {"type": "integer"},
+            "total": {"type": "integer"},
+            "duration_ms": {"type": "integer"},
+            "submitted_at": {"type": "string", "format": "date-time"},
+            "prediction": {"type": ["integer", "null"]},
+        },
+    }
     csrf = [{"$ref": "#/components/parameters/CSRF"}]
-    attempt_id = {"name": "attempt_id", "in": "path", "required": True,
-                  "schema": {"type": "integer"}}
-    common = {"401": error("not signed in"), "403": error("not your attempt"),
-              "404": error("no such attempt or question")}
+    attempt_id = {
+        "name": "attempt_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer"},
+    }
+    common = {
+        "401": error("not signed in"),
+        "403": error("not your attempt"),
+        "404": error("no such attempt or question"),
+    }
 
     def json_body(schema):
         return {"required": True, "content": {"application/json": {"schema": schema}}}
 
     def ok(schema, description="ok"):
-        return {"description": description,
-                "content": {"application/json": {"schema": schema}}}
+        return {"description": description, "content": {"application/json": {"schema": schema}}}
 
     return {
-        "/api/rounds/{round_id}/attempts": {"post": {
-            "summary": "Start an attempt, or get the one in progress",
-            "parameters": [{"name": "round_id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}, *csrf],
-            "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {"practice": {"type": "boolean"}}}}}},
-            "responses": {"201": ok(attempt, "started; the timer runs from now"),
-                          "200": ok(attempt, "already in progress: the same attempt"),
-                          "400": error("missing CSRF token"),
-                          "401": error("not signed in"),
-                          "403": error("not eligible (the message says why)"),
-                          "404": error("no such round"),
-                          "409": error("round not open, or attempt limit reached")}}},
-        "/api/attempts/{attempt_id}": {"get": {
-            "summary": "The attempt's state; an attempt past its deadline is finalised here",
-            "parameters": [attempt_id],
-            "responses": {"200": ok(attempt), **common}}},
-        "/api/attempts/{attempt_id}/answers/{question_id}": {"put": {
-            "summary": "Save the chosen options of one question (empty list clears)",
-            "parameters": [attempt_id, {"name": "question_id", "in": "path", "required": True,
-                                        "schema": {"type": "integer"}}, *csrf],
-            "requestBody": json_body({"type": "object", "required": ["option_ids"],
-                                      "properties": {
-                                          "option_ids": {"type": "array",
-                                                         "items": {"type": "integer"}},
-                                          "seq": {"type": "integer", "minimum": 0,
-                                                  "description": "client sequence number; "
-                                                  "a lower one than stored is ignored"}}}),
-            "responses": {"200": ok({"type": "object", "properties": {
-                "question_id": {"type": "integer"},
-                "option_ids": {"type": "array", "items": {"type": "integer"}},
-                "seq": {"type": "integer"}, "saved_at": {"type": "string"}}}),
-                **common, "409": error("already submitted"),
-                "410": error("deadline (plus grace) passed"), "422": error("bad options")}}},
-        "/api/attempts/{attempt_id}/prediction": {"put": {
-            "summary": "Save the prediction (a whole number ≥ 0, or null)",
-            "parameters": [attempt_id, *csrf],
-            "requestBody": json_body({"type": "object", "properties": {
-                "value": {"type": ["integer", "null"], "minimum": 0}}}),
-            "responses": {"200": ok({"type": "object", "properties": {
-                "prediction": {"type": ["integer", "null"]}}}), **common,
-                "409": error("already submitted"), "410": error("deadline passed"),
-                "422": error("not a whole number ≥ 0")}}},
-        "/api/attempts/{attempt_id}/submit": {"post": {
-            "summary": "Submit exactly once; repeating returns the same result",
-            "parameters": [attempt_id, *csrf],
-            "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                "type": "object", "properties": {
-                    "prediction": {"type": ["integer", "null"], "minimum": 0}}}}}},
-            "responses": {"200": ok(result), **common,
-                          "410": error("deadline passed; finalised from saved answers"),
-                          "422": error("bad prediction")}}},
+        "/api/rounds/{round_id}/attempts": {
+            "post": {
+                "summary": "Start an attempt, or get the one in progress",
+                "parameters": [
+                    {
+                        "name": "round_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    },
+                    *csrf,
+                ],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"practice": {"type": "boolean"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": ok(attempt, "started; the timer runs from now"),
+                    "200": ok(attempt, "already in progress: the same attempt"),
+                    "400": error("missing CSRF token"),
+                    "401": error("not signed in"),
+                    "403": error("not eligible (the message says why)"),
+                    "404": error("no such round"),
+                    "409": error("round not open, or attempt limit reached"),
+                },
+            }
+        },
+        "/api/attempts/{attempt_id}": {
+            "get": {
+                "summary": "The attempt's state; an attempt past its deadline is finalised here",
+                "parameters": [attempt_id],
+                "responses": {"200": ok(attempt), **common},
+            }
+        },
+        "/api/attempts/{attempt_id}/answers/{question_id}": {
+            "put": {
+                "summary": "Save the chosen options of one question (empty list clears)",
+                "parameters": [
+                    attempt_id,
+                    {
+                        "name": "question_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    },
+                    *csrf,
+                ],
+                "requestBody": json_body(
+                    {
+                        "type": "object",
+                        "required": ["option_ids"],
+                        "properties": {
+                            "option_ids": {"type": "array", "items": {"type": "integer"}},
+                            "seq": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "description": "client sequence number; "
+                                "a lower one than stored is ignored",
+                            },
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": ok(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "question_id": {"type": "integer"},
+                                "option_ids": {"type": "array", "items": {"type": "integer"}},
+                                "seq": {"type": "integer"},
+                                "saved_at": {"type": "string"},
+                            },
+                        }
+                    ),
+                    **common,
+                    "409": error("already submitted"),
+                    "410": error("deadline (plus grace) passed"),
+                    "422": error("bad options"),
+                },
+            }
+        },
+        "/api/attempts/{attempt_id}/prediction": {
+            "put": {
+                "summary": "Save the prediction (a whole number ≥ 0, or null)",
+                "parameters": [attempt_id, *csrf],
+                "requestBody": json_body(
+                    {
+                        "type": "object",
+                        "properties": {"value": {"type": ["integer", "null"], "minimum": 0}},
+                    }
+                ),
+                "responses": {
+                    "200": ok(
+                        {
+                            "type": "object",
+                            "properties": {"prediction": {"type": ["integer", "null"]}},
+                        }
+                    ),
+                    **common,
+                    "409": error("already submitted"),
+                    "410": error("deadline passed"),
+                    "422": error("not a whole number ≥ 0"),
+                },
+            }
+        },
+        "/api/attempts/{attempt_id}/submit": {
+            "post": {
+                "summary": "Submit exactly once; repeating returns the same result",
+                "parameters": [attempt_id, *csrf],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "prediction": {"type": ["integer", "null"], "minimum": 0}
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": ok(result),
+                    **common,
+                    "410": error("deadline passed; finalised from saved answers"),
+                    "422": error("bad prediction"),
+                },
+            }
+        },
     }

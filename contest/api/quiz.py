@@ -31,11 +31,13 @@ def _int_or_none(value, name):
 def start_attempt(round_id: int):
     body = json_body()
     round_ = attempts.get_round(round_id)
-    started = attempts.begin_attempt(round_, current_user, now=utcnow(),
-                                     practice=bool(body.get("practice")))
+    started = attempts.begin_attempt(
+        round_, current_user, now=utcnow(), practice=bool(body.get("practice"))
+    )
     db.session.commit()
-    return jsonify(attempts.attempt_view(started.attempt, utcnow(), paper=started.paper)), \
-        201 if started.created else 200
+    return jsonify(
+        attempts.attempt_view(started.attempt, utcnow(), paper=started.paper)
+    ), 201 if started.created else 200
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -55,15 +57,25 @@ def save_answer(attempt_id: int, question_id: int):
         raise ValidationFailed({"option_ids": "Thiếu danh sách phương án đã chọn."})
     attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
     try:
-        answer = attempts.save_answer(attempt, question_id, body.get("option_ids"),
-                                      arrived_at=g.arrived_at,
-                                      seq=_int_or_none(body.get("seq"), "seq"))
+        answer = attempts.save_answer(
+            attempt,
+            question_id,
+            body.get("option_ids"),
+            arrived_at=g.arrived_at,
+            seq=_int_or_none(body.get("seq"), "seq"),
+        )
     except DeadlinePassed:
         db.session.commit()  # keep the finalisation done on the way
         raise
     db.session.commit()
-    return jsonify({"question_id": question_id, "option_ids": answer.option_ids,
-                    "seq": answer.seq, "saved_at": attempts.iso(answer.saved_at)})
+    return jsonify(
+        {
+            "question_id": question_id,
+            "option_ids": answer.option_ids,
+            "seq": answer.seq,
+            "saved_at": attempts.iso(answer.saved_at),
+        }
+    )
 
 
 @bp.put("/attempts/<int:attempt_id>/prediction")
@@ -86,14 +98,24 @@ def submit(attempt_id: int):
     body = json_body()
     attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
     try:
-        attempts.submit_attempt(attempt, arrived_at=g.arrived_at,
-                                prediction=body.get("prediction"),
-                                has_prediction="prediction" in body)
+        attempts.submit_attempt(
+            attempt,
+            arrived_at=g.arrived_at,
+            prediction=body.get("prediction"),
+            has_prediction="prediction" in body,
+        )
     except DeadlinePassed:
         db.session.commit()
         raise
     db.session.commit()
-    return jsonify({"id": attempt.id, "status": attempt.status.value, "score": attempt.score,
-                    "total": attempt.total, "duration_ms": attempt.duration_ms,
-                    "submitted_at": attempts.iso(attempt.submitted_at),
-                    "prediction": attempt.prediction})
+    return jsonify(
+        {
+            "id": attempt.id,
+            "status": attempt.status.value,
+            "score": attempt.score,
+            "total": attempt.total,
+            "duration_ms": attempt.duration_ms,
+            "submitted_at": attempts.iso(attempt.submitted_at),
+            "prediction": attempt.prediction,
+        }
+    )

@@ -39,8 +39,12 @@ def json_body() -> dict:
 
 
 def user_json(user) -> dict:
-    return {"id": user.id, "full_name": user.full_name, "role": user.role.value,
-            "must_change_password": user.must_change_password}
+    return {
+        "id": user.id,
+        "full_name": user.full_name,
+        "role": user.role.value,
+        "must_change_password": user.must_change_password,
+    }
 
 
 @bp.post("/auth/register")  # no session yet: the response hands out the CSRF token
@@ -48,9 +52,11 @@ def user_json(user) -> dict:
 def register():
     data = json_body()
     user = accounts.register_participant(
-        accounts.ProfileInput.from_mapping(data), now=utcnow(),
+        accounts.ProfileInput.from_mapping(data),
+        now=utcnow(),
         min_age=current_app.config["MIN_AGE"],
-        policy_version=current_app.config["PRIVACY_POLICY_VERSION"])
+        policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
+    )
     db.session.commit()
     login_user(user)
     return jsonify({"user": user_json(user), "csrf_token": generate_csrf()}), 201
@@ -88,15 +94,25 @@ def me():
 
 @bp.get("/units")
 def list_units():
-    return jsonify({"units": [
-        {"id": u.id, "name": u.name, "path": u.path, "parent_id": u.parent_id,
-         "kind": u.kind.value} for u in units.list_units()]})
+    return jsonify(
+        {
+            "units": [
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "path": u.path,
+                    "parent_id": u.parent_id,
+                    "kind": u.kind.value,
+                }
+                for u in units.list_units()
+            ]
+        }
+    )
 
 
 @bp.get("/categories")
 def list_categories():
-    return jsonify({"categories": [{"id": c.id, "name": c.name}
-                                   for c in units.list_categories()]})
+    return jsonify({"categories": [{"id": c.id, "name": c.name} for c in units.list_categories()]})
 
 
 @bp.get("/openapi.json")

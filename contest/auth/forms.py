@@ -16,12 +16,13 @@ from wtforms.validators import InputRequired, Length, Optional
 
 
 class LoginForm(FlaskForm):
-    login = StringField("Số điện thoại hoặc email",
-                        validators=[InputRequired("Vui lòng nhập số điện thoại hoặc email."),
-                                    Length(max=254)])
-    password = PasswordField("Mật khẩu",
-                             validators=[InputRequired("Vui lòng nhập mật khẩu."),
-                                         Length(max=128)])
+    login = StringField(
+        "Số điện thoại hoặc email",
+        validators=[InputRequired("Vui lòng nhập số điện thoại hoặc email."), Length(max=254)],
+    )
+    password = PasswordField(
+        "Mật khẩu", validators=[InputRequired("Vui lòng nhập mật khẩu."), Length(max=128)]
+    )
     remember = BooleanField("Ghi nhớ đăng nhập")
 
 
@@ -30,9 +31,11 @@ class ProfileForm(FlaskForm):
 
     full_name = StringField("Họ và tên", validators=[Length(max=120)])
     birth_date = DateField("Ngày sinh", validators=[Optional()], format="%Y-%m-%d")
-    gender = RadioField("Giới tính",
-                        choices=[SelectChoice("male", "Nam"), SelectChoice("female", "Nữ")],
-                        validate_choice=False)
+    gender = RadioField(
+        "Giới tính",
+        choices=[SelectChoice("male", "Nam"), SelectChoice("female", "Nữ")],
+        validate_choice=False,
+    )
     id_number = StringField("Số CCCD (12 số)", validators=[Length(max=20)])
     phone = StringField("Số điện thoại di động", validators=[Length(max=20)])
     email = StringField("Email (không bắt buộc)", validators=[Length(max=254)])

@@ -46,10 +46,11 @@ def safe_next(default: str) -> str:
 
 def fill_choices(form) -> None:
     form.unit_id.choices = [SelectChoice("", "— Chọn đơn vị —")] + [
-        SelectChoice(str(u.id), u.path) for u in units.list_units()]
+        SelectChoice(str(u.id), u.path) for u in units.list_units()
+    ]
     form.category_id.choices = [SelectChoice("", "— Chọn đối tượng —")] + [
-        SelectChoice(str(c.id), c.name) for c in units.list_categories()]
-
+        SelectChoice(str(c.id), c.name) for c in units.list_categories()
+    ]
 
 
 def home_for(user) -> str:
@@ -107,8 +108,11 @@ def register():
         data = accounts.ProfileInput.from_mapping(request.form)
         try:
             user = accounts.register_participant(
-                data, now=utcnow(), min_age=current_app.config["MIN_AGE"],
-                policy_version=current_app.config["PRIVACY_POLICY_VERSION"])
+                data,
+                now=utcnow(),
+                min_age=current_app.config["MIN_AGE"],
+                policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -120,8 +124,9 @@ def register():
             return redirect(url_for("main.index"))
     elif form.errors:
         status = 422
-    return render_template("auth/register.html", form=form,
-                           min_age=current_app.config["MIN_AGE"]), status
+    return render_template(
+        "auth/register.html", form=form, min_age=current_app.config["MIN_AGE"]
+    ), status
 
 
 @bp.route("/doi-mat-khau", methods=["GET", "POST"])
@@ -131,8 +136,9 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data,
-                                     form.new_password.data, now=utcnow())
+            accounts.change_password(
+                current_user, form.current_password.data, form.new_password.data, now=utcnow()
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)

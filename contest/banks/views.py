@@ -62,7 +62,6 @@ def _wants_json() -> bool:
     return request.headers.get("X-Requested-With") == "XMLHttpRequest"
 
 
-
 def _safe_back(default: str) -> str:
     target = request.form.get("next") or ""
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:

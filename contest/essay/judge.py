@@ -36,13 +36,19 @@ def _sheet_page(assignment, *, form=None, errors=None, values=None, status=200):
     criteria = essays.criteria_of(assignment.stage.contest)
     if values is None:
         given = {s.criterion_id: s.points_x100 for s in assignment.scores}
-        values = {c.id: ("" if c.id not in given else
-                         f"{given[c.id] / 100:g}") for c in criteria}
+        values = {c.id: ("" if c.id not in given else f"{given[c.id] / 100:g}") for c in criteria}
     form = form or ScoreForm(data={"comment": assignment.comment})
     return render_template(
-        "judge/sheet.html", assignment=assignment, entry_code=assignment.entry.code,
-        version=version, criteria=criteria, values=values, errors=errors or {}, form=form,
-        stage=assignment.stage, contest=assignment.stage.contest,
+        "judge/sheet.html",
+        assignment=assignment,
+        entry_code=assignment.entry.code,
+        version=version,
+        criteria=criteria,
+        values=values,
+        errors=errors or {},
+        form=form,
+        stage=assignment.stage,
+        contest=assignment.stage.contest,
         locked=assignment.status is AssignmentStatus.submitted
         or assignment.stage.closed_at is not None,
         has_docx=version.file is not None and version.file.kind is FileKind.docx,
@@ -51,8 +57,9 @@ def _sheet_page(assignment, *, form=None, errors=None, values=None, status=200):
 
 @bp.route("/<int:assignment_id>", methods=["GET", "POST"])
 def sheet(assignment_id: int):
-    assignment = essays.get_judge_assignment(assignment_id, current_user,
-                                             lock=request.method == "POST")
+    assignment = essays.get_judge_assignment(
+        assignment_id, current_user, lock=request.method == "POST"
+    )
     if request.method == "GET":
         return _sheet_page(assignment)
     form = ScoreForm()
@@ -62,8 +69,7 @@ def sheet(assignment_id: int):
         return _sheet_page(assignment, form=form, values=values, status=422)
     submit = request.form.get("action") == "submit"
     try:
-        essays.save_scores(assignment, values, form.comment.data or "", submit=submit,
-                           now=utcnow())
+        essays.save_scores(assignment, values, form.comment.data or "", submit=submit, now=utcnow())
     except ValidationFailed as exc:
         db.session.rollback()
         return _sheet_page(assignment, form=form, values=values, errors=exc.fields, status=422)

@@ -23,9 +23,13 @@ from contest.services.errors import DomainError, ValidationFailed
 from contest.web import apply_errors, local_to_utc, to_local
 
 bp = Blueprint("essay_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi-viet")
-menu.add(2, "essay_admin.list_contests", "Cuộc thi viết",
-         "Tạo cuộc thi viết, tiêu chí chấm, vòng chấm; phân công giám khảo, theo dõi chấm, "
-         "công bố và xuất kết quả.")
+menu.add(
+    2,
+    "essay_admin.list_contests",
+    "Cuộc thi viết",
+    "Tạo cuộc thi viết, tiêu chí chấm, vòng chấm; phân công giám khảo, theo dõi chấm, "
+    "công bố và xuất kết quả.",
+)
 
 
 @bp.before_request
@@ -36,8 +40,6 @@ def guard():
 
 def _actor():
     return current_user._get_current_object()
-
-
 
 
 def _lines(text: str, field: str, parts: int) -> list[list[str]]:
@@ -82,15 +84,26 @@ def _contest_input(form) -> essays.EssayContestInput:
     if missing:
         raise ValidationFailed({"excluded": "Không tìm thấy tài khoản: " + ", ".join(missing)})
     return essays.EssayContestInput(
-        title=form.title.data, summary=form.summary.data or "",
-        rules_text=form.rules_text.data or "", opens_at=local_to_utc(form.opens_at.data),
-        closes_at=local_to_utc(form.closes_at.data), min_words=form.min_words.data,
-        max_words=form.max_words.data, allow_online=form.allow_online.data,
-        allow_docx=form.allow_docx.data, allow_pdf=form.allow_pdf.data,
-        max_entries=form.max_entries.data, judges_per_entry=form.judges_per_entry.data,
-        discrepancy=form.discrepancy.data, discrepancy_rule=form.discrepancy_rule.data,
-        criteria=criteria, stages=stages, prize_tiers=tiers,
-        judge_ids=list(form.judge_ids.data or []), excluded_user_ids=excluded)
+        title=form.title.data,
+        summary=form.summary.data or "",
+        rules_text=form.rules_text.data or "",
+        opens_at=local_to_utc(form.opens_at.data),
+        closes_at=local_to_utc(form.closes_at.data),
+        min_words=form.min_words.data,
+        max_words=form.max_words.data,
+        allow_online=form.allow_online.data,
+        allow_docx=form.allow_docx.data,
+        allow_pdf=form.allow_pdf.data,
+        max_entries=form.max_entries.data,
+        judges_per_entry=form.judges_per_entry.data,
+        discrepancy=form.discrepancy.data,
+        discrepancy_rule=form.discrepancy_rule.data,
+        criteria=criteria,
+        stages=stages,
+        prize_tiers=tiers,
+        judge_ids=list(form.judge_ids.data or []),
+        excluded_user_ids=excluded,
+    )
 
 
 def _stage_line(stage) -> str:
@@ -107,25 +120,38 @@ def _load_into(form, contest) -> None:
     form.rules_text.data = contest.rules_text
     form.opens_at.data = to_local(settings.opens_at).replace(tzinfo=None)
     form.closes_at.data = to_local(settings.closes_at).replace(tzinfo=None)
-    for attr in ("min_words", "max_words", "allow_online", "allow_docx", "allow_pdf",
-                 "max_entries", "judges_per_entry", "judge_ids"):
+    for attr in (
+        "min_words",
+        "max_words",
+        "allow_online",
+        "allow_docx",
+        "allow_pdf",
+        "max_entries",
+        "judges_per_entry",
+        "judge_ids",
+    ):
         getattr(form, attr).data = getattr(settings, attr)
     form.discrepancy.data = judging.points_text(settings.discrepancy_x100)
     form.discrepancy_rule.data = settings.discrepancy_rule.value
-    form.criteria.data = "\n".join(f"{c.name} | {c.max_points}"
-                                   for c in essays.criteria_of(contest))
+    form.criteria.data = "\n".join(
+        f"{c.name} | {c.max_points}" for c in essays.criteria_of(contest)
+    )
     form.stages.data = "\n".join(_stage_line(s) for s in essays.stages_of(contest))
-    form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}"
-                                      for t in settings.prize_tiers)
-    form.excluded.data = "\n".join(u.phone or u.email or ""
-                                   for u in essays.excluded_users(settings))
+    form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}" for t in settings.prize_tiers)
+    form.excluded.data = "\n".join(
+        u.phone or u.email or "" for u in essays.excluded_users(settings)
+    )
 
 
 @bp.route("/")
 def list_contests():
-    return render_template("essay_admin/contests.html",
-                           contests=essays.list_essay_contests(published_only=False),
-                           now=utcnow(), state_of=essays.submission_state, form=ActionForm())
+    return render_template(
+        "essay_admin/contests.html",
+        contests=essays.list_essay_contests(published_only=False),
+        now=utcnow(),
+        state_of=essays.submission_state,
+        form=ActionForm(),
+    )
 
 
 @bp.route("/moi", methods=["GET", "POST"])
@@ -133,9 +159,10 @@ def list_contests():
 def edit_contest(contest_id: int | None = None):
     contest = essays.get_essay_contest(contest_id) if contest_id else None
     form = EssayContestForm()
-    form.judge_ids.choices = [SelectChoice(j.id, f"{j.full_name}"
-                                           + (f" — {j.unit.name}" if j.unit else ""))
-                              for j in essays.list_judges()]
+    form.judge_ids.choices = [
+        SelectChoice(j.id, f"{j.full_name}" + (f" — {j.unit.name}" if j.unit else ""))
+        for j in essays.list_judges()
+    ]
     if request.method == "GET":
         if contest is not None:
             _load_into(form, contest)
@@ -144,13 +171,15 @@ def edit_contest(contest_id: int | None = None):
             form.discrepancy.data = "20"
             form.criteria.data = "\n".join(f"{n} | {m}" for n, m in essays.DEFAULT_CRITERIA)
             form.stages.data = "Sơ khảo | 10 bài\nChung khảo"
-            form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}"
-                                              for t in essays.DEFAULT_PRIZE_TIERS)
+            form.prize_tiers.data = "\n".join(
+                f"{t['name']} | {t['count']}" for t in essays.DEFAULT_PRIZE_TIERS
+            )
     status = 200
     if form.validate_on_submit():
         try:
-            contest = essays.save_essay_contest(_contest_input(form), actor=_actor(),
-                                                now=utcnow(), contest=contest)
+            contest = essays.save_essay_contest(
+                _contest_input(form), actor=_actor(), now=utcnow(), contest=contest
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -189,10 +218,17 @@ def overview(contest_id: int):
     stages = essays.stages_of(contest)
     progress = {s.id: essays.progress_counts(essays.stage_progress(s)) for s in stages}
     return render_template(
-        "essay_admin/overview.html", contest=contest, settings=contest.essay_settings,
-        entries=entries, warnings=warnings, stages=stages, progress=progress,
-        state=essays.submission_state(contest.essay_settings, utcnow()), form=ActionForm(),
-        ready=essays.results_ready(contest))
+        "essay_admin/overview.html",
+        contest=contest,
+        settings=contest.essay_settings,
+        entries=entries,
+        warnings=warnings,
+        stages=stages,
+        progress=progress,
+        state=essays.submission_state(contest.essay_settings, utcnow()),
+        form=ActionForm(),
+        ready=essays.results_ready(contest),
+    )
 
 
 @bp.route("/<int:contest_id>/bai/<int:entry_id>")
@@ -201,9 +237,15 @@ def entry(contest_id: int, entry_id: int):
     item = essays.get_entry(contest, entry_id)
     version = item.latest_version
     return render_template(
-        "essay_admin/entry.html", contest=contest, entry=item, version=version,
+        "essay_admin/entry.html",
+        contest=contest,
+        entry=item,
+        version=version,
         warnings=essays.identity_warnings(item, version.text, version.title) if version else [],
-        results=essays.entry_results(item), form=DisqualifyForm(), action_form=ActionForm())
+        results=essays.entry_results(item),
+        form=DisqualifyForm(),
+        action_form=ActionForm(),
+    )
 
 
 @bp.get("/<int:contest_id>/bai/<int:entry_id>/tep/<int:file_id>")
@@ -212,8 +254,12 @@ def download(contest_id: int, entry_id: int, file_id: int):
     item = essays.get_entry(contest, entry_id)
     stored = next((f for f in item.files if f.id == file_id), None)
     if stored is None:
-        return render_template("errors/error.html", status=404, title="Không tìm thấy tệp",
-                               message="Không tìm thấy tệp của bài dự thi."), 404
+        return render_template(
+            "errors/error.html",
+            status=404,
+            title="Không tìm thấy tệp",
+            message="Không tìm thấy tệp của bài dự thi.",
+        ), 404
     return send_essay_file(stored, essays.download_name(item, stored))
 
 
@@ -224,8 +270,7 @@ def disqualify(contest_id: int, entry_id: int):
     form = DisqualifyForm()
     if not form.validate():
         flash("Vui lòng ghi lý do loại bài.", "danger")
-        return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id),
-                        303)
+        return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
     essays.disqualify(item, form.reason.data, actor=_actor(), now=utcnow())
     db.session.commit()
     flash(f"Đã loại bài {item.code}.", "success")
@@ -238,8 +283,7 @@ def restore(contest_id: int, entry_id: int):
     item = essays.get_entry(contest, entry_id)
     essays.restore(item, actor=_actor(), now=utcnow())
     db.session.commit()
-    flash(f"Đã khôi phục bài {item.code}. Hãy chạy lại phân công nếu bài cần giám khảo.",
-          "success")
+    flash(f"Đã khôi phục bài {item.code}. Hãy chạy lại phân công nếu bài cần giám khảo.", "success")
     return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
 
 
@@ -256,8 +300,11 @@ def assign(contest_id: int, stage_id: int):
     db.session.commit()
     flash(f"Đã phân công {result.created} phiếu chấm.", "success")
     if result.short:
-        flash("Không đủ giám khảo phù hợp (khác đơn vị tác giả) cho các bài: "
-              + ", ".join(result.short), "warning")
+        flash(
+            "Không đủ giám khảo phù hợp (khác đơn vị tác giả) cho các bài: "
+            + ", ".join(result.short),
+            "warning",
+        )
     return redirect(url_for("essay_admin.stage", contest_id=contest.id, stage_id=stage.id), 303)
 
 
@@ -268,10 +315,17 @@ def stage(contest_id: int, stage_id: int):
     rows = essays.stage_progress(item)
     judges = essays.panel(contest.essay_settings)
     return render_template(
-        "essay_admin/stage.html", contest=contest, stage=item, rows=rows,
-        counts=essays.progress_counts(rows), workload=essays.workload(item), judges=judges,
-        form=ActionForm(), submitted=AssignmentStatus.submitted,
-        criteria=essays.criteria_of(contest))
+        "essay_admin/stage.html",
+        contest=contest,
+        stage=item,
+        rows=rows,
+        counts=essays.progress_counts(rows),
+        workload=essays.workload(item),
+        judges=judges,
+        form=ActionForm(),
+        submitted=AssignmentStatus.submitted,
+        criteria=essays.criteria_of(contest),
+    )
 
 
 @bp.post("/<int:contest_id>/phieu/<int:assignment_id>/chuyen")
@@ -279,8 +333,9 @@ def reassign(contest_id: int, assignment_id: int):
     contest = essays.get_essay_contest(contest_id)
     assignment = essays.get_assignment(contest, assignment_id)
     form = ReassignForm()
-    form.judge_id.choices = [SelectChoice(j.id, j.full_name)
-                             for j in essays.panel(contest.essay_settings)]
+    form.judge_id.choices = [
+        SelectChoice(j.id, j.full_name) for j in essays.panel(contest.essay_settings)
+    ]
     target = url_for("essay_admin.stage", contest_id=contest.id, stage_id=assignment.stage_id)
     if not form.validate():
         flash("Vui lòng chọn giám khảo.", "danger")
@@ -309,8 +364,7 @@ def close_stage(contest_id: int, stage_id: int):
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
-        return redirect(url_for("essay_admin.stage", contest_id=contest.id, stage_id=item.id),
-                        303)
+        return redirect(url_for("essay_admin.stage", contest_id=contest.id, stage_id=item.id), 303)
     db.session.commit()
     flash(f"Đã kết thúc vòng {item.name}.", "success")
     return redirect(url_for("essay_admin.results", contest_id=contest.id), 303)
@@ -319,11 +373,17 @@ def close_stage(contest_id: int, stage_id: int):
 @bp.route("/<int:contest_id>/ket-qua")
 def results(contest_id: int):
     contest = essays.get_essay_contest(contest_id)
-    stages = [(s, essays.stage_entries(s)) for s in essays.stages_of(contest)
-              if s.closed_at is not None]
-    return render_template("essay_admin/results.html", contest=contest, stages=stages,
-                           settings=contest.essay_settings, ready=essays.results_ready(contest),
-                           form=ActionForm())
+    stages = [
+        (s, essays.stage_entries(s)) for s in essays.stages_of(contest) if s.closed_at is not None
+    ]
+    return render_template(
+        "essay_admin/results.html",
+        contest=contest,
+        stages=stages,
+        settings=contest.essay_settings,
+        ready=essays.results_ready(contest),
+        form=ActionForm(),
+    )
 
 
 @bp.post("/<int:contest_id>/cong-bo-ket-qua")

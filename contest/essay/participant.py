@@ -42,8 +42,14 @@ def vn_int_filter(value):
     return f"{value:,}".replace(",", ".") if isinstance(value, int) else value
 
 
-def _entry_page(entry, *, status: int = 200, errors: dict | None = None, form=None,
-                upload_error: str | None = None):
+def _entry_page(
+    entry,
+    *,
+    status: int = 200,
+    errors: dict | None = None,
+    form=None,
+    upload_error: str | None = None,
+):
     now = utcnow()
     settings = entry.contest.essay_settings
     # Display-only forms never read the request (it may be the one that was too large).
@@ -54,12 +60,20 @@ def _entry_page(entry, *, status: int = 200, errors: dict | None = None, form=No
             field.errors = [message]
     published = settings.results_published_at is not None
     return render_template(
-        "essay/entry.html", entry=entry, contest=entry.contest, settings=settings,
-        form=form, upload_form=UploadForm(formdata=None), submit_form=SubmitForm(formdata=None),
+        "essay/entry.html",
+        entry=entry,
+        contest=entry.contest,
+        settings=settings,
+        form=form,
+        upload_form=UploadForm(formdata=None),
+        submit_form=SubmitForm(formdata=None),
         action_form=ActionForm(formdata=None),
-        state=essays.submission_state(settings, now), errors=errors or {},
-        problems=essays.submission_problems(entry), upload_error=upload_error,
-        has_docx=essays.has_docx(entry), changed=essays.has_unsubmitted_changes(entry),
+        state=essays.submission_state(settings, now),
+        errors=errors or {},
+        problems=essays.submission_problems(entry),
+        upload_error=upload_error,
+        has_docx=essays.has_docx(entry),
+        changed=essays.has_unsubmitted_changes(entry),
         results=essays.entry_results(entry) if published else [],
     ), status
 
@@ -71,16 +85,19 @@ def _own(entry_id: int):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_exc):
-    message = (f"Tệp quá lớn. Vui lòng tải lên tệp không quá "
-               f"{documents.MAX_FILE_BYTES // documents.MB} MB.")
+    message = (
+        f"Tệp quá lớn. Vui lòng tải lên tệp không quá "
+        f"{documents.MAX_FILE_BYTES // documents.MB} MB."
+    )
     entry_id = (request.view_args or {}).get("entry_id")
     if entry_id is not None and current_user.is_authenticated:
         try:
             return _entry_page(_own(entry_id), status=413, upload_error=message)
         except DomainError:
             pass
-    return render_template("errors/error.html", status=413, title="Tệp quá lớn",
-                           message=message), 413
+    return render_template(
+        "errors/error.html", status=413, title="Tệp quá lớn", message=message
+    ), 413
 
 
 @bp.route("/cuoc-thi-viet/<slug>")
@@ -91,10 +108,16 @@ def contest_page(slug: str):
     if current_user.is_authenticated and current_user.role is Role.participant:
         mine = essays.list_own_entries(current_user, contest)
     return render_template(
-        "essay/contest.html", contest=contest, settings=settings,
-        state=essays.submission_state(settings, utcnow()), criteria=essays.criteria_of(contest),
-        stages=essays.stages_of(contest), mine=mine, form=ActionForm(),
-        rule_text=essays.RULE_TEXT[settings.discrepancy_rule])
+        "essay/contest.html",
+        contest=contest,
+        settings=settings,
+        state=essays.submission_state(settings, utcnow()),
+        criteria=essays.criteria_of(contest),
+        stages=essays.stages_of(contest),
+        mine=mine,
+        form=ActionForm(),
+        rule_text=essays.RULE_TEXT[settings.discrepancy_rule],
+    )
 
 
 @bp.post("/cuoc-thi-viet/<slug>/viet-bai")
@@ -116,8 +139,12 @@ def winners(slug: str):
     contest = essays.get_essay_contest_by_slug(slug)
     settings = contest.essay_settings
     published = settings.results_published_at is not None
-    return render_template("essay/winners.html", contest=contest, published=published,
-                           rows=essays.winners(contest) if published else [])
+    return render_template(
+        "essay/winners.html",
+        contest=contest,
+        published=published,
+        rows=essays.winners(contest) if published else [],
+    )
 
 
 @bp.route("/bai-du-thi-cua-toi")
@@ -126,10 +153,18 @@ def my_entries():
     if current_user.role is not Role.participant:
         abort(404)
     entries = essays.list_own_entries(current_user)
-    results = {e.id: essays.entry_results(e) for e in entries
-               if e.contest.essay_settings.results_published_at is not None}
-    return render_template("essay/my_entries.html", entries=entries, results=results,
-                           now=utcnow(), state_of=essays.submission_state)
+    results = {
+        e.id: essays.entry_results(e)
+        for e in entries
+        if e.contest.essay_settings.results_published_at is not None
+    }
+    return render_template(
+        "essay/my_entries.html",
+        entries=entries,
+        results=results,
+        now=utcnow(),
+        state_of=essays.submission_state,
+    )
 
 
 @bp.route("/bai-du-thi/<int:entry_id>", methods=["GET", "POST"])
@@ -142,8 +177,9 @@ def edit_entry(entry_id: int):
     if not form.validate():
         return _entry_page(entry, status=422, form=form)
     try:
-        essays.save_draft(entry, title=form.title.data or "", text=form.text.data or "",
-                          now=utcnow())
+        essays.save_draft(
+            entry, title=form.title.data or "", text=form.text.data or "", now=utcnow()
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         return _entry_page(entry, status=422, errors=exc.fields, form=form)
@@ -166,8 +202,13 @@ def autosave(entry_id: int):
     except (TypeError, ValueError):
         seq = None
     try:
-        saved = essays.save_draft(entry, title=str(payload.get("title") or ""),
-                                  text=str(payload.get("text") or ""), now=utcnow(), seq=seq)
+        saved = essays.save_draft(
+            entry,
+            title=str(payload.get("title") or ""),
+            text=str(payload.get("text") or ""),
+            now=utcnow(),
+            seq=seq,
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         return jsonify({"error": exc.code, "message": exc.message, "fields": exc.fields}), 422
@@ -175,8 +216,9 @@ def autosave(entry_id: int):
         db.session.rollback()
         return jsonify({"error": exc.code, "message": exc.message}), exc.status
     db.session.commit()
-    return jsonify({"saved": saved, "word_count": entry.word_count,
-                    "saved_at": entry.updated_at.isoformat()})
+    return jsonify(
+        {"saved": saved, "word_count": entry.word_count, "saved_at": entry.updated_at.isoformat()}
+    )
 
 
 @bp.post("/bai-du-thi/<int:entry_id>/tai-tep")
@@ -185,12 +227,16 @@ def upload(entry_id: int):
     entry = _own(entry_id)
     form = UploadForm()
     if not form.validate():
-        return _entry_page(entry, status=400, upload_error="Phiên làm việc đã hết hạn. "
-                           "Vui lòng tải lại trang rồi thử lại.")
+        return _entry_page(
+            entry,
+            status=400,
+            upload_error="Phiên làm việc đã hết hạn. Vui lòng tải lại trang rồi thử lại.",
+        )
     stored = request.files.get("file")
     if stored is None or not stored.filename:
-        return _entry_page(entry, status=422,
-                           upload_error="Vui lòng chọn tệp bài viết (.docx hoặc .pdf).")
+        return _entry_page(
+            entry, status=422, upload_error="Vui lòng chọn tệp bài viết (.docx hoặc .pdf)."
+        )
     data = stored.stream.read(documents.MAX_FILE_BYTES + 1)
     try:
         essays.attach_file(entry, data, filename=stored.filename, now=utcnow())
@@ -226,8 +272,12 @@ def submit(entry_id: int):
     try:
         if "title" in request.form:
             # The button belongs to the writing form: save what is on screen first.
-            essays.save_draft(entry, title=request.form.get("title", ""),
-                              text=request.form.get("text", entry.text), now=utcnow())
+            essays.save_draft(
+                entry,
+                title=request.form.get("title", ""),
+                text=request.form.get("text", entry.text),
+                now=utcnow(),
+            )
         version = essays.submit_entry(entry, declared=bool(form.declaration.data), now=utcnow())
     except ValidationFailed as exc:
         db.session.rollback()
@@ -237,9 +287,12 @@ def submit(entry_id: int):
         flash(exc.message, "danger")
         return _entry_page(entry, status=exc.status)
     db.session.commit()
-    flash("Đã nộp bài dự thi." if version.number == 1 else
-          f"Đã nộp lại bài dự thi (lần {version.number}). Ban Giám khảo sẽ chấm bản này.",
-          "success")
+    flash(
+        "Đã nộp bài dự thi."
+        if version.number == 1
+        else f"Đã nộp lại bài dự thi (lần {version.number}). Ban Giám khảo sẽ chấm bản này.",
+        "success",
+    )
     return redirect(url_for("essay.edit_entry", entry_id=entry.id), 303)
 
 
@@ -257,9 +310,16 @@ def download(entry_id: int, file_id: int):
 def send_essay_file(stored, name: str):
     """An essay file as an attachment, never cached, never sniffed (F5)."""
     mimetype = DOCX_MIME if stored.kind.value == "docx" else documents.PDF_MIME
-    response = send_file(io.BytesIO(essays.file_bytes(stored)), mimetype=mimetype,
-                         as_attachment=True, download_name=name, etag=False,
-                         last_modified=None, max_age=0, conditional=False)
+    response = send_file(
+        io.BytesIO(essays.file_bytes(stored)),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=name,
+        etag=False,
+        last_modified=None,
+        max_age=0,
+        conditional=False,
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -13,8 +13,10 @@ def index():
     from contest.services import rounds
 
     now = utcnow()
-    contests = [{"contest": c, "rounds": [(r, rounds.state_of(r, now)) for r in c.rounds]}
-                for c in rounds.list_contests()]
+    contests = [
+        {"contest": c, "rounds": [(r, rounds.state_of(r, now)) for r in c.rounds]}
+        for c in rounds.list_contests()
+    ]
     return render_template("main/index.html", contests=contests)
 
 

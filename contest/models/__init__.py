@@ -19,7 +19,25 @@ from contest.models.unit import Category, Unit, UnitKind
 from contest.models.user import Gender, Role, User
 
 __all__ = [
-    "Answer", "Attempt", "AttemptQuestion", "AttemptStatus", "AuditEntry", "Category", "Contest",
-    "ContestKind", "Difficulty", "Gender", "Option", "PredictionTarget", "Question",
-    "QuestionBank", "ReviewPolicy", "Role", "Round", "TieBreak", "Unit", "UnitKind", "User",
+    "Answer",
+    "Attempt",
+    "AttemptQuestion",
+    "AttemptStatus",
+    "AuditEntry",
+    "Category",
+    "Contest",
+    "ContestKind",
+    "Difficulty",
+    "Gender",
+    "Option",
+    "PredictionTarget",
+    "Question",
+    "QuestionBank",
+    "ReviewPolicy",
+    "Role",
+    "Round",
+    "TieBreak",
+    "Unit",
+    "UnitKind",
+    "User",
 ]

@@ -70,14 +70,17 @@ class EssaySettings(db.Model):
         CheckConstraint("judges_per_entry BETWEEN 1 AND 10", name="judges_per_entry_range"),
         CheckConstraint("discrepancy_x100 >= 0", name="discrepancy_nonnegative"),
         CheckConstraint("min_words IS NULL OR min_words >= 0", name="min_words_nonnegative"),
-        CheckConstraint("max_words IS NULL OR min_words IS NULL OR max_words >= min_words",
-                        name="word_limits_order"),
+        CheckConstraint(
+            "max_words IS NULL OR min_words IS NULL OR max_words >= min_words",
+            name="word_limits_order",
+        ),
         CheckConstraint("allow_online OR allow_docx OR allow_pdf", name="some_form_allowed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"),
-                                            unique=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), unique=True
+    )
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     min_words: Mapped[int | None] = mapped_column(Integer)
@@ -89,7 +92,8 @@ class EssaySettings(db.Model):
     judges_per_entry: Mapped[int] = mapped_column(Integer, default=2)
     discrepancy_x100: Mapped[int] = mapped_column(Integer, default=2000)
     discrepancy_rule: Mapped[DiscrepancyRule] = mapped_column(
-        enum_column(DiscrepancyRule, 30), default=DiscrepancyRule.third_judge)
+        enum_column(DiscrepancyRule, 30), default=DiscrepancyRule.third_judge
+    )
     # [{"name": "Giải Nhất", "count": 1}, …], best first.
     prize_tiers: Mapped[list] = mapped_column(JSON, default=list)
     # People who may submit but are never judged, ranked or awarded (organising board…).
@@ -100,13 +104,18 @@ class EssaySettings(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contest: Mapped[Contest] = relationship(
-        backref=backref("essay_settings", uselist=False, lazy="select"))
+        backref=backref("essay_settings", uselist=False, lazy="select")
+    )
     criteria: Mapped[list[Criterion]] = relationship(
         primaryjoin="EssaySettings.contest_id == foreign(Criterion.contest_id)",
-        order_by="Criterion.position", viewonly=True)
+        order_by="Criterion.position",
+        viewonly=True,
+    )
     stages: Mapped[list[Stage]] = relationship(
         primaryjoin="EssaySettings.contest_id == foreign(Stage.contest_id)",
-        order_by="Stage.position", viewonly=True)
+        order_by="Stage.position",
+        viewonly=True,
+    )
 
     @property
     def discrepancy(self) -> float:
@@ -144,8 +153,9 @@ class Stage(db.Model):
     __tablename__ = "essay_stages"
     __table_args__ = (
         UniqueConstraint("contest_id", "position"),
-        CheckConstraint("advance_value IS NULL OR advance_value >= 0",
-                        name="advance_value_nonnegative"),
+        CheckConstraint(
+            "advance_value IS NULL OR advance_value >= 0", name="advance_value_nonnegative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,8 +190,7 @@ class Entry(db.Model):
     title: Mapped[str] = mapped_column(String(300), default="")
     text: Mapped[str] = mapped_column(Text, default="")
     word_count: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus),
-                                                default=EntryStatus.draft)
+    status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus), default=EntryStatus.draft)
     # The latest submission (the one judged) and the declaration made with it.
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -195,9 +204,9 @@ class Entry(db.Model):
     contest: Mapped[Contest] = relationship()
     participant: Mapped[User] = relationship()
     versions: Mapped[list[EntryVersion]] = relationship(
-        back_populates="entry", order_by="EntryVersion.number")
-    files: Mapped[list[EssayFile]] = relationship(back_populates="entry",
-                                                  order_by="EssayFile.id")
+        back_populates="entry", order_by="EntryVersion.number"
+    )
+    files: Mapped[list[EssayFile]] = relationship(back_populates="entry", order_by="EssayFile.id")
 
     @property
     def current_file(self) -> EssayFile | None:
@@ -215,14 +224,20 @@ class EssayFile(db.Model):
 
     __tablename__ = "essay_files"
     __table_args__ = (
-        Index("uq_essay_files_one_current", "entry_id", unique=True,
-              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+        Index(
+            "uq_essay_files_one_current",
+            "entry_id",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
         CheckConstraint("size > 0", name="size_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("essay_entries.id", ondelete="CASCADE"),
-                                          index=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("essay_entries.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[FileKind] = mapped_column(enum_column(FileKind))
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     size: Mapped[int] = mapped_column(Integer)
@@ -289,13 +304,15 @@ class Assignment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    stage_id: Mapped[int] = mapped_column(ForeignKey("essay_stages.id", ondelete="CASCADE"),
-                                          index=True)
+    stage_id: Mapped[int] = mapped_column(
+        ForeignKey("essay_stages.id", ondelete="CASCADE"), index=True
+    )
     entry_id: Mapped[int] = mapped_column(ForeignKey("essay_entries.id"), index=True)
     judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     is_extra: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[AssignmentStatus] = mapped_column(enum_column(AssignmentStatus),
-                                                     default=AssignmentStatus.assigned)
+    status: Mapped[AssignmentStatus] = mapped_column(
+        enum_column(AssignmentStatus), default=AssignmentStatus.assigned
+    )
     comment: Mapped[str] = mapped_column(Text, default="")
     total_x100: Mapped[int | None] = mapped_column(Integer)
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -305,8 +322,9 @@ class Assignment(db.Model):
     stage: Mapped[Stage] = relationship()
     entry: Mapped[Entry] = relationship()
     judge: Mapped[User] = relationship()
-    scores: Mapped[list[Score]] = relationship(back_populates="assignment",
-                                               cascade="all, delete-orphan")
+    scores: Mapped[list[Score]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan"
+    )
 
 
 class Score(db.Model):
@@ -321,7 +339,8 @@ class Score(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
-        ForeignKey("essay_assignments.id", ondelete="CASCADE"))
+        ForeignKey("essay_assignments.id", ondelete="CASCADE")
+    )
     criterion_id: Mapped[int] = mapped_column(ForeignKey("essay_criteria.id"))
     points_x100: Mapped[int] = mapped_column(Integer)
 

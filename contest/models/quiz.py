@@ -71,8 +71,9 @@ class Contest(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    rounds: Mapped[list[Round]] = relationship(back_populates="contest",
-                                               order_by="Round.opens_at, Round.id")
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="contest", order_by="Round.opens_at, Round.id"
+    )
 
 
 class Round(db.Model):
@@ -97,8 +98,9 @@ class Round(db.Model):
     allow_practice: Mapped[bool] = mapped_column(default=False)
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
-    review_policy: Mapped[ReviewPolicy] = mapped_column(enum_column(ReviewPolicy),
-                                                        default=ReviewPolicy.after_close)
+    review_policy: Mapped[ReviewPolicy] = mapped_column(
+        enum_column(ReviewPolicy), default=ReviewPolicy.after_close
+    )
     # Draw: bank ids and quotas [{"topic": str|None, "difficulty": str|None, "count": int}].
     bank_ids: Mapped[list] = mapped_column(JSON, default=list)
     quotas: Mapped[list] = mapped_column(JSON, default=list)
@@ -110,7 +112,8 @@ class Round(db.Model):
     excluded_user_ids: Mapped[list] = mapped_column(JSON, default=list)
     prediction_text: Mapped[str] = mapped_column(Text, default="")
     prediction_target: Mapped[PredictionTarget] = mapped_column(
-        enum_column(PredictionTarget, 30), default=PredictionTarget.perfect_participants)
+        enum_column(PredictionTarget, 30), default=PredictionTarget.perfect_participants
+    )
     tie_break: Mapped[TieBreak] = mapped_column(enum_column(TieBreak), default=TieBreak.default)
     # [{"name": "Giải Nhất", "count": 1}, …] and the prize options of product.md §3.
     prize_tiers: Mapped[list] = mapped_column(JSON, default=list)
@@ -130,9 +133,14 @@ class Attempt(db.Model):
     __tablename__ = "attempts"
     __table_args__ = (
         UniqueConstraint("round_id", "participant_id", "is_practice", "number"),
-        Index("uq_attempts_one_in_progress", "round_id", "participant_id", unique=True,
-              sqlite_where=text("status = 'in_progress'"),
-              postgresql_where=text("status = 'in_progress'")),
+        Index(
+            "uq_attempts_one_in_progress",
+            "round_id",
+            "participant_id",
+            unique=True,
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
         Index("ix_attempts_round_id_status", "round_id", "status"),
         Index("ix_attempts_status_deadline", "status", "deadline"),
         CheckConstraint("number > 0", name="number_positive"),
@@ -144,8 +152,9 @@ class Attempt(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     is_practice: Mapped[bool] = mapped_column(default=False)
     seed: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[AttemptStatus] = mapped_column(enum_column(AttemptStatus),
-                                                  default=AttemptStatus.in_progress)
+    status: Mapped[AttemptStatus] = mapped_column(
+        enum_column(AttemptStatus), default=AttemptStatus.in_progress
+    )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -158,7 +167,8 @@ class Attempt(db.Model):
     round: Mapped[Round] = relationship()
     participant: Mapped[User] = relationship()
     questions: Mapped[list[AttemptQuestion]] = relationship(
-        back_populates="attempt", order_by="AttemptQuestion.position")
+        back_populates="attempt", order_by="AttemptQuestion.position"
+    )
 
     @property
     def is_finished(self) -> bool:

@@ -33,8 +33,10 @@ class RoundResult(db.Model):
     organisers' working result; the newest *published* one is what the public sees."""
 
     __tablename__ = "round_results"
-    __table_args__ = (UniqueConstraint("round_id", "version"),
-                      CheckConstraint("version > 0", name="version_positive"))
+    __table_args__ = (
+        UniqueConstraint("round_id", "version"),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)

@@ -14,8 +14,9 @@ from contest.services.units import UNIT_KIND_LABELS
 class WholeNumberField(IntegerField):
     """An integer field whose parse error is in Vietnamese."""
 
-    def __init__(self, label=None, validators=None, message="Vui lòng nhập một số nguyên.",
-                 **kwargs):
+    def __init__(
+        self, label=None, validators=None, message="Vui lòng nhập một số nguyên.", **kwargs
+    ):
         super().__init__(label, validators, **kwargs)
         self.parse_message = message
 
@@ -31,23 +32,32 @@ class WholeNumberField(IntegerField):
 
 
 class UnitForm(FlaskForm):
-    name = StringField("Tên đơn vị", validators=[
-        InputRequired("Vui lòng nhập tên đơn vị."),
-        Length(max=200, message="Tên đơn vị dài tối đa 200 ký tự.")])
+    name = StringField(
+        "Tên đơn vị",
+        validators=[
+            InputRequired("Vui lòng nhập tên đơn vị."),
+            Length(max=200, message="Tên đơn vị dài tối đa 200 ký tự."),
+        ],
+    )
     parent_id = SelectField("Đơn vị cấp trên", coerce=str, validate_choice=False)
-    kind = SelectField("Loại đơn vị", coerce=str, validate_choice=False,
-                       choices=[SelectChoice(kind.value, label)
-                                for kind, label in UNIT_KIND_LABELS.items()],
-                       default=UnitKind.other.value)
+    kind = SelectField(
+        "Loại đơn vị",
+        coerce=str,
+        validate_choice=False,
+        choices=[SelectChoice(kind.value, label) for kind, label in UNIT_KIND_LABELS.items()],
+        default=UnitKind.other.value,
+    )
     headcount = WholeNumberField(
         "Số người (không bắt buộc)",
         validators=[Optional(), NumberRange(min=0, message="Số người phải là số không âm.")],
-        message="Số người phải là số nguyên không âm, ví dụ 1200.")
+        message="Số người phải là số nguyên không âm, ví dụ 1200.",
+    )
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Tệp Excel (.xlsx)", validators=[
-        FileRequired("Vui lòng chọn tệp Excel (.xlsx) cần nhập.")])
+    file = FileField(
+        "Tệp Excel (.xlsx)", validators=[FileRequired("Vui lòng chọn tệp Excel (.xlsx) cần nhập.")]
+    )
 
 
 class SearchForm(FlaskForm):
@@ -56,5 +66,7 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Tìm theo họ tên, số điện thoại hoặc số CCCD",
-                    validators=[Length(max=100, message="Nội dung tìm kiếm quá dài.")])
+    q = StringField(
+        "Tìm theo họ tên, số điện thoại hoặc số CCCD",
+        validators=[Length(max=100, message="Nội dung tìm kiếm quá dài.")],
+    )

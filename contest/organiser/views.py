@@ -37,12 +37,24 @@ bp = Blueprint("organiser", __name__, url_prefix="/ban-to-chuc")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PER_PAGE = 50
 
-menu.add(10, "organiser.list_units", "Đơn vị",
-         "Cây đơn vị, số người và số thí sinh đã đăng ký; thêm, sửa, nhập từ Excel.")
-menu.add(20, "organiser.import_participants", "Nhập danh sách thí sinh",
-         "Tạo tài khoản hàng loạt từ danh sách Excel của trường, cơ quan, đơn vị.")
-menu.add(30, "organiser.list_participants", "Thí sinh",
-         "Tìm thí sinh theo tên, số điện thoại, số CCCD; đặt lại mật khẩu.")
+menu.add(
+    10,
+    "organiser.list_units",
+    "Đơn vị",
+    "Cây đơn vị, số người và số thí sinh đã đăng ký; thêm, sửa, nhập từ Excel.",
+)
+menu.add(
+    20,
+    "organiser.import_participants",
+    "Nhập danh sách thí sinh",
+    "Tạo tài khoản hàng loạt từ danh sách Excel của trường, cơ quan, đơn vị.",
+)
+menu.add(
+    30,
+    "organiser.list_participants",
+    "Thí sinh",
+    "Tìm thí sinh theo tên, số điện thoại, số CCCD; đặt lại mật khẩu.",
+)
 
 
 @bp.before_request
@@ -53,9 +65,13 @@ def guard():
 
 @bp.context_processor
 def links():
-    return {"organiser_links": [(endpoint, title, text)
-                                for _order, endpoint, title, text in menu.LINKS],
-            "mask_phone": mask_phone, "mask_id_number": accounts.mask_id_number}
+    return {
+        "organiser_links": [
+            (endpoint, title, text) for _order, endpoint, title, text in menu.LINKS
+        ],
+        "mask_phone": mask_phone,
+        "mask_id_number": accounts.mask_id_number,
+    }
 
 
 def _actor():
@@ -71,8 +87,9 @@ def _int_or_none(value) -> int | None:
 
 def xlsx_response(data: bytes, filename: str, *, private: bool = False):
     """Send ``.xlsx`` bytes as a download; ``private`` files are never cached (E3)."""
-    response = send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                         download_name=filename, max_age=0)
+    response = send_file(
+        io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename, max_age=0
+    )
     if private:
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -88,15 +105,17 @@ def dashboard():
 
 @bp.route("/don-vi")
 def list_units():
-    return render_template("organiser/units.html", tree=units.unit_tree(),
-                           counts=units.count_participants_by_unit(),
-                           kind_labels=units.UNIT_KIND_LABELS)
+    return render_template(
+        "organiser/units.html",
+        tree=units.unit_tree(),
+        counts=units.count_participants_by_unit(),
+        kind_labels=units.UNIT_KIND_LABELS,
+    )
 
 
 def _fill_parent_choices(form: UnitForm, unit=None) -> None:
     excluded = {unit.id} | units.descendant_ids(unit) if unit is not None else set()
-    choices = [SelectChoice(str(u.id), u.path) for u in units.list_units()
-               if u.id not in excluded]
+    choices = [SelectChoice(str(u.id), u.path) for u in units.list_units() if u.id not in excluded]
     if unit is not None and unit.parent is not None and not unit.parent.is_active:
         choices.append(SelectChoice(str(unit.parent.id), unit.parent.path))
     form.parent_id.choices = [SelectChoice("", "— Không có (đơn vị cấp cao nhất) —"), *choices]
@@ -107,9 +126,15 @@ def _save_unit_form(form: UnitForm, unit=None):
     if not form.validate_on_submit():
         return None, 422 if form.errors else 200
     try:
-        saved = units.save_unit(name=form.name.data, parent_id=_int_or_none(form.parent_id.data),
-                                kind=form.kind.data, headcount=form.headcount.data,
-                                actor=_actor(), now=utcnow(), unit=unit)
+        saved = units.save_unit(
+            name=form.name.data,
+            parent_id=_int_or_none(form.parent_id.data),
+            kind=form.kind.data,
+            headcount=form.headcount.data,
+            actor=_actor(),
+            now=utcnow(),
+            unit=unit,
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         apply_errors(form, exc)
@@ -157,9 +182,13 @@ def set_unit_active(unit_id: int):
         flash(" ".join(exc.fields.values()), "danger")
     else:
         db.session.commit()
-        flash(f"Đã sử dụng lại đơn vị «{unit.name}»." if active else
-              f"Đã ngừng sử dụng đơn vị «{unit.name}». Đơn vị không còn trong danh sách "
-              "đăng ký; thí sinh đã đăng ký vẫn giữ nguyên.", "success")
+        flash(
+            f"Đã sử dụng lại đơn vị «{unit.name}»."
+            if active
+            else f"Đã ngừng sử dụng đơn vị «{unit.name}». Đơn vị không còn trong danh sách "
+            "đăng ký; thí sinh đã đăng ký vẫn giữ nguyên.",
+            "success",
+        )
     return redirect(url_for(".list_units"))
 
 
@@ -169,8 +198,7 @@ def import_units():
     errors, status = [], 200
     if form.validate_on_submit():
         try:
-            result = unit_import.import_units(form.file.data.read(), actor=_actor(),
-                                              now=utcnow())
+            result = unit_import.import_units(form.file.data.read(), actor=_actor(), now=utcnow())
         except UnreadableFile as exc:
             db.session.rollback()
             form.file.errors = [exc.message]
@@ -180,8 +208,11 @@ def import_units():
             errors, status = exc.errors, 422
         else:
             db.session.commit()
-            flash(f"Đã nhập danh sách đơn vị: thêm mới {result.created}, cập nhật "
-                  f"{result.updated}, không thay đổi {result.unchanged}.", "success")
+            flash(
+                f"Đã nhập danh sách đơn vị: thêm mới {result.created}, cập nhật "
+                f"{result.updated}, không thay đổi {result.unchanged}.",
+                "success",
+            )
             return redirect(url_for(".list_units"))
     elif form.errors:
         status = 422
@@ -200,11 +231,12 @@ def units_template():
 def list_participants():
     form = SearchForm(formdata=request.args)
     query = form.q.data if form.validate() and form.q.data else ""
-    pagination = accounts.search_users(query, role=Role.participant,
-                                       page=request.args.get("page", 1, type=int),
-                                       per_page=PER_PAGE)
-    return render_template("organiser/participants.html", form=form, q=query,
-                           pagination=pagination), 200 if not form.errors else 422
+    pagination = accounts.search_users(
+        query, role=Role.participant, page=request.args.get("page", 1, type=int), per_page=PER_PAGE
+    )
+    return render_template(
+        "organiser/participants.html", form=form, q=query, pagination=pagination
+    ), 200 if not form.errors else 422
 
 
 @bp.post("/thi-sinh/<int:user_id>/dat-lai-mat-khau")
@@ -216,10 +248,14 @@ def reset_password(user_id: int):
     temporary = accounts.reset_password(user, actor=_actor(), now=utcnow())
     db.session.commit()
     # Shown once, in this response only: never in the (signed, unencrypted) session cookie.
-    back = url_for(".list_participants", q=request.form.get("q") or None,
-                   page=_int_or_none(request.form.get("page")))
-    return render_template("organiser/temporary_password.html", user=user,
-                           temporary=temporary, back=back)
+    back = url_for(
+        ".list_participants",
+        q=request.form.get("q") or None,
+        page=_int_or_none(request.form.get("page")),
+    )
+    return render_template(
+        "organiser/temporary_password.html", user=user, temporary=temporary, back=back
+    )
 
 
 def _sheets_dir() -> Path:
@@ -235,8 +271,8 @@ def import_participants():
         actor, now = _actor(), utcnow()
         try:
             result = user_import.import_participants(
-                form.file.data.read(), actor=actor, now=now,
-                min_age=current_app.config["MIN_AGE"])
+                form.file.data.read(), actor=actor, now=now, min_age=current_app.config["MIN_AGE"]
+            )
         except UnreadableFile as exc:
             db.session.rollback()
             form.file.errors = [exc.message]
@@ -248,20 +284,28 @@ def import_participants():
             generated = result.generated
             if generated:
                 sheet = user_import.password_sheet_bytes(generated, now=now)
-                token = user_import.store_password_sheet(sheet, directory=_sheets_dir(),
-                                                         owner_id=actor.id)
+                token = user_import.store_password_sheet(
+                    sheet, directory=_sheets_dir(), owner_id=actor.id
+                )
             db.session.commit()
             flash(f"Đã tạo {result.created} tài khoản thí sinh.", "success")
             if generated:
                 session["password_sheet"] = {"token": token, "rows": len(generated)}
-                flash(f"{len(generated)} tài khoản dùng mật khẩu tạm do hệ thống tạo. Hãy tải "
-                      "danh sách mật khẩu ngay (tệp chỉ giữ trong 1 giờ).", "warning")
+                flash(
+                    f"{len(generated)} tài khoản dùng mật khẩu tạm do hệ thống tạo. Hãy tải "
+                    "danh sách mật khẩu ngay (tệp chỉ giữ trong 1 giờ).",
+                    "warning",
+                )
             return redirect(url_for(".import_participants"))
     elif form.errors:
         status = 422
-    return render_template("organiser/import_participants.html", form=form, errors=errors,
-                           sheet=session.get("password_sheet"),
-                           max_rows=user_import.WEB_MAX_ROWS), status
+    return render_template(
+        "organiser/import_participants.html",
+        form=form,
+        errors=errors,
+        sheet=session.get("password_sheet"),
+        max_rows=user_import.WEB_MAX_ROWS,
+    ), status
 
 
 @bp.route("/thi-sinh/mau-danh-sach-thi-sinh.xlsx")
@@ -275,8 +319,9 @@ def download_passwords():
     if not sheet:
         abort(404)
     actor = _actor()
-    data = user_import.load_password_sheet(sheet["token"], directory=_sheets_dir(),
-                                           owner_id=actor.id)
+    data = user_import.load_password_sheet(
+        sheet["token"], directory=_sheets_dir(), owner_id=actor.id
+    )
     user_import.record_password_export(actor, rows=sheet["rows"], now=utcnow())
     db.session.commit()
     return xlsx_response(data, "mat-khau-tam-thi-sinh.xlsx", private=True)

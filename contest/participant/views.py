@@ -29,8 +29,12 @@ def profile():
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.update_profile(user, accounts.ProfileInput.from_mapping(request.form),
-                                    now=utcnow(), min_age=current_app.config["MIN_AGE"])
+            accounts.update_profile(
+                user,
+                accounts.ProfileInput.from_mapping(request.form),
+                now=utcnow(),
+                min_age=current_app.config["MIN_AGE"],
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)

@@ -15,56 +15,79 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-REVIEW_CHOICES = [SelectChoice("after_close", "Sau khi đợt thi kết thúc"),
-                  SelectChoice("after_submit", "Ngay sau khi nộp bài"),
-                  SelectChoice("never", "Không công bố")]
-TARGET_CHOICES = [SelectChoice("perfect_participants", "Số người trả lời đúng tất cả các câu"),
-                  SelectChoice("participants", "Số người tham gia"),
-                  SelectChoice("attempts", "Số lượt thi"),
-                  SelectChoice("manual", "Ban Tổ chức nhập khi đóng đợt")]
-TIE_CHOICES = [SelectChoice("default", "Điểm → dự đoán → thời gian → nộp sớm (mặc định)"),
-               SelectChoice("vcnet", "Điểm → dự đoán → nộp sớm"),
-               SelectChoice("phu_yen", "Điểm → thời gian → dự đoán"),
-               SelectChoice("dong_nai", "Điểm → thời gian → ít lượt thi")]
+REVIEW_CHOICES = [
+    SelectChoice("after_close", "Sau khi đợt thi kết thúc"),
+    SelectChoice("after_submit", "Ngay sau khi nộp bài"),
+    SelectChoice("never", "Không công bố"),
+]
+TARGET_CHOICES = [
+    SelectChoice("perfect_participants", "Số người trả lời đúng tất cả các câu"),
+    SelectChoice("participants", "Số người tham gia"),
+    SelectChoice("attempts", "Số lượt thi"),
+    SelectChoice("manual", "Ban Tổ chức nhập khi đóng đợt"),
+]
+TIE_CHOICES = [
+    SelectChoice("default", "Điểm → dự đoán → thời gian → nộp sớm (mặc định)"),
+    SelectChoice("vcnet", "Điểm → dự đoán → nộp sớm"),
+    SelectChoice("phu_yen", "Điểm → thời gian → dự đoán"),
+    SelectChoice("dong_nai", "Điểm → thời gian → ít lượt thi"),
+]
 
 
 class ContestForm(FlaskForm):
-    title = StringField("Tên cuộc thi", validators=[InputRequired("Vui lòng nhập tên cuộc thi."),
-                                                     Length(max=300)])
+    title = StringField(
+        "Tên cuộc thi", validators=[InputRequired("Vui lòng nhập tên cuộc thi."), Length(max=300)]
+    )
     summary = StringField("Giới thiệu ngắn", validators=[Length(max=500)])
     rules_text = TextAreaField("Thể lệ", validators=[Length(max=20000)])
 
 
 class RoundForm(FlaskForm):
-    name = StringField("Tên đợt thi", validators=[InputRequired("Vui lòng nhập tên đợt thi."),
-                                                  Length(max=200)])
-    opens_at = DateTimeLocalField("Mở lúc (giờ Việt Nam)", format="%Y-%m-%dT%H:%M",
-                                  validators=[InputRequired("Vui lòng chọn thời điểm mở.")])
-    closes_at = DateTimeLocalField("Đóng lúc (giờ Việt Nam)", format="%Y-%m-%dT%H:%M",
-                                   validators=[InputRequired("Vui lòng chọn thời điểm đóng.")])
+    name = StringField(
+        "Tên đợt thi", validators=[InputRequired("Vui lòng nhập tên đợt thi."), Length(max=200)]
+    )
+    opens_at = DateTimeLocalField(
+        "Mở lúc (giờ Việt Nam)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired("Vui lòng chọn thời điểm mở.")],
+    )
+    closes_at = DateTimeLocalField(
+        "Đóng lúc (giờ Việt Nam)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired("Vui lòng chọn thời điểm đóng.")],
+    )
     question_count = IntegerField("Số câu hỏi", validators=[InputRequired(), NumberRange(1, 200)])
-    time_limit_minutes = IntegerField("Thời gian làm bài (phút)",
-                                      validators=[InputRequired(), NumberRange(1, 600)])
-    max_attempts = IntegerField("Số lượt thi tối đa",
-                                validators=[InputRequired(), NumberRange(1, 100)])
+    time_limit_minutes = IntegerField(
+        "Thời gian làm bài (phút)", validators=[InputRequired(), NumberRange(1, 600)]
+    )
+    max_attempts = IntegerField(
+        "Số lượt thi tối đa", validators=[InputRequired(), NumberRange(1, 100)]
+    )
     allow_practice = BooleanField("Cho phép thi thử không tính điểm")
     shuffle_questions = BooleanField("Xáo trộn thứ tự câu hỏi", default=True)
     shuffle_options = BooleanField("Xáo trộn thứ tự phương án", default=True)
     review_policy = SelectField("Công bố đáp án", choices=REVIEW_CHOICES)
     bank_ids = SelectMultipleField("Ngân hàng câu hỏi", coerce=int, validate_choice=False)
     quotas = TextAreaField(
-        "Số câu theo chủ đề và mức độ (không bắt buộc)", validators=[Length(max=4000)],
+        "Số câu theo chủ đề và mức độ (không bắt buộc)",
+        validators=[Length(max=4000)],
         description="Mỗi dòng: chủ đề | mức độ | số câu. Để trống chủ đề hoặc mức độ nghĩa là "
-                    "bất kỳ. Ví dụ: Đại hội XIV của Đảng | Khó | 2")
-    eligible_category_ids = SelectMultipleField("Chỉ dành cho đối tượng (để trống: tất cả)",
-                                                coerce=int, validate_choice=False)
-    eligible_unit_ids = SelectMultipleField("Chỉ dành cho đơn vị (để trống: tất cả)",
-                                            coerce=int, validate_choice=False)
-    min_age = IntegerField("Tuổi tối thiểu (không bắt buộc)",
-                           validators=[Optional(), NumberRange(0, 120)])
+        "bất kỳ. Ví dụ: Đại hội XIV của Đảng | Khó | 2",
+    )
+    eligible_category_ids = SelectMultipleField(
+        "Chỉ dành cho đối tượng (để trống: tất cả)", coerce=int, validate_choice=False
+    )
+    eligible_unit_ids = SelectMultipleField(
+        "Chỉ dành cho đơn vị (để trống: tất cả)", coerce=int, validate_choice=False
+    )
+    min_age = IntegerField(
+        "Tuổi tối thiểu (không bắt buộc)", validators=[Optional(), NumberRange(0, 120)]
+    )
     prediction_text = TextAreaField("Câu hỏi dự đoán", validators=[Length(max=1000)])
     prediction_target = SelectField("Đáp án câu dự đoán là", choices=TARGET_CHOICES)
     tie_break = SelectField("Thứ tự xếp hạng", choices=TIE_CHOICES)
-    prize_tiers = TextAreaField("Cơ cấu giải", validators=[Length(max=2000)],
-                                description="Mỗi dòng: tên giải | số lượng. "
-                                            "Ví dụ: Giải Nhất | 1")
+    prize_tiers = TextAreaField(
+        "Cơ cấu giải",
+        validators=[Length(max=2000)],
+        description="Mỗi dòng: tên giải | số lượng. Ví dụ: Giải Nhất | 1",
+    )

@@ -18,8 +18,12 @@ from contest.services.errors import DomainError, ValidationFailed
 from contest.web import apply_errors, local_to_utc, to_local
 
 bp = Blueprint("quiz_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi")
-menu.add(1, "quiz_admin.list_contests", "Cuộc thi và đợt thi",
-         "Tạo cuộc thi, đợt thi, xem trước đề, theo dõi số người đang thi.")
+menu.add(
+    1,
+    "quiz_admin.list_contests",
+    "Cuộc thi và đợt thi",
+    "Tạo cuộc thi, đợt thi, xem trước đề, theo dõi số người đang thi.",
+)
 
 
 @bp.before_request
@@ -28,14 +32,17 @@ def guard():
     return None
 
 
-
-
 @bp.route("/")
 def list_contests():
     contests = rounds.list_contests(published_only=False, kind=ContestKind.quiz)
     ids = [r.id for c in contests for r in c.rounds]
-    return render_template("quiz_admin/contests.html", contests=contests,
-                           counts=rounds.live_counts(ids), now=utcnow(), state_of=rounds.state_of)
+    return render_template(
+        "quiz_admin/contests.html",
+        contests=contests,
+        counts=rounds.live_counts(ids),
+        now=utcnow(),
+        state_of=rounds.state_of,
+    )
 
 
 @bp.route("/moi", methods=["GET", "POST"])
@@ -46,10 +53,16 @@ def edit_contest(contest_id: int | None = None):
     status = 200
     if form.validate_on_submit():
         try:
-            contest = rounds.save_contest(rounds.ContestInput(
-                title=form.title.data, summary=form.summary.data or "",
-                rules_text=form.rules_text.data or ""), actor=current_user, now=utcnow(),
-                contest=contest)
+            contest = rounds.save_contest(
+                rounds.ContestInput(
+                    title=form.title.data,
+                    summary=form.summary.data or "",
+                    rules_text=form.rules_text.data or "",
+                ),
+                actor=current_user,
+                now=utcnow(),
+                contest=contest,
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -73,10 +86,13 @@ def toggle_publish(contest_id: int):
 
 
 def _fill_round_choices(form) -> None:
-    form.bank_ids.choices = [SelectChoice(b.id, b.name) for b in db.session.scalars(
-        select(QuestionBank).order_by(QuestionBank.name))]
-    form.eligible_category_ids.choices = [SelectChoice(c.id, c.name)
-                                          for c in units.list_categories()]
+    form.bank_ids.choices = [
+        SelectChoice(b.id, b.name)
+        for b in db.session.scalars(select(QuestionBank).order_by(QuestionBank.name))
+    ]
+    form.eligible_category_ids.choices = [
+        SelectChoice(c.id, c.name) for c in units.list_categories()
+    ]
     form.eligible_unit_ids.choices = [SelectChoice(u.id, u.path) for u in units.list_units()]
 
 
@@ -92,48 +108,83 @@ def _parse_lines(text: str, field: str, parts: int):
     return rows
 
 
-DIFFICULTY_WORDS = {"de": "easy", "dễ": "easy", "trung bình": "medium", "trung binh": "medium",
-                    "khó": "hard", "kho": "hard", "": None}
+DIFFICULTY_WORDS = {
+    "de": "easy",
+    "dễ": "easy",
+    "trung bình": "medium",
+    "trung binh": "medium",
+    "khó": "hard",
+    "kho": "hard",
+    "": None,
+}
 
 
 def _round_input(form) -> rounds.RoundInput:
     quotas = []
     for topic, level, count in _parse_lines(form.quotas.data, "quotas", 3):
         if level.lower() not in DIFFICULTY_WORDS:
-            raise ValidationFailed({"quotas": f"Mức độ «{level}» không hợp lệ: dùng Dễ, "
-                                              "Trung bình hoặc Khó."})
-        quotas.append({"topic": topic or None, "difficulty": DIFFICULTY_WORDS[level.lower()],
-                       "count": int(count)})
-    tiers = [{"name": name, "count": int(count)}
-             for name, count in _parse_lines(form.prize_tiers.data, "prize_tiers", 2)]
+            raise ValidationFailed(
+                {"quotas": f"Mức độ «{level}» không hợp lệ: dùng Dễ, Trung bình hoặc Khó."}
+            )
+        quotas.append(
+            {
+                "topic": topic or None,
+                "difficulty": DIFFICULTY_WORDS[level.lower()],
+                "count": int(count),
+            }
+        )
+    tiers = [
+        {"name": name, "count": int(count)}
+        for name, count in _parse_lines(form.prize_tiers.data, "prize_tiers", 2)
+    ]
     return rounds.RoundInput(
-        name=form.name.data, opens_at=local_to_utc(form.opens_at.data),
-        closes_at=local_to_utc(form.closes_at.data), question_count=form.question_count.data,
-        time_limit_minutes=form.time_limit_minutes.data, max_attempts=form.max_attempts.data,
-        allow_practice=form.allow_practice.data, shuffle_questions=form.shuffle_questions.data,
-        shuffle_options=form.shuffle_options.data, review_policy=form.review_policy.data,
-        bank_ids=list(form.bank_ids.data or []), quotas=quotas,
+        name=form.name.data,
+        opens_at=local_to_utc(form.opens_at.data),
+        closes_at=local_to_utc(form.closes_at.data),
+        question_count=form.question_count.data,
+        time_limit_minutes=form.time_limit_minutes.data,
+        max_attempts=form.max_attempts.data,
+        allow_practice=form.allow_practice.data,
+        shuffle_questions=form.shuffle_questions.data,
+        shuffle_options=form.shuffle_options.data,
+        review_policy=form.review_policy.data,
+        bank_ids=list(form.bank_ids.data or []),
+        quotas=quotas,
         eligible_category_ids=list(form.eligible_category_ids.data or []),
-        eligible_unit_ids=list(form.eligible_unit_ids.data or []), min_age=form.min_age.data,
+        eligible_unit_ids=list(form.eligible_unit_ids.data or []),
+        min_age=form.min_age.data,
         prediction_text=form.prediction_text.data or rounds.DEFAULT_PREDICTION_TEXT,
-        prediction_target=form.prediction_target.data, tie_break=form.tie_break.data,
-        prize_tiers=tiers)
+        prediction_target=form.prediction_target.data,
+        tie_break=form.tie_break.data,
+        prize_tiers=tiers,
+    )
 
 
 def _load_round_into(form, round_) -> None:
     form.name.data = round_.name
     form.opens_at.data = to_local(round_.opens_at).replace(tzinfo=None)
     form.closes_at.data = to_local(round_.closes_at).replace(tzinfo=None)
-    for attr in ("question_count", "time_limit_minutes", "max_attempts", "allow_practice",
-                 "shuffle_questions", "shuffle_options", "bank_ids", "eligible_category_ids",
-                 "eligible_unit_ids", "min_age", "prediction_text"):
+    for attr in (
+        "question_count",
+        "time_limit_minutes",
+        "max_attempts",
+        "allow_practice",
+        "shuffle_questions",
+        "shuffle_options",
+        "bank_ids",
+        "eligible_category_ids",
+        "eligible_unit_ids",
+        "min_age",
+        "prediction_text",
+    ):
         getattr(form, attr).data = getattr(round_, attr)
     form.review_policy.data = round_.review_policy.value
     form.prediction_target.data = round_.prediction_target.value
     form.tie_break.data = round_.tie_break.value
     labels = {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó", None: ""}
-    form.quotas.data = "\n".join(f"{q['topic'] or ''} | {labels[q['difficulty']]} | {q['count']}"
-                                 for q in round_.quotas)
+    form.quotas.data = "\n".join(
+        f"{q['topic'] or ''} | {labels[q['difficulty']]} | {q['count']}" for q in round_.quotas
+    )
     form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}" for t in round_.prize_tiers)
 
 
@@ -151,13 +202,15 @@ def edit_round(contest_id: int, round_id: int | None = None):
             form.question_count.data, form.time_limit_minutes.data = 20, 20
             form.max_attempts.data = 3
             form.prediction_text.data = rounds.DEFAULT_PREDICTION_TEXT
-            form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}"
-                                              for t in rounds.DEFAULT_PRIZE_TIERS)
+            form.prize_tiers.data = "\n".join(
+                f"{t['name']} | {t['count']}" for t in rounds.DEFAULT_PRIZE_TIERS
+            )
     status = 200
     if form.validate_on_submit():
         try:
-            round_ = rounds.save_round(contest, _round_input(form), actor=current_user,
-                                       now=utcnow(), round_=round_)
+            round_ = rounds.save_round(
+                contest, _round_input(form), actor=current_user, now=utcnow(), round_=round_
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -168,8 +221,9 @@ def edit_round(contest_id: int, round_id: int | None = None):
             return redirect(url_for("quiz_admin.preview", round_id=round_.id))
     elif form.errors:
         status = 422
-    return render_template("quiz_admin/round_form.html", form=form, contest=contest,
-                           round=round_), status
+    return render_template(
+        "quiz_admin/round_form.html", form=form, contest=contest, round=round_
+    ), status
 
 
 @bp.route("/dot-thi/<int:round_id>/xem-truoc")
@@ -181,8 +235,9 @@ def preview(round_id: int):
         problem = None
     except DomainError as exc:
         paper, problem = [], exc.message
-    return render_template("quiz_admin/preview.html", round=round_, paper=paper, seed=seed,
-                           problem=problem)
+    return render_template(
+        "quiz_admin/preview.html", round=round_, paper=paper, seed=seed, problem=problem
+    )
 
 
 @bp.route("/dot-thi/<int:round_id>/so-lieu")

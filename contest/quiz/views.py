@@ -28,9 +28,14 @@ def contest_page(slug: str):
             item["left"] = attempts.attempts_left(r, current_user)
             item["current"] = attempts.in_progress_attempt(r.id, current_user.id)
         items.append(item)
-    return render_template("quiz/contest.html", contest=contest, items=items, now=now,
-                           tie_break_text=rounds.TIE_BREAK_TEXT,
-                           target_text=rounds.PREDICTION_TARGET_TEXT)
+    return render_template(
+        "quiz/contest.html",
+        contest=contest,
+        items=items,
+        now=now,
+        tie_break_text=rounds.TIE_BREAK_TEXT,
+        target_text=rounds.PREDICTION_TARGET_TEXT,
+    )
 
 
 @bp.route("/dot-thi/<int:round_id>/bat-dau", methods=["GET", "POST"])
@@ -43,8 +48,9 @@ def start(round_id: int):
     if request.method == "POST":
         practice = request.form.get("practice") == "1"
         try:
-            attempt, _created = attempts.start_attempt(round_, current_user, now=now,
-                                                       practice=practice)
+            attempt, _created = attempts.start_attempt(
+                round_, current_user, now=now, practice=practice
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
@@ -52,12 +58,15 @@ def start(round_id: int):
         db.session.commit()
         return redirect(url_for("quiz.take", attempt_id=attempt.id))
     return render_template(
-        "quiz/start.html", round=round_, contest=round_.contest,
+        "quiz/start.html",
+        round=round_,
+        contest=round_.contest,
         state=rounds.state_of(round_, now),
         problem=attempts.eligibility_problem(round_, current_user, now),
         left=attempts.attempts_left(round_, current_user),
         current=attempts.in_progress_attempt(round_.id, current_user.id),
-        tie_break_text=rounds.TIE_BREAK_TEXT)
+        tie_break_text=rounds.TIE_BREAK_TEXT,
+    )
 
 
 @bp.route("/luot-thi/<int:attempt_id>")
@@ -68,8 +77,9 @@ def take(attempt_id: int):
         db.session.commit()
     if attempt.is_finished:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
-    return render_template("quiz/take.html", attempt=attempt, round=attempt.round,
-                           contest=attempt.round.contest)
+    return render_template(
+        "quiz/take.html", attempt=attempt, round=attempt.round, contest=attempt.round.contest
+    )
 
 
 @bp.route("/luot-thi/<int:attempt_id>/ket-qua")
@@ -84,12 +94,23 @@ def result(attempt_id: int):
     review = None
     if attempts.review_allowed(attempt, now):
         answers = attempts.answers_of(attempt)
-        review = [{"q": q, "chosen": set(answers.get(q.question_id, [])),
-                   "correct": set(q.correct_option_ids)} for q in attempt.questions]
-    return render_template("quiz/result.html", attempt=attempt, round=attempt.round,
-                           contest=attempt.round.contest, review=review,
-                           left=attempts.attempts_left(attempt.round, current_user),
-                           state=rounds.state_of(attempt.round, now))
+        review = [
+            {
+                "q": q,
+                "chosen": set(answers.get(q.question_id, [])),
+                "correct": set(q.correct_option_ids),
+            }
+            for q in attempt.questions
+        ]
+    return render_template(
+        "quiz/result.html",
+        attempt=attempt,
+        round=attempt.round,
+        contest=attempt.round.contest,
+        review=review,
+        left=attempts.attempts_left(attempt.round, current_user),
+        state=rounds.state_of(attempt.round, now),
+    )
 
 
 @bp.route("/luot-thi-cua-toi")
@@ -97,6 +118,9 @@ def result(attempt_id: int):
 def my_attempts():
     if current_user.role is not Role.participant:
         abort(404)
-    items = db.session.scalars(select(Attempt).where(Attempt.participant_id == current_user.id)
-                               .order_by(Attempt.started_at.desc())).all()
+    items = db.session.scalars(
+        select(Attempt)
+        .where(Attempt.participant_id == current_user.id)
+        .order_by(Attempt.started_at.desc())
+    ).all()
     return render_template("quiz/my_attempts.html", items=items)

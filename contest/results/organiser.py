@@ -28,10 +28,18 @@ from contest.services.errors import DomainError, NotFound
 from contest.services.vn import mask_phone
 
 bp = Blueprint("results_admin", __name__, url_prefix="/ban-to-chuc/ket-qua")
-menu.add(2, "results_admin.list_rounds", "Kết quả và giải thưởng",
-         "Đóng đợt thi, xếp hạng, trao giải, truất quyền, công bố và xuất Excel.")
-menu.add(3, "results_admin.dashboard", "Thống kê",
-         "Người thi và lượt thi theo đợt, theo ngày, đơn vị, đối tượng; phổ điểm; câu sai nhiều.")
+menu.add(
+    2,
+    "results_admin.list_rounds",
+    "Kết quả và giải thưởng",
+    "Đóng đợt thi, xếp hạng, trao giải, truất quyền, công bố và xuất Excel.",
+)
+menu.add(
+    3,
+    "results_admin.dashboard",
+    "Thống kê",
+    "Người thi và lượt thi theo đợt, theo ngày, đơn vị, đối tượng; phổ điểm; câu sai nhiều.",
+)
 
 PER_PAGE = 100
 
@@ -79,9 +87,14 @@ class Page:
 def list_rounds():
     contests = rounds.list_contests(published_only=False, kind=ContestKind.quiz)
     ids = [r.id for c in contests for r in c.rounds]
-    return render_template("results_admin/rounds.html", contests=contests,
-                           overview=results.round_results_overview(ids),
-                           counts=rounds.live_counts(ids), now=utcnow(), state_of=rounds.state_of)
+    return render_template(
+        "results_admin/rounds.html",
+        contests=contests,
+        overview=results.round_results_overview(ids),
+        counts=rounds.live_counts(ids),
+        now=utcnow(),
+        state_of=rounds.state_of,
+    )
 
 
 def _int_arg(name: str) -> int | None:
@@ -102,30 +115,59 @@ def show(round_id: int):
         unit_ids = None
         if unit_id:
             unit_ids = {unit_id} | units.descendant_ids(units.get_unit(unit_id))
-        rows, total = results.list_rows(current, unit_ids=unit_ids, category_id=category_id,
-                                        winners_only=winners_only, page=page,
-                                        per_page=PER_PAGE)
+        rows, total = results.list_rows(
+            current,
+            unit_ids=unit_ids,
+            category_id=category_id,
+            winners_only=winners_only,
+            page=page,
+            per_page=PER_PAGE,
+        )
     changes = current.changes if current is not None else {}
     changed_ids = {c["participant_id"] for c in changes.get("prize_changes", [])}
-    names = dict(db.session.execute(select(User.id, User.full_name).where(
-        User.id.in_(changed_ids))).all()) if changed_ids else {}
+    names = (
+        dict(
+            db.session.execute(
+                select(User.id, User.full_name).where(User.id.in_(changed_ids))
+            ).all()
+        )
+        if changed_ids
+        else {}
+    )
     close_form = CloseForm()
     if round_.actual_value is not None:
         close_form.actual.data = round_.actual_value
     return render_template(
-        "results_admin/show.html", round=round_, contest=round_.contest, now=now,
-        state=rounds.state_of(round_, now), current=current, published=published,
-        rows=rows, pagination=Page(page, PER_PAGE, total), total=total,
-        unit_id=unit_id, category_id=category_id, winners_only=winners_only,
-        unit_choices=units.unit_tree(), categories=units.list_categories(active_only=False),
-        unit_paths=results.unit_paths(), category_names=results.category_names(),
-        disqualifications=results.list_disqualifications(round_id), changes=changes,
-        names=names, close_form=close_form, publish_form=PublishForm(),
+        "results_admin/show.html",
+        round=round_,
+        contest=round_.contest,
+        now=now,
+        state=rounds.state_of(round_, now),
+        current=current,
+        published=published,
+        rows=rows,
+        pagination=Page(page, PER_PAGE, total),
+        total=total,
+        unit_id=unit_id,
+        category_id=category_id,
+        winners_only=winners_only,
+        unit_choices=units.unit_tree(),
+        categories=units.list_categories(active_only=False),
+        unit_paths=results.unit_paths(),
+        category_names=results.category_names(),
+        disqualifications=results.list_disqualifications(round_id),
+        changes=changes,
+        names=names,
+        close_form=close_form,
+        publish_form=PublishForm(),
         confirm_form=ConfirmForm(),
         chain=results.chain_text(current.tie_break if current else round_.tie_break.value),
         target_text=rounds.PREDICTION_TARGET_TEXT[round_.prediction_target],
-        manual=round_.prediction_target.value == "manual", mask_phone=mask_phone,
-        skip_text=results.skip_text, decided_text=_decided_text)
+        manual=round_.prediction_target.value == "manual",
+        mask_phone=mask_phone,
+        skip_text=results.skip_text,
+        decided_text=_decided_text,
+    )
 
 
 def _decided_text(key: str | None) -> str:
@@ -141,12 +183,16 @@ def _flash_outcome(outcome: results.CloseOutcome | None) -> None:
     if not outcome.created:
         flash(f"Dữ liệu không thay đổi: kết quả vẫn là phiên bản {result.version}.", "info")
         return
-    message = (f"Đã xếp hạng {result.participants} người, {result.winners} người đoạt giải "
-               f"(phiên bản {result.version}).")
+    message = (
+        f"Đã xếp hạng {result.participants} người, {result.winners} người đoạt giải "
+        f"(phiên bản {result.version})."
+    )
     if outcome.changes:
-        message += (f" So với phiên bản {outcome.changes['previous_version']}: "
-                    f"{outcome.changes['prize_changes_total']} thay đổi về giải, "
-                    f"{outcome.changes['rank_changes']} người đổi thứ hạng.")
+        message += (
+            f" So với phiên bản {outcome.changes['previous_version']}: "
+            f"{outcome.changes['prize_changes_total']} thay đổi về giải, "
+            f"{outcome.changes['rank_changes']} người đổi thứ hạng."
+        )
         if outcome.changes.get("previous_published"):
             message += " Trang công khai vẫn hiện kết quả đã công bố cho đến khi bạn công bố lại."
     flash(message, "success")
@@ -181,8 +227,9 @@ def publish(round_id: int):
         flash("Yêu cầu công bố không hợp lệ. Vui lòng tải lại trang.", "danger")
         return redirect(url_for("results_admin.show", round_id=round_id))
     try:
-        result = results.publish_result(round_, int(form.result_id.data), actor=_actor(),
-                                         now=utcnow())
+        result = results.publish_result(
+            round_, int(form.result_id.data), actor=_actor(), now=utcnow()
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -204,8 +251,9 @@ def disqualify(round_id: int, participant_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            outcome = results.disqualify(round_, participant_id, form.reason.data,
-                                         actor=_actor(), now=utcnow())
+            outcome = results.disqualify(
+                round_, participant_id, form.reason.data, actor=_actor(), now=utcnow()
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
@@ -216,9 +264,15 @@ def disqualify(round_id: int, participant_id: int):
         return redirect(url_for("results_admin.show", round_id=round_id))
     if form.errors:
         status = 422
-    return render_template("results_admin/disqualify.html", round=round_, person=person,
-                           row=row, form=form, unit_paths=results.unit_paths(),
-                           mask_phone=mask_phone), status
+    return render_template(
+        "results_admin/disqualify.html",
+        round=round_,
+        person=person,
+        row=row,
+        form=form,
+        unit_paths=results.unit_paths(),
+        mask_phone=mask_phone,
+    ), status
 
 
 @bp.post("/dot-thi/<int:round_id>/khoi-phuc/<int:participant_id>")
@@ -253,8 +307,9 @@ def prize_options(round_id: int):
     status = 200
     if request.method == "GET":
         form.min_score.data = current.min_score
-        form.max_share.data = None if current.max_share is None else round(
-            current.max_share * 100, 2)
+        form.max_share.data = (
+            None if current.max_share is None else round(current.max_share * 100, 2)
+        )
         form.once_per_contest.data = current.once_per_contest
         form.other_quota.data = current.other_quota
         form.collective_method.data = current.collective_method
@@ -263,11 +318,12 @@ def prize_options(round_id: int):
         if not quota_errors:
             options = prizes.PrizeOptions(
                 min_score=form.min_score.data,
-                max_share=None if form.max_share.data is None else float(
-                    form.max_share.data) / 100,
-                once_per_contest=bool(form.once_per_contest.data), category_quotas=quotas,
+                max_share=None if form.max_share.data is None else float(form.max_share.data) / 100,
+                once_per_contest=bool(form.once_per_contest.data),
+                category_quotas=quotas,
                 other_quota=form.other_quota.data,
-                collective_method=form.collective_method.data)
+                collective_method=form.collective_method.data,
+            )
             results.save_prize_options(round_, options, actor=_actor(), now=utcnow())
             db.session.commit()
             message = "Đã lưu cài đặt giải thưởng."
@@ -279,20 +335,33 @@ def prize_options(round_id: int):
     else:
         quotas, quota_errors = parse_quotas(request.form, [c.id for c in categories])
         status = 422
-    return render_template("results_admin/prize_options.html", round=round_, form=form,
-                           categories=categories, quotas=quotas,
-                           quota_errors=quota_errors), status
+    return render_template(
+        "results_admin/prize_options.html",
+        round=round_,
+        form=form,
+        categories=categories,
+        quotas=quotas,
+        quota_errors=quota_errors,
+    ), status
 
 
 @bp.route("/dot-thi/<int:round_id>/don-vi")
 def collective(round_id: int):
     round_ = rounds.get_round_any(round_id)
     current = results.current_result(round_id)
-    method = (current.settings.get("options", {}).get("collective_method", "participants")
-              if current else "participants")
-    return render_template("results_admin/units.html", round=round_, current=current,
-                           unit_paths=results.unit_paths(), method=method,
-                           method_text=exports.METHOD_TEXT)
+    method = (
+        current.settings.get("options", {}).get("collective_method", "participants")
+        if current
+        else "participants"
+    )
+    return render_template(
+        "results_admin/units.html",
+        round=round_,
+        current=current,
+        unit_paths=results.unit_paths(),
+        method=method,
+        method_text=exports.METHOD_TEXT,
+    )
 
 
 @bp.route("/dot-thi/<int:round_id>/xuat/<kind>.xlsx")
@@ -328,7 +397,8 @@ def _stats_scope():
         round_ = None
         contest_id = _int_arg("contest_id")
         contest = next((c for c in contests if c.id == contest_id), None) or (
-            contests[0] if contests else None)
+            contests[0] if contests else None
+        )
     return contests, contest, round_
 
 
@@ -336,9 +406,14 @@ def _stats_scope():
 def dashboard():
     contests, contest, round_ = _stats_scope()
     figures = stats.collect(contest, round_) if contest is not None else None
-    return render_template("results_admin/dashboard.html", contests=contests, contest=contest,
-                           round=round_, figures=figures, charts=stats.charts(figures)
-                           if figures else {})
+    return render_template(
+        "results_admin/dashboard.html",
+        contests=contests,
+        contest=contest,
+        round=round_,
+        figures=figures,
+        charts=stats.charts(figures) if figures else {},
+    )
 
 
 @bp.route("/thong-ke.xlsx")

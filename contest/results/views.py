@@ -28,16 +28,26 @@ def _published(round_id: int):
 def winners(round_id: int):
     round_, result = _published(round_id)
     own = None
-    if result is not None and current_user.is_authenticated \
-            and current_user.role is Role.participant:
+    if (
+        result is not None
+        and current_user.is_authenticated
+        and current_user.role is Role.participant
+    ):
         own = results.row_of(result, current_user.id)
     rows = results.winners(result) if result is not None else []
     return render_template(
-        "results/winners.html", round=round_, contest=round_.contest, result=result,
-        rows=rows, own=own, units=results.unit_paths() if result else {},
+        "results/winners.html",
+        round=round_,
+        contest=round_.contest,
+        result=result,
+        rows=rows,
+        own=own,
+        units=results.unit_paths() if result else {},
         chain=results.chain_text(result.tie_break) if result else [],
         target_text=rounds.PREDICTION_TARGET_TEXT[round_.prediction_target],
-        explain=results.explain, mask_phone=mask_phone)
+        explain=results.explain,
+        mask_phone=mask_phone,
+    )
 
 
 def send_xlsx(write, filename: str, *, private: bool) -> Response:
@@ -73,8 +83,11 @@ def winners_xlsx(round_id: int):
     if result is None:
         abort(404)
     now = utcnow()
-    return send_xlsx(lambda out: exports.write_public_winners(result, out, now=now),
-                     exports.export_filename(result, "public", now), private=False)
+    return send_xlsx(
+        lambda out: exports.write_public_winners(result, out, now=now),
+        exports.export_filename(result, "public", now),
+        private=False,
+    )
 
 
 @bp.app_template_global()
@@ -85,7 +98,10 @@ def published_rank(round_id: int, user) -> dict | None:
     if result is None:
         return None
     row = None
-    if user is not None and getattr(user, "is_authenticated", False) \
-            and user.role is Role.participant:
+    if (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.role is Role.participant
+    ):
         row = results.row_of(result, user.id)
     return {"result": result, "row": row}

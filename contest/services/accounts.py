@@ -35,8 +35,15 @@ from contest.services.vn import cccd_problem, normalise_phone
 from question_bank.text import fold, normalise_text
 
 PROFILE_FIELDS = (
-    "full_name", "birth_date", "gender", "id_number", "phone", "email", "unit_id",
-    "category_id", "address",
+    "full_name",
+    "birth_date",
+    "gender",
+    "id_number",
+    "phone",
+    "email",
+    "unit_id",
+    "category_id",
+    "address",
 )
 
 
@@ -106,9 +113,15 @@ def _to_int(value) -> int | None:
         return None
 
 
-def validate_profile(data: ProfileInput, *, now: datetime, min_age: int,
-                     current: User | None = None, need_password: bool = True,
-                     need_consent: bool = True) -> dict:
+def validate_profile(
+    data: ProfileInput,
+    *,
+    now: datetime,
+    min_age: int,
+    current: User | None = None,
+    need_password: bool = True,
+    need_consent: bool = True,
+) -> dict:
     """Check every field and return the clean values.
 
     Raises ValidationFailed with one Vietnamese message per invalid field; checks
@@ -159,8 +172,9 @@ def validate_profile(data: ProfileInput, *, now: datetime, min_age: int,
     if not data.phone.strip():
         errors["phone"] = "Vui lòng nhập số điện thoại di động."
     elif phone is None:
-        errors["phone"] = ("Số điện thoại không hợp lệ. Vui lòng nhập số di động 10 chữ số, "
-                           "ví dụ 0912345678.")
+        errors["phone"] = (
+            "Số điện thoại không hợp lệ. Vui lòng nhập số di động 10 chữ số, ví dụ 0912345678."
+        )
     clean["phone"] = phone
 
     email = data.email.strip()
@@ -193,20 +207,29 @@ def validate_profile(data: ProfileInput, *, now: datetime, min_age: int,
         if problem:
             errors["password"] = problem
     if need_consent and not data.consent:
-        errors["consent"] = ("Bạn cần đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân "
-                             "để tham gia cuộc thi.")
+        errors["consent"] = (
+            "Bạn cần đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân để tham gia cuộc thi."
+        )
 
     others = select(User.id)
     if current is not None:
         others = others.where(User.id != current.id)
-    if "id_number" not in errors and db.session.scalar(
-            others.where(User.id_number == id_number)) is not None:
+    if (
+        "id_number" not in errors
+        and db.session.scalar(others.where(User.id_number == id_number)) is not None
+    ):
         errors["id_number"] = "Số CCCD này đã được dùng để đăng ký. Nếu là bạn, hãy đăng nhập."
-    if "phone" not in errors and phone and db.session.scalar(
-            others.where(User.phone == phone)) is not None:
+    if (
+        "phone" not in errors
+        and phone
+        and db.session.scalar(others.where(User.phone == phone)) is not None
+    ):
         errors["phone"] = "Số điện thoại này đã được đăng ký. Nếu là bạn, hãy đăng nhập."
-    if "email" not in errors and clean["email"] and db.session.scalar(
-            others.where(User.email == clean["email"])) is not None:
+    if (
+        "email" not in errors
+        and clean["email"]
+        and db.session.scalar(others.where(User.email == clean["email"])) is not None
+    ):
         errors["email"] = "Email này đã được dùng cho một tài khoản khác."
 
     if errors:
@@ -214,8 +237,9 @@ def validate_profile(data: ProfileInput, *, now: datetime, min_age: int,
     return clean
 
 
-def register_participant(data: ProfileInput, *, now: datetime, min_age: int,
-                         policy_version: str) -> User:
+def register_participant(
+    data: ProfileInput, *, now: datetime, min_age: int, policy_version: str
+) -> User:
     """Create a participant from the registration form, recording consent (L1).
 
     Raises ValidationFailed (every bad field) or Conflict (a concurrent duplicate).
@@ -250,8 +274,10 @@ def _flush_or_conflict() -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as exc:
-        raise Conflict("Số CCCD, số điện thoại hoặc email vừa được đăng ký bởi một tài khoản "
-                       "khác. Vui lòng kiểm tra lại.") from exc
+        raise Conflict(
+            "Số CCCD, số điện thoại hoặc email vừa được đăng ký bởi một tài khoản "
+            "khác. Vui lòng kiểm tra lại."
+        ) from exc
 
 
 def find_by_login(login: str) -> User | None:
@@ -294,8 +320,7 @@ def revoke_sessions(user: User) -> None:
     user.session_token = new_session_token()
 
 
-def change_password(user: User, current_password: str, new_password: str, *,
-                    now: datetime) -> None:
+def change_password(user: User, current_password: str, new_password: str, *, now: datetime) -> None:
     """Raises ValidationFailed for a wrong current password or a weak new one."""
     errors = {}
     if not verify_password(user.password_hash, current_password or ""):
@@ -328,8 +353,9 @@ def reset_password(user: User, *, actor: User, now: datetime) -> str:
 
 def update_profile(user: User, data: ProfileInput, *, now: datetime, min_age: int) -> User:
     """A participant corrects their profile; CCCD/phone/email re-checked for uniqueness."""
-    clean = validate_profile(data, now=now, min_age=min_age, current=user,
-                             need_password=False, need_consent=False)
+    clean = validate_profile(
+        data, now=now, min_age=min_age, current=user, need_password=False, need_consent=False
+    )
     user.full_name = clean["full_name"]
     user.name_key = fold(clean["full_name"])
     user.birth_date = clean["birth_date"]
@@ -344,8 +370,15 @@ def update_profile(user: User, data: ProfileInput, *, now: datetime, min_age: in
     return user
 
 
-def create_account(*, role: Role, email: str | None, password: str, full_name: str,
-                   phone: str | None = None, now: datetime) -> User:
+def create_account(
+    *,
+    role: Role,
+    email: str | None,
+    password: str,
+    full_name: str,
+    phone: str | None = None,
+    now: datetime,
+) -> User:
     """Create a staff or minimal account (CLI ``users create``). Raises ValidationFailed."""
     errors = {}
     clean_email = None
@@ -369,8 +402,15 @@ def create_account(*, role: Role, email: str | None, password: str, full_name: s
     if errors:
         raise ValidationFailed(errors)
     name = normalise_text(full_name) or (clean_email or clean_phone)
-    user = User(role=role, full_name=name, name_key=fold(name), email=clean_email,
-                phone=clean_phone, password_hash=hash_password(password), created_at=now)
+    user = User(
+        role=role,
+        full_name=name,
+        name_key=fold(name),
+        email=clean_email,
+        phone=clean_phone,
+        password_hash=hash_password(password),
+        created_at=now,
+    )
     db.session.add(user)
     db.session.flush()
     return user
@@ -383,8 +423,7 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def search_users(query: str = "", *, role: Role | None = None, page: int = 1,
-                 per_page: int = 50):
+def search_users(query: str = "", *, role: Role | None = None, page: int = 1, per_page: int = 50):
     """Find users by name (ignoring case and diacritics), phone or CCCD."""
     stmt = select(User).order_by(User.id.desc())
     query = unicodedata.normalize("NFC", (query or "").strip())
@@ -416,8 +455,7 @@ def set_active(user: User, active: bool, *, actor: User, now: datetime) -> None:
     user.is_active_account = active
     if not active:
         revoke_sessions(user)
-    audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id,
-                 now=now)
+    audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id, now=now)
 
 
 # --- added for the organiser and admin pages ------------------------------------------------

@@ -54,6 +54,7 @@ MAX_PREDICTION = 10**12
 
 # --- the question pool of a round, cached briefly per process -------------------------
 
+
 @dataclass(frozen=True)
 class PoolQuestion:
     id: int
@@ -88,19 +89,32 @@ def load_pool(bank_ids: list[int]) -> list[PoolQuestion]:
         return []
     questions = db.session.scalars(
         select(Question)
-        .where(Question.bank_id.in_(bank_ids), Question.is_active.is_(True),
-               Question.is_current.is_(True))
+        .where(
+            Question.bank_id.in_(bank_ids),
+            Question.is_active.is_(True),
+            Question.is_current.is_(True),
+        )
         .order_by(Question.id)
     ).all()
     options: dict[int, list[Option]] = {}
     if questions:
-        for opt in db.session.scalars(select(Option).where(
-                Option.question_id.in_([q.id for q in questions])).order_by(
-                Option.question_id, Option.position)):
+        for opt in db.session.scalars(
+            select(Option)
+            .where(Option.question_id.in_([q.id for q in questions]))
+            .order_by(Option.question_id, Option.position)
+        ):
             options.setdefault(opt.question_id, []).append(opt)
-    return [PoolQuestion(q.id, q.version, q.topic, q.difficulty.value, q.text,
-                         tuple((o.id, o.text, o.is_correct) for o in options.get(q.id, [])))
-            for q in questions]
+    return [
+        PoolQuestion(
+            q.id,
+            q.version,
+            q.topic,
+            q.difficulty.value,
+            q.text,
+            tuple((o.id, o.text, o.is_correct) for o in options.get(q.id, [])),
+        )
+        for q in questions
+    ]
 
 
 def round_pool(round_: Round) -> list[PoolQuestion]:
@@ -120,8 +134,11 @@ def round_pool(round_: Round) -> list[PoolQuestion]:
 
 
 def quotas_of(round_: Round) -> list[draw.Quota]:
-    return [draw.Quota(q.get("topic") or None, q.get("difficulty") or None, int(q["count"]))
-            for q in (round_.quotas or []) if int(q.get("count") or 0) > 0]
+    return [
+        draw.Quota(q.get("topic") or None, q.get("difficulty") or None, int(q["count"]))
+        for q in (round_.quotas or [])
+        if int(q.get("count") or 0) > 0
+    ]
 
 
 def check_draw(round_: Round) -> list[str]:
@@ -129,8 +146,11 @@ def check_draw(round_: Round) -> list[str]:
     pool = round_pool(round_)
     if not pool:
         return ["Chưa chọn ngân hàng câu hỏi, hoặc ngân hàng không có câu hỏi đang dùng."]
-    return draw.check_quotas([draw.Candidate(q.id, q.topic, q.difficulty) for q in pool],
-                             round_.question_count, quotas_of(round_))
+    return draw.check_quotas(
+        [draw.Candidate(q.id, q.topic, q.difficulty) for q in pool],
+        round_.question_count,
+        quotas_of(round_),
+    )
 
 
 def build_paper(round_: Round, seed: int) -> list[dict]:
@@ -138,8 +158,12 @@ def build_paper(round_: Round, seed: int) -> list[dict]:
     pool = round_pool(round_)
     by_id = {q.id: q for q in pool}
     try:
-        ids = draw.select_questions([draw.Candidate(q.id, q.topic, q.difficulty) for q in pool],
-                                    round_.question_count, quotas_of(round_), seed=seed)
+        ids = draw.select_questions(
+            [draw.Candidate(q.id, q.topic, q.difficulty) for q in pool],
+            round_.question_count,
+            quotas_of(round_),
+            seed=seed,
+        )
     except draw.PoolTooSmall as exc:
         raise PoolTooSmall(exc.message) from exc
     if not round_.shuffle_questions:
@@ -151,15 +175,21 @@ def build_paper(round_: Round, seed: int) -> list[dict]:
         options = list(q.options)
         if round_.shuffle_options:
             rng.shuffle(options)
-        paper.append({
-            "position": position, "question_id": q.id, "question_version": q.version,
-            "text": q.text, "options": [{"id": oid, "text": text} for oid, text, _ in options],
-            "correct_option_ids": sorted(oid for oid, _, ok in options if ok),
-        })
+        paper.append(
+            {
+                "position": position,
+                "question_id": q.id,
+                "question_version": q.version,
+                "text": q.text,
+                "options": [{"id": oid, "text": text} for oid, text, _ in options],
+                "correct_option_ids": sorted(oid for oid, _, ok in options if ok),
+            }
+        )
     return paper
 
 
 # --- eligibility ----------------------------------------------------------------------
+
 
 def _age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
@@ -179,14 +209,20 @@ def eligibility_problem(round_: Round, user: User, now: datetime) -> str | None:
     if user.role is not Role.participant:
         return "Tài khoản Ban Tổ chức, giám khảo và quản trị không tham gia dự thi."
     if round_.eligible_category_ids and user.category_id not in round_.eligible_category_ids:
-        return ("Đợt thi này chỉ dành cho một số đối tượng; đối tượng trong hồ sơ của bạn "
-                "không thuộc danh sách. Nếu khai nhầm, hãy sửa ở trang Hồ sơ.")
+        return (
+            "Đợt thi này chỉ dành cho một số đối tượng; đối tượng trong hồ sơ của bạn "
+            "không thuộc danh sách. Nếu khai nhầm, hãy sửa ở trang Hồ sơ."
+        )
     if round_.eligible_unit_ids and not (
-            _unit_and_ancestors(user.unit_id) & set(round_.eligible_unit_ids)):
-        return ("Đợt thi này chỉ dành cho người thuộc một số đơn vị; đơn vị của bạn không "
-                "thuộc danh sách.")
-    if round_.min_age and (user.birth_date is None or
-                           _age_on(user.birth_date, now.date()) < round_.min_age):
+        _unit_and_ancestors(user.unit_id) & set(round_.eligible_unit_ids)
+    ):
+        return (
+            "Đợt thi này chỉ dành cho người thuộc một số đơn vị; đơn vị của bạn không "
+            "thuộc danh sách."
+        )
+    if round_.min_age and (
+        user.birth_date is None or _age_on(user.birth_date, now.date()) < round_.min_age
+    ):
         return f"Đợt thi này dành cho người từ đủ {round_.min_age} tuổi trở lên."
     if user.birth_date is None or user.id_number is None or user.unit_id is None:
         return "Hồ sơ của bạn chưa đủ thông tin. Vui lòng bổ sung ở trang Hồ sơ trước khi dự thi."
@@ -194,6 +230,7 @@ def eligibility_problem(round_: Round, user: User, now: datetime) -> str | None:
 
 
 # --- reading ---------------------------------------------------------------------------
+
 
 def get_round(round_id: int) -> Round:
     round_ = db.session.get(Round, round_id, options=[joinedload(Round.contest)])
@@ -204,8 +241,11 @@ def get_round(round_id: int) -> Round:
 
 def get_own_attempt(attempt_id: int, user: User, *, lock: bool = False) -> Attempt:
     """The attempt, if it belongs to ``user`` (P1). Locks its row when ``lock``."""
-    stmt = select(Attempt).where(Attempt.id == attempt_id).options(
-        joinedload(Attempt.round, innerjoin=True))
+    stmt = (
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .options(joinedload(Attempt.round, innerjoin=True))
+    )
     if lock:
         stmt = stmt.with_for_update(of=Attempt).execution_options(populate_existing=True)
     attempt = db.session.scalar(stmt)
@@ -217,14 +257,23 @@ def get_own_attempt(attempt_id: int, user: User, *, lock: bool = False) -> Attem
 
 
 def answers_of(attempt: Attempt) -> dict[int, list[int]]:
-    return {a.question_id: list(a.option_ids) for a in db.session.scalars(
-        select(Answer).where(Answer.attempt_id == attempt.id))}
+    return {
+        a.question_id: list(a.option_ids)
+        for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))
+    }
 
 
 def count_ranked_attempts(round_id: int, user_id: int) -> int:
-    return db.session.scalar(select(func.count(Attempt.id)).where(
-        Attempt.round_id == round_id, Attempt.participant_id == user_id,
-        Attempt.is_practice.is_(False))) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Attempt.id)).where(
+                Attempt.round_id == round_id,
+                Attempt.participant_id == user_id,
+                Attempt.is_practice.is_(False),
+            )
+        )
+        or 0
+    )
 
 
 def attempts_left(round_: Round, user: User) -> int:
@@ -232,9 +281,13 @@ def attempts_left(round_: Round, user: User) -> int:
 
 
 def in_progress_attempt(round_id: int, user_id: int) -> Attempt | None:
-    return db.session.scalar(select(Attempt).where(
-        Attempt.round_id == round_id, Attempt.participant_id == user_id,
-        Attempt.status == AttemptStatus.in_progress))
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.round_id == round_id,
+            Attempt.participant_id == user_id,
+            Attempt.status == AttemptStatus.in_progress,
+        )
+    )
 
 
 def review_allowed(attempt: Attempt, now: datetime) -> bool:
@@ -252,30 +305,36 @@ def review_allowed(attempt: Attempt, now: datetime) -> bool:
 
 # --- writing ---------------------------------------------------------------------------
 
+
 def _finalise(attempt: Attempt, submitted_at: datetime, status: AttemptStatus) -> None:
-    paper = [grading.PaperItem(q.question_id, frozenset(q.correct_option_ids), q.points)
-             for q in attempt.questions]
+    paper = [
+        grading.PaperItem(q.question_id, frozenset(q.correct_option_ids), q.points)
+        for q in attempt.questions
+    ]
     result = grading.grade(paper, answers_of(attempt))
     attempt.status = status
     attempt.submitted_at = submitted_at
     attempt.score, attempt.total = result.score, result.total
-    attempt.duration_ms = grading.duration_ms(attempt.started_at, submitted_at,
-                                              attempt.round.time_limit_minutes)
+    attempt.duration_ms = grading.duration_ms(
+        attempt.started_at, submitted_at, attempt.round.time_limit_minutes
+    )
 
 
 def finalise_if_overdue(attempt: Attempt, now: datetime) -> bool:
     """T2/T3: an attempt past deadline + grace is finalised from every saved answer and
     the saved prediction, with submitted_at = deadline. Returns whether it did."""
     if attempt.status is AttemptStatus.in_progress and grading.is_overdue(
-            attempt.deadline, attempt.round.grace_seconds, now):
+        attempt.deadline, attempt.round.grace_seconds, now
+    ):
         _finalise(attempt, attempt.deadline, AttemptStatus.expired)
         db.session.flush()
         return True
     return False
 
 
-def finalise_overdue(now: datetime, round_id: int | None = None, *,
-                     include_open: bool = False) -> int:
+def finalise_overdue(
+    now: datetime, round_id: int | None = None, *, include_open: bool = False
+) -> int:
     """Finalise every in-progress attempt past its deadline (or, with ``include_open``,
     every in-progress attempt of the round, at round close). Returns how many."""
     stmt = select(Attempt.id).where(Attempt.status == AttemptStatus.in_progress)
@@ -283,9 +342,12 @@ def finalise_overdue(now: datetime, round_id: int | None = None, *,
         stmt = stmt.where(Attempt.round_id == round_id)
     count = 0
     for attempt_id in db.session.scalars(stmt).all():
-        attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id)
-                                    .with_for_update()
-                                    .execution_options(populate_existing=True))
+        attempt = db.session.scalar(
+            select(Attempt)
+            .where(Attempt.id == attempt_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         if attempt is None or attempt.status is not AttemptStatus.in_progress:
             continue
         if finalise_if_overdue(attempt, now):
@@ -304,16 +366,16 @@ class Started:
     paper: list[dict] | None = None  # the new paper as drawn, when ``created``
 
 
-def start_attempt(round_: Round, user: User, *, now: datetime,
-                  practice: bool = False) -> tuple[Attempt, bool]:
+def start_attempt(
+    round_: Round, user: User, *, now: datetime, practice: bool = False
+) -> tuple[Attempt, bool]:
     """Start (or resume) the participant's attempt in a round: (attempt, created).
     See ``begin_attempt``."""
     started = begin_attempt(round_, user, now=now, practice=practice)
     return started.attempt, started.created
 
 
-def begin_attempt(round_: Round, user: User, *, now: datetime,
-                  practice: bool = False) -> Started:
+def begin_attempt(round_: Round, user: User, *, now: datetime, practice: bool = False) -> Started:
     """Start (or resume) the participant's attempt in a round.
 
     Idempotent (C1): an attempt already in progress is returned as it is. The paper's
@@ -322,8 +384,11 @@ def begin_attempt(round_: Round, user: User, *, now: datetime,
     """
     state = grading.round_state(round_.opens_at, round_.closes_at, round_.closed_at, now)
     if state != "open" or not round_.contest.is_published:
-        raise RoundNotOpen("Đợt thi chưa mở." if state == "upcoming" else
-                           "Đợt thi đã kết thúc, không thể bắt đầu lượt thi mới.")
+        raise RoundNotOpen(
+            "Đợt thi chưa mở."
+            if state == "upcoming"
+            else "Đợt thi đã kết thúc, không thể bắt đầu lượt thi mới."
+        )
     problem = eligibility_problem(round_, user, now)
     if problem:
         raise NotEligible(problem)
@@ -331,37 +396,46 @@ def begin_attempt(round_: Round, user: User, *, now: datetime,
         raise RoundNotOpen("Đợt thi này không có lượt thi thử.")
 
     # One small read: this participant's attempts in the round (a handful at most).
-    mine = db.session.execute(select(Attempt.id, Attempt.number, Attempt.is_practice,
-                                     Attempt.status).where(
-        Attempt.round_id == round_.id, Attempt.participant_id == user.id)).all()
+    mine = db.session.execute(
+        select(Attempt.id, Attempt.number, Attempt.is_practice, Attempt.status).where(
+            Attempt.round_id == round_.id, Attempt.participant_id == user.id
+        )
+    ).all()
     current_id = next((row.id for row in mine if row.status is AttemptStatus.in_progress), None)
     if current_id is not None:
-        current = db.session.scalar(select(Attempt).where(Attempt.id == current_id)
-                                    .with_for_update()
-                                    .execution_options(populate_existing=True))
+        current = db.session.scalar(
+            select(Attempt)
+            .where(Attempt.id == current_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         if not finalise_if_overdue(current, now):
             return Started(current, False)
 
     used = max((row.number for row in mine if row.is_practice is practice), default=0)
     if not practice and used >= round_.max_attempts:
-        raise AttemptLimitReached(
-            f"Bạn đã dùng hết {round_.max_attempts} lượt thi của đợt này.")
+        raise AttemptLimitReached(f"Bạn đã dùng hết {round_.max_attempts} lượt thi của đợt này.")
 
     seed = secrets.randbits(52)
     paper = build_paper(round_, seed)
     started_at = now
     attempt = Attempt(
-        round_id=round_.id, participant_id=user.id, number=used + 1, is_practice=practice,
-        seed=seed, status=AttemptStatus.in_progress, started_at=started_at,
-        deadline=grading.attempt_deadline(started_at, round_.time_limit_minutes,
-                                          round_.closes_at),
+        round_id=round_.id,
+        participant_id=user.id,
+        number=used + 1,
+        is_practice=practice,
+        seed=seed,
+        status=AttemptStatus.in_progress,
+        started_at=started_at,
+        deadline=grading.attempt_deadline(started_at, round_.time_limit_minutes, round_.closes_at),
     )
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
             db.session.flush()
-            db.session.execute(insert(AttemptQuestion),
-                               [{"attempt_id": attempt.id, **item} for item in paper])
+            db.session.execute(
+                insert(AttemptQuestion), [{"attempt_id": attempt.id, **item} for item in paper]
+            )
     except IntegrityError:
         # Someone else (another tab, a retried request) started at the same moment.
         current = in_progress_attempt(round_.id, user.id)
@@ -369,8 +443,9 @@ def begin_attempt(round_: Round, user: User, *, now: datetime,
             return Started(current, False)
         if not practice and count_ranked_attempts(round_.id, user.id) >= round_.max_attempts:
             raise AttemptLimitReached() from None
-        raise Conflict("Lượt thi vừa được tạo ở một thiết bị khác. Vui lòng tải lại trang.") \
-            from None
+        raise Conflict(
+            "Lượt thi vừa được tạo ở một thiết bị khác. Vui lòng tải lại trang."
+        ) from None
     return Started(attempt, True, paper)
 
 
@@ -398,8 +473,9 @@ def _upsert(dialect_name: str):
     return dialect_insert
 
 
-def save_answer(attempt: Attempt, question_id: int, option_ids, *, arrived_at: datetime,
-                seq: int | None = None) -> SavedAnswer:
+def save_answer(
+    attempt: Attempt, question_id: int, option_ids, *, arrived_at: datetime, seq: int | None = None
+) -> SavedAnswer:
     """Save the participant's choice for one question (an empty list clears it).
 
     A save carrying a sequence number lower than the stored one is stale and ignored (D3);
@@ -409,13 +485,16 @@ def save_answer(attempt: Attempt, question_id: int, option_ids, *, arrived_at: d
     ValidationFailed (unknown option, several options on a single-answer question).
     """
     _writable(attempt, arrived_at)
-    item = db.session.execute(select(AttemptQuestion.options, AttemptQuestion.correct_option_ids)
-                              .where(AttemptQuestion.attempt_id == attempt.id,
-                                     AttemptQuestion.question_id == question_id)).first()
+    item = db.session.execute(
+        select(AttemptQuestion.options, AttemptQuestion.correct_option_ids).where(
+            AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.question_id == question_id
+        )
+    ).first()
     if item is None:
         raise NotFound("Câu hỏi không thuộc lượt thi này.")
     if not isinstance(option_ids, list) or not all(
-            isinstance(o, int) and not isinstance(o, bool) for o in option_ids):
+        isinstance(o, int) and not isinstance(o, bool) for o in option_ids
+    ):
         raise ValidationFailed({"option_ids": "Danh sách phương án không hợp lệ."})
     allowed = {o["id"] for o in item.options}
     chosen = sorted(set(option_ids))
@@ -427,21 +506,33 @@ def save_answer(attempt: Attempt, question_id: int, option_ids, *, arrived_at: d
         raise ValidationFailed({"seq": "Số thứ tự lưu không hợp lệ."})
     table = Answer.__table__
     stmt = _upsert(db.session.get_bind().dialect.name)(table).values(
-        attempt_id=attempt.id, question_id=question_id, option_ids=chosen,
-        saved_at=arrived_at, seq=seq or 0)
-    newer = (stmt.excluded.seq >= table.c.seq) if seq is not None else (
-        stmt.excluded.saved_at >= table.c.saved_at)
+        attempt_id=attempt.id,
+        question_id=question_id,
+        option_ids=chosen,
+        saved_at=arrived_at,
+        seq=seq or 0,
+    )
+    newer = (
+        (stmt.excluded.seq >= table.c.seq)
+        if seq is not None
+        else (stmt.excluded.saved_at >= table.c.saved_at)
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.attempt_id, table.c.question_id],
-        set_={"option_ids": stmt.excluded.option_ids, "saved_at": stmt.excluded.saved_at,
-              "seq": case((stmt.excluded.seq > table.c.seq, stmt.excluded.seq),
-                          else_=table.c.seq)},
+        set_={
+            "option_ids": stmt.excluded.option_ids,
+            "saved_at": stmt.excluded.saved_at,
+            "seq": case((stmt.excluded.seq > table.c.seq, stmt.excluded.seq), else_=table.c.seq),
+        },
         where=newer,
     ).returning(table.c.option_ids, table.c.seq, table.c.saved_at)
     row = db.session.execute(stmt).first()
     if row is None:  # stale: the stored answer stays
-        row = db.session.execute(select(table.c.option_ids, table.c.seq, table.c.saved_at).where(
-            table.c.attempt_id == attempt.id, table.c.question_id == question_id)).one()
+        row = db.session.execute(
+            select(table.c.option_ids, table.c.seq, table.c.saved_at).where(
+                table.c.attempt_id == attempt.id, table.c.question_id == question_id
+            )
+        ).one()
     return SavedAnswer(question_id, list(row.option_ids), row.seq, row.saved_at)
 
 
@@ -470,8 +561,9 @@ def save_prediction(attempt: Attempt, value, *, arrived_at: datetime) -> None:
     db.session.flush()
 
 
-def submit_attempt(attempt: Attempt, *, arrived_at: datetime, prediction=None,
-                   has_prediction: bool = False) -> Attempt:
+def submit_attempt(
+    attempt: Attempt, *, arrived_at: datetime, prediction=None, has_prediction: bool = False
+) -> Attempt:
     """Submit exactly once (C2): a repeated submit returns the stored result unchanged.
 
     A submit that arrives within the grace period counts as made at the deadline; later,
@@ -485,47 +577,70 @@ def submit_attempt(attempt: Attempt, *, arrived_at: datetime, prediction=None,
     if has_prediction:
         attempt.prediction = _check_prediction(prediction)
         attempt.prediction_saved_at = arrived_at
-    _finalise(attempt, grading.submission_time(arrived_at, attempt.deadline),
-              AttemptStatus.submitted)
+    _finalise(
+        attempt, grading.submission_time(arrived_at, attempt.deadline), AttemptStatus.submitted
+    )
     db.session.flush()
     return attempt
 
 
 # --- what the participant sees ---------------------------------------------------------
 
+
 def attempt_view(attempt: Attempt, now: datetime, *, paper: list[dict] | None = None) -> dict:
     """The attempt as the API returns it. Correct answers only when review is allowed
     (never during the attempt: G7). ``paper``: a paper just drawn (nothing saved yet)."""
     reveal = review_allowed(attempt, now)
-    rows = paper if paper is not None else [
-        {"question_id": q.question_id, "position": q.position, "text": q.text,
-         "options": q.options, "correct_option_ids": q.correct_option_ids}
-        for q in attempt.questions]
+    rows = (
+        paper
+        if paper is not None
+        else [
+            {
+                "question_id": q.question_id,
+                "position": q.position,
+                "text": q.text,
+                "options": q.options,
+                "correct_option_ids": q.correct_option_ids,
+            }
+            for q in attempt.questions
+        ]
+    )
     questions = []
     for q in rows:
-        item = {"id": q["question_id"], "position": q["position"], "text": q["text"],
-                "multiple": len(q["correct_option_ids"]) > 1,
-                "options": [{"id": o["id"], "text": o["text"]} for o in q["options"]]}
+        item = {
+            "id": q["question_id"],
+            "position": q["position"],
+            "text": q["text"],
+            "multiple": len(q["correct_option_ids"]) > 1,
+            "options": [{"id": o["id"], "text": o["text"]} for o in q["options"]],
+        }
         if reveal:
             item["correct_option_ids"] = list(q["correct_option_ids"])
         questions.append(item)
     body = {
-        "id": attempt.id, "round_id": attempt.round_id, "number": attempt.number,
-        "is_practice": attempt.is_practice, "status": attempt.status.value,
-        "started_at": iso(attempt.started_at), "deadline": iso(attempt.deadline),
-        "server_time": iso(now), "grace_seconds": attempt.round.grace_seconds,
+        "id": attempt.id,
+        "round_id": attempt.round_id,
+        "number": attempt.number,
+        "is_practice": attempt.is_practice,
+        "status": attempt.status.value,
+        "started_at": iso(attempt.started_at),
+        "deadline": iso(attempt.deadline),
+        "server_time": iso(now),
+        "grace_seconds": attempt.round.grace_seconds,
         "questions": questions,
-        "answers": {} if paper is not None else {
-            str(k): v for k, v in answers_of(attempt).items()},
+        "answers": {} if paper is not None else {str(k): v for k, v in answers_of(attempt).items()},
         "prediction": attempt.prediction,
         "prediction_text": attempt.round.prediction_text,
     }
     if attempt.is_finished:
-        body.update(score=attempt.score, total=attempt.total, duration_ms=attempt.duration_ms,
-                    submitted_at=iso(attempt.submitted_at))
+        body.update(
+            score=attempt.score,
+            total=attempt.total,
+            duration_ms=attempt.duration_ms,
+            submitted_at=iso(attempt.submitted_at),
+        )
     return body
 
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z") if value else None
-

@@ -8,8 +8,9 @@ from contest.extensions import db
 from contest.models import AuditEntry, User
 
 
-def record(actor: User | None, action: str, obj_type: str, obj_id, *, now: datetime,
-           **details) -> AuditEntry:
+def record(
+    actor: User | None, action: str, obj_type: str, obj_id, *, now: datetime, **details
+) -> AuditEntry:
     """Add one audit entry (who, what, which object, details). Never put PII in details."""
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,

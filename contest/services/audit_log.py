@@ -74,15 +74,34 @@ OBJECT_LABELS = {
 }
 
 DETAIL_LABELS = {
-    "name": "tên", "old": "trước", "new": "sau", "created": "tạo mới", "updated": "cập nhật",
-    "unchanged": "không đổi", "rows": "số dòng", "row": "dòng", "source": "nguồn",
-    "generated_passwords": "mật khẩu tạo tự động", "consent": "đồng ý", "title": "tên",
-    "imported": "đã nhập", "duplicates": "trùng", "bank_id": "ngân hàng",
+    "name": "tên",
+    "old": "trước",
+    "new": "sau",
+    "created": "tạo mới",
+    "updated": "cập nhật",
+    "unchanged": "không đổi",
+    "rows": "số dòng",
+    "row": "dòng",
+    "source": "nguồn",
+    "generated_passwords": "mật khẩu tạo tự động",
+    "consent": "đồng ý",
+    "title": "tên",
+    "imported": "đã nhập",
+    "duplicates": "trùng",
+    "bank_id": "ngân hàng",
 }
 
 # Keys that would hold personal data; the log must never show them (L2).
-_PII_KEYS = {"phone", "id_number", "cccd", "email", "birth_date", "password", "address",
-             "full_name"}
+_PII_KEYS = {
+    "phone",
+    "id_number",
+    "cccd",
+    "email",
+    "birth_date",
+    "password",
+    "address",
+    "full_name",
+}
 _LONG_NUMBER = re.compile(r"\d{9,}")
 
 
@@ -113,8 +132,11 @@ def list_actions() -> list[str]:
 
 def list_entries(*, action: str | None = None, page: int = 1, per_page: int = 50):
     """The log, newest first, one page (Flask-SQLAlchemy ``Pagination``)."""
-    stmt = (select(AuditEntry).options(selectinload(AuditEntry.actor))
-            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()))
+    stmt = (
+        select(AuditEntry)
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -43,27 +43,39 @@ DEMO_ACCOUNTS = [
     (Role.judge, "Giám khảo Nguyễn Thị Hoa", "giamkhao1@hoithi.example.vn", None, None, None, None),
     (Role.judge, "Giám khảo Trần Văn Bình", "giamkhao2@hoithi.example.vn", None, None, None, None),
     (Role.judge, "Giám khảo Lò Văn Dũng", "giamkhao3@hoithi.example.vn", None, None, None, None),
-    (Role.participant, "Nguyễn Văn An", "thisinh@hoithi.example.vn", "0912345678",
-     "012090001234", date(1990, 5, 12), Gender.male),
+    (
+        Role.participant,
+        "Nguyễn Văn An",
+        "thisinh@hoithi.example.vn",
+        "0912345678",
+        "012090001234",
+        date(1990, 5, 12),
+        Gender.male,
+    ),
 ]
 
 
 def _ensure_units() -> dict[str, Unit]:
     by_name = {}
     for (name, kind, headcount), children in DEMO_UNITS.items():
-        root = db.session.scalar(select(Unit).where(Unit.name == name,
-                                                    Unit.parent_id.is_(None)))
+        root = db.session.scalar(select(Unit).where(Unit.name == name, Unit.parent_id.is_(None)))
         if root is None:
             root = Unit(name=name, name_key=fold(name), kind=kind, headcount=headcount)
             db.session.add(root)
             db.session.flush()
         by_name[name] = root
         for child_name, child_kind, child_headcount in children:
-            child = db.session.scalar(select(Unit).where(Unit.name == child_name,
-                                                         Unit.parent_id == root.id))
+            child = db.session.scalar(
+                select(Unit).where(Unit.name == child_name, Unit.parent_id == root.id)
+            )
             if child is None:
-                child = Unit(name=child_name, name_key=fold(child_name), kind=child_kind,
-                             headcount=child_headcount, parent_id=root.id)
+                child = Unit(
+                    name=child_name,
+                    name_key=fold(child_name),
+                    kind=child_kind,
+                    headcount=child_headcount,
+                    parent_id=root.id,
+                )
                 db.session.add(child)
             by_name[child_name] = child
     db.session.flush()
@@ -82,9 +94,18 @@ def load_demo(*, now: datetime) -> list[tuple[str, str, str]]:
     for role, name, email, phone, id_number, birth, gender in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            user = User(role=role, full_name=name, name_key=fold(name), email=email,
-                        phone=phone, id_number=id_number, birth_date=birth, gender=gender,
-                        password_hash=hash_password(DEMO_PASSWORD), created_at=now)
+            user = User(
+                role=role,
+                full_name=name,
+                name_key=fold(name),
+                email=email,
+                phone=phone,
+                id_number=id_number,
+                birth_date=birth,
+                gender=gender,
+                password_hash=hash_password(DEMO_PASSWORD),
+                created_at=now,
+            )
             if role is Role.participant:
                 user.unit_id = unit_by_name["Phường Tân Phong"].id
                 user.category_id = categories["Cán bộ, công chức, viên chức"].id

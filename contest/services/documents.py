@@ -77,7 +77,8 @@ _PROPERTY_PARTS = {
 }
 # Attributes that name a person in WordprocessingML (comments, revisions, people.xml).
 _PERSON_ATTR = re.compile(
-    rb"""(\s(?:[\w.-]+:)?(?:author|initials|userId|providerId)\s*=\s*)("[^"]*"|'[^']*')""")
+    rb"""(\s(?:[\w.-]+:)?(?:author|initials|userId|providerId)\s*=\s*)("[^"]*"|'[^']*')"""
+)
 # Links to local files (the attached template's path holds the Windows user name).
 _FILE_TARGET = re.compile(rb"""(\sTarget\s*=\s*)("file:[^"]*"|'file:[^']*')""", re.IGNORECASE)
 _FIXED_DATE = (2000, 1, 1, 0, 0, 0)
@@ -117,7 +118,9 @@ def inspect_upload(data: bytes) -> CleanDocument:
     if len(data) > MAX_FILE_BYTES:
         raise UploadRefused(
             f"Tệp quá lớn ({_mb(len(data))}). Vui lòng tải lên tệp không quá "
-            f"{MAX_FILE_BYTES // MB} MB.", too_large=True)
+            f"{MAX_FILE_BYTES // MB} MB.",
+            too_large=True,
+        )
     if data.startswith(b"%PDF-"):
         check_pdf(data)
         return CleanDocument("pdf", data, hashlib.sha256(data).hexdigest(), None)
@@ -131,7 +134,8 @@ def inspect_upload(data: bytes) -> CleanDocument:
         return CleanDocument("docx", clean, hashlib.sha256(clean).hexdigest(), text)
     raise UploadRefused(
         "Tệp này không phải tệp Word (.docx) hay PDF (có thể là tệp chương trình, ảnh hoặc "
-        "tệp đã bị đổi đuôi). Vui lòng lưu bài viết thành tệp .docx hoặc .pdf rồi tải lên lại.")
+        "tệp đã bị đổi đuôi). Vui lòng lưu bài viết thành tệp .docx hoặc .pdf rồi tải lên lại."
+    )
 
 
 def _mb(size: int) -> str:
@@ -141,7 +145,8 @@ def _mb(size: int) -> str:
 def _damaged_docx() -> UploadRefused:
     return UploadRefused(
         "Không đọc được tệp Word: tệp bị hỏng hoặc có nội dung không hợp lệ. Vui lòng mở tệp "
-        "bằng Word, chọn Lưu thành Word Document (.docx) rồi tải lên lại.")
+        "bằng Word, chọn Lưu thành Word Document (.docx) rồi tải lên lại."
+    )
 
 
 # --- docx text -----------------------------------------------------------------------------
@@ -152,7 +157,8 @@ def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
     if info.file_size > MAX_XML_PART:
         raise UploadRefused(
             "Tệp Word có phần nội dung quá lớn. Vui lòng bớt hình ảnh hoặc chia nhỏ rồi tải "
-            "lên lại.")
+            "lên lại."
+        )
     return archive.read(info)
 
 
@@ -212,14 +218,24 @@ def docx_text(data: bytes) -> str:
                     side.append(block)
     except UploadRefused:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, SyntaxError,
-            DefusedXmlException, NotImplementedError, zlib.error) as exc:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        EOFError,
+        SyntaxError,
+        DefusedXmlException,
+        NotImplementedError,
+        zlib.error,
+    ) as exc:
         raise _damaged_docx() from exc
     text = unicodedata.normalize("NFC", "\n\n".join([body, *side]).strip())
     if len(text) > MAX_TEXT_CHARS:
         raise UploadRefused(
             f"Bài viết trong tệp quá dài (hơn {MAX_TEXT_CHARS:,} ký tự).".replace(",", ".")
-            + " Vui lòng kiểm tra lại tệp.")
+            + " Vui lòng kiểm tra lại tệp."
+        )
     return text
 
 
@@ -228,8 +244,11 @@ def docx_text(data: bytes) -> str:
 
 def _property_parts(archive: zipfile.ZipFile) -> dict[str, bytes]:
     """Package part name → empty replacement, for the core/extended/custom properties."""
-    found = {"docProps/core.xml": EMPTY_CORE, "docProps/app.xml": EMPTY_APP,
-             "docProps/custom.xml": EMPTY_CUSTOM}
+    found = {
+        "docProps/core.xml": EMPTY_CORE,
+        "docProps/app.xml": EMPTY_APP,
+        "docProps/custom.xml": EMPTY_CUSTOM,
+    }
     try:
         rels = _parse(_read_part(archive, "_rels/.rels"))
     except KeyError:
@@ -271,8 +290,17 @@ def strip_docx_metadata(data: bytes) -> bytes:
                     target.writestr(entry, payload)
     except UploadRefused:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, SyntaxError,
-            DefusedXmlException, NotImplementedError, zlib.error) as exc:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        EOFError,
+        SyntaxError,
+        DefusedXmlException,
+        NotImplementedError,
+        zlib.error,
+    ) as exc:
         raise _damaged_docx() from exc
     return out.getvalue()
 
@@ -310,11 +338,11 @@ def _inflated_streams(data: bytes):
     budget = PDF_SCAN_BUDGET
     for match in _STREAM.finditer(data):
         start = match.end()
-        if data[start:start + 1] not in (b"x", b"X", b"h", b"H"):  # zlib header bytes
+        if data[start : start + 1] not in (b"x", b"X", b"h", b"H"):  # zlib header bytes
             continue
         inflater = zlib.decompressobj()
         try:
-            chunk = inflater.decompress(data[start:start + MAX_FILE_BYTES], budget)
+            chunk = inflater.decompress(data[start : start + MAX_FILE_BYTES], budget)
         except zlib.error:
             continue
         budget -= len(chunk)
@@ -330,7 +358,8 @@ def check_pdf(data: bytes) -> None:
         raise UploadRefused("Tệp này không phải tệp PDF. Vui lòng chọn đúng tệp bài viết.")
     if b"%%EOF" not in data[-4096:]:
         raise UploadRefused(
-            "Tệp PDF bị hỏng hoặc chưa tải lên hết. Vui lòng lưu lại tệp PDF rồi tải lên lại.")
+            "Tệp PDF bị hỏng hoặc chưa tải lên hết. Vui lòng lưu lại tệp PDF rồi tải lên lại."
+        )
     found = _forbidden_in(data)
     if found is None:
         for chunk in _inflated_streams(data):
@@ -340,7 +369,8 @@ def check_pdf(data: bytes) -> None:
     if found:
         raise UploadRefused(
             f"Tệp PDF có chứa {found} nên không được chấp nhận. Vui lòng xuất lại bài viết "
-            "thành PDF thông thường (trong Word: Lưu thành PDF) rồi tải lên lại.")
+            "thành PDF thông thường (trong Word: Lưu thành PDF) rồi tải lên lại."
+        )
 
 
 # --- words and identity --------------------------------------------------------------------
@@ -360,9 +390,15 @@ def _contains_words(haystack: str, needle: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", haystack) is not None
 
 
-def identity_hits(text: str, *, full_name: str | None = None, phone: str | None = None,
-                  email: str | None = None, id_number: str | None = None,
-                  unit_names: list[str] | tuple[str, ...] = ()) -> list[str]:
+def identity_hits(
+    text: str,
+    *,
+    full_name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    id_number: str | None = None,
+    unit_names: list[str] | tuple[str, ...] = (),
+) -> list[str]:
     """What in ``text`` could reveal its author to a judge, as Vietnamese labels ("họ và tên
     tác giả", "số điện thoại", …). Matching ignores case, diacritics and spacing; phone
     and ID numbers are found even when written with spaces, dots or dashes."""

@@ -62,8 +62,9 @@ class ImportFailed(DomainError):
 
     status = 422
     code = "import_errors"
-    message = ("Tệp có lỗi, chưa có dữ liệu nào được lưu. Vui lòng sửa các dòng bên dưới rồi "
-               "tải lên lại.")
+    message = (
+        "Tệp có lỗi, chưa có dữ liệu nào được lưu. Vui lòng sửa các dòng bên dưới rồi tải lên lại."
+    )
 
     def __init__(self, errors: list, message: str | None = None):
         super().__init__(message)

@@ -53,15 +53,20 @@ MAX_TITLE = 300
 MAX_COMMENT = 5000
 
 DEFAULT_CRITERIA = [("Nội dung", 60), ("Hình thức", 20), ("Sáng tạo", 20)]
-DEFAULT_STAGES = [{"name": "Sơ khảo", "rule": "top_k", "value": 10},
-                  {"name": "Chung khảo", "rule": None, "value": None}]
-DEFAULT_PRIZE_TIERS = [{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 2},
-                       {"name": "Giải Ba", "count": 3},
-                       {"name": "Giải Khuyến khích", "count": 5}]
+DEFAULT_STAGES = [
+    {"name": "Sơ khảo", "rule": "top_k", "value": 10},
+    {"name": "Chung khảo", "rule": None, "value": None},
+]
+DEFAULT_PRIZE_TIERS = [
+    {"name": "Giải Nhất", "count": 1},
+    {"name": "Giải Nhì", "count": 2},
+    {"name": "Giải Ba", "count": 3},
+    {"name": "Giải Khuyến khích", "count": 5},
+]
 RULE_TEXT = {
     DiscrepancyRule.third_judge: "điểm của giám khảo thứ ba là điểm chính thức",
     DiscrepancyRule.closest_two_mean: "điểm chính thức là trung bình cộng của hai kết quả "
-                                      "gần nhau nhất",
+    "gần nhau nhất",
 }
 
 
@@ -126,9 +131,11 @@ def get_essay_contest_by_slug(slug: str, *, published_only: bool = True) -> Cont
 
 
 def list_essay_contests(*, published_only: bool = True) -> list[Contest]:
-    return [c for c in rounds.list_contests(published_only=published_only,
-                                            kind=ContestKind.essay)
-            if c.essay_settings is not None]
+    return [
+        c
+        for c in rounds.list_contests(published_only=published_only, kind=ContestKind.essay)
+        if c.essay_settings is not None
+    ]
 
 
 def get_stage(contest: Contest, stage_id: int) -> Stage:
@@ -139,13 +146,19 @@ def get_stage(contest: Contest, stage_id: int) -> Stage:
 
 
 def stages_of(contest: Contest) -> list[Stage]:
-    return list(db.session.scalars(select(Stage).where(Stage.contest_id == contest.id)
-                                   .order_by(Stage.position)))
+    return list(
+        db.session.scalars(
+            select(Stage).where(Stage.contest_id == contest.id).order_by(Stage.position)
+        )
+    )
 
 
 def criteria_of(contest: Contest) -> list[Criterion]:
-    return list(db.session.scalars(select(Criterion).where(Criterion.contest_id == contest.id)
-                                   .order_by(Criterion.position)))
+    return list(
+        db.session.scalars(
+            select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
+        )
+    )
 
 
 def submission_state(settings: EssaySettings, now: datetime) -> str:
@@ -177,8 +190,7 @@ class EssayContestInput:
     criteria: list[tuple[str, int]] = field(default_factory=lambda: list(DEFAULT_CRITERIA))
     # {"name", "rule": "top_k" | "cutoff" | None, "value": K or cut-off points}
     stages: list[dict] = field(default_factory=lambda: [dict(s) for s in DEFAULT_STAGES])
-    prize_tiers: list[dict] = field(default_factory=lambda: [dict(t)
-                                                             for t in DEFAULT_PRIZE_TIERS])
+    prize_tiers: list[dict] = field(default_factory=lambda: [dict(t) for t in DEFAULT_PRIZE_TIERS])
     judge_ids: list[int] = field(default_factory=list)
     excluded_user_ids: list[int] = field(default_factory=list)
 
@@ -199,13 +211,19 @@ def _points_x100(value, *, step: int = 1) -> int | None:
 
 
 def _has_scores(contest: Contest) -> bool:
-    return db.session.scalar(
-        select(func.count(Score.id)).join(Criterion, Score.criterion_id == Criterion.id)
-        .where(Criterion.contest_id == contest.id)) > 0
+    return (
+        db.session.scalar(
+            select(func.count(Score.id))
+            .join(Criterion, Score.criterion_id == Criterion.id)
+            .where(Criterion.contest_id == contest.id)
+        )
+        > 0
+    )
 
 
-def save_essay_contest(data: EssayContestInput, *, actor: User | None, now: datetime,
-                       contest: Contest | None = None) -> Contest:
+def save_essay_contest(
+    data: EssayContestInput, *, actor: User | None, now: datetime, contest: Contest | None = None
+) -> Contest:
     """Create or edit an essay contest with its settings, rubric, stages and prizes.
 
     Raises ValidationFailed with one Vietnamese message per field. Once judges have scored,
@@ -224,8 +242,11 @@ def save_essay_contest(data: EssayContestInput, *, actor: User | None, now: date
         errors["min_words"] = "Số chữ tối thiểu không được âm."
     if data.max_words is not None and data.max_words <= 0:
         errors["max_words"] = "Số chữ tối đa phải lớn hơn 0."
-    elif (data.max_words is not None and data.min_words is not None
-          and data.max_words < data.min_words):
+    elif (
+        data.max_words is not None
+        and data.min_words is not None
+        and data.max_words < data.min_words
+    ):
         errors["max_words"] = "Số chữ tối đa phải không nhỏ hơn số chữ tối thiểu."
     if not (data.allow_online or data.allow_docx or data.allow_pdf):
         errors["allow_online"] = "Vui lòng cho phép ít nhất một hình thức nộp bài."
@@ -262,8 +283,9 @@ def save_essay_contest(data: EssayContestInput, *, actor: User | None, now: date
             if raw_rule == "top_k":
                 value = stage.get("value")
                 if not isinstance(value, int) or value < 1:
-                    errors["stages"] = (f"Vòng «{name}»: số bài vào vòng sau phải là số "
-                                        "nguyên dương.")
+                    errors["stages"] = (
+                        f"Vòng «{name}»: số bài vào vòng sau phải là số nguyên dương."
+                    )
                     break
             elif raw_rule == "cutoff":
                 value = _points_x100(stage.get("value"))
@@ -271,8 +293,10 @@ def save_essay_contest(data: EssayContestInput, *, actor: User | None, now: date
                     errors["stages"] = f"Vòng «{name}»: điểm sàn vào vòng sau không hợp lệ."
                     break
             else:
-                errors["stages"] = (f"Vòng «{name}» chưa nói bao nhiêu bài vào vòng sau "
-                                    "(ví dụ: Sơ khảo | 10 bài, hoặc Sơ khảo | từ 70 điểm).")
+                errors["stages"] = (
+                    f"Vòng «{name}» chưa nói bao nhiêu bài vào vòng sau "
+                    "(ví dụ: Sơ khảo | 10 bài, hoặc Sơ khảo | từ 70 điểm)."
+                )
                 break
         else:
             value = None
@@ -289,8 +313,9 @@ def save_essay_contest(data: EssayContestInput, *, actor: User | None, now: date
         tiers.append({"name": name, "count": count})
     judges = set(data.judge_ids)
     if judges:
-        found = set(db.session.scalars(select(User.id).where(
-            User.id.in_(judges), User.role == Role.judge)))
+        found = set(
+            db.session.scalars(select(User.id).where(User.id.in_(judges), User.role == Role.judge))
+        )
         if found != judges:
             errors["judge_ids"] = "Danh sách giám khảo có tài khoản không phải giám khảo."
     if contest is not None and contest.essay_settings is not None and not errors:
@@ -298,9 +323,19 @@ def save_essay_contest(data: EssayContestInput, *, actor: User | None, now: date
     if errors:
         raise ValidationFailed(errors)
 
-    contest = rounds.save_contest(rounds.ContestInput(
-        title=data.title, summary=data.summary, rules_text=data.rules_text, kind="essay",
-        starts_at=data.opens_at, ends_at=data.closes_at), actor=actor, now=now, contest=contest)
+    contest = rounds.save_contest(
+        rounds.ContestInput(
+            title=data.title,
+            summary=data.summary,
+            rules_text=data.rules_text,
+            kind="essay",
+            starts_at=data.opens_at,
+            ends_at=data.closes_at,
+        ),
+        actor=actor,
+        now=now,
+        contest=contest,
+    )
     settings = contest.essay_settings
     if settings is None:
         settings = EssaySettings(contest_id=contest.id, created_at=now)
@@ -326,14 +361,18 @@ def _frozen_changes(contest: Contest, criteria, stages) -> dict[str, str]:
     errors = {}
     existing = criteria_of(contest)
     if _has_scores(contest) and [c.max_points for c in existing] != [m for _, m in criteria]:
-        errors["criteria"] = ("Giám khảo đã chấm bài: không thể thay đổi số tiêu chí hoặc "
-                              "điểm tối đa, chỉ được sửa tên tiêu chí.")
+        errors["criteria"] = (
+            "Giám khảo đã chấm bài: không thể thay đổi số tiêu chí hoặc "
+            "điểm tối đa, chỉ được sửa tên tiêu chí."
+        )
     used = [s for s in stages_of(contest) if s.assigned_at is not None]
     if len(stages) < len(used):
         errors["stages"] = "Không thể bỏ vòng chấm đã phân công giám khảo."
     for stage, (_name, rule, value) in zip(used, stages, strict=False):
         if stage.closed_at is not None and (stage.advance_rule, stage.advance_value) != (
-                rule, value):
+            rule,
+            value,
+        ):
             errors["stages"] = f"Vòng «{stage.name}» đã kết thúc: không thể đổi cách chọn bài."
     return errors
 
@@ -345,9 +384,12 @@ def _sync_criteria(contest: Contest, criteria: list[tuple[str, int]]) -> None:
             row = existing[position]
             row.name, row.max_points = name, max_points
         else:
-            db.session.add(Criterion(contest_id=contest.id, position=position, name=name,
-                                     max_points=max_points))
-    for row in existing[len(criteria):]:
+            db.session.add(
+                Criterion(
+                    contest_id=contest.id, position=position, name=name, max_points=max_points
+                )
+            )
+    for row in existing[len(criteria) :]:
         db.session.delete(row)
 
 
@@ -360,14 +402,13 @@ def _sync_stages(contest: Contest, stages) -> None:
             row = Stage(contest_id=contest.id, position=position)
             db.session.add(row)
         row.name, row.advance_rule, row.advance_value = name, rule, value
-    for row in existing[len(stages):]:
+    for row in existing[len(stages) :]:
         db.session.delete(row)
 
 
 def set_excluded(contest: Contest, user_ids: list[int], *, actor: User, now: datetime) -> None:
     contest.essay_settings.excluded_user_ids = sorted(set(user_ids))
-    audit.record(actor, "essay.exclusions", "contest", contest.id, now=now,
-                 rows=len(set(user_ids)))
+    audit.record(actor, "essay.exclusions", "contest", contest.id, now=now, rows=len(set(user_ids)))
 
 
 def panel(settings: EssaySettings) -> list[User]:
@@ -379,8 +420,11 @@ def panel(settings: EssaySettings) -> list[User]:
 
 
 def list_judges() -> list[User]:
-    return list(db.session.scalars(select(User).where(User.role == Role.judge)
-                                   .order_by(User.full_name, User.id)))
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == Role.judge).order_by(User.full_name, User.id)
+        )
+    )
 
 
 # --- entries -------------------------------------------------------------------------------
@@ -434,19 +478,30 @@ def create_entry(contest: Contest, participant: User, *, now: datetime) -> Entry
     if participant.role is not Role.participant:
         raise Forbidden("Chỉ thí sinh mới gửi được bài dự thi.")
     _require_open(settings, now)
-    count = db.session.scalar(select(func.count(Entry.id)).where(
-        Entry.contest_id == contest.id, Entry.participant_id == participant.id))
+    count = db.session.scalar(
+        select(func.count(Entry.id)).where(
+            Entry.contest_id == contest.id, Entry.participant_id == participant.id
+        )
+    )
     if count >= settings.max_entries:
         raise EntryLimitReached(
-            f"Bạn đã có {count} bài dự thi trong cuộc thi này (tối đa {settings.max_entries}).")
-    entry = Entry(contest_id=contest.id, participant_id=participant.id, number=count + 1,
-                  code=new_code(), created_at=now, updated_at=now)
+            f"Bạn đã có {count} bài dự thi trong cuộc thi này (tối đa {settings.max_entries})."
+        )
+    entry = Entry(
+        contest_id=contest.id,
+        participant_id=participant.id,
+        number=count + 1,
+        code=new_code(),
+        created_at=now,
+        updated_at=now,
+    )
     db.session.add(entry)
     try:
         db.session.flush()
     except IntegrityError as exc:  # a concurrent request took the same number (C4)
-        raise EntryLimitReached("Bài dự thi vừa được tạo ở một cửa sổ khác. "
-                                "Vui lòng tải lại trang.") from exc
+        raise EntryLimitReached(
+            "Bài dự thi vừa được tạo ở một cửa sổ khác. Vui lòng tải lại trang."
+        ) from exc
     return entry
 
 
@@ -461,8 +516,9 @@ def has_docx(entry: Entry) -> bool:
     return current is not None and current.kind is FileKind.docx
 
 
-def save_draft(entry: Entry, *, title: str, text: str, now: datetime,
-               seq: int | None = None) -> bool:
+def save_draft(
+    entry: Entry, *, title: str, text: str, now: datetime, seq: int | None = None
+) -> bool:
     """Save the working copy (autosave or the form). A save with a sequence number not newer
     than the last one is ignored (returns False). While a .docx is attached its text is the
     entry's text, so typed text is ignored.
@@ -480,8 +536,9 @@ def save_draft(entry: Entry, *, title: str, text: str, now: datetime,
         errors["title"] = f"Tên bài dài tối đa {MAX_TITLE} ký tự."
     text = _clean_text(text)
     if len(text) > documents.MAX_TEXT_CHARS:
-        errors["text"] = (f"Bài viết quá dài (tối đa {documents.MAX_TEXT_CHARS:,} ký tự)."
-                          .replace(",", "."))
+        errors["text"] = f"Bài viết quá dài (tối đa {documents.MAX_TEXT_CHARS:,} ký tự).".replace(
+            ",", "."
+        )
     if errors:
         raise ValidationFailed(errors)
     entry.title = title
@@ -512,10 +569,17 @@ def attach_file(entry: Entry, data: bytes, *, filename: str, now: datetime) -> E
     for old in entry.files:
         old.is_current = False
     db.session.flush()
-    stored = EssayFile(entry_id=entry.id, kind=FileKind(doc.kind), data=doc.data,
-                       size=len(doc.data), sha256=doc.sha256,
-                       original_name=normalise_text(filename)[:255], extracted_text=doc.text,
-                       is_current=True, created_at=now)
+    stored = EssayFile(
+        entry_id=entry.id,
+        kind=FileKind(doc.kind),
+        data=doc.data,
+        size=len(doc.data),
+        sha256=doc.sha256,
+        original_name=normalise_text(filename)[:255],
+        extracted_text=doc.text,
+        is_current=True,
+        created_at=now,
+    )
     db.session.add(stored)
     entry.files.append(stored)
     if doc.text is not None:
@@ -546,16 +610,20 @@ def submission_problems(entry: Entry) -> dict[str, str]:
         problems["file"] = "Cuộc thi này yêu cầu tải lên tệp bài viết."
     if not entry.text.strip():
         if current is not None and current.kind is FileKind.pdf:
-            problems["text"] = ("Vui lòng dán hoặc gõ lại nội dung bài viết vào ô bên dưới: "
-                                "Ban Giám khảo chấm bài theo nội dung này.")
+            problems["text"] = (
+                "Vui lòng dán hoặc gõ lại nội dung bài viết vào ô bên dưới: "
+                "Ban Giám khảo chấm bài theo nội dung này."
+            )
         else:
             problems["text"] = "Bài viết chưa có nội dung."
     elif settings.min_words and entry.word_count < settings.min_words:
-        problems["text"] = (f"Bài viết có {entry.word_count} chữ, ít hơn mức tối thiểu "
-                            f"{settings.min_words} chữ.")
+        problems["text"] = (
+            f"Bài viết có {entry.word_count} chữ, ít hơn mức tối thiểu {settings.min_words} chữ."
+        )
     elif settings.max_words and entry.word_count > settings.max_words:
-        problems["text"] = (f"Bài viết có {entry.word_count} chữ, vượt mức tối đa "
-                            f"{settings.max_words} chữ.")
+        problems["text"] = (
+            f"Bài viết có {entry.word_count} chữ, vượt mức tối đa {settings.max_words} chữ."
+        )
     return problems
 
 
@@ -568,16 +636,21 @@ def submit_entry(entry: Entry, *, declared: bool, now: datetime) -> EntryVersion
     _require_open(entry.contest.essay_settings, now)
     problems = submission_problems(entry)
     if not declared:
-        problems["declaration"] = ("Bạn cần cam kết bài viết là của chính mình trước khi "
-                                   "nộp bài.")
+        problems["declaration"] = "Bạn cần cam kết bài viết là của chính mình trước khi nộp bài."
     if problems:
         raise ValidationFailed(problems)
     number = len(entry.versions) + 1
     current = entry.current_file
-    version = EntryVersion(entry_id=entry.id, number=number, title=entry.title, text=entry.text,
-                           word_count=entry.word_count,
-                           file_id=current.id if current else None, submitted_at=now,
-                           declared_at=now)
+    version = EntryVersion(
+        entry_id=entry.id,
+        number=number,
+        title=entry.title,
+        text=entry.text,
+        word_count=entry.word_count,
+        file_id=current.id if current else None,
+        submitted_at=now,
+        declared_at=now,
+    )
     db.session.add(version)
     entry.versions.append(version)
     entry.status = EntryStatus.submitted
@@ -593,7 +666,10 @@ def has_unsubmitted_changes(entry: Entry) -> bool:
         return False
     current = entry.current_file
     return (latest.title, latest.text, latest.file_id) != (
-        entry.title, entry.text, current.id if current else None)
+        entry.title,
+        entry.text,
+        current.id if current else None,
+    )
 
 
 def file_bytes(stored: EssayFile) -> bytes:
@@ -605,16 +681,20 @@ def download_name(entry: Entry, stored: EssayFile) -> str:
     return f"{entry.code}.{stored.kind.value}"
 
 
-def identity_warnings(entry: Entry, text: str | None = None, title: str | None = None
-                      ) -> list[str]:
+def identity_warnings(entry: Entry, text: str | None = None, title: str | None = None) -> list[str]:
     """What in the entry (title and text) may reveal its author to judges (P2)."""
     author = entry.participant
     unit = author.unit
     title = entry.title if title is None else title
     body = f"{title}\n{entry.text if text is None else text}"
     return documents.identity_hits(
-        body, full_name=author.full_name, phone=author.phone, email=author.email,
-        id_number=author.id_number, unit_names=[unit.name] if unit else [])
+        body,
+        full_name=author.full_name,
+        phone=author.phone,
+        email=author.email,
+        id_number=author.id_number,
+        unit_names=[unit.name] if unit else [],
+    )
 
 
 def disqualify(entry: Entry, reason: str, *, actor: User, now: datetime) -> None:
@@ -623,9 +703,11 @@ def disqualify(entry: Entry, reason: str, *, actor: User, now: datetime) -> None
     if not reason:
         raise ValidationFailed({"reason": "Vui lòng ghi lý do loại bài."})
     entry.disqualified_at, entry.disqualified_reason = now, reason[:2000]
-    for assignment in db.session.scalars(select(Assignment).where(
-            Assignment.entry_id == entry.id,
-            Assignment.status != AssignmentStatus.submitted)):
+    for assignment in db.session.scalars(
+        select(Assignment).where(
+            Assignment.entry_id == entry.id, Assignment.status != AssignmentStatus.submitted
+        )
+    ):
         db.session.delete(assignment)
     audit.record(actor, "essay.disqualify", "essay_entry", entry.id, now=now, code=entry.code)
     db.session.flush()
@@ -638,11 +720,18 @@ def restore(entry: Entry, *, actor: User, now: datetime) -> None:
 
 
 def list_entries(contest: Contest) -> list[Entry]:
-    return list(db.session.scalars(
-        select(Entry).where(Entry.contest_id == contest.id)
-        .options(selectinload(Entry.participant).selectinload(User.unit),
-                 selectinload(Entry.versions), selectinload(Entry.files))
-        .order_by(Entry.submitted_at.is_(None), Entry.submitted_at, Entry.id)))
+    return list(
+        db.session.scalars(
+            select(Entry)
+            .where(Entry.contest_id == contest.id)
+            .options(
+                selectinload(Entry.participant).selectinload(User.unit),
+                selectinload(Entry.versions),
+                selectinload(Entry.files),
+            )
+            .order_by(Entry.submitted_at.is_(None), Entry.submitted_at, Entry.id)
+        )
+    )
 
 
 # --- assignment ----------------------------------------------------------------------------
@@ -656,44 +745,62 @@ class AssignResult:
 
 def _excluded(entry: Entry, settings: EssaySettings) -> bool:
     return entry.disqualified_at is not None or entry.participant_id in set(
-        settings.excluded_user_ids or [])
+        settings.excluded_user_ids or []
+    )
 
 
 def _previous(stage: Stage) -> Stage | None:
-    return db.session.scalar(select(Stage).where(Stage.contest_id == stage.contest_id,
-                                                 Stage.position < stage.position)
-                             .order_by(Stage.position.desc()))
+    return db.session.scalar(
+        select(Stage)
+        .where(Stage.contest_id == stage.contest_id, Stage.position < stage.position)
+        .order_by(Stage.position.desc())
+    )
 
 
 def _next(stage: Stage) -> Stage | None:
-    return db.session.scalar(select(Stage).where(Stage.contest_id == stage.contest_id,
-                                                 Stage.position > stage.position)
-                             .order_by(Stage.position))
+    return db.session.scalar(
+        select(Stage)
+        .where(Stage.contest_id == stage.contest_id, Stage.position > stage.position)
+        .order_by(Stage.position)
+    )
 
 
 def stage_entries(stage: Stage) -> list[StageEntry]:
-    return list(db.session.scalars(
-        select(StageEntry).where(StageEntry.stage_id == stage.id)
-        .options(selectinload(StageEntry.entry).selectinload(Entry.participant))
-        .order_by(StageEntry.rank.is_(None), StageEntry.rank, StageEntry.id)))
+    return list(
+        db.session.scalars(
+            select(StageEntry)
+            .where(StageEntry.stage_id == stage.id)
+            .options(selectinload(StageEntry.entry).selectinload(Entry.participant))
+            .order_by(StageEntry.rank.is_(None), StageEntry.rank, StageEntry.id)
+        )
+    )
 
 
 def stage_assignments(stage: Stage) -> list[Assignment]:
-    return list(db.session.scalars(
-        select(Assignment).where(Assignment.stage_id == stage.id)
-        .options(selectinload(Assignment.scores), selectinload(Assignment.judge))
-        .order_by(Assignment.entry_id, Assignment.is_extra, Assignment.id)))
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.stage_id == stage.id)
+            .options(selectinload(Assignment.scores), selectinload(Assignment.judge))
+            .order_by(Assignment.entry_id, Assignment.is_extra, Assignment.id)
+        )
+    )
 
 
 def _slots(settings: EssaySettings, stage: Stage) -> list[judging.JudgeSlot]:
-    loads = dict(db.session.execute(
-        select(Assignment.judge_id, func.count(Assignment.id))
-        .where(Assignment.stage_id == stage.id).group_by(Assignment.judge_id)).all())
+    loads = dict(
+        db.session.execute(
+            select(Assignment.judge_id, func.count(Assignment.id))
+            .where(Assignment.stage_id == stage.id)
+            .group_by(Assignment.judge_id)
+        ).all()
+    )
     return [judging.JudgeSlot(j.id, j.unit_id, loads.get(j.id, 0)) for j in panel(settings)]
 
 
-def assign_stage(stage: Stage, *, actor: User | None, now: datetime,
-                 seed: int | None = None) -> AssignResult:
+def assign_stage(
+    stage: Stage, *, actor: User | None, now: datetime, seed: int | None = None
+) -> AssignResult:
     """Give every entry of the stage its judges (automatic, balanced, no judge from the
     author's unit). For the first stage, the submitted entries join it first. Safe to run
     again: only missing judges are added.
@@ -707,15 +814,20 @@ def assign_stage(stage: Stage, *, actor: User | None, now: datetime,
     if stage.closed_at is not None:
         raise StageClosed("Vòng chấm này đã kết thúc.")
     if _previous(stage) is None:
-        present = set(db.session.scalars(select(StageEntry.entry_id)
-                                         .where(StageEntry.stage_id == stage.id)))
-        for entry in db.session.scalars(select(Entry).where(
-                Entry.contest_id == contest.id, Entry.status == EntryStatus.submitted)):
+        present = set(
+            db.session.scalars(select(StageEntry.entry_id).where(StageEntry.stage_id == stage.id))
+        )
+        for entry in db.session.scalars(
+            select(Entry).where(
+                Entry.contest_id == contest.id, Entry.status == EntryStatus.submitted
+            )
+        ):
             if entry.id not in present and not _excluded(entry, settings):
                 db.session.add(StageEntry(stage_id=stage.id, entry_id=entry.id, created_at=now))
         db.session.flush()
     elif stage.assigned_at is None and not db.session.scalar(
-            select(func.count(StageEntry.id)).where(StageEntry.stage_id == stage.id)):
+        select(func.count(StageEntry.id)).where(StageEntry.stage_id == stage.id)
+    ):
         raise Conflict("Vòng trước chưa kết thúc nên chưa có bài vào vòng này.")
     members = [se for se in stage_entries(stage) if not _excluded(se.entry, settings)]
     existing: dict[int, list[Assignment]] = defaultdict(list)
@@ -726,17 +838,25 @@ def assign_stage(stage: Stage, *, actor: User | None, now: datetime,
         regular = [a for a in existing[se.entry_id] if not a.is_extra]
         missing = settings.judges_per_entry - len(regular)
         if missing > 0:
-            needs.append(judging.EntryNeed(se.entry_id, se.entry.participant.unit_id, missing,
-                                           frozenset(a.judge_id for a in existing[se.entry_id])))
+            needs.append(
+                judging.EntryNeed(
+                    se.entry_id,
+                    se.entry.participant.unit_id,
+                    missing,
+                    frozenset(a.judge_id for a in existing[se.entry_id]),
+                )
+            )
     slots = _slots(settings, stage)
-    plan = judging.plan_assignments(needs, slots, seed=seed if seed is not None
-                                    else secrets.randbits(32))
+    plan = judging.plan_assignments(
+        needs, slots, seed=seed if seed is not None else secrets.randbits(32)
+    )
     result = AssignResult()
     codes = {se.entry_id: se.entry.code for se in members}
     for entry_id, judge_ids in plan.pairs.items():
         for judge_id in judge_ids:
-            db.session.add(Assignment(stage_id=stage.id, entry_id=entry_id, judge_id=judge_id,
-                                      created_at=now))
+            db.session.add(
+                Assignment(stage_id=stage.id, entry_id=entry_id, judge_id=judge_id, created_at=now)
+            )
             result.created += 1
     result.short = sorted(codes[e] for e in plan.short)
     stage.assigned_at = stage.assigned_at or now
@@ -745,8 +865,15 @@ def assign_stage(stage: Stage, *, actor: User | None, now: datetime,
     for row in stage_progress(stage):
         if row.outcome.needs_extra and check_discrepancy(stage, row.entry, now=now):
             result.created += 1
-    audit.record(actor, "essay.assign", "essay_stage", stage.id, now=now,
-                 created=result.created, short=len(result.short))
+    audit.record(
+        actor,
+        "essay.assign",
+        "essay_stage",
+        stage.id,
+        now=now,
+        created=result.created,
+        short=len(result.short),
+    )
     return result
 
 
@@ -773,22 +900,31 @@ def reassign(assignment: Assignment, judge_id: int, *, actor: User, now: datetim
         raise ValidationFailed({"judge_id": "Người này không thuộc Ban Giám khảo cuộc thi."})
     author = assignment.entry.participant
     if judge.unit_id is not None and judge.unit_id == author.unit_id:
-        raise ValidationFailed({"judge_id": "Giám khảo cùng đơn vị với tác giả, không được chấm "
-                                            "bài này."})
-    taken = db.session.scalar(select(func.count(Assignment.id)).where(
-        Assignment.stage_id == assignment.stage_id, Assignment.entry_id == assignment.entry_id,
-        Assignment.judge_id == judge_id))
+        raise ValidationFailed(
+            {"judge_id": "Giám khảo cùng đơn vị với tác giả, không được chấm bài này."}
+        )
+    taken = db.session.scalar(
+        select(func.count(Assignment.id)).where(
+            Assignment.stage_id == assignment.stage_id,
+            Assignment.entry_id == assignment.entry_id,
+            Assignment.judge_id == judge_id,
+        )
+    )
     if taken:
         raise ValidationFailed({"judge_id": "Giám khảo này đã được phân công chấm bài này."})
     old = assignment.judge_id
     assignment.judge_id = judge_id
     assignment.scores.clear()
     assignment.status, assignment.total_x100, assignment.comment = (
-        AssignmentStatus.assigned, None, "")
+        AssignmentStatus.assigned,
+        None,
+        "",
+    )
     assignment.saved_at = None
     db.session.flush()
-    audit.record(actor, "essay.reassign", "essay_assignment", assignment.id, now=now,
-                 old=old, new=judge_id)
+    audit.record(
+        actor, "essay.reassign", "essay_assignment", assignment.id, now=now, old=old, new=judge_id
+    )
 
 
 @dataclass
@@ -819,14 +955,21 @@ def workload(stage: Stage) -> list[Workload]:
 
 def judge_queue(judge: User) -> tuple[list[Assignment], list[Assignment]]:
     """The judge's sheets: (to do, done). Closed stages count as done."""
-    items = list(db.session.scalars(
-        select(Assignment).where(Assignment.judge_id == judge.id)
-        .options(selectinload(Assignment.entry), selectinload(Assignment.stage)
-                 .selectinload(Stage.contest))
-        .order_by(Assignment.created_at, Assignment.id)))
+    items = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.judge_id == judge.id)
+            .options(
+                selectinload(Assignment.entry),
+                selectinload(Assignment.stage).selectinload(Stage.contest),
+            )
+            .order_by(Assignment.created_at, Assignment.id)
+        )
+    )
     items = [a for a in items if a.entry.disqualified_at is None]
-    todo = [a for a in items if a.status is not AssignmentStatus.submitted
-            and a.stage.closed_at is None]
+    todo = [
+        a for a in items if a.status is not AssignmentStatus.submitted and a.stage.closed_at is None
+    ]
     done = [a for a in items if a not in todo]
     return todo, done
 
@@ -835,8 +978,11 @@ def get_judge_assignment(assignment_id: int, judge: User, *, lock: bool = False)
     """The sheet, if it is ``judge``'s (P1); its row locked when ``lock`` (writes). Raises
     NotFound for anyone else's."""
     assignment = db.session.get(Assignment, assignment_id, with_for_update=lock or None)
-    if (assignment is None or assignment.judge_id != judge.id
-            or assignment.entry.disqualified_at is not None):
+    if (
+        assignment is None
+        or assignment.judge_id != judge.id
+        or assignment.entry.disqualified_at is not None
+    ):
         raise NotFound("Không tìm thấy phiếu chấm.")
     return assignment
 
@@ -848,8 +994,9 @@ def judged_version(entry: Entry) -> EntryVersion:
     return version
 
 
-def save_scores(assignment: Assignment, raw: dict[int, str], comment: str, *, submit: bool,
-                now: datetime) -> Assignment:
+def save_scores(
+    assignment: Assignment, raw: dict[int, str], comment: str, *, submit: bool, now: datetime
+) -> Assignment:
     """Save a judge's sheet: points per criterion id (text as typed, "7,5" or "7.5"), and a
     comment. A draft may leave criteria blank; submitting needs them all and locks the
     sheet, then checks the entry for a discrepancy (adding a third judge if needed).
@@ -865,9 +1012,11 @@ def save_scores(assignment: Assignment, raw: dict[int, str], comment: str, *, su
     if submit:
         # Serialise the submissions of one entry's judges, so the discrepancy check always
         # sees every other submitted sheet (two judges submitting at once).
-        db.session.execute(select(StageEntry.id).where(
-            StageEntry.stage_id == stage.id, StageEntry.entry_id == assignment.entry_id)
-            .with_for_update())
+        db.session.execute(
+            select(StageEntry.id)
+            .where(StageEntry.stage_id == stage.id, StageEntry.entry_id == assignment.entry_id)
+            .with_for_update()
+        )
     criteria = criteria_of(stage.contest)
     errors: dict[str, str] = {}
     values: dict[int, int] = {}
@@ -880,8 +1029,10 @@ def save_scores(assignment: Assignment, raw: dict[int, str], comment: str, *, su
             continue
         points = _points_x100(text, step=25)
         if points is None or not 0 <= points <= criterion.max_points * 100:
-            errors[key] = (f"Điểm «{criterion.name}» phải từ 0 đến {criterion.max_points}, "
-                           "bước 0,25 (ví dụ 7,25).")
+            errors[key] = (
+                f"Điểm «{criterion.name}» phải từ 0 đến {criterion.max_points}, "
+                "bước 0,25 (ví dụ 7,25)."
+            )
             continue
         values[criterion.id] = points
     comment = (comment or "").replace("\r\n", "\n").strip()
@@ -895,8 +1046,9 @@ def save_scores(assignment: Assignment, raw: dict[int, str], comment: str, *, su
             if criterion.id in by_criterion:
                 by_criterion[criterion.id].points_x100 = values[criterion.id]
             else:
-                assignment.scores.append(Score(criterion_id=criterion.id,
-                                               points_x100=values[criterion.id]))
+                assignment.scores.append(
+                    Score(criterion_id=criterion.id, points_x100=values[criterion.id])
+                )
         elif criterion.id in by_criterion:
             assignment.scores.remove(by_criterion[criterion.id])
     assignment.comment = comment
@@ -916,20 +1068,27 @@ def _sheets(assignments: list[Assignment], first_criterion_id: int | None):
     sheets = []
     for a in assignments:
         if a.status is AssignmentStatus.submitted and a.total_x100 is not None:
-            first = next((s.points_x100 for s in a.scores
-                          if s.criterion_id == first_criterion_id), 0)
+            first = next(
+                (s.points_x100 for s in a.scores if s.criterion_id == first_criterion_id), 0
+            )
             sheets.append(judging.SheetTotal(a.total_x100, first, a.is_extra))
     return sheets
 
 
-def outcome_of(stage: Stage, assignments: list[Assignment], settings: EssaySettings,
-               first_criterion_id: int | None) -> judging.Outcome:
+def outcome_of(
+    stage: Stage,
+    assignments: list[Assignment],
+    settings: EssaySettings,
+    first_criterion_id: int | None,
+) -> judging.Outcome:
     """The entry's standing from its sheets in ``stage`` (one source of truth)."""
     return judging.aggregate(
         _sheets(assignments, first_criterion_id),
         expected_regular=sum(not a.is_extra for a in assignments),
         extra_assigned=any(a.is_extra for a in assignments),
-        threshold_x100=settings.discrepancy_x100, rule=settings.discrepancy_rule.value)
+        threshold_x100=settings.discrepancy_x100,
+        rule=settings.discrepancy_rule.value,
+    )
 
 
 def check_discrepancy(stage: Stage, entry: Entry, *, now: datetime) -> Assignment | None:
@@ -937,25 +1096,28 @@ def check_discrepancy(stage: Stage, entry: Entry, *, now: datetime) -> Assignmen
     threshold and no third judge is on the entry yet, assign one automatically (eligible,
     least loaded). Returns the new assignment, or None."""
     settings = stage.contest.essay_settings
-    assignments = list(db.session.scalars(
-        select(Assignment).where(Assignment.stage_id == stage.id,
-                                 Assignment.entry_id == entry.id)
-        .execution_options(populate_existing=True)))
+    assignments = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.stage_id == stage.id, Assignment.entry_id == entry.id)
+            .execution_options(populate_existing=True)
+        )
+    )
     criteria = criteria_of(stage.contest)
     outcome = outcome_of(stage, assignments, settings, criteria[0].id if criteria else None)
     if not outcome.needs_extra:
         return None
-    judge_id = judging.pick_extra_judge(entry.participant.unit_id,
-                                        {a.judge_id for a in assignments},
-                                        _slots(settings, stage))
+    judge_id = judging.pick_extra_judge(
+        entry.participant.unit_id, {a.judge_id for a in assignments}, _slots(settings, stage)
+    )
     if judge_id is None:
         return None
-    extra = Assignment(stage_id=stage.id, entry_id=entry.id, judge_id=judge_id, is_extra=True,
-                       created_at=now)
+    extra = Assignment(
+        stage_id=stage.id, entry_id=entry.id, judge_id=judge_id, is_extra=True, created_at=now
+    )
     db.session.add(extra)
     db.session.flush()
-    audit.record(None, "essay.third_judge", "essay_assignment", extra.id, now=now,
-                 code=entry.code)
+    audit.record(None, "essay.third_judge", "essay_assignment", extra.id, now=now, code=entry.code)
     return extra
 
 
@@ -1003,8 +1165,9 @@ def progress_counts(rows: list[ProgressRow]) -> dict[str, int]:
     }
 
 
-def close_stage(stage: Stage, *, actor: User, now: datetime, seed: int | None = None
-                ) -> list[StageEntry]:
+def close_stage(
+    stage: Stage, *, actor: User, now: datetime, seed: int | None = None
+) -> list[StageEntry]:
     """Close a stage once every entry has a final score: rank its entries; for a stage
     before the last, advance the top K (or those at or above the cut-off) to the next stage
     and assign them fresh judges; for the last stage, award the prizes.
@@ -1021,20 +1184,33 @@ def close_stage(stage: Stage, *, actor: User, now: datetime, seed: int | None = 
         raise Conflict("Vòng chấm chưa có bài nào. Hãy phân công chấm trước.")
     missing = [r.entry.code for r in rows if r.outcome.final_x100 is None]
     if missing:
-        raise Conflict(f"Còn {len(missing)} bài chưa có điểm cuối cùng (ví dụ mã phách "
-                       f"{', '.join(missing[:5])}). Hãy chờ giám khảo chấm xong.")
+        raise Conflict(
+            f"Còn {len(missing)} bài chưa có điểm cuối cùng (ví dụ mã phách "
+            f"{', '.join(missing[:5])}). Hãy chờ giám khảo chấm xong."
+        )
     records = []
     by_entry = {}
     for row in rows:
         version = judged_version(row.entry)
-        records.append(judging.RankRecord(row.entry.id, row.entry.participant_id,
-                                          row.outcome.final_x100, row.outcome.first_x100,
-                                          version.submitted_at))
+        records.append(
+            judging.RankRecord(
+                row.entry.id,
+                row.entry.participant_id,
+                row.outcome.final_x100,
+                row.outcome.first_x100,
+                version.submitted_at,
+            )
+        )
         by_entry[row.entry.id] = row.stage_entry
     ranked = judging.rank(records)
     nxt = _next(stage)
-    moving = judging.advancing(ranked, stage.advance_rule.value if stage.advance_rule else None,
-                               stage.advance_value) if nxt else set()
+    moving = (
+        judging.advancing(
+            ranked, stage.advance_rule.value if stage.advance_rule else None, stage.advance_value
+        )
+        if nxt
+        else set()
+    )
     prizes = {} if nxt else judging.award(ranked, stage.contest.essay_settings.prize_tiers)
     for position, record in enumerate(ranked, start=1):
         se = by_entry[record.entry_id]
@@ -1043,8 +1219,16 @@ def close_stage(stage: Stage, *, actor: User, now: datetime, seed: int | None = 
         se.prize = prizes.get(record.entry_id)
     stage.closed_at = now
     db.session.flush()
-    audit.record(actor, "essay.close_stage", "essay_stage", stage.id, now=now,
-                 rows=len(ranked), advanced=len(moving), prizes=len(prizes))
+    audit.record(
+        actor,
+        "essay.close_stage",
+        "essay_stage",
+        stage.id,
+        now=now,
+        rows=len(ranked),
+        advanced=len(moving),
+        prizes=len(prizes),
+    )
     if nxt is not None:
         for entry_id in sorted(moving):
             db.session.add(StageEntry(stage_id=nxt.id, entry_id=entry_id, created_at=now))
@@ -1096,9 +1280,11 @@ class EntryResult:
 def entry_results(entry: Entry) -> list[EntryResult]:
     """The entry's results in each closed stage it took part in, first stage first."""
     rows = db.session.execute(
-        select(Stage, StageEntry).join(StageEntry, StageEntry.stage_id == Stage.id)
+        select(Stage, StageEntry)
+        .join(StageEntry, StageEntry.stage_id == Stage.id)
         .where(StageEntry.entry_id == entry.id, Stage.closed_at.is_not(None))
-        .order_by(Stage.position)).all()
+        .order_by(Stage.position)
+    ).all()
     return [EntryResult(stage, se) for stage, se in rows]
 
 
@@ -1107,8 +1293,9 @@ def entry_results(entry: Entry) -> list[EntryResult]:
 
 def _results_by_entry(contest: Contest) -> dict[int, dict[int, StageEntry]]:
     out: dict[int, dict[int, StageEntry]] = defaultdict(dict)
-    for se in db.session.scalars(select(StageEntry).join(Stage).where(
-            Stage.contest_id == contest.id)):
+    for se in db.session.scalars(
+        select(StageEntry).join(Stage).where(Stage.contest_id == contest.id)
+    ):
         out[se.entry_id][se.stage_id] = se
     return out
 
@@ -1125,25 +1312,58 @@ def export_entries(contest: Contest, *, actor: User, now: datetime) -> bytes:
             continue
         author = entry.participant
         per_stage = results.get(entry.id, {})
-        row = [entry.code, author.full_name,
-               author.birth_date.strftime("%d/%m/%Y") if author.birth_date else "",
-               author.phone or "", author.email or "", author.unit.path if author.unit else "",
-               entry.latest_version.title, entry.latest_version.word_count,
-               _local(entry.submitted_at), len(entry.versions)]
+        row = [
+            entry.code,
+            author.full_name,
+            author.birth_date.strftime("%d/%m/%Y") if author.birth_date else "",
+            author.phone or "",
+            author.email or "",
+            author.unit.path if author.unit else "",
+            entry.latest_version.title,
+            entry.latest_version.word_count,
+            _local(entry.submitted_at),
+            len(entry.versions),
+        ]
         for stage in stages:
             se = per_stage.get(stage.id)
             row.append(se.final_x100 / 100 if se and se.final_x100 is not None else None)
         last = per_stage.get(stages[-1].id) if stages else None
-        row += [last.rank if last and last.rank else None, last.prize if last else None,
-                entry.disqualified_reason or ""]
+        row += [
+            last.rank if last and last.rank else None,
+            last.prize if last else None,
+            entry.disqualified_reason or "",
+        ]
         rows.append(row)
-    header = ["Mã phách", "Họ và tên", "Ngày sinh", "Số điện thoại", "Email", "Đơn vị",
-              "Tên bài", "Số chữ", "Nộp lúc", "Số lần nộp",
-              *[f"Điểm {s.name}" for s in stages], "Xếp hạng", "Giải", "Loại bài (lý do)"]
-    data = write_workbook([Sheet(title="Danh sách bài dự thi", header=header, rows=rows,
-                                 title_rows=[contest.title, "Danh sách bài dự thi "
-                                             "(tài liệu nội bộ — có thông tin cá nhân)"],
-                                 widths=[12, 26, 12, 14, 26, 34, 40, 9, 18, 9])])
+    header = [
+        "Mã phách",
+        "Họ và tên",
+        "Ngày sinh",
+        "Số điện thoại",
+        "Email",
+        "Đơn vị",
+        "Tên bài",
+        "Số chữ",
+        "Nộp lúc",
+        "Số lần nộp",
+        *[f"Điểm {s.name}" for s in stages],
+        "Xếp hạng",
+        "Giải",
+        "Loại bài (lý do)",
+    ]
+    data = write_workbook(
+        [
+            Sheet(
+                title="Danh sách bài dự thi",
+                header=header,
+                rows=rows,
+                title_rows=[
+                    contest.title,
+                    "Danh sách bài dự thi (tài liệu nội bộ — có thông tin cá nhân)",
+                ],
+                widths=[12, 26, 12, 14, 26, 34, 40, 9, 18, 9],
+            )
+        ]
+    )
     audit.record(actor, "essay.export_entries", "contest", contest.id, now=now, rows=len(rows))
     return data
 
@@ -1160,25 +1380,54 @@ def export_scores(contest: Contest, *, actor: User, now: datetime) -> bytes:
             final = row.outcome.final_x100
             for a in row.assignments:
                 points = {s.criterion_id: s.points_x100 / 100 for s in a.scores}
-                rows.append([row.entry.code, a.judge.full_name,
-                             "Giám khảo thứ ba" if a.is_extra else "Chấm chính",
-                             *[points.get(c.id) for c in criteria],
-                             a.total_x100 / 100 if a.total_x100 is not None else None,
-                             STATUS_TEXT[a.status], a.comment,
-                             final / 100 if final is not None else None])
-        header = ["Mã phách", "Giám khảo", "Vai trò",
-                  *[f"{c.name} (/{c.max_points})" for c in criteria], "Tổng", "Trạng thái",
-                  "Nhận xét", "Điểm cuối cùng của bài"]
-        sheets.append(Sheet(title=stage.name, header=header, rows=rows, wrap=True,
-                            title_rows=[contest.title, f"Phiếu chấm — {stage.name}"]))
+                rows.append(
+                    [
+                        row.entry.code,
+                        a.judge.full_name,
+                        "Giám khảo thứ ba" if a.is_extra else "Chấm chính",
+                        *[points.get(c.id) for c in criteria],
+                        a.total_x100 / 100 if a.total_x100 is not None else None,
+                        STATUS_TEXT[a.status],
+                        a.comment,
+                        final / 100 if final is not None else None,
+                    ]
+                )
+        header = [
+            "Mã phách",
+            "Giám khảo",
+            "Vai trò",
+            *[f"{c.name} (/{c.max_points})" for c in criteria],
+            "Tổng",
+            "Trạng thái",
+            "Nhận xét",
+            "Điểm cuối cùng của bài",
+        ]
+        sheets.append(
+            Sheet(
+                title=stage.name,
+                header=header,
+                rows=rows,
+                wrap=True,
+                title_rows=[contest.title, f"Phiếu chấm — {stage.name}"],
+            )
+        )
     data = write_workbook(sheets)
-    audit.record(actor, "essay.export_scores", "contest", contest.id, now=now,
-                 rows=sum(len(list(s.rows)) for s in sheets))
+    audit.record(
+        actor,
+        "essay.export_scores",
+        "contest",
+        contest.id,
+        now=now,
+        rows=sum(len(list(s.rows)) for s in sheets),
+    )
     return data
 
 
-STATUS_TEXT = {AssignmentStatus.assigned: "Chưa chấm", AssignmentStatus.draft: "Đang chấm",
-               AssignmentStatus.submitted: "Đã nộp"}
+STATUS_TEXT = {
+    AssignmentStatus.assigned: "Chưa chấm",
+    AssignmentStatus.draft: "Đang chấm",
+    AssignmentStatus.submitted: "Đã nộp",
+}
 
 
 def _local(value: datetime | None) -> str:
@@ -1203,8 +1452,11 @@ def find_users(lines: list[str]) -> tuple[list[int], list[str]]:
         if not value:
             continue
         phone = normalise_phone(value)
-        user = db.session.scalar(select(User).where(
-            (User.phone == phone) if phone else (func.lower(User.email) == value.lower())))
+        user = db.session.scalar(
+            select(User).where(
+                (User.phone == phone) if phone else (func.lower(User.email) == value.lower())
+            )
+        )
         if user is None:
             missing.append(value)
         else:
@@ -1219,5 +1471,6 @@ def excluded_users(settings: EssaySettings) -> list[User]:
 
 
 def load_file(stored_id: int) -> EssayFile:
-    return db.session.scalar(select(EssayFile).options(undefer(EssayFile.data))
-                             .where(EssayFile.id == stored_id))
+    return db.session.scalar(
+        select(EssayFile).options(undefer(EssayFile.data)).where(EssayFile.id == stored_id)
+    )

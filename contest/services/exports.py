@@ -52,8 +52,18 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 _DAY_MS = 86_400_000
 
 # Style ids (cellXfs order in _STYLES).
-S_DEFAULT, S_HEADER, S_TITLE, S_DATE, S_DATETIME, S_DURATION, S_TEXT, S_PERCENT, \
-    S_DATETIME_MS, S_NOTE = range(10)
+(
+    S_DEFAULT,
+    S_HEADER,
+    S_TITLE,
+    S_DATE,
+    S_DATETIME,
+    S_DURATION,
+    S_TEXT,
+    S_PERCENT,
+    S_DATETIME_MS,
+    S_NOTE,
+) = range(10)
 
 _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
@@ -131,8 +141,10 @@ class Col:
 
 def _string_cell(ref: str, value: Any, style: int) -> str:
     s = f' s="{style}"' if style else ""
-    return f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{safe_text(str(value))}' \
-           f'</t></is></c>'
+    return (
+        f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{safe_text(str(value))}'
+        f"</t></is></c>"
+    )
 
 
 def _number_cell(ref: str, value: float, style: int) -> str:
@@ -142,8 +154,11 @@ def _number_cell(ref: str, value: float, style: int) -> str:
 
 def _cell_function(kind: str) -> Callable[[str, Any], str]:
     if kind == "text":
-        return lambda ref, v: (_number_cell(ref, v, 0) if isinstance(v, int | float)
-                               and not isinstance(v, bool) else _string_cell(ref, v, 0))
+        return lambda ref, v: (
+            _number_cell(ref, v, 0)
+            if isinstance(v, int | float) and not isinstance(v, bool)
+            else _string_cell(ref, v, 0)
+        )
     if kind == "code":
         return lambda ref, v: _string_cell(ref, v, S_TEXT)
     if kind in ("int", "num"):
@@ -171,29 +186,43 @@ class SheetWriter:
         self._buffer: list[str] = []
         self.rows = 0
         header_row = len(title_rows) + (2 if title_rows else 1)
-        cols = "".join(f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>'
-                       for i, c in enumerate(columns, start=1))
-        pane = (f'<pane ySplit="{header_row}" topLeftCell="A{header_row + 1}" '
-                f'activePane="bottomLeft" state="frozen"/>'
-                f'<selection pane="bottomLeft" activeCell="A{header_row + 1}" '
-                f'sqref="A{header_row + 1}"/>')
-        head = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
-                '<sheetFormatPr defaultRowHeight="15"/>',
-                f"<cols>{cols}</cols>" if columns else "", "<sheetData>"]
+        cols = "".join(
+            f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>'
+            for i, c in enumerate(columns, start=1)
+        )
+        pane = (
+            f'<pane ySplit="{header_row}" topLeftCell="A{header_row + 1}" '
+            f'activePane="bottomLeft" state="frozen"/>'
+            f'<selection pane="bottomLeft" activeCell="A{header_row + 1}" '
+            f'sqref="A{header_row + 1}"/>'
+        )
+        head = [
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
+            '<sheetFormatPr defaultRowHeight="15"/>',
+            f"<cols>{cols}</cols>" if columns else "",
+            "<sheetData>",
+        ]
         self._row = 0
         for i, line in enumerate(title_rows):
             self._row += 1
-            head.append(f'<row r="{self._row}">'
-                        f'{_string_cell(f"A{self._row}", line, S_TITLE if i == 0 else S_NOTE)}'
-                        "</row>")
+            head.append(
+                f'<row r="{self._row}">'
+                f"{_string_cell(f'A{self._row}', line, S_TITLE if i == 0 else S_NOTE)}"
+                "</row>"
+            )
         if title_rows:
             self._row += 1  # a blank line between the title block and the header
         self._row += 1
-        head.append(f'<row r="{self._row}">' + "".join(
-            _string_cell(f"{self._letters[i]}{self._row}", c.label, S_HEADER)
-            for i, c in enumerate(columns)) + "</row>")
+        head.append(
+            f'<row r="{self._row}">'
+            + "".join(
+                _string_cell(f"{self._letters[i]}{self._row}", c.label, S_HEADER)
+                for i, c in enumerate(columns)
+            )
+            + "</row>"
+        )
         stream.write("".join(head).encode())
 
     def row(self, values: Sequence[Any]) -> None:
@@ -219,8 +248,9 @@ class SheetWriter:
     def note(self, text: str) -> None:
         """A line of text (italic) below the table."""
         self._row += 1
-        self._buffer.append(f'<row r="{self._row}">'
-                            f'{_string_cell(f"A{self._row}", text, S_NOTE)}</row>')
+        self._buffer.append(
+            f'<row r="{self._row}">{_string_cell(f"A{self._row}", text, S_NOTE)}</row>'
+        )
 
     def flush(self) -> None:
         if self._buffer:
@@ -229,8 +259,10 @@ class SheetWriter:
 
     def close(self) -> None:
         self.flush()
-        self._stream.write(b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" '
-                           b'bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+        self._stream.write(
+            b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" '
+            b'bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+        )
         self._stream.close()
 
 
@@ -246,8 +278,9 @@ class XlsxWriter:
         self._titles: list[str] = []
         self._current: SheetWriter | None = None
 
-    def sheet(self, title: str, columns: Sequence[Col],
-              title_rows: Sequence[str] = ()) -> SheetWriter:
+    def sheet(
+        self, title: str, columns: Sequence[Col], title_rows: Sequence[str] = ()
+    ) -> SheetWriter:
         if self._current is not None:
             self._current.close()
         # Sheet names: at most 31 characters, none of []:*?/\ , unique.
@@ -257,8 +290,9 @@ class XlsxWriter:
             name = f"{base[:28]} {n}"
             n += 1
         self._titles.append(name)
-        stream = self._zip.open(f"xl/worksheets/sheet{len(self._titles)}.xml", "w",
-                                force_zip64=True)
+        stream = self._zip.open(
+            f"xl/worksheets/sheet{len(self._titles)}.xml", "w", force_zip64=True
+        )
         self._current = SheetWriter(stream, columns, title_rows)
         return self._current
 
@@ -270,49 +304,78 @@ class XlsxWriter:
             self.sheet("Sheet1", []).close()
             self._current = None
         n = len(self._titles)
-        sheets = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="'
-                         'application/vnd.openxmlformats-officedocument.spreadsheetml.'
-                         'worksheet+xml"/>' for i in range(1, n + 1))
-        self._zip.writestr("[Content_Types].xml", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.spreadsheetml.styles+xml"/>'
-            '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.extended-properties+xml"/>'
-            f"{sheets}</Types>"))
-        self._zip.writestr("_rels/.rels", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/officeDocument" Target="xl/workbook.xml"/>'
-            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/extended-properties" Target="docProps/app.xml"/></Relationships>'))
-        self._zip.writestr("docProps/app.xml", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'extended-properties"><Application>Hoi thi truc tuyen</Application></Properties>'))
-        self._zip.writestr("xl/workbook.xml", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            '<bookViews><workbookView/></bookViews><sheets>'
-            + "".join(f'<sheet name="{escape(t, {chr(34): "&quot;"})}" sheetId="{i}" '
-                      f'r:id="rId{i}"/>' for i, t in enumerate(self._titles, start=1))
-            + "</sheets></workbook>"))
-        self._zip.writestr("xl/_rels/workbook.xml.rels", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            + "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/'
-                      f'officeDocument/2006/relationships/worksheet" '
-                      f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
-            + f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/'
-              'officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-            "</Relationships>"))
+        sheets = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="'
+            "application/vnd.openxmlformats-officedocument.spreadsheetml."
+            'worksheet+xml"/>'
+            for i in range(1, n + 1)
+        )
+        self._zip.writestr(
+            "[Content_Types].xml",
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+                'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+                'officedocument.spreadsheetml.sheet.main+xml"/>'
+                '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
+                'officedocument.spreadsheetml.styles+xml"/>'
+                '<Override PartName="/docProps/app.xml" '
+                'ContentType="application/vnd.openxmlformats-'
+                'officedocument.extended-properties+xml"/>'
+                f"{sheets}</Types>"
+            ),
+        )
+        self._zip.writestr(
+            "_rels/.rels",
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'relationships/officeDocument" Target="xl/workbook.xml"/>'
+                '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'relationships/extended-properties" Target="docProps/app.xml"/></Relationships>'
+            ),
+        )
+        self._zip.writestr(
+            "docProps/app.xml",
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+                'extended-properties"><Application>Hoi thi truc tuyen</Application></Properties>'
+            ),
+        )
+        self._zip.writestr(
+            "xl/workbook.xml",
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                "<bookViews><workbookView/></bookViews><sheets>"
+                + "".join(
+                    f'<sheet name="{escape(t, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+                    for i, t in enumerate(self._titles, start=1)
+                )
+                + "</sheets></workbook>"
+            ),
+        )
+        self._zip.writestr(
+            "xl/_rels/workbook.xml.rels",
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                + "".join(
+                    f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/'
+                    f'officeDocument/2006/relationships/worksheet" '
+                    f'Target="worksheets/sheet{i}.xml"/>'
+                    for i in range(1, n + 1)
+                )
+                + f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/'
+                'officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+                "</Relationships>"
+            ),
+        )
         self._zip.writestr("xl/styles.xml", _STYLES)
         self._zip.close()
 
@@ -339,8 +402,7 @@ EXPORT_KINDS = {
     "winners": ExportKind("Danh sách đoạt giải", "danh-sach-doat-giai", True),
     "results": ExportKind("Kết quả đầy đủ", "ket-qua-day-du", True),
     "units": ExportKind("Đơn vị tham gia và giải tập thể", "don-vi-tham-gia", False),
-    "public": ExportKind("Danh sách đoạt giải (công khai)", "danh-sach-doat-giai-cong-khai",
-                         False),
+    "public": ExportKind("Danh sách đoạt giải (công khai)", "danh-sach-doat-giai-cong-khai", False),
 }
 
 
@@ -349,8 +411,11 @@ def _title_rows(result: RoundResult, kind: str, now: datetime) -> list[str]:
     from contest.services.rounds import PREDICTION_TARGET_TEXT
 
     target = PREDICTION_TARGET_TEXT.get(round_.prediction_target, "")
-    status = (f"đã công bố lúc {format_datetime_vn(result.published_at)}"
-              if result.published_at else "chưa công bố")
+    status = (
+        f"đã công bố lúc {format_datetime_vn(result.published_at)}"
+        if result.published_at
+        else "chưa công bố"
+    )
     actual = "—" if result.actual_value is None else f"{result.actual_value:,}".replace(",", ".")
     return [
         round_.contest.title,
@@ -369,14 +434,31 @@ def export_filename(result: RoundResult, kind: str, now: datetime) -> str:
 
 def _people_rows(result: RoundResult, *, winners_only: bool):
     """Result rows joined with their participant, streamed in rank order."""
-    stmt = (select(ResultRow.rank, ResultRow.score, ResultRow.total, ResultRow.prediction,
-                   ResultRow.distance, ResultRow.duration_ms, ResultRow.submitted_at,
-                   ResultRow.attempts, ResultRow.attempt_id, ResultRow.prize, ResultRow.note,
-                   ResultRow.unit_id, ResultRow.category_id, User.full_name, User.birth_date,
-                   User.gender, User.id_number, User.phone)
-            .join(User, User.id == ResultRow.participant_id)
-            .where(ResultRow.result_id == result.id)
-            .order_by(ResultRow.rank))
+    stmt = (
+        select(
+            ResultRow.rank,
+            ResultRow.score,
+            ResultRow.total,
+            ResultRow.prediction,
+            ResultRow.distance,
+            ResultRow.duration_ms,
+            ResultRow.submitted_at,
+            ResultRow.attempts,
+            ResultRow.attempt_id,
+            ResultRow.prize,
+            ResultRow.note,
+            ResultRow.unit_id,
+            ResultRow.category_id,
+            User.full_name,
+            User.birth_date,
+            User.gender,
+            User.id_number,
+            User.phone,
+        )
+        .join(User, User.id == ResultRow.participant_id)
+        .where(ResultRow.result_id == result.id)
+        .order_by(ResultRow.rank)
+    )
     if winners_only:
         stmt = stmt.where(ResultRow.prize.is_not(None))
     return db.session.execute(stmt.execution_options(yield_per=BATCH))
@@ -391,78 +473,178 @@ def count_rows(result: RoundResult, kind: str) -> int:
     return len(result.collective)
 
 
-def write_winners(result: RoundResult, out: IO[bytes], *, now: datetime,
-                  progress: Callable[[int], None] | None = None) -> int:
+def write_winners(
+    result: RoundResult,
+    out: IO[bytes],
+    *,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """The organisers' winners list with full personal data. Returns the rows written."""
     return _write_people(result, out, now=now, kind="winners", progress=progress)
 
 
-def write_results(result: RoundResult, out: IO[bytes], *, now: datetime,
-                  progress: Callable[[int], None] | None = None) -> int:
+def write_results(
+    result: RoundResult,
+    out: IO[bytes],
+    *,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Every ranked participant with every ranking key, enough to recompute the order
     by the published rules. Returns the rows written."""
     return _write_people(result, out, now=now, kind="results", progress=progress)
 
 
 WINNER_COLUMNS = [
-    Col("STT", "int", 6), Col("Họ và tên", "text", 28), Col("Ngày sinh", "date", 12),
-    Col("Giới tính", "text", 9), Col("Số CCCD", "code", 15), Col("Số điện thoại", "code", 13),
-    Col("Đơn vị", "text", 40), Col("Đối tượng", "text", 26), Col("Điểm", "int", 7),
-    Col("Dự đoán", "int", 11), Col("Sai số dự đoán", "int", 11),
-    Col("Thời gian làm bài", "duration", 11), Col("Thời điểm nộp bài", "datetime", 20),
-    Col("Giải", "text", 18), Col("Hạng", "int", 8),
+    Col("STT", "int", 6),
+    Col("Họ và tên", "text", 28),
+    Col("Ngày sinh", "date", 12),
+    Col("Giới tính", "text", 9),
+    Col("Số CCCD", "code", 15),
+    Col("Số điện thoại", "code", 13),
+    Col("Đơn vị", "text", 40),
+    Col("Đối tượng", "text", 26),
+    Col("Điểm", "int", 7),
+    Col("Dự đoán", "int", 11),
+    Col("Sai số dự đoán", "int", 11),
+    Col("Thời gian làm bài", "duration", 11),
+    Col("Thời điểm nộp bài", "datetime", 20),
+    Col("Giải", "text", 18),
+    Col("Hạng", "int", 8),
 ]
 
 RESULT_COLUMNS = [
-    Col("Hạng", "int", 8), Col("Họ và tên", "text", 28), Col("Ngày sinh", "date", 12),
-    Col("Giới tính", "text", 9), Col("Số CCCD", "code", 15), Col("Số điện thoại", "code", 13),
-    Col("Đơn vị", "text", 40), Col("Đối tượng", "text", 26), Col("Điểm", "int", 7),
-    Col("Số câu", "int", 7), Col("Dự đoán", "int", 11), Col("Sai số dự đoán", "int", 11),
-    Col("Thời gian làm bài", "duration", 11), Col("Thời gian làm bài (ms)", "int", 12),
-    Col("Thời điểm nộp bài", "datetime_ms", 24), Col("Số lượt thi", "int", 9),
-    Col("Mã lượt thi", "int", 11), Col("Giải", "text", 18), Col("Ghi chú", "text", 30),
+    Col("Hạng", "int", 8),
+    Col("Họ và tên", "text", 28),
+    Col("Ngày sinh", "date", 12),
+    Col("Giới tính", "text", 9),
+    Col("Số CCCD", "code", 15),
+    Col("Số điện thoại", "code", 13),
+    Col("Đơn vị", "text", 40),
+    Col("Đối tượng", "text", 26),
+    Col("Điểm", "int", 7),
+    Col("Số câu", "int", 7),
+    Col("Dự đoán", "int", 11),
+    Col("Sai số dự đoán", "int", 11),
+    Col("Thời gian làm bài", "duration", 11),
+    Col("Thời gian làm bài (ms)", "int", 12),
+    Col("Thời điểm nộp bài", "datetime_ms", 24),
+    Col("Số lượt thi", "int", 9),
+    Col("Mã lượt thi", "int", 11),
+    Col("Giải", "text", 18),
+    Col("Ghi chú", "text", 30),
 ]
 
 
-def _write_people(result: RoundResult, out: IO[bytes], *, now: datetime, kind: str,
-                  progress: Callable[[int], None] | None) -> int:
+def _write_people(
+    result: RoundResult,
+    out: IO[bytes],
+    *,
+    now: datetime,
+    kind: str,
+    progress: Callable[[int], None] | None,
+) -> int:
     units = results_service.unit_paths()
     categories = results_service.category_names()
     winners_only = kind == "winners"
     columns = WINNER_COLUMNS if winners_only else RESULT_COLUMNS
     with XlsxWriter(out) as book:
-        sheet = book.sheet("Đoạt giải" if winners_only else "Kết quả", columns,
-                           _title_rows(result, kind, now))
+        sheet = book.sheet(
+            "Đoạt giải" if winners_only else "Kết quả", columns, _title_rows(result, kind, now)
+        )
         n = 0
-        for (rank, score, total, prediction, dist, duration, submitted, attempts, attempt_id,
-             prize, note, unit_id, category_id, name, birth, gender, id_number,
-             phone) in _people_rows(result, winners_only=winners_only):
+        for (
+            rank,
+            score,
+            total,
+            prediction,
+            dist,
+            duration,
+            submitted,
+            attempts,
+            attempt_id,
+            prize,
+            note,
+            unit_id,
+            category_id,
+            name,
+            birth,
+            gender,
+            id_number,
+            phone,
+        ) in _people_rows(result, winners_only=winners_only):
             n += 1
             unit = units.get(unit_id, "")
             category = categories.get(category_id, "")
             sex = GENDER_TEXT.get(gender, "")
             if winners_only:
-                sheet.row((n, name, birth, sex, id_number, phone, unit, category, score,
-                           prediction, dist, duration, submitted, prize, rank))
+                sheet.row(
+                    (
+                        n,
+                        name,
+                        birth,
+                        sex,
+                        id_number,
+                        phone,
+                        unit,
+                        category,
+                        score,
+                        prediction,
+                        dist,
+                        duration,
+                        submitted,
+                        prize,
+                        rank,
+                    )
+                )
             else:
-                sheet.row((rank, name, birth, sex, id_number, phone, unit, category, score,
-                           total, prediction, dist, duration, duration, submitted, attempts,
-                           attempt_id, prize, results_service.skip_text(note)))
+                sheet.row(
+                    (
+                        rank,
+                        name,
+                        birth,
+                        sex,
+                        id_number,
+                        phone,
+                        unit,
+                        category,
+                        score,
+                        total,
+                        prediction,
+                        dist,
+                        duration,
+                        duration,
+                        submitted,
+                        attempts,
+                        attempt_id,
+                        prize,
+                        results_service.skip_text(note),
+                    )
+                )
             if progress is not None and n % BATCH == 0:
                 progress(BATCH)
         if progress is not None and n % BATCH:
             progress(n % BATCH)
         if not winners_only:
-            sheet.note("Thời điểm nộp bài theo giờ Việt Nam, chính xác đến mili giây. "
-                       "Sai số dự đoán = |dự đoán − đáp án|; để trống khi không dự đoán.")
+            sheet.note(
+                "Thời điểm nộp bài theo giờ Việt Nam, chính xác đến mili giây. "
+                "Sai số dự đoán = |dự đoán − đáp án|; để trống khi không dự đoán."
+            )
     return n
 
 
 PUBLIC_COLUMNS = [
-    Col("STT", "int", 6), Col("Họ và tên", "text", 28), Col("Năm sinh", "int", 9),
-    Col("Số điện thoại", "code", 13), Col("Đơn vị", "text", 40), Col("Điểm", "int", 7),
-    Col("Dự đoán", "int", 11), Col("Sai số dự đoán", "int", 11),
-    Col("Thời gian làm bài", "duration", 11), Col("Giải", "text", 18),
+    Col("STT", "int", 6),
+    Col("Họ và tên", "text", 28),
+    Col("Năm sinh", "int", 9),
+    Col("Số điện thoại", "code", 13),
+    Col("Đơn vị", "text", 40),
+    Col("Điểm", "int", 7),
+    Col("Dự đoán", "int", 11),
+    Col("Sai số dự đoán", "int", 11),
+    Col("Thời gian làm bài", "duration", 11),
+    Col("Giải", "text", 18),
 ]
 
 
@@ -475,30 +657,71 @@ def write_public_winners(result: RoundResult, out: IO[bytes], *, now: datetime) 
         n = 0
         for row in _people_rows(result, winners_only=True):
             n += 1
-            (_rank, score, _total, prediction, dist, duration, _sub, _att, _aid, prize, _note,
-             unit_id, _cat, name, birth, _gender, _idn, phone) = row
-            sheet.row((n, name, birth.year if birth else None, mask_phone(phone),
-                       units.get(unit_id, ""), score, prediction, dist, duration, prize))
+            (
+                _rank,
+                score,
+                _total,
+                prediction,
+                dist,
+                duration,
+                _sub,
+                _att,
+                _aid,
+                prize,
+                _note,
+                unit_id,
+                _cat,
+                name,
+                birth,
+                _gender,
+                _idn,
+                phone,
+            ) = row
+            sheet.row(
+                (
+                    n,
+                    name,
+                    birth.year if birth else None,
+                    mask_phone(phone),
+                    units.get(unit_id, ""),
+                    score,
+                    prediction,
+                    dist,
+                    duration,
+                    prize,
+                )
+            )
         for unit in result.collective:
             if unit["prize"]:
                 break
         else:
             return n
-        collective = book.sheet("Giải tập thể", [Col("STT", "int", 6), Col("Đơn vị", "text", 45),
-                                                 Col("Số người dự thi", "int", 12),
-                                                 Col("Giải", "text", 18)])
+        collective = book.sheet(
+            "Giải tập thể",
+            [
+                Col("STT", "int", 6),
+                Col("Đơn vị", "text", 45),
+                Col("Số người dự thi", "int", 12),
+                Col("Giải", "text", 18),
+            ],
+        )
         for i, unit in enumerate((u for u in result.collective if u["prize"]), start=1):
-            collective.row((i, units.get(unit["unit_id"], ""), unit["participants"],
-                            unit["prize"]))
+            collective.row((i, units.get(unit["unit_id"], ""), unit["participants"], unit["prize"]))
     return n
 
 
 UNIT_COLUMNS = [
-    Col("Hạng", "int", 7), Col("Đơn vị", "text", 45), Col("Số người dự thi", "int", 12),
-    Col("Số người của đơn vị", "int", 12), Col("Tỉ lệ tham gia", "percent", 11),
-    Col("Tổng điểm", "int", 10), Col("Số lượt thi", "int", 10),
-    Col("Điểm: số người", "int", 10), Col("Điểm: tổng điểm", "int", 10),
-    Col("Điểm: lượt thi", "int", 10), Col("Tổng điểm xếp hạng", "int", 12),
+    Col("Hạng", "int", 7),
+    Col("Đơn vị", "text", 45),
+    Col("Số người dự thi", "int", 12),
+    Col("Số người của đơn vị", "int", 12),
+    Col("Tỉ lệ tham gia", "percent", 11),
+    Col("Tổng điểm", "int", 10),
+    Col("Số lượt thi", "int", 10),
+    Col("Điểm: số người", "int", 10),
+    Col("Điểm: tổng điểm", "int", 10),
+    Col("Điểm: lượt thi", "int", 10),
+    Col("Tổng điểm xếp hạng", "int", 12),
     Col("Giải tập thể", "text", 18),
 ]
 
@@ -506,8 +729,8 @@ METHOD_TEXT = {
     "participants": "theo số người dự thi",
     "participation_rate": "theo tỉ lệ tham gia (số người dự thi ÷ số người của đơn vị)",
     "points": "theo tổng điểm xếp hạng: 10 đơn vị đứng đầu mỗi tiêu chí (số người dự thi, "
-              "tổng điểm, số lượt thi) được 10 → 1 điểm; bằng điểm thì đơn vị nhiều người "
-              "dự thi hơn xếp trên",
+    "tổng điểm, số lượt thi) được 10 → 1 điểm; bằng điểm thì đơn vị nhiều người "
+    "dự thi hơn xếp trên",
 }
 
 
@@ -528,24 +751,62 @@ def write_units(result: RoundResult, out: IO[bytes], *, now: datetime) -> int:
             seen.add(u["unit_id"])
             n += 1
             b = u["breakdown"]
-            sheet.row((u["rank"], units.get(u["unit_id"], ""), u["participants"],
-                       u["headcount"], u["rate"], u["total_score"], u["attempts"], b[0], b[1],
-                       b[2], u["points"], u["prize"]))
+            sheet.row(
+                (
+                    u["rank"],
+                    units.get(u["unit_id"], ""),
+                    u["participants"],
+                    u["headcount"],
+                    u["rate"],
+                    u["total_score"],
+                    u["attempts"],
+                    b[0],
+                    b[1],
+                    b[2],
+                    u["points"],
+                    u["prize"],
+                )
+            )
         for unit_id, headcount in db.session.execute(
-                select(Unit.id, Unit.headcount).where(Unit.is_active.is_(True))):
+            select(Unit.id, Unit.headcount).where(Unit.is_active.is_(True))
+        ):
             if unit_id not in seen:
                 n += 1
-                sheet.row((None, units.get(unit_id, ""), 0, headcount, 0 if headcount else None,
-                           0, 0, 0, 0, 0, 0, None))
+                sheet.row(
+                    (
+                        None,
+                        units.get(unit_id, ""),
+                        0,
+                        headcount,
+                        0 if headcount else None,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        None,
+                    )
+                )
     return n
 
 
-WRITERS = {"winners": write_winners, "results": write_results, "units": write_units,
-           "public": write_public_winners}
+WRITERS = {
+    "winners": write_winners,
+    "results": write_results,
+    "units": write_units,
+    "public": write_public_winners,
+}
 
 
-def write_export(kind: str, result: RoundResult, out: IO[bytes], *, now: datetime,
-                 progress: Callable[[int], None] | None = None) -> int:
+def write_export(
+    kind: str,
+    result: RoundResult,
+    out: IO[bytes],
+    *,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Write the export ``kind`` (a key of EXPORT_KINDS) of ``result``. Returns rows."""
     writer = WRITERS[kind]
     if kind in ("winners", "results"):
@@ -556,11 +817,27 @@ def write_export(kind: str, result: RoundResult, out: IO[bytes], *, now: datetim
     return rows
 
 
-def record_export(actor: User | None, kind: str, result: RoundResult, *, rows: int,
-                  now: datetime, via: str = "web") -> None:
+def record_export(
+    actor: User | None,
+    kind: str,
+    result: RoundResult,
+    *,
+    rows: int,
+    now: datetime,
+    via: str = "web",
+) -> None:
     """Audit an export (E3): who, when, which round and version, what, how many rows."""
-    audit.record(actor, "result.export", "round", result.round_id, now=now, kind=kind,
-                 version=result.version, rows=rows, via=via)
+    audit.record(
+        actor,
+        "result.export",
+        "round",
+        result.round_id,
+        now=now,
+        kind=kind,
+        version=result.version,
+        rows=rows,
+        via=via,
+    )
 
 
 def duration_text(ms: int | None) -> str:

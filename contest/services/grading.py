@@ -40,8 +40,9 @@ def grade(paper: Sequence[PaperItem], answers: Mapping[int, Iterable[int]]) -> G
     return Grade(score, total, frozenset(right))
 
 
-def attempt_deadline(started_at: datetime, time_limit_minutes: int,
-                     closes_at: datetime) -> datetime:
+def attempt_deadline(
+    started_at: datetime, time_limit_minutes: int, closes_at: datetime
+) -> datetime:
     """T1: min(start + time limit, round close)."""
     return min(started_at + timedelta(minutes=time_limit_minutes), closes_at)
 
@@ -67,8 +68,9 @@ def duration_ms(started_at: datetime, submitted_at: datetime, time_limit_minutes
     return max(0, min(elapsed, time_limit_minutes * 60_000))
 
 
-def round_state(opens_at: datetime, closes_at: datetime, closed_at: datetime | None,
-                now: datetime) -> str:
+def round_state(
+    opens_at: datetime, closes_at: datetime, closed_at: datetime | None, now: datetime
+) -> str:
     """'upcoming', 'open' or 'closed'."""
     if closed_at is not None or now >= closes_at:
         return "closed"

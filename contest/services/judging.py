@@ -59,8 +59,9 @@ class AssignmentPlan:
         return result
 
 
-def plan_assignments(needs: Sequence[EntryNeed], judges: Sequence[JudgeSlot], *,
-                     seed: int = 0) -> AssignmentPlan:
+def plan_assignments(
+    needs: Sequence[EntryNeed], judges: Sequence[JudgeSlot], *, seed: int = 0
+) -> AssignmentPlan:
     """Choose judges for every entry: each gets its ``count`` distinct eligible judges, and
     judges' workloads (existing ``load`` included) are as even as the conflicts allow.
 
@@ -85,9 +86,10 @@ def plan_assignments(needs: Sequence[EntryNeed], judges: Sequence[JudgeSlot], *,
     for need in order:
         if need.count <= 0:
             continue
-        ranked = sorted(options[need.entry_id],
-                        key=lambda j: (loads[j.judge_id], tiebreak[j.judge_id]))
-        chosen = [j.judge_id for j in ranked[:need.count]]
+        ranked = sorted(
+            options[need.entry_id], key=lambda j: (loads[j.judge_id], tiebreak[j.judge_id])
+        )
+        chosen = [j.judge_id for j in ranked[: need.count]]
         if len(chosen) < need.count:
             plan.short[need.entry_id] = need.count - len(chosen)
         for judge_id in chosen:
@@ -98,8 +100,13 @@ def plan_assignments(needs: Sequence[EntryNeed], judges: Sequence[JudgeSlot], *,
     return plan
 
 
-def _repair(plan: AssignmentPlan, need_of: dict[int, EntryNeed], by_id: dict[int, JudgeSlot],
-            loads: dict[int, int], on_entry: dict[int, set[int]]) -> None:
+def _repair(
+    plan: AssignmentPlan,
+    need_of: dict[int, EntryNeed],
+    by_id: dict[int, JudgeSlot],
+    loads: dict[int, int],
+    on_entry: dict[int, set[int]],
+) -> None:
     movable: dict[int, set[int]] = {judge_id: set() for judge_id in by_id}
     for entry_id, chosen in plan.pairs.items():
         for judge_id in chosen:
@@ -140,8 +147,9 @@ def _find_path(source, need_of, by_id, loads, on_entry, movable):
                 nxt = other.judge_id
                 if nxt in parent or nxt in on_entry[entry_id]:
                     continue
-                if not (other.unit_id is None or need.unit_id is None
-                        or other.unit_id != need.unit_id):
+                if not (
+                    other.unit_id is None or need.unit_id is None or other.unit_id != need.unit_id
+                ):
                     continue
                 parent[nxt] = (judge_id, entry_id)
                 if loads[nxt] <= limit:
@@ -156,8 +164,9 @@ def _find_path(source, need_of, by_id, loads, on_entry, movable):
     return None
 
 
-def pick_extra_judge(unit_id: int | None, taken: set[int], judges: Sequence[JudgeSlot]
-                     ) -> int | None:
+def pick_extra_judge(
+    unit_id: int | None, taken: set[int], judges: Sequence[JudgeSlot]
+) -> int | None:
     """The judge to add on a discrepancy: eligible, least loaded, then lowest id; or None."""
     need = EntryNeed(0, unit_id, 1, frozenset(taken))
     candidates = [j for j in judges if eligible(need, j)]
@@ -201,15 +210,26 @@ def mean_x100(values: Sequence[int]) -> int:
 
 
 def _closest_pair(sheets: Sequence[SheetTotal]) -> tuple[SheetTotal, SheetTotal]:
-    pairs = [(a, b) for i, a in enumerate(sheets) for b in sheets[i + 1:]]
+    pairs = [(a, b) for i, a in enumerate(sheets) for b in sheets[i + 1 :]]
     # Closest totals; on a tie, a pair with the third judge's sheet, then the higher mean.
-    return min(pairs, key=lambda p: (abs(p[0].total_x100 - p[1].total_x100),
-                                     not (p[0].is_extra or p[1].is_extra),
-                                     -(p[0].total_x100 + p[1].total_x100)))
+    return min(
+        pairs,
+        key=lambda p: (
+            abs(p[0].total_x100 - p[1].total_x100),
+            not (p[0].is_extra or p[1].is_extra),
+            -(p[0].total_x100 + p[1].total_x100),
+        ),
+    )
 
 
-def aggregate(sheets: Sequence[SheetTotal], *, expected_regular: int, extra_assigned: bool,
-              threshold_x100: int, rule: str) -> Outcome:
+def aggregate(
+    sheets: Sequence[SheetTotal],
+    *,
+    expected_regular: int,
+    extra_assigned: bool,
+    threshold_x100: int,
+    rule: str,
+) -> Outcome:
     """Combine the submitted sheets of one entry in one stage (product.md §4).
 
     ``expected_regular`` is how many regular judges are assigned. When their totals differ
@@ -226,17 +246,23 @@ def aggregate(sheets: Sequence[SheetTotal], *, expected_regular: int, extra_assi
     totals = [s.total_x100 for s in regular]
     discrepancy = len(regular) >= 2 and max(totals) - min(totals) > threshold_x100
     if not discrepancy:
-        return Outcome(mean_x100(totals), mean_x100([s.first_x100 for s in regular]),
-                       pending=False)
+        return Outcome(mean_x100(totals), mean_x100([s.first_x100 for s in regular]), pending=False)
     if not extra:
         return Outcome(discrepancy=True, needs_extra=not extra_assigned, pending=True)
     if rule == "closest_two_mean":
         a, b = _closest_pair(regular + extra)
-        return Outcome(mean_x100([a.total_x100, b.total_x100]),
-                       mean_x100([a.first_x100, b.first_x100]), discrepancy=True,
-                       pending=False)
-    return Outcome(mean_x100([s.total_x100 for s in extra]),
-                   mean_x100([s.first_x100 for s in extra]), discrepancy=True, pending=False)
+        return Outcome(
+            mean_x100([a.total_x100, b.total_x100]),
+            mean_x100([a.first_x100, b.first_x100]),
+            discrepancy=True,
+            pending=False,
+        )
+    return Outcome(
+        mean_x100([s.total_x100 for s in extra]),
+        mean_x100([s.first_x100 for s in extra]),
+        discrepancy=True,
+        pending=False,
+    )
 
 
 # --- ranking, advancing, prizes ------------------------------------------------------------
@@ -265,7 +291,7 @@ def advancing(ranked: Sequence[RankRecord], rule: str | None, value: int | None)
     """Entry ids going to the next stage: the top ``value`` (``rule="top_k"``) or those whose
     final score is at least ``value`` hundredths (``"cutoff"``)."""
     if rule == "top_k":
-        return {r.entry_id for r in ranked[:max(value or 0, 0)]}
+        return {r.entry_id for r in ranked[: max(value or 0, 0)]}
     if rule == "cutoff":
         return {r.entry_id for r in ranked if r.final_x100 >= (value or 0)}
     return set()

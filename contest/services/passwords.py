@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 # OWASP: m = 19 MiB, t = 2, p = 1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
 
+
 @functools.cache
 def _dummy_hash() -> str:
     """A fixed hash to verify against when the account does not exist, so timing does not

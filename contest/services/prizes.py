@@ -124,9 +124,15 @@ class PrizeOptions:
             errors["once_per_contest"] = "phải là true hoặc false"
         if errors:
             raise InvalidPrizeOptions(errors)
-        return cls(min_score=min_score, max_share=share, once_per_contest=once,
-                   category_quotas=quotas, other_quota=other_quota,
-                   collective_method=method, points_top=points_top or 10)
+        return cls(
+            min_score=min_score,
+            max_share=share,
+            once_per_contest=once,
+            category_quotas=quotas,
+            other_quota=other_quota,
+            collective_method=method,
+            points_top=points_top or 10,
+        )
 
     def to_dict(self) -> dict:
         """The JSON form stored in ``Round.prize_options`` (defaults left out)."""
@@ -189,9 +195,15 @@ def prize_cap(options: PrizeOptions, participants: int) -> int | None:
     return math.floor(options.max_share * participants + 1e-9)
 
 
-def allocate(ranking: Iterable[Contender], tiers: Sequence[Tier], options: PrizeOptions, *,
-             earlier_winners: Iterable[int] = (), ineligible: Iterable[int] = (),
-             participants: int | None = None) -> Allocation:
+def allocate(
+    ranking: Iterable[Contender],
+    tiers: Sequence[Tier],
+    options: PrizeOptions,
+    *,
+    earlier_winners: Iterable[int] = (),
+    ineligible: Iterable[int] = (),
+    participants: int | None = None,
+) -> Allocation:
     """Give the individual tiers to ``ranking`` (best first) by the rules above.
 
     ``earlier_winners`` are participants who won in an earlier round of the contest
@@ -246,8 +258,9 @@ def allocate(ranking: Iterable[Contender], tiers: Sequence[Tier], options: Prize
     return Allocation(awards, skipped, cap)
 
 
-def allocate_collective(unit_ids_in_order: Sequence[int],
-                        tiers: Sequence[Tier]) -> dict[int, Award]:
+def allocate_collective(
+    unit_ids_in_order: Sequence[int], tiers: Sequence[Tier]
+) -> dict[int, Award]:
     """Give the collective tiers to units in their collective ranking order (best first)."""
     awards: dict[int, Award] = {}
     queue = iter(unit_ids_in_order)

@@ -61,8 +61,10 @@ class RoundStillOpen(DomainError):
 class ActualValueNeeded(DomainError):
     status = 422
     code = "actual_value_needed"
-    message = ("Đợt thi này dùng đáp án câu dự đoán do Ban Tổ chức nhập. "
-               "Vui lòng nhập đáp án khi đóng đợt thi.")
+    message = (
+        "Đợt thi này dùng đáp án câu dự đoán do Ban Tổ chức nhập. "
+        "Vui lòng nhập đáp án khi đóng đợt thi."
+    )
 
 
 class ResultNotReady(DomainError):
@@ -74,8 +76,9 @@ class ResultNotReady(DomainError):
 class ResultOutdated(DomainError):
     status = 409
     code = "result_outdated"
-    message = ("Kết quả vừa được tính lại sau khi bạn mở trang. "
-               "Vui lòng xem lại kết quả mới rồi công bố.")
+    message = (
+        "Kết quả vừa được tính lại sau khi bạn mở trang. Vui lòng xem lại kết quả mới rồi công bố."
+    )
 
 
 # --- loading the inputs ---------------------------------------------------------------
@@ -101,8 +104,9 @@ class Inputs:
 
 
 def _finished_ranked(round_id: int):
-    return and_(Attempt.round_id == round_id, Attempt.is_practice.is_(False),
-                Attempt.status.in_(FINISHED))
+    return and_(
+        Attempt.round_id == round_id, Attempt.is_practice.is_(False), Attempt.status.in_(FINISHED)
+    )
 
 
 def load_inputs(round_: Round) -> Inputs:
@@ -115,22 +119,43 @@ def load_inputs(round_: Round) -> Inputs:
     disqualified participants are left out here. Submission times are naive UTC (read
     without the ORM's per-value conversion: a round can have a million attempts).
     """
-    agg = (select(Attempt.participant_id.label("pid"), func.max(Attempt.score).label("top"),
-                  func.count(Attempt.id).label("n"),
-                  func.max(case((and_(Attempt.score == Attempt.total, Attempt.total > 0), 1),
-                                else_=0)).label("perfect"))
-           .where(_finished_ranked(round_.id))
-           .group_by(Attempt.participant_id).cte("agg"))
-    stmt = (select(Attempt.id, Attempt.participant_id, Attempt.score, Attempt.total,
-                   Attempt.prediction, Attempt.duration_ms,
-                   type_coerce(Attempt.submitted_at, String), agg.c.n, agg.c.perfect,
-                   User.unit_id, User.category_id)
-            .join(agg, and_(agg.c.pid == Attempt.participant_id, Attempt.score == agg.c.top))
-            .join(User, User.id == Attempt.participant_id)
-            .where(_finished_ranked(round_.id), User.role == Role.participant))
+    agg = (
+        select(
+            Attempt.participant_id.label("pid"),
+            func.max(Attempt.score).label("top"),
+            func.count(Attempt.id).label("n"),
+            func.max(
+                case((and_(Attempt.score == Attempt.total, Attempt.total > 0), 1), else_=0)
+            ).label("perfect"),
+        )
+        .where(_finished_ranked(round_.id))
+        .group_by(Attempt.participant_id)
+        .cte("agg")
+    )
+    stmt = (
+        select(
+            Attempt.id,
+            Attempt.participant_id,
+            Attempt.score,
+            Attempt.total,
+            Attempt.prediction,
+            Attempt.duration_ms,
+            type_coerce(Attempt.submitted_at, String),
+            agg.c.n,
+            agg.c.perfect,
+            User.unit_id,
+            User.category_id,
+        )
+        .join(agg, and_(agg.c.pid == Attempt.participant_id, Attempt.score == agg.c.top))
+        .join(User, User.id == Attempt.participant_id)
+        .where(_finished_ranked(round_.id), User.role == Role.participant)
+    )
     excluded = frozenset(int(x) for x in round_.excluded_user_ids or ())
-    disqualified = frozenset(db.session.scalars(
-        select(Disqualification.participant_id).where(Disqualification.round_id == round_.id)))
+    disqualified = frozenset(
+        db.session.scalars(
+            select(Disqualification.participant_id).where(Disqualification.round_id == round_.id)
+        )
+    )
     skip = excluded | disqualified
     entries: list[ranking.Entry] = []
     summaries: dict[int, ranking.ParticipantSummary] = {}
@@ -156,8 +181,19 @@ def load_inputs(round_: Round) -> Inputs:
     finally:
         cursor.close()
     digest = rows_digest(rows)
-    for (aid, pid, score, total, prediction, duration, submitted, n, perfect, unit_id,
-         category_id) in rows:
+    for (
+        aid,
+        pid,
+        score,
+        total,
+        prediction,
+        duration,
+        submitted,
+        n,
+        perfect,
+        unit_id,
+        category_id,
+    ) in rows:
         if pid in skip:
             continue
         if submitted.__class__ is str:  # SQLite stores text
@@ -173,30 +209,45 @@ def load_inputs(round_: Round) -> Inputs:
     try:
         options = prizes.PrizeOptions.from_dict(round_.prize_options)
     except prizes.InvalidPrizeOptions as exc:
-        raise ValidationFailed({"prize_options": str(exc)},
-                               "Cài đặt giải thưởng của đợt thi chưa hợp lệ.") from exc
+        raise ValidationFailed(
+            {"prize_options": str(exc)}, "Cài đặt giải thưởng của đợt thi chưa hợp lệ."
+        ) from exc
     return Inputs(
-        entries=entries, summaries=list(summaries.values()), counts=counts, profile=profile,
-        excluded=excluded, disqualified=disqualified,
-        earlier_winners=frozenset(earlier_winners(round_)) if options.once_per_contest
+        entries=entries,
+        summaries=list(summaries.values()),
+        counts=counts,
+        profile=profile,
+        excluded=excluded,
+        disqualified=disqualified,
+        earlier_winners=frozenset(earlier_winners(round_))
+        if options.once_per_contest
         else frozenset(),
         headcounts=dict(db.session.execute(select(Unit.id, Unit.headcount)).all()),
-        tiers=prizes.tiers_from(round_.prize_tiers), options=options,
-        preset=round_.tie_break.value, target=round_.prediction_target.value,
-        rows_digest=digest)
+        tiers=prizes.tiers_from(round_.prize_tiers),
+        options=options,
+        preset=round_.tie_break.value,
+        target=round_.prediction_target.value,
+        rows_digest=digest,
+    )
 
 
 def earlier_winners(round_: Round) -> set[int]:
     """Participants with an individual prize in an earlier round of the same contest
     (by each earlier round's published result, or its newest one if none is published)."""
-    earlier = [r for r in round_.contest.rounds
-               if (r.opens_at, r.id) < (round_.opens_at, round_.id)]
+    earlier = [
+        r for r in round_.contest.rounds if (r.opens_at, r.id) < (round_.opens_at, round_.id)
+    ]
     winners: set[int] = set()
     for r in earlier:
         result = published_result(r.id) or current_result(r.id)
         if result is not None:
-            winners.update(db.session.scalars(select(ResultRow.participant_id).where(
-                ResultRow.result_id == result.id, ResultRow.prize.is_not(None))))
+            winners.update(
+                db.session.scalars(
+                    select(ResultRow.participant_id).where(
+                        ResultRow.result_id == result.id, ResultRow.prize.is_not(None)
+                    )
+                )
+            )
     return winners
 
 
@@ -224,26 +275,45 @@ def compute(inputs: Inputs, *, manual: int | None = None) -> Computed:
         raise ActualValueNeeded() from exc
     ranked = ranking.rank(inputs.entries, inputs.preset, actual, inputs.counts)
     profile = inputs.profile
-    contenders = (prizes.Contender(r.entry.participant_id, r.entry.score,
-                                   profile[r.entry.participant_id][1]) for r in ranked)
-    allocation = prizes.allocate(contenders, inputs.tiers, inputs.options,
-                                 earlier_winners=inputs.earlier_winners,
-                                 ineligible=inputs.excluded | inputs.disqualified,
-                                 participants=len(ranked))
+    contenders = (
+        prizes.Contender(r.entry.participant_id, r.entry.score, profile[r.entry.participant_id][1])
+        for r in ranked
+    )
+    allocation = prizes.allocate(
+        contenders,
+        inputs.tiers,
+        inputs.options,
+        earlier_winners=inputs.earlier_winners,
+        ineligible=inputs.excluded | inputs.disqualified,
+        participants=len(ranked),
+    )
     collective = _collective(ranked, inputs)
     settings = {
-        "tiers": [{"name": t.name, "count": t.count, **({"collective": True} if t.collective
-                                                        else {})} for t in inputs.tiers],
+        "tiers": [
+            {"name": t.name, "count": t.count, **({"collective": True} if t.collective else {})}
+            for t in inputs.tiers
+        ],
         "options": inputs.options.to_dict(),
         "excluded": sorted(inputs.excluded),
         "disqualified": sorted(inputs.disqualified),
         "earlier_winners": len(inputs.earlier_winners),
-        "facts": {"participants": facts.participants, "attempts": facts.attempts,
-                  "perfect_participants": facts.perfect_participants},
+        "facts": {
+            "participants": facts.participants,
+            "attempts": facts.attempts,
+            "perfect_participants": facts.perfect_participants,
+        },
         "cap": allocation.cap,
     }
-    return Computed(actual, facts, ranked, allocation, collective,
-                    inputs_hash(inputs, actual), settings, inputs.profile)
+    return Computed(
+        actual,
+        facts,
+        ranked,
+        allocation,
+        collective,
+        inputs_hash(inputs, actual),
+        settings,
+        inputs.profile,
+    )
 
 
 def _collective(ranked: list[ranking.Ranked], inputs: Inputs) -> list[dict]:
@@ -256,21 +326,32 @@ def _collective(ranked: list[ranking.Ranked], inputs: Inputs) -> list[dict]:
         t[0] += 1
         t[1] += r.entry.score
         t[2] += r.attempts
-    records = [ranking.UnitTally(uid, p, s, a, inputs.headcounts.get(uid))
-               for uid, (p, s, a) in tallies.items()]
+    records = [
+        ranking.UnitTally(uid, p, s, a, inputs.headcounts.get(uid))
+        for uid, (p, s, a) in tallies.items()
+    ]
     method = inputs.options.collective_method
     ordered = ranking.rank_units(records, method, inputs.options.points_top)
-    awards = prizes.allocate_collective([u.tally.unit_id for u in ordered if u.rank is not None],
-                                        inputs.tiers)
+    awards = prizes.allocate_collective(
+        [u.tally.unit_id for u in ordered if u.rank is not None], inputs.tiers
+    )
     out = []
     for u in ordered:
         award = awards.get(u.tally.unit_id)
-        out.append({"unit_id": u.tally.unit_id, "rank": u.rank,
-                    "participants": u.tally.participants, "total_score": u.tally.total_score,
-                    "attempts": u.tally.attempts, "headcount": u.tally.headcount,
-                    "rate": None if u.tally.rate is None else round(u.tally.rate, 6),
-                    "points": u.points, "breakdown": list(u.breakdown),
-                    "prize": award.tier_name if award else None})
+        out.append(
+            {
+                "unit_id": u.tally.unit_id,
+                "rank": u.rank,
+                "participants": u.tally.participants,
+                "total_score": u.tally.total_score,
+                "attempts": u.tally.attempts,
+                "headcount": u.tally.headcount,
+                "rate": None if u.tally.rate is None else round(u.tally.rate, 6),
+                "points": u.points,
+                "breakdown": list(u.breakdown),
+                "prize": award.tier_name if award else None,
+            }
+        )
     return out
 
 
@@ -278,16 +359,18 @@ def inputs_hash(inputs: Inputs, actual: int | None) -> str:
     """SHA-256 over every input of the result: the settings, then the digest of the
     loaded attempt rows (``Inputs.rows_digest``)."""
     head = {
-        "preset": inputs.preset, "target": inputs.target, "actual": actual,
+        "preset": inputs.preset,
+        "target": inputs.target,
+        "actual": actual,
         "tiers": [[t.name, t.count, t.collective] for t in inputs.tiers],
-        "options": inputs.options.to_dict(), "excluded": sorted(inputs.excluded),
+        "options": inputs.options.to_dict(),
+        "excluded": sorted(inputs.excluded),
         "disqualified": sorted(inputs.disqualified),
         "earlier_winners": sorted(inputs.earlier_winners),
         "headcounts": sorted((k, v) for k, v in inputs.headcounts.items() if v is not None),
         "rows": inputs.rows_digest,
     }
-    return hashlib.sha256(json.dumps(head, sort_keys=True, ensure_ascii=False).encode()
-                          ).hexdigest()
+    return hashlib.sha256(json.dumps(head, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def rows_digest(rows: list[tuple]) -> str:
@@ -296,7 +379,7 @@ def rows_digest(rows: list[tuple]) -> str:
     rows.sort(key=itemgetter(0))
     h = hashlib.sha256()
     for start in range(0, len(rows), 20_000):
-        h.update(repr(rows[start:start + 20_000]).encode())
+        h.update(repr(rows[start : start + 20_000]).encode())
     return h.hexdigest()
 
 
@@ -311,8 +394,9 @@ class CloseOutcome:
     finalised: int = 0
 
 
-def close_round(round_: Round, *, actor: User | None, now: datetime,
-                actual: int | None = None) -> CloseOutcome:
+def close_round(
+    round_: Round, *, actor: User | None, now: datetime, actual: int | None = None
+) -> CloseOutcome:
     """Close the round (or recompute a closed one) and store its result.
 
     Finalises every attempt still open (from its saved answers), freezes the actual value
@@ -322,19 +406,27 @@ def close_round(round_: Round, *, actor: User | None, now: datetime,
     (``actual`` given for a computed target, or bad prize options), Conflict (a
     concurrent close).
     """
-    round_ = db.session.scalar(select(Round).where(Round.id == round_.id).with_for_update()
-                               .execution_options(populate_existing=True))
+    round_ = db.session.scalar(
+        select(Round)
+        .where(Round.id == round_.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if round_.closed_at is None and now < round_.closes_at + timedelta(
-            seconds=round_.grace_seconds):
+        seconds=round_.grace_seconds
+    ):
         raise RoundStillOpen()
     manual_target = round_.prediction_target is PredictionTarget.manual
     if actual is not None and not manual_target:
-        raise ValidationFailed({"actual": "Đáp án câu dự đoán của đợt này được tính tự động."},
-                               "Đáp án câu dự đoán của đợt này được tính tự động, "
-                               "không nhập tay.")
+        raise ValidationFailed(
+            {"actual": "Đáp án câu dự đoán của đợt này được tính tự động."},
+            "Đáp án câu dự đoán của đợt này được tính tự động, không nhập tay.",
+        )
     if actual is not None and not (0 <= actual <= attempts_service.MAX_PREDICTION):
-        raise ValidationFailed({"actual": "Đáp án phải là số nguyên không âm."},
-                               "Đáp án câu dự đoán phải là số nguyên không âm.")
+        raise ValidationFailed(
+            {"actual": "Đáp án phải là số nguyên không âm."},
+            "Đáp án câu dự đoán phải là số nguyên không âm.",
+        )
     if manual_target and actual is None:
         actual = round_.actual_value
     finalised = attempts_service.finalise_overdue(now, round_.id, include_open=True)
@@ -345,36 +437,60 @@ def close_round(round_: Round, *, actor: User | None, now: datetime,
     previous = current_result(round_.id)
     round_.actual_value = computed.actual
     if previous is not None and previous.inputs_hash == computed.inputs_hash:
-        audit.record(actor, "round.reclose", "round", round_.id, now=now,
-                     version=previous.version, changed=False)
+        audit.record(
+            actor,
+            "round.reclose",
+            "round",
+            round_.id,
+            now=now,
+            version=previous.version,
+            changed=False,
+        )
         db.session.flush()
         return CloseOutcome(previous, False, {}, finalised)
 
     result = RoundResult(
-        round_id=round_.id, version=(previous.version + 1) if previous else 1,
-        actual_value=computed.actual, tie_break=round_.tie_break.value,
-        prediction_target=round_.prediction_target.value, inputs_hash=computed.inputs_hash,
-        participants=len(computed.ranked), winners=len(computed.allocation.awards),
-        settings=computed.settings, collective=computed.collective, changes={},
-        created_at=now, created_by_id=actor.id if actor else None)
+        round_id=round_.id,
+        version=(previous.version + 1) if previous else 1,
+        actual_value=computed.actual,
+        tie_break=round_.tie_break.value,
+        prediction_target=round_.prediction_target.value,
+        inputs_hash=computed.inputs_hash,
+        participants=len(computed.ranked),
+        winners=len(computed.allocation.awards),
+        settings=computed.settings,
+        collective=computed.collective,
+        changes={},
+        created_at=now,
+        created_by_id=actor.id if actor else None,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(result)
             db.session.flush()
     except IntegrityError:
-        raise Conflict("Đợt thi đang được đóng ở một phiên khác. Vui lòng tải lại trang.") \
-            from None
+        raise Conflict("Đợt thi đang được đóng ở một phiên khác. Vui lòng tải lại trang.") from None
     with _cyclic_gc_paused():
         _store_rows(result.id, computed)
         changes = _diff(previous, result, computed) if previous is not None else {}
     result.changes = changes
     _prune(round_.id, keep=result.id)
-    audit.record(actor, "round.close" if previous is None else "round.reclose", "round",
-                 round_.id, now=now, version=result.version, inputs_hash=computed.inputs_hash,
-                 participants=result.participants, winners=result.winners,
-                 actual_value=computed.actual, finalised=finalised, changed=True,
-                 prize_changes=changes.get("prize_changes_total", 0),
-                 removed=changes.get("removed_total", 0))
+    audit.record(
+        actor,
+        "round.close" if previous is None else "round.reclose",
+        "round",
+        round_.id,
+        now=now,
+        version=result.version,
+        inputs_hash=computed.inputs_hash,
+        participants=result.participants,
+        winners=result.winners,
+        actual_value=computed.actual,
+        finalised=finalised,
+        changed=True,
+        prize_changes=changes.get("prize_changes_total", 0),
+        removed=changes.get("removed_total", 0),
+    )
     db.session.flush()
     return CloseOutcome(result, True, changes, finalised)
 
@@ -393,11 +509,44 @@ def _cyclic_gc_paused():
             gc.enable()
 
 
-ROW_COLUMNS = ("result_id", "rank", "participant_id", "attempt_id", "score", "total",
-               "prediction", "distance", "duration_ms", "submitted_at", "attempts", "unit_id",
-               "category_id", "prize_tier", "prize", "decided_by", "note")
-ROW_PG_TYPES = ("int4", "int4", "int4", "int8", "int4", "int4", "int8", "int8", "int8",
-                "timestamp", "int4", "int4", "int4", "int4", "varchar", "varchar", "varchar")
+ROW_COLUMNS = (
+    "result_id",
+    "rank",
+    "participant_id",
+    "attempt_id",
+    "score",
+    "total",
+    "prediction",
+    "distance",
+    "duration_ms",
+    "submitted_at",
+    "attempts",
+    "unit_id",
+    "category_id",
+    "prize_tier",
+    "prize",
+    "decided_by",
+    "note",
+)
+ROW_PG_TYPES = (
+    "int4",
+    "int4",
+    "int4",
+    "int8",
+    "int4",
+    "int4",
+    "int8",
+    "int8",
+    "int8",
+    "timestamp",
+    "int4",
+    "int4",
+    "int4",
+    "int4",
+    "varchar",
+    "varchar",
+    "varchar",
+)
 
 
 def _row_tuples(result_id: int, computed: Computed, timestamp) -> Iterator[tuple]:
@@ -409,10 +558,25 @@ def _row_tuples(result_id: int, computed: Computed, timestamp) -> Iterator[tuple
         pid = e[1]
         award = awards.get(pid)
         unit_id, category_id = profile[pid]
-        yield (result_id, rank_, pid, e[0], e[2], e[3], e[4], distance_, e[5],
-               timestamp(e[6]), attempts_, unit_id, category_id,
-               award.tier_index if award else None, award.tier_name if award else None,
-               decided, skipped.get(pid))
+        yield (
+            result_id,
+            rank_,
+            pid,
+            e[0],
+            e[2],
+            e[3],
+            e[4],
+            distance_,
+            e[5],
+            timestamp(e[6]),
+            attempts_,
+            unit_id,
+            category_id,
+            award.tier_index if award else None,
+            award.tier_name if award else None,
+            decided,
+            skipped.get(pid),
+        )
 
 
 def _store_rows(result_id: int, computed: Computed) -> None:
@@ -422,17 +586,19 @@ def _store_rows(result_id: int, computed: Computed) -> None:
     connection = db.session.connection()
     raw = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        with raw.cursor() as cursor, cursor.copy(
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
                 f"COPY result_rows ({', '.join(ROW_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
+            ) as copy,
+        ):
             copy.set_types(ROW_PG_TYPES)
             for row in _row_tuples(result_id, computed, _naive_utc):
                 copy.write_row(row)
         return
     placeholders = ", ".join("?" * len(ROW_COLUMNS))
     sql = f"INSERT INTO result_rows ({', '.join(ROW_COLUMNS)}) VALUES ({placeholders})"
-    rows = _row_tuples(result_id, computed,
-                       lambda v: _naive_utc(v).isoformat(" ", "microseconds"))
+    rows = _row_tuples(result_id, computed, lambda v: _naive_utc(v).isoformat(" ", "microseconds"))
     cursor = raw.cursor()
     try:
         while batch := list(islice(rows, 50_000)):
@@ -447,9 +613,14 @@ def _naive_utc(value: datetime) -> datetime:
 
 def _diff(previous: RoundResult, result: RoundResult, computed: Computed) -> dict:
     """What changed from ``previous`` to the new result (participant ids, no PII)."""
-    before = {pid: (rank, prize) for pid, rank, prize in db.session.execute(
-        select(ResultRow.participant_id, ResultRow.rank, ResultRow.prize)
-        .where(ResultRow.result_id == previous.id))}
+    before = {
+        pid: (rank, prize)
+        for pid, rank, prize in db.session.execute(
+            select(ResultRow.participant_id, ResultRow.rank, ResultRow.prize).where(
+                ResultRow.result_id == previous.id
+            )
+        )
+    }
     awards = computed.allocation.awards
     prize_changes, rank_changes, added = [], 0, 0
     after_ids = set()
@@ -462,21 +633,41 @@ def _diff(previous: RoundResult, result: RoundResult, computed: Computed) -> dic
         if old is None:
             added += 1
             if prize is not None:
-                prize_changes.append({"participant_id": pid, "before": None, "after": prize,
-                                      "rank_before": None, "rank_after": r.rank})
+                prize_changes.append(
+                    {
+                        "participant_id": pid,
+                        "before": None,
+                        "after": prize,
+                        "rank_before": None,
+                        "rank_after": r.rank,
+                    }
+                )
             continue
         if old[0] != r.rank:
             rank_changes += 1
         if old[1] != prize:
-            prize_changes.append({"participant_id": pid, "before": old[1], "after": prize,
-                                  "rank_before": old[0], "rank_after": r.rank})
+            prize_changes.append(
+                {
+                    "participant_id": pid,
+                    "before": old[1],
+                    "after": prize,
+                    "rank_before": old[0],
+                    "rank_after": r.rank,
+                }
+            )
     removed = [pid for pid in before if pid not in after_ids]
     for pid in removed:
         if before[pid][1] is not None:
-            prize_changes.append({"participant_id": pid, "before": before[pid][1],
-                                  "after": None, "rank_before": before[pid][0],
-                                  "rank_after": None})
-    prize_changes.sort(key=lambda c: (c["rank_before"] or c["rank_after"] or 0))
+            prize_changes.append(
+                {
+                    "participant_id": pid,
+                    "before": before[pid][1],
+                    "after": None,
+                    "rank_before": before[pid][0],
+                    "rank_after": None,
+                }
+            )
+    prize_changes.sort(key=lambda c: c["rank_before"] or c["rank_after"] or 0)
     return {
         "previous_version": previous.version,
         "previous_published": previous.is_published,
@@ -498,16 +689,18 @@ def _prune(round_id: int, *, keep: int) -> None:
     newest published one (version headers stay, with their hashes and changes)."""
     published = published_result(round_id)
     keep_ids = {keep} | ({published.id} if published else set())
-    stale = select(RoundResult.id).where(RoundResult.round_id == round_id,
-                                         RoundResult.id.not_in(keep_ids))
+    stale = select(RoundResult.id).where(
+        RoundResult.round_id == round_id, RoundResult.id.not_in(keep_ids)
+    )
     db.session.execute(delete(ResultRow).where(ResultRow.result_id.in_(stale)))
 
 
 # --- publishing and disqualifying ------------------------------------------------------------
 
 
-def publish_result(round_: Round, result_id: int, *, actor: User | None,
-                   now: datetime) -> RoundResult:
+def publish_result(
+    round_: Round, result_id: int, *, actor: User | None, now: datetime
+) -> RoundResult:
     """Publish the round's newest result. ``result_id`` is the version the organiser saw;
     if a newer one exists, raises ResultOutdated. Raises ResultNotReady."""
     result = current_result(round_.id)
@@ -517,15 +710,23 @@ def publish_result(round_: Round, result_id: int, *, actor: User | None,
         raise ResultOutdated()
     if result.published_at is None:
         result.published_at, result.published_by_id = now, actor.id if actor else None
-        audit.record(actor, "result.publish", "round", round_.id, now=now,
-                     version=result.version, inputs_hash=result.inputs_hash,
-                     winners=result.winners)
+        audit.record(
+            actor,
+            "result.publish",
+            "round",
+            round_.id,
+            now=now,
+            version=result.version,
+            inputs_hash=result.inputs_hash,
+            winners=result.winners,
+        )
         db.session.flush()
     return result
 
 
-def disqualify(round_: Round, participant_id: int, reason: str, *, actor: User | None,
-               now: datetime) -> CloseOutcome | None:
+def disqualify(
+    round_: Round, participant_id: int, reason: str, *, actor: User | None, now: datetime
+) -> CloseOutcome | None:
     """Disqualify a participant in a round with a reason (kept in the audit log). A closed
     round is recomputed at once; returns that outcome (None for a round not closed yet).
     Raises ValidationFailed (no reason, unknown participant), Conflict (already)."""
@@ -537,33 +738,54 @@ def disqualify(round_: Round, participant_id: int, reason: str, *, actor: User |
     user = db.session.get(User, participant_id)
     if user is None:
         raise ValidationFailed({"participant_id": "Không tìm thấy người dự thi."})
-    exists = db.session.scalar(select(Disqualification.id).where(
-        Disqualification.round_id == round_.id,
-        Disqualification.participant_id == participant_id))
+    exists = db.session.scalar(
+        select(Disqualification.id).where(
+            Disqualification.round_id == round_.id,
+            Disqualification.participant_id == participant_id,
+        )
+    )
     if exists is not None:
         raise Conflict("Người dự thi này đã bị truất quyền trong đợt thi.")
-    db.session.add(Disqualification(round_id=round_.id, participant_id=participant_id,
-                                    reason=reason, created_at=now,
-                                    created_by_id=actor.id if actor else None))
-    audit.record(actor, "result.disqualify", "round", round_.id, now=now,
-                 participant_id=participant_id, reason=reason)
+    db.session.add(
+        Disqualification(
+            round_id=round_.id,
+            participant_id=participant_id,
+            reason=reason,
+            created_at=now,
+            created_by_id=actor.id if actor else None,
+        )
+    )
+    audit.record(
+        actor,
+        "result.disqualify",
+        "round",
+        round_.id,
+        now=now,
+        participant_id=participant_id,
+        reason=reason,
+    )
     db.session.flush()
     if current_result(round_.id) is None:
         return None
     return close_round(round_, actor=actor, now=now)
 
 
-def reinstate(round_: Round, participant_id: int, *, actor: User | None,
-              now: datetime) -> CloseOutcome | None:
+def reinstate(
+    round_: Round, participant_id: int, *, actor: User | None, now: datetime
+) -> CloseOutcome | None:
     """Undo a disqualification (audited) and recompute a closed round. Raises NotFound."""
-    row = db.session.scalar(select(Disqualification).where(
-        Disqualification.round_id == round_.id,
-        Disqualification.participant_id == participant_id))
+    row = db.session.scalar(
+        select(Disqualification).where(
+            Disqualification.round_id == round_.id,
+            Disqualification.participant_id == participant_id,
+        )
+    )
     if row is None:
         raise NotFound("Người dự thi này không bị truất quyền trong đợt thi.")
     db.session.delete(row)
-    audit.record(actor, "result.reinstate", "round", round_.id, now=now,
-                 participant_id=participant_id)
+    audit.record(
+        actor, "result.reinstate", "round", round_.id, now=now, participant_id=participant_id
+    )
     db.session.flush()
     if current_result(round_.id) is None:
         return None
@@ -575,25 +797,42 @@ def reinstate(round_: Round, participant_id: int, *, actor: User | None,
 
 def current_result(round_id: int) -> RoundResult | None:
     """The newest result version of the round (the organisers' working result)."""
-    return db.session.scalar(select(RoundResult).where(RoundResult.round_id == round_id)
-                             .order_by(RoundResult.version.desc()).limit(1))
+    return db.session.scalar(
+        select(RoundResult)
+        .where(RoundResult.round_id == round_id)
+        .order_by(RoundResult.version.desc())
+        .limit(1)
+    )
 
 
 def published_result(round_id: int) -> RoundResult | None:
     """The newest published version: what the public sees."""
-    return db.session.scalar(select(RoundResult).where(
-        RoundResult.round_id == round_id, RoundResult.published_at.is_not(None))
-        .order_by(RoundResult.version.desc()).limit(1))
+    return db.session.scalar(
+        select(RoundResult)
+        .where(RoundResult.round_id == round_id, RoundResult.published_at.is_not(None))
+        .order_by(RoundResult.version.desc())
+        .limit(1)
+    )
 
 
 def list_versions(round_id: int) -> list[RoundResult]:
-    return list(db.session.scalars(select(RoundResult).where(RoundResult.round_id == round_id)
-                                   .order_by(RoundResult.version.desc())))
+    return list(
+        db.session.scalars(
+            select(RoundResult)
+            .where(RoundResult.round_id == round_id)
+            .order_by(RoundResult.version.desc())
+        )
+    )
 
 
 def list_disqualifications(round_id: int) -> list[Disqualification]:
-    return list(db.session.scalars(select(Disqualification).where(
-        Disqualification.round_id == round_id).order_by(Disqualification.created_at)))
+    return list(
+        db.session.scalars(
+            select(Disqualification)
+            .where(Disqualification.round_id == round_id)
+            .order_by(Disqualification.created_at)
+        )
+    )
 
 
 def _filtered(stmt, unit_ids: Iterable[int] | None, category_id: int | None):
@@ -604,9 +843,15 @@ def _filtered(stmt, unit_ids: Iterable[int] | None, category_id: int | None):
     return stmt
 
 
-def list_rows(result: RoundResult, *, unit_ids: Iterable[int] | None = None,
-              category_id: int | None = None, winners_only: bool = False, page: int = 1,
-              per_page: int = 100) -> tuple[list[tuple[ResultRow, User]], int]:
+def list_rows(
+    result: RoundResult,
+    *,
+    unit_ids: Iterable[int] | None = None,
+    category_id: int | None = None,
+    winners_only: bool = False,
+    page: int = 1,
+    per_page: int = 100,
+) -> tuple[list[tuple[ResultRow, User]], int]:
     """One page of the ranking (rows with their participant) and the total count."""
     unit_ids = None if unit_ids is None else list(unit_ids)
     base = select(ResultRow).where(ResultRow.result_id == result.id)
@@ -615,27 +860,40 @@ def list_rows(result: RoundResult, *, unit_ids: Iterable[int] | None = None,
     base = _filtered(base, unit_ids, category_id)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.session.execute(
-        base.add_columns(User).join(User, User.id == ResultRow.participant_id)
-        .order_by(ResultRow.rank).offset((max(page, 1) - 1) * per_page).limit(per_page)).all()
+        base.add_columns(User)
+        .join(User, User.id == ResultRow.participant_id)
+        .order_by(ResultRow.rank)
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(per_page)
+    ).all()
     return [(r, u) for r, u in rows], total
 
 
 def winners(result: RoundResult) -> list[tuple[ResultRow, User]]:
     """The prize winners of a result in ranking order, with their participant."""
-    return [(r, u) for r, u in db.session.execute(
-        select(ResultRow, User).join(User, User.id == ResultRow.participant_id)
-        .where(ResultRow.result_id == result.id, ResultRow.prize.is_not(None))
-        .order_by(ResultRow.rank))]
+    return [
+        (r, u)
+        for r, u in db.session.execute(
+            select(ResultRow, User)
+            .join(User, User.id == ResultRow.participant_id)
+            .where(ResultRow.result_id == result.id, ResultRow.prize.is_not(None))
+            .order_by(ResultRow.rank)
+        )
+    ]
 
 
 def row_of(result: RoundResult, participant_id: int) -> ResultRow | None:
-    return db.session.scalar(select(ResultRow).where(ResultRow.result_id == result.id,
-                                                     ResultRow.participant_id == participant_id))
+    return db.session.scalar(
+        select(ResultRow).where(
+            ResultRow.result_id == result.id, ResultRow.participant_id == participant_id
+        )
+    )
 
 
 def row_at(result: RoundResult, rank: int) -> ResultRow | None:
-    return db.session.scalar(select(ResultRow).where(ResultRow.result_id == result.id,
-                                                     ResultRow.rank == rank))
+    return db.session.scalar(
+        select(ResultRow).where(ResultRow.result_id == result.id, ResultRow.rank == rank)
+    )
 
 
 def published_row_of(round_id: int, participant_id: int) -> ResultRow | None:
@@ -646,16 +904,21 @@ def published_row_of(round_id: int, participant_id: int) -> ResultRow | None:
 
 def unit_paths() -> dict[int, str]:
     """Unit id → 'Parent / Child' path, from one query."""
-    rows = {uid: (name, parent) for uid, name, parent in db.session.execute(
-        select(Unit.id, Unit.name, Unit.parent_id))}
+    rows = {
+        uid: (name, parent)
+        for uid, name, parent in db.session.execute(select(Unit.id, Unit.name, Unit.parent_id))
+    }
     paths: dict[int, str] = {}
 
     def path(uid: int, depth: int = 0) -> str:
         if uid in paths:
             return paths[uid]
         name, parent = rows[uid]
-        text = name if parent is None or parent not in rows or depth > 20 else (
-            f"{path(parent, depth + 1)} / {name}")
+        text = (
+            name
+            if parent is None or parent not in rows or depth > 20
+            else (f"{path(parent, depth + 1)} / {name}")
+        )
         paths[uid] = text
         return text
 
@@ -679,8 +942,10 @@ def chain_text(tie_break: str) -> list[str]:
     """The ranking chain of a preset in plain Vietnamese (the rules page's wording)."""
     from contest.services.rounds import TIE_BREAK_TEXT
 
-    return [*TIE_BREAK_TEXT[TieBreak(tie_break)],
-            "nếu vẫn bằng nhau: lượt thi được ghi nhận trước (mã lượt thi nhỏ hơn)"]
+    return [
+        *TIE_BREAK_TEXT[TieBreak(tie_break)],
+        "nếu vẫn bằng nhau: lượt thi được ghi nhận trước (mã lượt thi nhỏ hơn)",
+    ]
 
 
 def explain(row: ResultRow, result: RoundResult) -> str:
@@ -701,8 +966,7 @@ def explain(row: ResultRow, result: RoundResult) -> str:
         parts.append(f"{row.attempts} lượt thi")
     text = "; ".join(parts) + "."
     if row.decided_by is not None:
-        text += (f" Xếp trên người hạng {row.rank + 1} vì "
-                 f"{ranking.DECIDED_TEXT[row.decided_by]}.")
+        text += f" Xếp trên người hạng {row.rank + 1} vì {ranking.DECIDED_TEXT[row.decided_by]}."
     return text
 
 
@@ -716,19 +980,22 @@ def round_results_overview(round_ids: list[int]) -> dict[int, dict]:
     out: dict[int, dict] = {rid: {"current": None, "published": None} for rid in round_ids}
     if not round_ids:
         return out
-    for result in db.session.scalars(select(RoundResult).where(
-            RoundResult.round_id.in_(round_ids)).order_by(RoundResult.version)):
+    for result in db.session.scalars(
+        select(RoundResult).where(RoundResult.round_id.in_(round_ids)).order_by(RoundResult.version)
+    ):
         out[result.round_id]["current"] = result
         if result.published_at is not None:
             out[result.round_id]["published"] = result
     return out
 
 
-def save_prize_options(round_: Round, options: prizes.PrizeOptions, *, actor: User | None,
-                       now: datetime) -> None:
+def save_prize_options(
+    round_: Round, options: prizes.PrizeOptions, *, actor: User | None, now: datetime
+) -> None:
     """Store the round's prize options (audited). A closed round must be recomputed for
     them to take effect (``close_round``)."""
     round_.prize_options = options.to_dict()
-    audit.record(actor, "round.prize_options", "round", round_.id, now=now,
-                 options=round_.prize_options)
+    audit.record(
+        actor, "round.prize_options", "round", round_.id, now=now, options=round_.prize_options
+    )
     db.session.flush()

@@ -33,19 +33,26 @@ DEFAULT_PRIZE_TIERS = [
     {"name": "Giải Khuyến khích", "count": 10},
 ]
 
-DEFAULT_PREDICTION_TEXT = ("Có bao nhiêu người trả lời đúng tất cả các câu hỏi "
-                           "của đợt thi này?")
+DEFAULT_PREDICTION_TEXT = "Có bao nhiêu người trả lời đúng tất cả các câu hỏi của đợt thi này?"
 
 TIE_BREAK_TEXT = {
-    TieBreak.default: ["nhiều câu trả lời đúng hơn",
-                       "dự đoán gần với đáp án câu hỏi dự đoán hơn (không dự đoán xếp sau)",
-                       "thời gian làm bài ngắn hơn", "nộp bài sớm hơn"],
-    TieBreak.vcnet: ["nhiều câu trả lời đúng hơn", "dự đoán gần với đáp án hơn",
-                     "nộp bài sớm hơn"],
-    TieBreak.phu_yen: ["nhiều câu trả lời đúng hơn", "thời gian làm bài ngắn hơn",
-                       "dự đoán gần với đáp án hơn"],
-    TieBreak.dong_nai: ["nhiều câu trả lời đúng hơn", "thời gian làm bài ngắn hơn",
-                        "ít lượt thi hơn"],
+    TieBreak.default: [
+        "nhiều câu trả lời đúng hơn",
+        "dự đoán gần với đáp án câu hỏi dự đoán hơn (không dự đoán xếp sau)",
+        "thời gian làm bài ngắn hơn",
+        "nộp bài sớm hơn",
+    ],
+    TieBreak.vcnet: ["nhiều câu trả lời đúng hơn", "dự đoán gần với đáp án hơn", "nộp bài sớm hơn"],
+    TieBreak.phu_yen: [
+        "nhiều câu trả lời đúng hơn",
+        "thời gian làm bài ngắn hơn",
+        "dự đoán gần với đáp án hơn",
+    ],
+    TieBreak.dong_nai: [
+        "nhiều câu trả lời đúng hơn",
+        "thời gian làm bài ngắn hơn",
+        "ít lượt thi hơn",
+    ],
 }
 
 PREDICTION_TARGET_TEXT = {
@@ -101,8 +108,9 @@ class ContestInput:
     ends_at: datetime | None = None
 
 
-def save_contest(data: ContestInput, *, actor: User, now: datetime,
-                 contest: Contest | None = None) -> Contest:
+def save_contest(
+    data: ContestInput, *, actor: User, now: datetime, contest: Contest | None = None
+) -> Contest:
     """Create or edit a contest. Raises ValidationFailed."""
     errors = {}
     title = normalise_text(data.title)
@@ -128,23 +136,35 @@ def save_contest(data: ContestInput, *, actor: User, now: datetime,
         while db.session.scalar(select(Contest.id).where(Contest.slug == slug)) is not None:
             n += 1
             slug = f"{base}-{n}"
-        contest = Contest(slug=slug, created_by_id=actor.id if actor else None, created_at=now,
-                          kind=kind)
+        contest = Contest(
+            slug=slug, created_by_id=actor.id if actor else None, created_at=now, kind=kind
+        )
         db.session.add(contest)
     contest.title = title
     contest.summary = normalise_text(data.summary)
     contest.rules_text = (data.rules_text or "").replace("\r\n", "\n").strip()
     contest.starts_at, contest.ends_at = data.starts_at, data.ends_at
     db.session.flush()
-    audit.record(actor, "contest.create" if created else "contest.update", "contest",
-                 contest.id, now=now, title=title)
+    audit.record(
+        actor,
+        "contest.create" if created else "contest.update",
+        "contest",
+        contest.id,
+        now=now,
+        title=title,
+    )
     return contest
 
 
 def set_published(contest: Contest, published: bool, *, actor: User, now: datetime) -> None:
     contest.is_published = published
-    audit.record(actor, "contest.publish" if published else "contest.unpublish", "contest",
-                 contest.id, now=now)
+    audit.record(
+        actor,
+        "contest.publish" if published else "contest.unpublish",
+        "contest",
+        contest.id,
+        now=now,
+    )
 
 
 @dataclass
@@ -181,8 +201,9 @@ def _enum(cls, value, errors, name, message):
         return None
 
 
-def save_round(contest: Contest, data: RoundInput, *, actor: User, now: datetime,
-               round_: Round | None = None) -> Round:
+def save_round(
+    contest: Contest, data: RoundInput, *, actor: User, now: datetime, round_: Round | None = None
+) -> Round:
     """Create or edit a round, checking the draw against the bank before saving.
 
     Raises ValidationFailed with one message per field (including ``bank_ids`` when the
@@ -198,9 +219,11 @@ def save_round(contest: Contest, data: RoundInput, *, actor: User, now: datetime
         errors["closes_at"] = "Vui lòng chọn thời điểm đóng."
     elif data.opens_at and data.closes_at <= data.opens_at:
         errors["closes_at"] = "Thời điểm đóng phải sau thời điểm mở."
-    for attr, low, high, label in (("question_count", 1, 200, "Số câu hỏi"),
-                                   ("time_limit_minutes", 1, 600, "Thời gian làm bài"),
-                                   ("max_attempts", 1, 100, "Số lượt thi")):
+    for attr, low, high, label in (
+        ("question_count", 1, 200, "Số câu hỏi"),
+        ("time_limit_minutes", 1, 600, "Thời gian làm bài"),
+        ("max_attempts", 1, 100, "Số lượt thi"),
+    ):
         value = getattr(data, attr)
         if value is None or not (low <= value <= high):
             errors[attr] = f"{label} phải từ {low} đến {high}."
@@ -208,10 +231,20 @@ def save_round(contest: Contest, data: RoundInput, *, actor: User, now: datetime
         errors["min_age"] = "Tuổi tối thiểu không hợp lệ."
     if not (0 <= data.grace_seconds <= 120):
         errors["grace_seconds"] = "Thời gian ân hạn từ 0 đến 120 giây."
-    review = _enum(ReviewPolicy, data.review_policy, errors, "review_policy",
-                   "Chính sách xem đáp án không hợp lệ.")
-    target = _enum(PredictionTarget, data.prediction_target, errors, "prediction_target",
-                   "Cách tính đáp án câu dự đoán không hợp lệ.")
+    review = _enum(
+        ReviewPolicy,
+        data.review_policy,
+        errors,
+        "review_policy",
+        "Chính sách xem đáp án không hợp lệ.",
+    )
+    target = _enum(
+        PredictionTarget,
+        data.prediction_target,
+        errors,
+        "prediction_target",
+        "Cách tính đáp án câu dự đoán không hợp lệ.",
+    )
     tie = _enum(TieBreak, data.tie_break, errors, "tie_break", "Cách xếp hạng không hợp lệ.")
     banks = [db.session.get(QuestionBank, b) for b in data.bank_ids]
     if not data.bank_ids:
@@ -224,15 +257,25 @@ def save_round(contest: Contest, data: RoundInput, *, actor: User, now: datetime
         if count < 0:
             errors["quotas"] = "Số câu theo chủ đề, mức độ không được âm."
         elif count:
-            quotas.append({"topic": normalise_text(q.get("topic") or "") or None,
-                           "difficulty": q.get("difficulty") or None, "count": count})
+            quotas.append(
+                {
+                    "topic": normalise_text(q.get("topic") or "") or None,
+                    "difficulty": q.get("difficulty") or None,
+                    "count": count,
+                }
+            )
     tiers = []
     for t in data.prize_tiers:
         tier_name = normalise_text(t.get("name") or "")
         count = int(t.get("count") or 0)
         if tier_name and count > 0:
-            tiers.append({"name": tier_name, "count": count,
-                          **({"collective": True} if t.get("collective") else {})})
+            tiers.append(
+                {
+                    "name": tier_name,
+                    "count": count,
+                    **({"collective": True} if t.get("collective") else {}),
+                }
+            )
     if errors:
         raise ValidationFailed(errors)
 
@@ -263,8 +306,9 @@ def save_round(contest: Contest, data: RoundInput, *, actor: User, now: datetime
     problems = check_draw(round_)
     if problems:
         raise ValidationFailed({"bank_ids": " ".join(problems)})
-    audit.record(actor, "round.create" if created else "round.update", "round", round_.id,
-                 now=now, name=name)
+    audit.record(
+        actor, "round.create" if created else "round.update", "round", round_.id, now=now, name=name
+    )
     return round_
 
 
@@ -274,19 +318,23 @@ def state_of(round_: Round, now: datetime) -> str:
 
 def live_counts(round_ids: list[int]) -> dict[int, dict[str, int]]:
     """Attempts per round by status, plus distinct participants."""
-    counts = {rid: {"in_progress": 0, "submitted": 0, "expired": 0, "participants": 0}
-              for rid in round_ids}
+    counts = {
+        rid: {"in_progress": 0, "submitted": 0, "expired": 0, "participants": 0}
+        for rid in round_ids
+    }
     if not round_ids:
         return counts
     for rid, status, n in db.session.execute(
-            select(Attempt.round_id, Attempt.status, func.count(Attempt.id))
-            .where(Attempt.round_id.in_(round_ids), Attempt.is_practice.is_(False))
-            .group_by(Attempt.round_id, Attempt.status)):
+        select(Attempt.round_id, Attempt.status, func.count(Attempt.id))
+        .where(Attempt.round_id.in_(round_ids), Attempt.is_practice.is_(False))
+        .group_by(Attempt.round_id, Attempt.status)
+    ):
         counts[rid][status.value] = n
     for rid, n in db.session.execute(
-            select(Attempt.round_id, func.count(func.distinct(Attempt.participant_id)))
-            .where(Attempt.round_id.in_(round_ids), Attempt.is_practice.is_(False))
-            .group_by(Attempt.round_id)):
+        select(Attempt.round_id, func.count(func.distinct(Attempt.participant_id)))
+        .where(Attempt.round_id.in_(round_ids), Attempt.is_practice.is_(False))
+        .group_by(Attempt.round_id)
+    ):
         counts[rid]["participants"] = n
     return counts
 

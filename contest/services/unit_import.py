@@ -21,8 +21,14 @@ from question_bank.safety import UnreadableFile
 from question_bank.text import fold
 from question_bank.xlsx import Column, HeaderError, RowError, Sheet, read_table, write_workbook
 
-__all__ = ["COLUMNS", "UnitImportResult", "UnreadableFile", "import_units", "parse_kind",
-           "template_bytes"]
+__all__ = [
+    "COLUMNS",
+    "UnitImportResult",
+    "UnreadableFile",
+    "import_units",
+    "parse_kind",
+    "template_bytes",
+]
 
 COLUMNS = [
     Column("name", "Tên đơn vị", ("Name", "Unit name", "Tên")),
@@ -35,13 +41,21 @@ MAX_ROWS = 5000
 
 # Short words organisers write in the "Loại" column, besides the labels and the codes.
 _KIND_WORDS = {
-    "tinh": UnitKind.province, "thanh pho": UnitKind.province,
-    "xa": UnitKind.commune, "phuong": UnitKind.commune, "dac khu": UnitKind.commune,
-    "xa phuong": UnitKind.commune, "thi tran": UnitKind.commune,
-    "co quan": UnitKind.department, "so": UnitKind.department, "ban": UnitKind.department,
+    "tinh": UnitKind.province,
+    "thanh pho": UnitKind.province,
+    "xa": UnitKind.commune,
+    "phuong": UnitKind.commune,
+    "dac khu": UnitKind.commune,
+    "xa phuong": UnitKind.commune,
+    "thi tran": UnitKind.commune,
+    "co quan": UnitKind.department,
+    "so": UnitKind.department,
+    "ban": UnitKind.department,
     "nganh": UnitKind.department,
-    "truong": UnitKind.school, "truong hoc": UnitKind.school,
-    "to chuc": UnitKind.organisation, "doan the": UnitKind.organisation,
+    "truong": UnitKind.school,
+    "truong hoc": UnitKind.school,
+    "to chuc": UnitKind.organisation,
+    "doan the": UnitKind.organisation,
     "hoi": UnitKind.organisation,
     "khac": UnitKind.other,
 }
@@ -128,34 +142,42 @@ def _plan(table_rows) -> tuple[list[_Planned], list[RowError]]:
             try:
                 parent = lookup.find(values["parent"])
             except LookupError as exc:
-                problems["parent"] = (f"{exc} Đơn vị cấp trên phải có sẵn trên hệ thống hoặc "
-                                      "nằm ở một dòng phía trên trong tệp.")
+                problems["parent"] = (
+                    f"{exc} Đơn vị cấp trên phải có sẵn trên hệ thống hoặc "
+                    "nằm ở một dòng phía trên trong tệp."
+                )
         kind = None
         if values["kind"]:
             kind = parse_kind(values["kind"])
             if kind is None:
-                problems["kind"] = (f"Loại đơn vị «{values['kind']}» không hợp lệ. "
-                                    f"Vui lòng ghi một trong các loại: {kinds_help}.")
+                problems["kind"] = (
+                    f"Loại đơn vị «{values['kind']}» không hợp lệ. "
+                    f"Vui lòng ghi một trong các loại: {kinds_help}."
+                )
         headcount = None
         if values["headcount"]:
             try:
                 headcount = _parse_headcount(values["headcount"])
             except ValueError:
-                problems["headcount"] = ("Số người phải là số nguyên không âm, ví dụ 1200; "
-                                         "có thể để trống.")
+                problems["headcount"] = (
+                    "Số người phải là số nguyên không âm, ví dụ 1200; có thể để trống."
+                )
         item = _Planned(row, name, fold(name), parent, kind, headcount)
         if "name" not in problems and "parent" not in problems:
             sibling_key = (_parent_ref(parent), item.key)
             if sibling_key in seen:
-                problems["name"] = (f"Đơn vị «{name}» đã có ở dòng {seen[sibling_key]} với cùng "
-                                    "đơn vị cấp trên.")
+                problems["name"] = (
+                    f"Đơn vị «{name}» đã có ở dòng {seen[sibling_key]} với cùng đơn vị cấp trên."
+                )
             else:
                 seen[sibling_key] = row
                 if parent is None or isinstance(parent, Unit):
                     item.existing = existing.get((parent.id if parent else None, item.key))
                 if item.existing is not None and not item.existing.is_active:
-                    problems["name"] = (f"Đơn vị «{name}» đã có nhưng đang ngừng sử dụng. Vui lòng "
-                                        "sử dụng lại đơn vị này trên trang Đơn vị rồi nhập lại.")
+                    problems["name"] = (
+                        f"Đơn vị «{name}» đã có nhưng đang ngừng sử dụng. Vui lòng "
+                        "sử dụng lại đơn vị này trên trang Đơn vị rồi nhập lại."
+                    )
         for key in ("name", "parent", "kind", "headcount"):
             if key in problems:
                 errors.append(RowError(row, LABEL[key], problems[key]))
@@ -178,8 +200,15 @@ def import_units(data: bytes, *, actor: User | None, now: datetime) -> UnitImpor
     except HeaderError as exc:
         raise ImportFailed(exc.errors) from exc
     if not table.rows:
-        raise ImportFailed([RowError(2, LABEL["name"], "Tệp chưa có đơn vị nào. Vui lòng ghi "
-                                                       "danh sách đơn vị từ dòng 2.")])
+        raise ImportFailed(
+            [
+                RowError(
+                    2,
+                    LABEL["name"],
+                    "Tệp chưa có đơn vị nào. Vui lòng ghi danh sách đơn vị từ dòng 2.",
+                )
+            ]
+        )
     planned, errors = _plan(table.rows)
     if errors:
         raise ImportFailed(errors)
@@ -190,16 +219,27 @@ def import_units(data: bytes, *, actor: User | None, now: datetime) -> UnitImpor
                 _save(item, actor=actor, now=now, result=result)
     except ValidationFailed as exc:
         # Only a concurrent change can get here: the rows were all checked above.
-        raise ImportFailed([RowError(item.row, LABEL.get(key.removesuffix("_id"), ""), message)
-                            for key, message in exc.fields.items()]) from exc
-    audit.record(actor, "unit.import", "unit", None, now=now, created=result.created,
-                 updated=result.updated, unchanged=result.unchanged)
+        raise ImportFailed(
+            [
+                RowError(item.row, LABEL.get(key.removesuffix("_id"), ""), message)
+                for key, message in exc.fields.items()
+            ]
+        ) from exc
+    audit.record(
+        actor,
+        "unit.import",
+        "unit",
+        None,
+        now=now,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+    )
     db.session.flush()
     return result
 
 
-def _save(item: _Planned, *, actor: User | None, now: datetime,
-          result: UnitImportResult) -> None:
+def _save(item: _Planned, *, actor: User | None, now: datetime, result: UnitImportResult) -> None:
     parent = item.parent.unit if isinstance(item.parent, _Planned) else item.parent
     unit = item.existing
     if unit is not None:
@@ -213,9 +253,15 @@ def _save(item: _Planned, *, actor: User | None, now: datetime,
     else:
         kind = item.kind or UnitKind.other
         headcount = item.headcount
-    item.unit = units.save_unit(name=item.name if unit is None else unit.name,
-                                parent_id=parent.id if parent else None, kind=kind.value,
-                                headcount=headcount, actor=actor, now=now, unit=unit)
+    item.unit = units.save_unit(
+        name=item.name if unit is None else unit.name,
+        parent_id=parent.id if parent else None,
+        kind=kind.value,
+        headcount=headcount,
+        actor=actor,
+        now=now,
+        unit=unit,
+    )
     result.units.append(item.unit)
     if unit is None:
         result.created += 1
@@ -227,16 +273,27 @@ def template_bytes() -> bytes:
     """The blank units template (.xlsx bytes) with a help sheet."""
     help_rows = [
         ("Tên đơn vị", "Bắt buộc. Ví dụ: Trường THPT Thành phố Lai Châu."),
-        ("Đơn vị cấp trên", "Để trống nếu là đơn vị cấp cao nhất. Ghi tên đơn vị cấp trên đã "
-                            "có trên hệ thống hoặc ở một dòng phía trên; nếu có nhiều đơn vị "
-                            "trùng tên, ghi cả đường dẫn, ví dụ: Tỉnh Lai Châu / Xã Sìn Hồ."),
-        ("Loại", "Một trong: " + "; ".join(units.UNIT_KIND_LABELS.values())
-         + ". Để trống là «Khác»."),
-        ("Số người", "Số cán bộ, đoàn viên, học sinh… của đơn vị (số nguyên), để tính tỉ lệ "
-                     "tham gia. Có thể để trống."),
+        (
+            "Đơn vị cấp trên",
+            "Để trống nếu là đơn vị cấp cao nhất. Ghi tên đơn vị cấp trên đã "
+            "có trên hệ thống hoặc ở một dòng phía trên; nếu có nhiều đơn vị "
+            "trùng tên, ghi cả đường dẫn, ví dụ: Tỉnh Lai Châu / Xã Sìn Hồ.",
+        ),
+        (
+            "Loại",
+            "Một trong: " + "; ".join(units.UNIT_KIND_LABELS.values()) + ". Để trống là «Khác».",
+        ),
+        (
+            "Số người",
+            "Số cán bộ, đoàn viên, học sinh… của đơn vị (số nguyên), để tính tỉ lệ "
+            "tham gia. Có thể để trống.",
+        ),
     ]
-    return write_workbook([
-        Sheet("Đơn vị", header=[col.label for col in COLUMNS], widths=(45, 45, 24, 12)),
-        Sheet("Hướng dẫn", header=["Cột", "Cách ghi"], rows=help_rows, widths=(20, 100),
-              wrap=True),
-    ])
+    return write_workbook(
+        [
+            Sheet("Đơn vị", header=[col.label for col in COLUMNS], widths=(45, 45, 24, 12)),
+            Sheet(
+                "Hướng dẫn", header=["Cột", "Cách ghi"], rows=help_rows, widths=(20, 100), wrap=True
+            ),
+        ]
+    )

@@ -54,8 +54,16 @@ def get_unit(unit_id: int) -> Unit:
     return unit
 
 
-def save_unit(*, name: str, parent_id: int | None, kind: str, headcount: int | None,
-              actor: User, now: datetime, unit: Unit | None = None) -> Unit:
+def save_unit(
+    *,
+    name: str,
+    parent_id: int | None,
+    kind: str,
+    headcount: int | None,
+    actor: User,
+    now: datetime,
+    unit: Unit | None = None,
+) -> Unit:
     """Create or edit a unit. Raises ValidationFailed (empty name, sibling with the same
     name, a parent that would make a cycle, negative headcount)."""
     errors = {}
@@ -78,15 +86,17 @@ def save_unit(*, name: str, parent_id: int | None, kind: str, headcount: int | N
         node = parent
         while node is not None:
             if node.id == unit.id:
-                errors["parent_id"] = ("Không thể chọn chính đơn vị này hoặc đơn vị cấp dưới "
-                                       "của nó làm cấp trên.")
+                errors["parent_id"] = (
+                    "Không thể chọn chính đơn vị này hoặc đơn vị cấp dưới của nó làm cấp trên."
+                )
                 break
             node = node.parent
     key = fold(name)
     if not errors:
-        clash = select(Unit.id).where(Unit.name_key == key,
-                                      Unit.parent_id.is_(None) if parent is None
-                                      else Unit.parent_id == parent.id)
+        clash = select(Unit.id).where(
+            Unit.name_key == key,
+            Unit.parent_id.is_(None) if parent is None else Unit.parent_id == parent.id,
+        )
         if unit is not None:
             clash = clash.where(Unit.id != unit.id)
         if db.session.scalar(clash) is not None:
@@ -101,8 +111,9 @@ def save_unit(*, name: str, parent_id: int | None, kind: str, headcount: int | N
     unit.parent_id = parent.id if parent else None
     unit.headcount = headcount
     db.session.flush()
-    audit.record(actor, "unit.create" if created else "unit.update", "unit", unit.id, now=now,
-                 name=name)
+    audit.record(
+        actor, "unit.create" if created else "unit.update", "unit", unit.id, now=now, name=name
+    )
     return unit
 
 
@@ -113,8 +124,15 @@ def ensure_default_categories() -> None:
         db.session.flush()
 
 
-def save_category(*, name: str, position: int, active: bool, actor: User, now: datetime,
-                  category: Category | None = None) -> Category:
+def save_category(
+    *,
+    name: str,
+    position: int,
+    active: bool,
+    actor: User,
+    now: datetime,
+    category: Category | None = None,
+) -> Category:
     name = normalise_text(name)
     if not name:
         raise ValidationFailed({"name": "Vui lòng nhập tên đối tượng."})
@@ -131,8 +149,14 @@ def save_category(*, name: str, position: int, active: bool, actor: User, now: d
         db.session.add(category)
     category.name, category.position, category.is_active = name, position, active
     db.session.flush()
-    audit.record(actor, "category.create" if created else "category.update", "category",
-                 category.id, now=now, name=name)
+    audit.record(
+        actor,
+        "category.create" if created else "category.update",
+        "category",
+        category.id,
+        now=now,
+        name=name,
+    )
     return category
 
 
@@ -179,10 +203,14 @@ class UnitLookup:
         if len(entries) == 1:
             return entries[0]
         if not entries:
-            raise LookupError(f"Không tìm thấy đơn vị «{normalise_text(text)}». Vui lòng ghi đúng "
-                              "tên như trong danh sách đơn vị.")
-        raise LookupError(f"Có {len(entries)} đơn vị tên «{normalise_text(text)}». Vui lòng ghi "
-                          "kèm đơn vị cấp trên, ví dụ «Xã A / Trường B».")
+            raise LookupError(
+                f"Không tìm thấy đơn vị «{normalise_text(text)}». Vui lòng ghi đúng "
+                "tên như trong danh sách đơn vị."
+            )
+        raise LookupError(
+            f"Có {len(entries)} đơn vị tên «{normalise_text(text)}». Vui lòng ghi "
+            "kèm đơn vị cấp trên, ví dụ «Xã A / Trường B»."
+        )
 
 
 def unit_tree(active_only: bool = False) -> list[tuple[Unit, int]]:
@@ -197,13 +225,16 @@ def unit_tree(active_only: bool = False) -> list[tuple[Unit, int]]:
         parent = unit.parent_id if unit.parent_id in ids else None
         children.setdefault(parent, []).append(unit)
     ordered: list[tuple[Unit, int]] = []
-    stack = [(u, 0) for u in sorted(children.get(None, []), key=lambda u: fold(u.name),
-                                    reverse=True)]
+    stack = [
+        (u, 0) for u in sorted(children.get(None, []), key=lambda u: fold(u.name), reverse=True)
+    ]
     while stack:
         unit, depth = stack.pop()
         ordered.append((unit, depth))
-        stack.extend((c, depth + 1) for c in sorted(children.get(unit.id, []),
-                                                    key=lambda u: fold(u.name), reverse=True))
+        stack.extend(
+            (c, depth + 1)
+            for c in sorted(children.get(unit.id, []), key=lambda u: fold(u.name), reverse=True)
+        )
     return ordered
 
 
@@ -232,7 +263,8 @@ def count_participants_by_unit() -> dict[int, int]:
     rows = db.session.execute(
         select(User.unit_id, func.count(User.id))
         .where(User.role == Role.participant, User.unit_id.is_not(None))
-        .group_by(User.unit_id))
+        .group_by(User.unit_id)
+    )
     return {unit_id: count for unit_id, count in rows}
 
 
@@ -243,15 +275,29 @@ def set_unit_active(unit: Unit, active: bool, *, actor: User, now: datetime) -> 
     reactivating one whose parent is inactive.
     """
     if not active and any(child.is_active for child in unit.children):
-        raise ValidationFailed({"unit": "Đơn vị này còn đơn vị cấp dưới đang sử dụng. Vui lòng "
-                                        "ngừng sử dụng các đơn vị cấp dưới trước."})
+        raise ValidationFailed(
+            {
+                "unit": "Đơn vị này còn đơn vị cấp dưới đang sử dụng. Vui lòng "
+                "ngừng sử dụng các đơn vị cấp dưới trước."
+            }
+        )
     if active and unit.parent is not None and not unit.parent.is_active:
-        raise ValidationFailed({"unit": "Đơn vị cấp trên đang ngừng sử dụng. Vui lòng sử dụng lại "
-                                        "đơn vị cấp trên trước."})
+        raise ValidationFailed(
+            {
+                "unit": "Đơn vị cấp trên đang ngừng sử dụng. Vui lòng sử dụng lại "
+                "đơn vị cấp trên trước."
+            }
+        )
     unit.is_active = active
     db.session.flush()
-    audit.record(actor, "unit.activate" if active else "unit.deactivate", "unit", unit.id,
-                 now=now, name=unit.name)
+    audit.record(
+        actor,
+        "unit.activate" if active else "unit.deactivate",
+        "unit",
+        unit.id,
+        now=now,
+        name=unit.name,
+    )
 
 
 def get_category(category_id: int) -> Category:

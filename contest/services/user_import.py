@@ -30,9 +30,15 @@ from question_bank.text import fold
 from question_bank.xlsx import Column, HeaderError, RowError, Sheet, read_table, write_workbook
 
 __all__ = [
-    "COLUMNS", "ImportedUser", "UserImportResult", "UnreadableFile",
-    "create_participant_from_cli", "import_participants", "password_sheet_bytes",
-    "record_password_export", "template_bytes",
+    "COLUMNS",
+    "ImportedUser",
+    "UserImportResult",
+    "UnreadableFile",
+    "create_participant_from_cli",
+    "import_participants",
+    "password_sheet_bytes",
+    "record_password_export",
+    "template_bytes",
 ]
 
 COLUMNS = [
@@ -49,12 +55,24 @@ COLUMNS = [
 LABEL = {col.key: col.label for col in COLUMNS}
 # validate_profile's field names → template columns, in the template's order.
 FIELD_COLUMNS = {
-    "full_name": "Họ và tên", "birth_date": "Ngày sinh", "gender": "Giới tính",
-    "id_number": "Số CCCD", "phone": "Số điện thoại", "email": "Email",
-    "unit_id": "Đơn vị", "category_id": "Đối tượng", "password": "Mật khẩu",
+    "full_name": "Họ và tên",
+    "birth_date": "Ngày sinh",
+    "gender": "Giới tính",
+    "id_number": "Số CCCD",
+    "phone": "Số điện thoại",
+    "email": "Email",
+    "unit_id": "Đơn vị",
+    "category_id": "Đối tượng",
+    "password": "Mật khẩu",
 }
-GENDERS = {"nam": "male", "male": "male", "m": "male",
-           "nu": "female", "female": "female", "f": "female"}
+GENDERS = {
+    "nam": "male",
+    "male": "male",
+    "m": "male",
+    "nu": "female",
+    "female": "female",
+    "f": "female",
+}
 CONSENT_VERSION = "import"
 WEB_MAX_ROWS = 2000  # about a minute of password hashing
 CLI_MAX_ROWS = 20000
@@ -107,8 +125,15 @@ def _category_index() -> dict[str, int]:
     return {fold(c.name): c.id for c in units.list_categories()}
 
 
-def _check_row(row: int, values: dict[str, str], *, lookup: units.UnitLookup,
-               categories: dict[str, int], now: datetime, min_age: int):
+def _check_row(
+    row: int,
+    values: dict[str, str],
+    *,
+    lookup: units.UnitLookup,
+    categories: dict[str, int],
+    now: datetime,
+    min_age: int,
+):
     """(clean values or None, {field: message}) for one row."""
     problems: dict[str, str] = {}
     unit_id = None
@@ -123,22 +148,33 @@ def _check_row(row: int, values: dict[str, str], *, lookup: units.UnitLookup,
     if category_id is None:
         names = "; ".join(c.name for c in units.list_categories())
         problems["category_id"] = (
-            ("Vui lòng ghi đối tượng." if not values["category"]
-             else f"Không có đối tượng «{values['category']}».")
-            + f" Vui lòng ghi một trong: {names}.")
+            "Vui lòng ghi đối tượng."
+            if not values["category"]
+            else f"Không có đối tượng «{values['category']}»."
+        ) + f" Vui lòng ghi một trong: {names}."
     gender = GENDERS.get(fold(values["gender"]), "")
     if not gender:
         problems["gender"] = "Giới tính phải là Nam hoặc Nữ."
     data = accounts.ProfileInput(
-        full_name=values["full_name"], birth_date=_date_text(values["birth_date"]),
-        gender=gender, id_number=_excel_digits(values["id_number"], 12),
-        phone=_excel_digits(values["phone"], 10), email=values["email"], unit_id=unit_id,
-        category_id=category_id, password=values["password"])
+        full_name=values["full_name"],
+        birth_date=_date_text(values["birth_date"]),
+        gender=gender,
+        id_number=_excel_digits(values["id_number"], 12),
+        phone=_excel_digits(values["phone"], 10),
+        email=values["email"],
+        unit_id=unit_id,
+        category_id=category_id,
+        password=values["password"],
+    )
     clean = None
     try:
-        clean = accounts.validate_profile(data, now=now, min_age=min_age,
-                                          need_password=bool(values["password"]),
-                                          need_consent=False)
+        clean = accounts.validate_profile(
+            data,
+            now=now,
+            min_age=min_age,
+            need_password=bool(values["password"]),
+            need_consent=False,
+        )
     except ValidationFailed as exc:
         for name, message in exc.fields.items():
             problems.setdefault(name, message.replace(" Nếu là bạn, hãy đăng nhập.", ""))
@@ -165,8 +201,9 @@ def _check_rows(rows, *, now: datetime, min_age: int) -> tuple[list[_Row], list[
     good: list[_Row] = []
     errors: list[RowError] = []
     for row, values in rows:
-        clean, problems, keys = _check_row(row, values, lookup=lookup, categories=categories,
-                                           now=now, min_age=min_age)
+        clean, problems, keys = _check_row(
+            row, values, lookup=lookup, categories=categories, now=now, min_age=min_age
+        )
         for name, value in keys.items():
             if value is None or name in problems:
                 continue
@@ -174,22 +211,37 @@ def _check_rows(rows, *, now: datetime, min_age: int) -> tuple[list[_Row], list[
             if first != row:
                 problems[name] = _DUPLICATE[name].format(row=first)
         if problems:
-            errors.extend(RowError(row, column, problems[name])
-                          for name, column in FIELD_COLUMNS.items() if name in problems)
+            errors.extend(
+                RowError(row, column, problems[name])
+                for name, column in FIELD_COLUMNS.items()
+                if name in problems
+            )
         else:
             good.append(_Row(row, clean, values["password"]))
     return good, errors
 
 
-def _new_participant(clean: dict, password_hash: str, *, must_change: bool,
-                     now: datetime, consent_version: str) -> User:
+def _new_participant(
+    clean: dict, password_hash: str, *, must_change: bool, now: datetime, consent_version: str
+) -> User:
     return User(
-        role=Role.participant, full_name=clean["full_name"], name_key=fold(clean["full_name"]),
-        birth_date=clean["birth_date"], gender=Gender(clean["gender"]),
-        id_number=clean["id_number"], phone=clean["phone"], email=clean["email"],
-        unit_id=clean["unit_id"], category_id=clean["category_id"], address=clean["address"],
-        password_hash=password_hash, must_change_password=must_change,
-        consent_at=now, consent_version=consent_version, created_at=now)
+        role=Role.participant,
+        full_name=clean["full_name"],
+        name_key=fold(clean["full_name"]),
+        birth_date=clean["birth_date"],
+        gender=Gender(clean["gender"]),
+        id_number=clean["id_number"],
+        phone=clean["phone"],
+        email=clean["email"],
+        unit_id=clean["unit_id"],
+        category_id=clean["category_id"],
+        address=clean["address"],
+        password_hash=password_hash,
+        must_change_password=must_change,
+        consent_at=now,
+        consent_version=consent_version,
+        created_at=now,
+    )
 
 
 def _flush_or_conflict() -> None:
@@ -197,12 +249,15 @@ def _flush_or_conflict() -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as exc:
-        raise Conflict("Một số CCCD, số điện thoại hoặc email trong tệp vừa được đăng ký bởi "
-                       "tài khoản khác. Vui lòng nhập lại tệp.") from exc
+        raise Conflict(
+            "Một số CCCD, số điện thoại hoặc email trong tệp vừa được đăng ký bởi "
+            "tài khoản khác. Vui lòng nhập lại tệp."
+        ) from exc
 
 
-def import_participants(data: bytes, *, actor: User | None, now: datetime, min_age: int,
-                        max_rows: int = WEB_MAX_ROWS) -> UserImportResult:
+def import_participants(
+    data: bytes, *, actor: User | None, now: datetime, min_age: int, max_rows: int = WEB_MAX_ROWS
+) -> UserImportResult:
     """Create one participant per row of an ``.xlsx`` participant list (bytes).
 
     Returns the created users with their generated passwords (blank password cells).
@@ -215,8 +270,15 @@ def import_participants(data: bytes, *, actor: User | None, now: datetime, min_a
     except HeaderError as exc:
         raise ImportFailed(exc.errors) from exc
     if not table.rows:
-        raise ImportFailed([RowError(2, LABEL["full_name"], "Tệp chưa có người dự thi nào. "
-                                                            "Vui lòng ghi danh sách từ dòng 2.")])
+        raise ImportFailed(
+            [
+                RowError(
+                    2,
+                    LABEL["full_name"],
+                    "Tệp chưa có người dự thi nào. Vui lòng ghi danh sách từ dòng 2.",
+                )
+            ]
+        )
     rows, errors = _check_rows(table.rows, now=now, min_age=min_age)
     if errors:
         raise ImportFailed(errors)
@@ -224,25 +286,54 @@ def import_participants(data: bytes, *, actor: User | None, now: datetime, min_a
     result = UserImportResult()
     for item in rows:
         generated = None if item.password else accounts.generate_password()
-        user = _new_participant(item.clean, hash_password(item.password or generated),
-                                must_change=generated is not None, now=now,
-                                consent_version=CONSENT_VERSION)
+        user = _new_participant(
+            item.clean,
+            hash_password(item.password or generated),
+            must_change=generated is not None,
+            now=now,
+            consent_version=CONSENT_VERSION,
+        )
         db.session.add(user)
         result.users.append(ImportedUser(item.row, user, generated))
     _flush_or_conflict()
     for item in result.users:
-        audit.record(actor, "user.create", "user", item.user.id, now=now, source="import",
-                     row=item.row, consent=CONSENT_VERSION)
-    audit.record(actor, "user.import", "user", None, now=now, created=result.created,
-                 generated_passwords=len(result.generated))
+        audit.record(
+            actor,
+            "user.create",
+            "user",
+            item.user.id,
+            now=now,
+            source="import",
+            row=item.row,
+            consent=CONSENT_VERSION,
+        )
+    audit.record(
+        actor,
+        "user.import",
+        "user",
+        None,
+        now=now,
+        created=result.created,
+        generated_passwords=len(result.generated),
+    )
     db.session.flush()
     return result
 
 
-def create_participant_from_cli(*, full_name: str, email: str | None, phone: str | None,
-                                id_number: str, birth_date: str | None, gender: str | None,
-                                unit: str | None, category: str | None, password: str,
-                                now: datetime, min_age: int = 12) -> User:
+def create_participant_from_cli(
+    *,
+    full_name: str,
+    email: str | None,
+    phone: str | None,
+    id_number: str,
+    birth_date: str | None,
+    gender: str | None,
+    unit: str | None,
+    category: str | None,
+    password: str,
+    now: datetime,
+    min_age: int = 12,
+) -> User:
     """``users create --role participant …``: one complete participant, checked like a
     registration. ``unit`` is a unit name or path, ``category`` a category name.
 
@@ -259,11 +350,23 @@ def create_participant_from_cli(*, full_name: str, email: str | None, phone: str
         names = "; ".join(c.name for c in units.list_categories())
         problems["category"] = f"Không có đối tượng «{category or ''}». Các đối tượng: {names}."
     data = accounts.ProfileInput(
-        full_name=full_name or "", birth_date=birth_date, gender=gender or "",
-        id_number=id_number or "", phone=phone or "", email=email or "", unit_id=unit_id,
-        category_id=category_id, password=password or "")
-    option = {"full_name": "name", "birth_date": "birth-date", "id_number": "id-number",
-              "unit_id": "unit", "category_id": "category"}
+        full_name=full_name or "",
+        birth_date=birth_date,
+        gender=gender or "",
+        id_number=id_number or "",
+        phone=phone or "",
+        email=email or "",
+        unit_id=unit_id,
+        category_id=category_id,
+        password=password or "",
+    )
+    option = {
+        "full_name": "name",
+        "birth_date": "birth-date",
+        "id_number": "id-number",
+        "unit_id": "unit",
+        "category_id": "category",
+    }
     try:
         clean = accounts.validate_profile(data, now=now, min_age=min_age, need_consent=False)
     except ValidationFailed as exc:
@@ -271,8 +374,9 @@ def create_participant_from_cli(*, full_name: str, email: str | None, phone: str
             problems.setdefault(option.get(name, name), message)
     if problems:
         raise ValidationFailed(problems)
-    user = _new_participant(clean, hash_password(password), must_change=False, now=now,
-                            consent_version="cli")
+    user = _new_participant(
+        clean, hash_password(password), must_change=False, now=now, consent_version="cli"
+    )
     db.session.add(user)
     _flush_or_conflict()
     audit.record(None, "user.create", "user", user.id, now=now, source="cli", consent="cli")
@@ -287,19 +391,38 @@ def password_sheet_bytes(items: list[ImportedUser], *, now: datetime) -> bytes:
     account whose password was generated. Every text cell is formula-safe (E1)."""
     from contest.web import format_datetime_vn
 
-    rows = [(number, item.user.full_name, item.user.unit.path if item.user.unit else "",
-             item.user.phone or "", item.generated_password)
-            for number, item in enumerate(items, start=1)]
-    return write_workbook([Sheet(
-        "Mật khẩu tạm",
-        title_rows=[
-            "Danh sách mật khẩu tạm của người dự thi",
-            f"Tạo lúc {format_datetime_vn(now)}. Người dự thi đăng nhập bằng số điện thoại "
-            "và mật khẩu tạm, rồi phải đặt mật khẩu mới. Giữ kín tệp này và xoá sau khi "
-            "đã trao mật khẩu.",
-        ],
-        header=["STT", "Họ và tên", "Đơn vị", "Số điện thoại (tên đăng nhập)", "Mật khẩu tạm"],
-        rows=rows, widths=(6, 30, 40, 28, 16))])
+    rows = [
+        (
+            number,
+            item.user.full_name,
+            item.user.unit.path if item.user.unit else "",
+            item.user.phone or "",
+            item.generated_password,
+        )
+        for number, item in enumerate(items, start=1)
+    ]
+    return write_workbook(
+        [
+            Sheet(
+                "Mật khẩu tạm",
+                title_rows=[
+                    "Danh sách mật khẩu tạm của người dự thi",
+                    f"Tạo lúc {format_datetime_vn(now)}. Người dự thi đăng nhập bằng số điện thoại "
+                    "và mật khẩu tạm, rồi phải đặt mật khẩu mới. Giữ kín tệp này và xoá sau khi "
+                    "đã trao mật khẩu.",
+                ],
+                header=[
+                    "STT",
+                    "Họ và tên",
+                    "Đơn vị",
+                    "Số điện thoại (tên đăng nhập)",
+                    "Mật khẩu tạm",
+                ],
+                rows=rows,
+                widths=(6, 30, 40, 28, 16),
+            )
+        ]
+    )
 
 
 def record_password_export(actor: User | None, *, rows: int, now: datetime) -> None:
@@ -343,8 +466,10 @@ def load_password_sheet(token: str, *, directory: Path, owner_id: int) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise NotFound("Tệp mật khẩu đã hết hạn (chỉ giữ trong 1 giờ). Nếu cần, hãy đặt lại "
-                       "mật khẩu cho từng người trên trang Thí sinh.") from exc
+        raise NotFound(
+            "Tệp mật khẩu đã hết hạn (chỉ giữ trong 1 giờ). Nếu cần, hãy đặt lại "
+            "mật khẩu cho từng người trên trang Thí sinh."
+        ) from exc
 
 
 def template_bytes() -> bytes:
@@ -367,15 +492,28 @@ def template_bytes() -> bytes:
         ("Số CCCD", "12 chữ số, khớp với năm sinh và giới tính."),
         ("Số điện thoại", "Số di động 10 chữ số; dùng để đăng nhập."),
         ("Email", "Không bắt buộc."),
-        ("Đơn vị", "Tên đơn vị như trong danh sách đơn vị; nếu có đơn vị trùng tên, ghi cả "
-                   "đơn vị cấp trên, ví dụ: Xã Sìn Hồ / Trường THCS Sìn Hồ."),
+        (
+            "Đơn vị",
+            "Tên đơn vị như trong danh sách đơn vị; nếu có đơn vị trùng tên, ghi cả "
+            "đơn vị cấp trên, ví dụ: Xã Sìn Hồ / Trường THCS Sìn Hồ.",
+        ),
         ("Đối tượng", "Một trong: " + categories + "."),
-        ("Mật khẩu", "Không bắt buộc. Để trống thì hệ thống tạo mật khẩu tạm và trả về tệp "
-                     "danh sách mật khẩu; người dự thi phải đổi mật khẩu khi đăng nhập."),
+        (
+            "Mật khẩu",
+            "Không bắt buộc. Để trống thì hệ thống tạo mật khẩu tạm và trả về tệp "
+            "danh sách mật khẩu; người dự thi phải đổi mật khẩu khi đăng nhập.",
+        ),
     ]
-    return write_workbook([
-        Sheet("Danh sách thí sinh", header=[col.label for col in COLUMNS],
-              widths=(28, 14, 10, 16, 16, 28, 40, 30, 14), customise=customise),
-        Sheet("Hướng dẫn", header=["Cột", "Cách ghi"], rows=help_rows, widths=(18, 100),
-              wrap=True),
-    ])
+    return write_workbook(
+        [
+            Sheet(
+                "Danh sách thí sinh",
+                header=[col.label for col in COLUMNS],
+                widths=(28, 14, 10, 16, 16, 28, 40, 30, 14),
+                customise=customise,
+            ),
+            Sheet(
+                "Hướng dẫn", header=["Cột", "Cách ghi"], rows=help_rows, widths=(18, 100), wrap=True
+            ),
+        ]
+    )

@@ -24,8 +24,9 @@ def century_gender_digit(birth_year: int, gender: str) -> str:
     return str(century_index * 2 + (1 if gender == "female" else 0))
 
 
-def cccd_problem(number: str, birth_date: date | None = None,
-                 gender: str | None = None) -> str | None:
+def cccd_problem(
+    number: str, birth_date: date | None = None, gender: str | None = None
+) -> str | None:
     """Return a Vietnamese message if ``number`` is not a plausible CCCD, else None.
 
     Checks 12 digits, a real province code, and — when birth date and gender are known —

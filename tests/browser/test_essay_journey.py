@@ -18,9 +18,11 @@ from tests.browser.conftest import PASSWORD, Account
 pytestmark = pytest.mark.browser
 
 XSS_TITLE = '<img src=x onerror=alert("tieu-de")><script>alert("tieu-de-2")</script>'
-XSS_TEXT = ('Thanh niên học tập và làm theo văn kiện Đại hội Đảng bộ tỉnh. '
-            '"><svg onload=alert("noi-dung")> <script>alert("noi-dung-2")</script> '
-            'Tuổi trẻ Lai Châu tiếp bước truyền thống cách mạng vẻ vang của quê hương.')
+XSS_TEXT = (
+    "Thanh niên học tập và làm theo văn kiện Đại hội Đảng bộ tỉnh. "
+    '"><svg onload=alert("noi-dung")> <script>alert("noi-dung-2")</script> '
+    "Tuổi trẻ Lai Châu tiếp bước truyền thống cách mạng vẻ vang của quê hương."
+)
 AUTHOR_NAME = "Sùng Thị Mỷ"
 
 
@@ -44,24 +46,45 @@ def essay_world(live_app, live_organiser):
         db.session.flush()
         judges = {}
         for n in range(3):
-            judge = accounts.create_account(role=Role.judge, email=f"gk{n}@live.example.vn",
-                                            password=PASSWORD, full_name=f"Giám khảo {n}",
-                                            now=now)
+            judge = accounts.create_account(
+                role=Role.judge,
+                email=f"gk{n}@live.example.vn",
+                password=PASSWORD,
+                full_name=f"Giám khảo {n}",
+                now=now,
+            )
             judge.unit_id = units[n].id
             judges[judge.id] = Account(judge.email, PASSWORD)
-        author = accounts.create_account(role=Role.participant, email="mysung@live.example.vn",
-                                         password=PASSWORD, full_name=AUTHOR_NAME, now=now)
+        author = accounts.create_account(
+            role=Role.participant,
+            email="mysung@live.example.vn",
+            password=PASSWORD,
+            full_name=AUTHOR_NAME,
+            now=now,
+        )
         author.unit_id = units[3].id
-        contest = essays.save_essay_contest(essays.EssayContestInput(
-            title="Cuộc thi viết trong trình duyệt", rules_text="Thể lệ.",
-            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1), min_words=10,
-            stages=[{"name": "Chung khảo", "rule": None, "value": None}],
-            prize_tiers=[{"name": "Giải Nhất", "count": 1}], judge_ids=list(judges)),
-            actor=None, now=now)
+        contest = essays.save_essay_contest(
+            essays.EssayContestInput(
+                title="Cuộc thi viết trong trình duyệt",
+                rules_text="Thể lệ.",
+                opens_at=now - timedelta(days=1),
+                closes_at=now + timedelta(days=1),
+                min_words=10,
+                stages=[{"name": "Chung khảo", "rule": None, "value": None}],
+                prize_tiers=[{"name": "Giải Nhất", "count": 1}],
+                judge_ids=list(judges),
+            ),
+            actor=None,
+            now=now,
+        )
         rounds.set_published(contest, True, actor=None, now=now)
         db.session.commit()
-        return {"slug": contest.slug, "contest_id": contest.id, "judges": judges,
-                "author": Account("mysung@live.example.vn", PASSWORD)}
+        return {
+            "slug": contest.slug,
+            "contest_id": contest.id,
+            "judges": judges,
+            "author": Account("mysung@live.example.vn", PASSWORD),
+        }
 
 
 @pytest.fixture
@@ -70,8 +93,9 @@ def open_as(browser, live_server):
     contexts, dialogs = [], []
 
     def open_as(account: Account):
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN",
-                                      base_url=live_server)
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740}, locale="vi-VN", base_url=live_server
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
@@ -95,8 +119,12 @@ def assignments(live_app, contest_id):
     from contest.models.essay import Assignment, Stage
 
     with live_app.app_context():
-        rows = db.session.scalars(select(Assignment).join(Stage).where(
-            Stage.contest_id == contest_id).order_by(Assignment.id)).all()
+        rows = db.session.scalars(
+            select(Assignment)
+            .join(Stage)
+            .where(Stage.contest_id == contest_id)
+            .order_by(Assignment.id)
+        ).all()
         return [(a.id, a.judge_id, a.is_extra, a.status.value) for a in rows]
 
 
@@ -106,8 +134,9 @@ def close_submissions(live_app, contest_id):
     from contest.models.essay import EssaySettings
 
     with live_app.app_context():
-        settings = db.session.scalar(select(EssaySettings).where(
-            EssaySettings.contest_id == contest_id))
+        settings = db.session.scalar(
+            select(EssaySettings).where(EssaySettings.contest_id == contest_id)
+        )
         settings.closes_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
 
@@ -115,8 +144,11 @@ def close_submissions(live_app, contest_id):
 def score(page, assignment_id, points):
     page.goto(f"/cham-bai/{assignment_id}")
     expect(page.locator("article h2")).to_have_text(XSS_TITLE)  # shown as text, inert
-    for label, value in zip(("Nội dung (tối đa 60)", "Hình thức (tối đa 20)",
-                             "Sáng tạo (tối đa 20)"), points, strict=True):
+    for label, value in zip(
+        ("Nội dung (tối đa 60)", "Hình thức (tối đa 20)", "Sáng tạo (tối đa 20)"),
+        points,
+        strict=True,
+    ):
         page.get_by_label(label).fill(str(value))
     page.get_by_label("Nhận xét").fill('<script>alert("nhan-xet")</script> Bài khá.')
     page.get_by_role("button", name="Nộp phiếu chấm").click()
@@ -153,7 +185,8 @@ def test_submit_blind_judging_third_judge_close_and_publish(live_app, essay_worl
     # Two judges score far apart (80 and 45): a third judge is assigned automatically.
     first, second = assignments(live_app, world["contest_id"])
     for (assignment_id, judge_id, _extra, _status), points in zip(
-            (first, second), ((50, 15, 15), (25, 10, 10)), strict=True):
+        (first, second), ((50, 15, 15), (25, 10, 10)), strict=True
+    ):
         judge = open_as(world["judges"][judge_id])
         judge.goto("/cham-bai/")
         expect(judge.get_by_text(AUTHOR_NAME)).to_have_count(0)

@@ -11,8 +11,12 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-PEOPLE = [("Quàng Văn Thắng", 20, 41), ("Lò Thị Mai", 20, 44), ("Tòng Văn Sơn", 19, 40),
-          ("Đèo Thị Hoa", 18, 12)]
+PEOPLE = [
+    ("Quàng Văn Thắng", 20, 41),
+    ("Lò Thị Mai", 20, 44),
+    ("Tòng Văn Sơn", 19, 40),
+    ("Đèo Thị Hoa", 18, 12),
+]
 
 
 @pytest.fixture(scope="module")
@@ -25,38 +29,67 @@ def finished_round(live_app):
 
     now = utcnow()
     with live_app.app_context():
-        contest = Contest(title="Cuộc thi thử kết quả", slug="cuoc-thi-thu-ket-qua",
-                          is_published=True, created_at=now)
+        contest = Contest(
+            title="Cuộc thi thử kết quả",
+            slug="cuoc-thi-thu-ket-qua",
+            is_published=True,
+            created_at=now,
+        )
         db.session.add(contest)
         db.session.flush()
-        round_ = Round(contest_id=contest.id, name="Tuần thử", opens_at=now - timedelta(days=7),
-                       closes_at=now - timedelta(hours=1), bank_ids=[], created_at=now,
-                       prediction_text="Có bao nhiêu người trả lời đúng tất cả?",
-                       prize_tiers=[{"name": "Giải Nhất", "count": 1},
-                                    {"name": "Giải Nhì", "count": 2}])
+        round_ = Round(
+            contest_id=contest.id,
+            name="Tuần thử",
+            opens_at=now - timedelta(days=7),
+            closes_at=now - timedelta(hours=1),
+            bank_ids=[],
+            created_at=now,
+            prediction_text="Có bao nhiêu người trả lời đúng tất cả?",
+            prize_tiers=[{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 2}],
+        )
         db.session.add(round_)
         db.session.flush()
         people = []
         for i, (name, score, prediction) in enumerate(PEOPLE):
             born = date(1998, 2, 3 + i)
-            user = User(role=Role.participant, full_name=name, name_key=fold(name),
-                        birth_date=born, gender=Gender.male, id_number=f"001098{700000 + i}",
-                        phone=f"035512340{i}", password_hash="x", created_at=now)
+            user = User(
+                role=Role.participant,
+                full_name=name,
+                name_key=fold(name),
+                birth_date=born,
+                gender=Gender.male,
+                id_number=f"001098{700000 + i}",
+                phone=f"035512340{i}",
+                password_hash="x",
+                created_at=now,
+            )
             db.session.add(user)
             db.session.flush()
             submitted = round_.opens_at + timedelta(hours=2, minutes=i)
-            db.session.add(Attempt(
-                round_id=round_.id, participant_id=user.id, number=1, seed=i,
-                status=AttemptStatus.submitted, started_at=submitted - timedelta(minutes=8),
-                deadline=submitted + timedelta(minutes=7), submitted_at=submitted, score=score,
-                total=20, duration_ms=480_000, prediction=prediction))
+            db.session.add(
+                Attempt(
+                    round_id=round_.id,
+                    participant_id=user.id,
+                    number=1,
+                    seed=i,
+                    status=AttemptStatus.submitted,
+                    started_at=submitted - timedelta(minutes=8),
+                    deadline=submitted + timedelta(minutes=7),
+                    submitted_at=submitted,
+                    score=score,
+                    total=20,
+                    duration_ms=480_000,
+                    prediction=prediction,
+                )
+            )
             people.append({"name": name, "phone": user.phone, "id_number": user.id_number})
         db.session.commit()
         return {"round_id": round_.id, "people": people}
 
 
 def test_organiser_closes_and_publishes_then_the_public_sees_masked_winners(
-        page, sign_in, live_organiser, finished_round, browser, live_server):
+    page, sign_in, live_organiser, finished_round, browser, live_server
+):
     round_id = finished_round["round_id"]
     sign_in(live_organiser)
     page.goto(f"/ban-to-chuc/ket-qua/dot-thi/{round_id}")
@@ -67,8 +100,9 @@ def test_organiser_closes_and_publishes_then_the_public_sees_masked_winners(
     expect(page.get_by_text("Đã công bố kết quả (phiên bản 1).")).to_be_visible()
     page.wait_for_load_state("networkidle")  # never drop a response half-sent
 
-    public = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN",
-                                 base_url=live_server).new_page()
+    public = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="vi-VN", base_url=live_server
+    ).new_page()
     try:
         public.goto(f"/dot-thi/{round_id}/ket-qua")
         heading = public.get_by_role("heading", name=re.compile("Danh sách đoạt giải"))

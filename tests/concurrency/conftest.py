@@ -39,8 +39,14 @@ def race_app(request, tmp_path_factory):
     from contest import create_app
 
     url = _live_url(request.config.getoption("--db-url"), tmp_path_factory.mktemp("race"))
-    app = create_app({"SECRET_KEY": "race", "SQLALCHEMY_DATABASE_URI": url,
-                      "RATELIMIT_ENABLED": False, "SERVER_NAME": None})
+    app = create_app(
+        {
+            "SECRET_KEY": "race",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": None,
+        }
+    )
     with app.app_context():
         upgrade()
     yield app
@@ -77,20 +83,37 @@ def race_round(race_app):
             db.session.add(bank)
             db.session.flush()
             for i in range(30):
-                q = Question(bank_id=bank.id, topic="T", text=f"Câu {i}", search_key=fold("c"),
-                             key=f"{bank.id}-{i}", created_at=now, updated_at=now)
+                q = Question(
+                    bank_id=bank.id,
+                    topic="T",
+                    text=f"Câu {i}",
+                    search_key=fold("c"),
+                    key=f"{bank.id}-{i}",
+                    created_at=now,
+                    updated_at=now,
+                )
                 db.session.add(q)
                 db.session.flush()
-                db.session.add_all(Option(question_id=q.id, position=p, text=f"P{p}",
-                                          is_correct=p == 0) for p in range(4))
-            contest = Contest(title=bank.name, slug=bank.name.replace(".", "-"),
-                              is_published=True, created_at=now)
+                db.session.add_all(
+                    Option(question_id=q.id, position=p, text=f"P{p}", is_correct=p == 0)
+                    for p in range(4)
+                )
+            contest = Contest(
+                title=bank.name, slug=bank.name.replace(".", "-"), is_published=True, created_at=now
+            )
             db.session.add(contest)
             db.session.flush()
-            r = Round(contest_id=contest.id, name="R", opens_at=now - timedelta(hours=1),
-                      closes_at=now + timedelta(days=1), question_count=10,
-                      time_limit_minutes=20, max_attempts=max_attempts, bank_ids=[bank.id],
-                      created_at=now)
+            r = Round(
+                contest_id=contest.id,
+                name="R",
+                opens_at=now - timedelta(hours=1),
+                closes_at=now + timedelta(days=1),
+                question_count=10,
+                time_limit_minutes=20,
+                max_attempts=max_attempts,
+                bank_ids=[bank.id],
+                created_at=now,
+            )
             db.session.add(r)
             db.session.commit()
             return r.id
@@ -121,11 +144,20 @@ def race_user(race_app):
                 db.session.add(Category(name="Nhân dân"))
                 db.session.flush()
             phone = f"0912{n:06d}"
-            db.session.add(User(
-                role=Role.participant, full_name=f"Thí sinh {n}", name_key="thi sinh",
-                birth_date=date(1990, 1, 1), gender=Gender.male, id_number=f"0120900{n:05d}",
-                phone=phone, unit_id=unit.id, password_hash=hash_password("matkhau123"),
-                created_at=utcnow()))
+            db.session.add(
+                User(
+                    role=Role.participant,
+                    full_name=f"Thí sinh {n}",
+                    name_key="thi sinh",
+                    birth_date=date(1990, 1, 1),
+                    gender=Gender.male,
+                    id_number=f"0120900{n:05d}",
+                    phone=phone,
+                    unit_id=unit.id,
+                    password_hash=hash_password("matkhau123"),
+                    created_at=utcnow(),
+                )
+            )
             db.session.commit()
         return phone
 
@@ -138,13 +170,18 @@ class Browser:
     def __init__(self, base: str):
         self.base = base
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
         self.token = ""
 
     def call(self, method: str, path: str, body=None) -> tuple[int, dict]:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers={
-            "Content-Type": "application/json", "X-CSRFToken": self.token})
+        req = urllib.request.Request(
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", "X-CSRFToken": self.token},
+        )
         try:
             with self.opener.open(req, timeout=60) as response:
                 return response.status, json.loads(response.read() or b"{}")

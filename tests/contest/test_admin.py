@@ -41,8 +41,12 @@ def as_organiser(client, login, organiser):
 
 
 ADMIN_PAGES = ["/quan-tri/nguoi-dung", "/quan-tri/doi-tuong", "/quan-tri/nhat-ky"]
-ORGANISER_PAGES = ["/ban-to-chuc/", "/ban-to-chuc/don-vi", "/ban-to-chuc/thi-sinh",
-                   "/ban-to-chuc/thi-sinh/nhap"]
+ORGANISER_PAGES = [
+    "/ban-to-chuc/",
+    "/ban-to-chuc/don-vi",
+    "/ban-to-chuc/thi-sinh",
+    "/ban-to-chuc/thi-sinh/nhap",
+]
 
 
 # --- access ---------------------------------------------------------------------------------
@@ -70,11 +74,14 @@ def test_organiser_gets_403_on_admin_pages(client, as_organiser, path):
 def test_admin_posts_are_refused_to_other_roles(client, login, make_user, role):
     target = make_user()
     login(make_user(role))
-    for path in (f"/quan-tri/nguoi-dung/{target.id}/vai-tro",
-                 f"/quan-tri/nguoi-dung/{target.id}/trang-thai",
-                 f"/quan-tri/nguoi-dung/{target.id}/dat-lai-mat-khau"):
-        response = client.post(path, data={"csrf_token": login.csrf_token, "role": "admin",
-                                           "active": "0"})
+    for path in (
+        f"/quan-tri/nguoi-dung/{target.id}/vai-tro",
+        f"/quan-tri/nguoi-dung/{target.id}/trang-thai",
+        f"/quan-tri/nguoi-dung/{target.id}/dat-lai-mat-khau",
+    ):
+        response = client.post(
+            path, data={"csrf_token": login.csrf_token, "role": "admin", "active": "0"}
+        )
         assert response.status_code == 403
     assert target.role is Role.participant and target.is_active_account
 
@@ -87,16 +94,21 @@ def test_admin_sees_every_page(client, as_admin, path):
 def test_missing_ids_are_404(client, as_admin):
     assert client.get("/quan-tri/nguoi-dung/999999").status_code == 404
     assert client.get("/quan-tri/doi-tuong/999999").status_code == 404
-    response = client.post("/quan-tri/nguoi-dung/999999/vai-tro",
-                           data={"csrf_token": as_admin.csrf_token, "role": "judge"})
+    response = client.post(
+        "/quan-tri/nguoi-dung/999999/vai-tro",
+        data={"csrf_token": as_admin.csrf_token, "role": "judge"},
+    )
     assert response.status_code == 404
 
 
 def test_dashboard_lists_the_organiser_pages(client, as_organiser):
     html = client.get("/ban-to-chuc/").get_data(as_text=True)
     endpoints = [link[1] for link in menu.LINKS]
-    assert endpoints.index("organiser.list_units") < endpoints.index(
-        "organiser.import_participants") < endpoints.index("organiser.list_participants")
+    assert (
+        endpoints.index("organiser.list_units")
+        < endpoints.index("organiser.import_participants")
+        < endpoints.index("organiser.list_participants")
+    )
     for href in ("/ban-to-chuc/don-vi", "/ban-to-chuc/thi-sinh/nhap", "/ban-to-chuc/thi-sinh"):
         assert f'href="{href}"' in html
 
@@ -104,8 +116,7 @@ def test_dashboard_lists_the_organiser_pages(client, as_organiser):
 # --- users ----------------------------------------------------------------------------------
 
 
-def test_search_ignores_diacritics_and_shows_full_data_to_the_admin(client, as_admin,
-                                                                    make_user):
+def test_search_ignores_diacritics_and_shows_full_data_to_the_admin(client, as_admin, make_user):
     found = make_user(full_name="Nguyễn Văn Hùng")
     make_user(full_name="Trần Thị Lan")
     html = client.get("/quan-tri/nguoi-dung?q=nguyen+van").get_data(as_text=True)
@@ -122,9 +133,11 @@ def test_role_change_is_audited_and_signs_the_user_out(client, app, as_admin, db
     other = app.test_client()
     Login(other)(target)
     assert other.get("/ho-so").status_code == 200
-    response = client.post(f"/quan-tri/nguoi-dung/{target.id}/vai-tro",
-                           data={"csrf_token": as_admin.csrf_token, "role": "judge"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/quan-tri/nguoi-dung/{target.id}/vai-tro",
+        data={"csrf_token": as_admin.csrf_token, "role": "judge"},
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert "Giám khảo" in response.get_data(as_text=True)
     db.session.refresh(target)
@@ -137,58 +150,70 @@ def test_role_change_is_audited_and_signs_the_user_out(client, app, as_admin, db
 
 def test_invalid_role_is_422_and_own_role_is_refused(client, as_admin, admin, make_user):
     target = make_user()
-    response = client.post(f"/quan-tri/nguoi-dung/{target.id}/vai-tro",
-                           data={"csrf_token": as_admin.csrf_token, "role": "superuser"})
+    response = client.post(
+        f"/quan-tri/nguoi-dung/{target.id}/vai-tro",
+        data={"csrf_token": as_admin.csrf_token, "role": "superuser"},
+    )
     assert response.status_code == 422
     assert "Vui lòng chọn một vai trò trong danh sách." in response.get_data(as_text=True)
-    response = client.post(f"/quan-tri/nguoi-dung/{admin.id}/vai-tro",
-                           data={"csrf_token": as_admin.csrf_token, "role": "participant"})
+    response = client.post(
+        f"/quan-tri/nguoi-dung/{admin.id}/vai-tro",
+        data={"csrf_token": as_admin.csrf_token, "role": "participant"},
+    )
     assert response.status_code == 422
     assert "Bạn không thể tự đổi vai trò của mình." in response.get_data(as_text=True)
     assert admin.role is Role.admin
 
 
-def test_deactivated_user_cannot_sign_in_until_reactivated(client, app, as_admin, db,
-                                                           make_user):
+def test_deactivated_user_cannot_sign_in_until_reactivated(client, app, as_admin, db, make_user):
     target = make_user()
     other = app.test_client()
     Login(other)(target)
-    client.post(f"/quan-tri/nguoi-dung/{target.id}/trang-thai",
-                data={"csrf_token": as_admin.csrf_token, "active": "0"})
+    client.post(
+        f"/quan-tri/nguoi-dung/{target.id}/trang-thai",
+        data={"csrf_token": as_admin.csrf_token, "active": "0"},
+    )
     db.session.refresh(target)
     assert not target.is_active_account
     assert other.get("/ho-so").status_code == 302
     response = other.post("/api/auth/login", json={"login": target.phone, "password": PASSWORD})
     assert response.status_code == 403
-    client.post(f"/quan-tri/nguoi-dung/{target.id}/trang-thai",
-                data={"csrf_token": as_admin.csrf_token, "active": "1"})
+    client.post(
+        f"/quan-tri/nguoi-dung/{target.id}/trang-thai",
+        data={"csrf_token": as_admin.csrf_token, "active": "1"},
+    )
     response = other.post("/api/auth/login", json={"login": target.phone, "password": PASSWORD})
     assert response.status_code == 200
     assert audit_actions(db)[-2:] == ["user.deactivate", "user.activate"]
 
 
 def test_admin_cannot_lock_themselves_out(client, as_admin, admin):
-    response = client.post(f"/quan-tri/nguoi-dung/{admin.id}/trang-thai",
-                           data={"csrf_token": as_admin.csrf_token, "active": "0"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/quan-tri/nguoi-dung/{admin.id}/trang-thai",
+        data={"csrf_token": as_admin.csrf_token, "active": "0"},
+        follow_redirects=True,
+    )
     assert "Bạn không thể tự khoá tài khoản của mình." in response.get_data(as_text=True)
     assert admin.is_active_account
 
 
 def test_admin_resets_a_password_shown_once(client, app, as_admin, db, make_user):
     target = make_user()
-    response = client.post(f"/quan-tri/nguoi-dung/{target.id}/dat-lai-mat-khau",
-                           data={"csrf_token": as_admin.csrf_token}, follow_redirects=True)
+    response = client.post(
+        f"/quan-tri/nguoi-dung/{target.id}/dat-lai-mat-khau",
+        data={"csrf_token": as_admin.csrf_token},
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
     temporary = re.search(r'id="temporary-password">([a-z0-9]+)<', html).group(1)
     assert len(temporary) == 10
-    assert temporary not in client.get(f"/quan-tri/nguoi-dung/{target.id}").get_data(
-        as_text=True)
+    assert temporary not in client.get(f"/quan-tri/nguoi-dung/{target.id}").get_data(as_text=True)
     assert temporary not in str(client.get_cookie("hoithi_session").value)
     db.session.refresh(target)
     assert target.must_change_password
-    response = app.test_client().post("/api/auth/login",
-                                      json={"login": target.phone, "password": temporary})
+    response = app.test_client().post(
+        "/api/auth/login", json={"login": target.phone, "password": temporary}
+    )
     assert response.status_code == 200
     assert "user.reset_password" in audit_actions(db)
 
@@ -205,20 +230,34 @@ def test_posts_need_csrf(client, as_admin, make_user):
 
 def test_categories_add_rename_reorder_deactivate(client, as_admin, db):
     token = as_admin.csrf_token
-    response = client.post("/quan-tri/doi-tuong", data={
-        "csrf_token": token, "name": "  Người   cao tuổi ", "position": "9", "is_active": "y"})
+    response = client.post(
+        "/quan-tri/doi-tuong",
+        data={
+            "csrf_token": token,
+            "name": "  Người   cao tuổi ",
+            "position": "9",
+            "is_active": "y",
+        },
+    )
     assert response.status_code == 302
     cat = db.session.scalar(select(Category).where(Category.name == "Người cao tuổi"))
     assert cat.position == 9 and cat.is_active
-    response = client.post(f"/quan-tri/doi-tuong/{cat.id}", data={
-        "csrf_token": token, "name": "Hội viên Hội Người cao tuổi", "position": "0",
-        "is_active": "y"})
+    response = client.post(
+        f"/quan-tri/doi-tuong/{cat.id}",
+        data={
+            "csrf_token": token,
+            "name": "Hội viên Hội Người cao tuổi",
+            "position": "0",
+            "is_active": "y",
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(cat)
     assert cat.name == "Hội viên Hội Người cao tuổi"
     assert units.list_categories()[0].id == cat.id  # position 0 comes first
-    client.post(f"/quan-tri/doi-tuong/{cat.id}/trang-thai",
-                data={"csrf_token": token, "active": "0"})
+    client.post(
+        f"/quan-tri/doi-tuong/{cat.id}/trang-thai", data={"csrf_token": token, "active": "0"}
+    )
     db.session.refresh(cat)
     assert not cat.is_active and cat not in units.list_categories()
     html = client.get("/quan-tri/doi-tuong").get_data(as_text=True)
@@ -227,18 +266,26 @@ def test_categories_add_rename_reorder_deactivate(client, as_admin, db):
 
 
 def test_category_errors_are_422_beside_the_field(client, as_admin, category):
-    response = client.post("/quan-tri/doi-tuong", data={
-        "csrf_token": as_admin.csrf_token, "name": "học sinh, sinh viên".replace("h", "H", 1),
-        "position": "x"})
+    response = client.post(
+        "/quan-tri/doi-tuong",
+        data={
+            "csrf_token": as_admin.csrf_token,
+            "name": "học sinh, sinh viên".replace("h", "H", 1),
+            "position": "x",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Thứ tự là số nguyên" in html
-    response = client.post("/quan-tri/doi-tuong", data={
-        "csrf_token": as_admin.csrf_token, "name": "Học sinh, sinh viên", "position": "1"})
+    response = client.post(
+        "/quan-tri/doi-tuong",
+        data={"csrf_token": as_admin.csrf_token, "name": "Học sinh, sinh viên", "position": "1"},
+    )
     assert response.status_code == 422
     assert "Đối tượng này đã có trong danh sách." in response.get_data(as_text=True)
-    response = client.post("/quan-tri/doi-tuong", data={
-        "csrf_token": as_admin.csrf_token, "name": "", "position": "1"})
+    response = client.post(
+        "/quan-tri/doi-tuong", data={"csrf_token": as_admin.csrf_token, "name": "", "position": "1"}
+    )
     assert response.status_code == 422
     assert "Vui lòng nhập tên đối tượng." in response.get_data(as_text=True)
 
@@ -246,13 +293,19 @@ def test_category_errors_are_422_beside_the_field(client, as_admin, category):
 # --- audit log ------------------------------------------------------------------------------
 
 
-def test_audit_log_newest_first_filtered_local_time_no_pii(client, as_admin, admin, db,
-                                                          make_user):
+def test_audit_log_newest_first_filtered_local_time_no_pii(client, as_admin, admin, db, make_user):
     target = make_user(full_name="Lê Thị Riêng Tư")
-    audit.record(admin, "user.set_role", "user", target.id, now=NOW, old="participant",
-                 new="judge")
-    audit.record(admin, "unit.create", "unit", 7, now=NOW + timedelta(minutes=5),
-                 name="Xã Sìn Hồ", phone=target.phone, note=f"gọi {target.id_number}")
+    audit.record(admin, "user.set_role", "user", target.id, now=NOW, old="participant", new="judge")
+    audit.record(
+        admin,
+        "unit.create",
+        "unit",
+        7,
+        now=NOW + timedelta(minutes=5),
+        name="Xã Sìn Hồ",
+        phone=target.phone,
+        note=f"gọi {target.id_number}",
+    )
     db.session.flush()
     html = client.get("/quan-tri/nhat-ky").get_data(as_text=True)
     assert html.index("Thêm đơn vị") < html.index("Đổi vai trò")  # newest first
@@ -280,8 +333,7 @@ def test_audit_log_is_paginated(client, as_admin, admin, db):
 
 
 def test_participants_page_masks_phone_and_cccd(client, as_organiser, make_user):
-    person = make_user(full_name="Nguyễn Văn Bình", phone="0912345679",
-                       id_number="012090001235")
+    person = make_user(full_name="Nguyễn Văn Bình", phone="0912345679", id_number="012090001235")
     make_user(Role.judge, full_name="Giám Khảo Không Hiện")
     html = client.get("/ban-to-chuc/thi-sinh").get_data(as_text=True)
     assert "Nguyễn Văn Bình" in html
@@ -292,23 +344,26 @@ def test_participants_page_masks_phone_and_cccd(client, as_organiser, make_user)
     html = client.get("/ban-to-chuc/thi-sinh?q=nguyen+van+binh").get_data(as_text=True)
     assert "Nguyễn Văn Bình" in html
     html = client.get(f"/ban-to-chuc/thi-sinh?q={person.phone}").get_data(as_text=True)
-    cells = [part.split("</td>")[0] for part in html.split("<td")[1:]
-             if "<input" not in part.split("</td>")[0]]
+    cells = [
+        part.split("</td>")[0]
+        for part in html.split("<td")[1:]
+        if "<input" not in part.split("</td>")[0]
+    ]
     assert any("Nguyễn Văn Bình" in cell for cell in cells)
     assert not any(person.phone in cell for cell in cells)  # only the query box echoes it
 
 
-def test_organiser_resets_a_participant_password(client, as_organiser, organiser, db,
-                                                 make_user):
+def test_organiser_resets_a_participant_password(client, as_organiser, organiser, db, make_user):
     person = make_user(full_name="Nguyễn Văn Bình")
-    response = client.post(f"/ban-to-chuc/thi-sinh/{person.id}/dat-lai-mat-khau",
-                           data={"csrf_token": as_organiser.csrf_token, "q": "binh"})
+    response = client.post(
+        f"/ban-to-chuc/thi-sinh/{person.id}/dat-lai-mat-khau",
+        data={"csrf_token": as_organiser.csrf_token, "q": "binh"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "q=binh" in html  # the way back keeps the search
     temporary = re.search(r'id="temporary-password">([a-z0-9]+)<', html).group(1)
     assert temporary not in client.get("/ban-to-chuc/thi-sinh").get_data(as_text=True)
-    entry = db.session.scalar(select(AuditEntry).where(
-        AuditEntry.action == "user.reset_password"))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.reset_password"))
     assert entry.actor_id == organiser.id and entry.object_id == str(person.id)
     db.session.refresh(person)
     assert person.must_change_password
@@ -317,12 +372,16 @@ def test_organiser_resets_a_participant_password(client, as_organiser, organiser
 def test_organiser_cannot_reset_a_staff_password(client, as_organiser, make_user):
     boss = make_user(Role.admin)
     hash_before = boss.password_hash
-    response = client.post(f"/ban-to-chuc/thi-sinh/{boss.id}/dat-lai-mat-khau",
-                           data={"csrf_token": as_organiser.csrf_token})
+    response = client.post(
+        f"/ban-to-chuc/thi-sinh/{boss.id}/dat-lai-mat-khau",
+        data={"csrf_token": as_organiser.csrf_token},
+    )
     assert response.status_code == 403
     assert boss.password_hash == hash_before
-    response = client.post("/ban-to-chuc/thi-sinh/999999/dat-lai-mat-khau",
-                           data={"csrf_token": as_organiser.csrf_token})
+    response = client.post(
+        "/ban-to-chuc/thi-sinh/999999/dat-lai-mat-khau",
+        data={"csrf_token": as_organiser.csrf_token},
+    )
     assert response.status_code == 404
 
 

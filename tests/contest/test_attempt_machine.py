@@ -17,8 +17,9 @@ from tests.conftest import NOW
 
 
 def test_attempt_invariants_hold(db, make_round, make_user):
-    round_ = make_round(question_count=4, time_limit_minutes=10, max_attempts=2,
-                        allow_practice=True)
+    round_ = make_round(
+        question_count=4, time_limit_minutes=10, max_attempts=2, allow_practice=True
+    )
     counter = iter(range(1_000_000))
 
     class Machine(RuleBasedStateMachine):
@@ -33,8 +34,13 @@ def test_attempt_invariants_hold(db, make_round, make_user):
             self.savepoint.rollback()
 
         def mine(self):
-            return list(db.session.scalars(select(Attempt).where(
-                Attempt.round_id == round_.id, Attempt.participant_id == self.user.id)))
+            return list(
+                db.session.scalars(
+                    select(Attempt).where(
+                        Attempt.round_id == round_.id, Attempt.participant_id == self.user.id
+                    )
+                )
+            )
 
         def current(self):
             return attempts.in_progress_attempt(round_.id, self.user.id)
@@ -44,16 +50,25 @@ def test_attempt_invariants_hold(db, make_round, make_user):
             with suppress(DomainError):
                 attempts.start_attempt(round_, self.user, now=self.now, practice=practice)
 
-        @rule(pick=st.integers(0, 3), option=st.integers(0, 3), seq=st.integers(0, 50),
-              clear=st.booleans())
+        @rule(
+            pick=st.integers(0, 3),
+            option=st.integers(0, 3),
+            seq=st.integers(0, 50),
+            clear=st.booleans(),
+        )
         def save(self, pick, option, seq, clear):
             a = self.current()
             if a is None:
                 return
             q = a.questions[pick % len(a.questions)]
             with suppress(DomainError):
-                attempts.save_answer(a, q.question_id, [] if clear else [q.options[option]["id"]],
-                                     arrived_at=self.now, seq=seq)
+                attempts.save_answer(
+                    a,
+                    q.question_id,
+                    [] if clear else [q.options[option]["id"]],
+                    arrived_at=self.now,
+                    seq=seq,
+                )
 
         @rule(value=st.one_of(st.none(), st.integers(0, 10_000)))
         def predict(self, value):
@@ -98,14 +113,24 @@ def test_attempt_invariants_hold(db, make_round, make_user):
         def finished_attempts_never_change(self):
             for a in self.mine():
                 if a.is_finished:
-                    snapshot = (a.score, a.total, a.submitted_at, a.prediction,
-                                tuple(sorted((k, tuple(v)) for k, v in
-                                             attempts.answers_of(a).items())))
+                    snapshot = (
+                        a.score,
+                        a.total,
+                        a.submitted_at,
+                        a.prediction,
+                        tuple(sorted((k, tuple(v)) for k, v in attempts.answers_of(a).items())),
+                    )
                     assert self.finished.setdefault(a.id, snapshot) == snapshot
                     assert 0 <= a.score <= a.total == 4
                     assert a.submitted_at <= a.deadline
                     assert 0 <= a.duration_ms <= 10 * 60_000
 
-    run_state_machine_as_test(Machine, settings=settings(
-        max_examples=20, stateful_step_count=20, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
+    run_state_machine_as_test(
+        Machine,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )

@@ -51,7 +51,8 @@ def test_paper_is_deterministic_from_the_seed(db, make_round, make_user):
     attempt, _ = attempts.start_attempt(r, make_user(), now=NOW)
     rebuilt = attempts.build_paper(r, attempt.seed)
     assert [(p["question_id"], [o["id"] for o in p["options"]]) for p in rebuilt] == [
-        (q.question_id, [o["id"] for o in q.options]) for q in attempt.questions]
+        (q.question_id, [o["id"] for o in q.options]) for q in attempt.questions
+    ]
 
 
 def test_round_not_open_and_not_published(db, make_round, make_user):
@@ -135,8 +136,9 @@ def test_single_answer_question_refuses_two_options(db, make_round, make_user):
     attempt, _ = attempts.start_attempt(make_round(), make_user(), now=NOW)
     q = attempt.questions[0]
     with pytest.raises(attempts.ValidationFailed):
-        attempts.save_answer(attempt, q.question_id, [o["id"] for o in q.options[:2]],
-                             arrived_at=NOW)
+        attempts.save_answer(
+            attempt, q.question_id, [o["id"] for o in q.options[:2]], arrived_at=NOW
+        )
 
 
 def test_stale_save_never_overwrites_a_newer_one(db, make_round, make_user):
@@ -147,8 +149,9 @@ def test_stale_save_never_overwrites_a_newer_one(db, make_round, make_user):
     attempts.save_answer(attempt, q.question_id, [first], arrived_at=NOW, seq=4)  # late
     assert attempts.answers_of(attempt)[q.question_id] == [second]
     # without sequence numbers, the arrival time decides
-    attempts.save_answer(attempt, q.question_id, [first], arrived_at=NOW + timedelta(seconds=2),
-                         seq=6)
+    attempts.save_answer(
+        attempt, q.question_id, [first], arrived_at=NOW + timedelta(seconds=2), seq=6
+    )
     attempts.save_answer(attempt, q.question_id, [second], arrived_at=NOW + timedelta(seconds=1))
     assert attempts.answers_of(attempt)[q.question_id] == [first]
 
@@ -157,11 +160,16 @@ def test_saves_in_grace_count_after_grace_410(db, make_round, make_user):
     r = make_round(time_limit_minutes=10)
     attempt, _ = attempts.start_attempt(r, make_user(), now=NOW)
     q = attempt.questions[0]
-    attempts.save_answer(attempt, q.question_id, q.correct_option_ids,
-                         arrived_at=attempt.deadline + timedelta(seconds=9))
+    attempts.save_answer(
+        attempt,
+        q.question_id,
+        q.correct_option_ids,
+        arrived_at=attempt.deadline + timedelta(seconds=9),
+    )
     with pytest.raises(DeadlinePassed):
-        attempts.save_answer(attempt, q.question_id, [],
-                             arrived_at=attempt.deadline + timedelta(seconds=11))
+        attempts.save_answer(
+            attempt, q.question_id, [], arrived_at=attempt.deadline + timedelta(seconds=11)
+        )
     assert attempt.status is AttemptStatus.expired  # finalised on the way (T2)
     assert attempt.score == 1 and attempt.submitted_at == attempt.deadline
 
@@ -201,13 +209,22 @@ def test_database_holds_one_in_progress_attempt(db, make_round, make_user):
     attempts.start_attempt(r, user, now=NOW)
     db.session.commit()
     with pytest.raises(IntegrityError), db.session.begin_nested():
-        db.session.add(Attempt(round_id=r.id, participant_id=user.id, number=2, seed=1,
-                               status=AttemptStatus.in_progress, started_at=NOW,
-                               deadline=NOW))
+        db.session.add(
+            Attempt(
+                round_id=r.id,
+                participant_id=user.id,
+                number=2,
+                seed=1,
+                status=AttemptStatus.in_progress,
+                started_at=NOW,
+                deadline=NOW,
+            )
+        )
         db.session.flush()
 
 
 # --- HTTP -----------------------------------------------------------------------------
+
 
 def api_start(client, login, round_id, **body):
     return client.post(f"/api/rounds/{round_id}/attempts", json=body, headers=login.headers)
@@ -227,16 +244,21 @@ def test_api_start_save_submit_and_read(client, db, login, make_round, make_user
     attempt = db.session.get(Attempt, body["id"])
     key = correct_ids(db, attempt)
     qid = body["questions"][0]["id"]
-    put = client.put(f"/api/attempts/{body['id']}/answers/{qid}",
-                     json={"option_ids": key[qid], "seq": 1}, headers=login.headers)
+    put = client.put(
+        f"/api/attempts/{body['id']}/answers/{qid}",
+        json={"option_ids": key[qid], "seq": 1},
+        headers=login.headers,
+    )
     assert put.status_code == 200
     state = client.get(f"/api/attempts/{body['id']}").get_json()
     assert state["answers"] == {str(qid): key[qid]} and state["status"] == "in_progress"
-    pred = client.put(f"/api/attempts/{body['id']}/prediction", json={"value": 321},
-                      headers=login.headers)
+    pred = client.put(
+        f"/api/attempts/{body['id']}/prediction", json={"value": 321}, headers=login.headers
+    )
     assert pred.status_code == 200
-    submitted = client.post(f"/api/attempts/{body['id']}/submit", json={"prediction": 320},
-                            headers=login.headers)
+    submitted = client.post(
+        f"/api/attempts/{body['id']}/submit", json={"prediction": 320}, headers=login.headers
+    )
     assert submitted.status_code == 200
     result = submitted.get_json()
     assert (result["score"], result["total"]) == (1, 5) and result["duration_ms"] >= 0
@@ -244,23 +266,33 @@ def test_api_start_save_submit_and_read(client, db, login, make_round, make_user
     assert repeat.get_json() == result
     final = client.get(f"/api/attempts/{body['id']}").get_json()
     assert final["status"] == "submitted" and final["prediction"] == 320
-    conflict = client.put(f"/api/attempts/{body['id']}/answers/{qid}", json={"option_ids": []},
-                          headers=login.headers)
+    conflict = client.put(
+        f"/api/attempts/{body['id']}/answers/{qid}", json={"option_ids": []}, headers=login.headers
+    )
     assert conflict.status_code == 409 and conflict.get_json()["error"] == "already_submitted"
 
 
-def test_answer_key_never_reaches_the_client_during_an_attempt(client, db, login, make_round,
-                                                               make_user):
+def test_answer_key_never_reaches_the_client_during_an_attempt(
+    client, db, login, make_round, make_user
+):
     """G7: no response of a running attempt contains a correct-answer marker."""
-    r = make_round(question_count=5, review_policy=__import__(
-        "contest.models", fromlist=["ReviewPolicy"]).ReviewPolicy.after_submit)
+    r = make_round(
+        question_count=5,
+        review_policy=__import__(
+            "contest.models", fromlist=["ReviewPolicy"]
+        ).ReviewPolicy.after_submit,
+    )
     login(make_user())
     responses = [api_start(client, login, r.id)]
     body = responses[0].get_json()
     for q in body["questions"]:
-        responses.append(client.put(f"/api/attempts/{body['id']}/answers/{q['id']}",
-                                    json={"option_ids": [q["options"][0]["id"]]},
-                                    headers=login.headers))
+        responses.append(
+            client.put(
+                f"/api/attempts/{body['id']}/answers/{q['id']}",
+                json={"option_ids": [q["options"][0]["id"]]},
+                headers=login.headers,
+            )
+        )
     responses.append(client.get(f"/api/attempts/{body['id']}"))
     responses.append(client.get(f"/luot-thi/{body['id']}"))
     for response in responses:
@@ -272,8 +304,9 @@ def test_answer_key_never_reaches_the_client_during_an_attempt(client, db, login
     assert all("correct_option_ids" in q for q in finished["questions"])
 
 
-def test_api_errors_have_codes_and_vietnamese_messages(client, db, login, make_round, make_user,
-                                                      app):
+def test_api_errors_have_codes_and_vietnamese_messages(
+    client, db, login, make_round, make_user, app
+):
     r = make_round(max_attempts=1)
     other_attempt, _ = attempts.start_attempt(r, make_user(), now=NOW)
     db.session.commit()
@@ -285,11 +318,15 @@ def test_api_errors_have_codes_and_vietnamese_messages(client, db, login, make_r
     not_mine = client.get(f"/api/attempts/{other_attempt.id}")
     assert not_mine.status_code == 403
     body = api_start(client, login, r.id).get_json()
-    bad = client.put(f"/api/attempts/{body['id']}/answers/{body['questions'][0]['id']}",
-                     json={"option_ids": ["x"]}, headers=login.headers)
+    bad = client.put(
+        f"/api/attempts/{body['id']}/answers/{body['questions'][0]['id']}",
+        json={"option_ids": ["x"]},
+        headers=login.headers,
+    )
     assert bad.status_code == 422 and bad.get_json()["error"] == "validation"
-    bad_pred = client.put(f"/api/attempts/{body['id']}/prediction", json={"value": -3},
-                          headers=login.headers)
+    bad_pred = client.put(
+        f"/api/attempts/{body['id']}/prediction", json={"value": -3}, headers=login.headers
+    )
     assert bad_pred.status_code == 422
     client.post(f"/api/attempts/{body['id']}/submit", json={}, headers=login.headers)
     limit = api_start(client, login, r.id)
@@ -307,8 +344,11 @@ def test_api_410_after_deadline_and_read_finalises(client, db, login, make_round
     db.session.commit()
     login(user)
     q = attempt.questions[0]
-    late = client.put(f"/api/attempts/{attempt.id}/answers/{q.question_id}",
-                      json={"option_ids": q.correct_option_ids}, headers=login.headers)
+    late = client.put(
+        f"/api/attempts/{attempt.id}/answers/{q.question_id}",
+        json={"option_ids": q.correct_option_ids},
+        headers=login.headers,
+    )
     assert late.status_code == 410 and late.get_json()["error"] == "deadline_passed"
     state = client.get(f"/api/attempts/{attempt.id}").get_json()
     assert state["status"] == "expired" and state["score"] == 0  # T6: read-only with a result
@@ -319,12 +359,20 @@ def test_counts_in_database_after_api_session(db, client, login, make_round, mak
     login(make_user())
     body = api_start(client, login, r.id).get_json()
     for q in body["questions"]:
-        client.put(f"/api/attempts/{body['id']}/answers/{q['id']}",
-                   json={"option_ids": [q["options"][1]["id"]]}, headers=login.headers)
-    assert db.session.scalar(select(func.count(Answer.id)).where(
-        Answer.attempt_id == body["id"])) == 4
-    assert db.session.scalar(select(func.count(AttemptQuestion.id)).where(
-        AttemptQuestion.attempt_id == body["id"])) == 4
+        client.put(
+            f"/api/attempts/{body['id']}/answers/{q['id']}",
+            json={"option_ids": [q["options"][1]["id"]]},
+            headers=login.headers,
+        )
+    assert (
+        db.session.scalar(select(func.count(Answer.id)).where(Answer.attempt_id == body["id"])) == 4
+    )
+    assert (
+        db.session.scalar(
+            select(func.count(AttemptQuestion.id)).where(AttemptQuestion.attempt_id == body["id"])
+        )
+        == 4
+    )
     assert json.dumps(body)  # serialisable
 
 

@@ -16,10 +16,16 @@ from tests.conftest import NOW, PASSWORD, csrf_from, valid_cccd
 def registration(unit, cat, **overrides):
     birth = date(2001, 3, 9)
     data = {
-        "full_name": "Lò Thị Mai", "birth_date": birth.isoformat(), "gender": "female",
-        "id_number": valid_cccd(birth, "female"), "phone": "0987 654 321",
-        "email": "mai@example.vn", "unit_id": unit.id, "category": cat.id,
-        "password": "bai-thi-2026", "consent": True,
+        "full_name": "Lò Thị Mai",
+        "birth_date": birth.isoformat(),
+        "gender": "female",
+        "id_number": valid_cccd(birth, "female"),
+        "phone": "0987 654 321",
+        "email": "mai@example.vn",
+        "unit_id": unit.id,
+        "category": cat.id,
+        "password": "bai-thi-2026",
+        "consent": True,
     }
     data.update(overrides)
     return data
@@ -40,27 +46,31 @@ def test_api_register_creates_participant_and_records_consent(client, db, unit, 
     assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
-@pytest.mark.parametrize(("field", "value", "fragment"), [
-    ("full_name", "", "họ và tên"),
-    ("full_name", "<script>alert(1)</script>", "chữ cái"),
-    ("birth_date", "", "ngày sinh"),
-    ("birth_date", "31/02/2001", "không hợp lệ"),
-    ("birth_date", "2020-01-01", "đủ 12 tuổi"),
-    ("gender", "other", "giới tính"),
-    ("id_number", "12345", "12 chữ số"),
-    ("id_number", "999101000001", "mã tỉnh"),
-    ("id_number", "012001000001", "giới tính"),  # 4th digit says male
-    ("id_number", "012199000001", "năm sinh"),  # year digits 99, born 2001
-    ("phone", "", "số điện thoại"),
-    ("phone", "0212345678", "không hợp lệ"),
-    ("email", "not-an-email", "Email"),
-    ("unit_id", 999999, "đơn vị"),
-    ("category", "abc", "đối tượng"),
-    ("password", "short", "8 ký tự"),
-    ("consent", False, "đồng ý"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("full_name", "", "họ và tên"),
+        ("full_name", "<script>alert(1)</script>", "chữ cái"),
+        ("birth_date", "", "ngày sinh"),
+        ("birth_date", "31/02/2001", "không hợp lệ"),
+        ("birth_date", "2020-01-01", "đủ 12 tuổi"),
+        ("gender", "other", "giới tính"),
+        ("id_number", "12345", "12 chữ số"),
+        ("id_number", "999101000001", "mã tỉnh"),
+        ("id_number", "012001000001", "giới tính"),  # 4th digit says male
+        ("id_number", "012199000001", "năm sinh"),  # year digits 99, born 2001
+        ("phone", "", "số điện thoại"),
+        ("phone", "0212345678", "không hợp lệ"),
+        ("email", "not-an-email", "Email"),
+        ("unit_id", 999999, "đơn vị"),
+        ("category", "abc", "đối tượng"),
+        ("password", "short", "8 ký tự"),
+        ("consent", False, "đồng ý"),
+    ],
+)
 def test_each_invalid_field_gets_its_own_message_and_nothing_is_saved(
-        client, db, unit, category, field, value, fragment):
+    client, db, unit, category, field, value, fragment
+):
     before = count_users(db)
     data = registration(unit, category, **{field: value})
     if field == "id_number" and value in ("012001000001", "012199000001"):
@@ -129,8 +139,10 @@ def test_wrong_password_is_401_with_vietnamese_message(client, db, make_user):
 
 def test_login_page_wrong_password(client, db, make_user):
     user = make_user()
-    response = client.post("/dang-nhap", data={"login": user.phone, "password": "sai-mat-khau",
-                                               "csrf_token": csrf_from(client)})
+    response = client.post(
+        "/dang-nhap",
+        data={"login": user.phone, "password": "sai-mat-khau", "csrf_token": csrf_from(client)},
+    )
     assert response.status_code == 422
     assert "không đúng" in response.get_data(as_text=True)
 
@@ -151,9 +163,14 @@ def test_password_change_signs_out_other_devices(app, client, db, make_user, log
     other.post("/api/auth/login", json={"login": user.phone, "password": PASSWORD})
     assert other.get("/api/auth/me").status_code == 200
     login(user)
-    response = client.post("/doi-mat-khau", data={
-        "current_password": PASSWORD, "new_password": "mat-khau-moi-2026",
-        "csrf_token": csrf_from(client, "/doi-mat-khau")})
+    response = client.post(
+        "/doi-mat-khau",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "mat-khau-moi-2026",
+            "csrf_token": csrf_from(client, "/doi-mat-khau"),
+        },
+    )
     assert response.status_code == 302
     assert other.get("/api/auth/me").status_code == 401
     assert client.get("/api/auth/me").status_code == 200  # this browser stays signed in
@@ -161,8 +178,9 @@ def test_password_change_signs_out_other_devices(app, client, db, make_user, log
 
 def test_remember_me_sets_a_long_lived_httponly_cookie(client, db, make_user):
     user = make_user()
-    response = client.post("/api/auth/login",
-                           json={"login": user.phone, "password": PASSWORD, "remember": True})
+    response = client.post(
+        "/api/auth/login", json={"login": user.phone, "password": PASSWORD, "remember": True}
+    )
     cookies = response.headers.getlist("Set-Cookie")
     remember = [c for c in cookies if c.startswith("hoithi_remember=")]
     assert remember and "HttpOnly" in remember[0] and "SameSite=Lax" in remember[0]
@@ -172,8 +190,10 @@ def test_remember_me_sets_a_long_lived_httponly_cookie(client, db, make_user):
 
 def test_login_is_rate_limited_per_account(client, db, make_user):
     user = make_user()
-    statuses = [client.post("/api/auth/login", json={"login": user.phone, "password": "x"}
-                            ).status_code for _ in range(11)]
+    statuses = [
+        client.post("/api/auth/login", json={"login": user.phone, "password": "x"}).status_code
+        for _ in range(11)
+    ]
     assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
     response = client.post("/api/auth/login", json={"login": user.phone, "password": PASSWORD})
@@ -184,9 +204,12 @@ def test_login_is_rate_limited_per_account(client, db, make_user):
 def test_login_is_rate_limited_per_ip(app, client, db):
     app.config["LOGIN_LIMIT_PER_IP"] = "3 per minute"
     try:
-        statuses = [client.post("/api/auth/login", json={"login": f"09000000{i:02d}",
-                                                          "password": "x"}).status_code
-                    for i in range(4)]
+        statuses = [
+            client.post(
+                "/api/auth/login", json={"login": f"09000000{i:02d}", "password": "x"}
+            ).status_code
+            for i in range(4)
+        ]
     finally:
         app.config["LOGIN_LIMIT_PER_IP"] = "60 per minute"
     assert statuses == [401, 401, 401, 429]
@@ -224,8 +247,11 @@ def test_error_pages_are_vietnamese(client, db):
 
 
 def test_too_large_request_gives_clean_413(app, client, db):
-    response = client.post("/dang-ky", data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 10),
-                           content_type="application/octet-stream")
+    response = client.post(
+        "/dang-ky",
+        data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 10),
+        content_type="application/octet-stream",
+    )
     assert response.status_code == 413
     assert "Tệp quá lớn" in response.get_data(as_text=True)
 
@@ -252,10 +278,20 @@ def test_password_rehashed_on_login_when_parameters_change(client, db, make_user
 def test_profile_update_rechecks_uniqueness(client, db, make_user):
     me, other = make_user(), make_user()
     with pytest.raises(accounts.ValidationFailed) as exc:
-        accounts.update_profile(me, accounts.ProfileInput(
-            full_name=me.full_name, birth_date=me.birth_date, gender="male",
-            id_number=me.id_number, phone=other.phone, unit_id=me.unit_id,
-            category_id=me.category_id), now=NOW, min_age=12)
+        accounts.update_profile(
+            me,
+            accounts.ProfileInput(
+                full_name=me.full_name,
+                birth_date=me.birth_date,
+                gender="male",
+                id_number=me.id_number,
+                phone=other.phone,
+                unit_id=me.unit_id,
+                category_id=me.category_id,
+            ),
+            now=NOW,
+            min_age=12,
+        )
     assert "phone" in exc.value.fields
 
 
@@ -263,10 +299,21 @@ def test_profile_page_saves_changes(client, db, make_user, login):
     me = make_user()
     login(me)
     token = csrf_from(client, "/ho-so")
-    response = client.post("/ho-so", data={
-        "full_name": "Tên Mới Đẹp", "birth_date": me.birth_date.isoformat(), "gender": "male",
-        "id_number": me.id_number, "phone": me.phone, "email": "", "unit_id": me.unit_id,
-        "category_id": me.category_id, "address": "Bản Hon", "csrf_token": token})
+    response = client.post(
+        "/ho-so",
+        data={
+            "full_name": "Tên Mới Đẹp",
+            "birth_date": me.birth_date.isoformat(),
+            "gender": "male",
+            "id_number": me.id_number,
+            "phone": me.phone,
+            "email": "",
+            "unit_id": me.unit_id,
+            "category_id": me.category_id,
+            "address": "Bản Hon",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(me)
     assert me.full_name == "Tên Mới Đẹp" and me.address == "Bản Hon" and me.email is None

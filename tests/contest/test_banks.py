@@ -27,7 +27,6 @@ def row(
     return [topic, level, text, *opts, answer, explanation]
 
 
-
 SAMPLE = [
     row(
         "Đại hội đại biểu toàn quốc lần thứ nhất của Đảng họp năm nào?",

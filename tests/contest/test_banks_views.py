@@ -19,7 +19,6 @@ from tests.conftest import NOW
 BASE = "/ban-to-chuc/ngan-hang"
 
 
-
 GOOD = [
     [
         "Lịch sử Đảng",

@@ -31,8 +31,7 @@ def test_close_round_prints_the_result_and_is_idempotent(runner, db, closed_roun
 
     results.disqualify(r, a.id, "Thi hộ", actor=None, now=NOW)  # recomputes: version 2
     db.session.commit()
-    assert "unchanged (version 2" in runner.invoke(
-        args=["quiz", "close-round", str(r.id)]).output
+    assert "unchanged (version 2" in runner.invoke(args=["quiz", "close-round", str(r.id)]).output
 
 
 def test_close_round_shows_changes(runner, db, closed_round, people):  # noqa: F811
@@ -89,10 +88,13 @@ def test_exports(runner, db, closed_round, people, tmp_path, monkeypatch):  # no
     assert out.exit_code == 0 and "exporting" in out.output
     assert f"wrote 5 rows to {full}" in out.output
     assert_cells_safe(full.read_bytes())
-    entries = db.session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "result.export")).all()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "result.export")
+    ).all()
     assert [(e.details["kind"], e.details["rows"], e.details["via"]) for e in entries] == [
-        ("winners", 3, "cli"), ("results", 5, "cli")]
+        ("winners", 3, "cli"),
+        ("results", 5, "cli"),
+    ]
 
     missing_dir = tmp_path / "khong-co" / "x.xlsx"
     out = runner.invoke(args=["quiz", "export-results", str(r.id), str(missing_dir)])

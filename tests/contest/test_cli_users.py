@@ -12,15 +12,33 @@ from sqlalchemy import func, select
 from contest.models import AuditEntry, Role, User
 from tests.conftest import unique_phone, valid_cccd
 
-HEADER = ["Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Số điện thoại", "Email", "Đơn vị",
-          "Đối tượng", "Mật khẩu"]
+HEADER = [
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Số CCCD",
+    "Số điện thoại",
+    "Email",
+    "Đơn vị",
+    "Đối tượng",
+    "Mật khẩu",
+]
 
 
 def person(name="Nguyễn Văn An", password="", phone=None, gender="Nam"):
     birth = date(2005, 2, 3)
     code = "female" if gender == "Nữ" else "male"
-    return [name, "03/02/2005", gender, valid_cccd(birth, code), phone or unique_phone(), "",
-            "Phường Tân Phong", "Học sinh, sinh viên", password]
+    return [
+        name,
+        "03/02/2005",
+        gender,
+        valid_cccd(birth, code),
+        phone or unique_phone(),
+        "",
+        "Phường Tân Phong",
+        "Học sinh, sinh viên",
+        password,
+    ]
 
 
 def write_xlsx(path, rows, header=HEADER):
@@ -42,11 +60,17 @@ def setup(unit, category):
     return unit, category
 
 
-def test_import_prints_created_and_writes_the_passwords_beside_the_file(runner, db, setup,
-                                                                        tmp_path):
-    source = write_xlsx(tmp_path / "truong-thpt.xlsx",
-                        [person(), person("Lò Thị Bình", gender="Nữ"),
-                         person("Trần Văn Cường", password="matkhau2026")])
+def test_import_prints_created_and_writes_the_passwords_beside_the_file(
+    runner, db, setup, tmp_path
+):
+    source = write_xlsx(
+        tmp_path / "truong-thpt.xlsx",
+        [
+            person(),
+            person("Lò Thị Bình", gender="Nữ"),
+            person("Trần Văn Cường", password="matkhau2026"),
+        ],
+    )
     result = runner.invoke(args=["users", "import", str(source)])
     assert result.exit_code == 0, result.output
     expected = tmp_path / "truong-thpt-mat-khau.xlsx"
@@ -57,16 +81,18 @@ def test_import_prints_created_and_writes_the_passwords_beside_the_file(runner, 
     assert not [c for c in cells if c.data_type == "f"]
     values = [c.value for c in cells]
     assert "Nguyễn Văn An" in values and "Trần Văn Cường" not in values
-    assert db.session.scalar(select(func.count(User.id)).where(
-        User.consent_version == "import")) == 3
+    assert (
+        db.session.scalar(select(func.count(User.id)).where(User.consent_version == "import")) == 3
+    )
     actions = list(db.session.scalars(select(AuditEntry.action)))
     assert actions.count("user.create") == 3
     assert "user.import" in actions and "user.export_passwords" in actions
     # A second list never overwrites the first passwords file.
     again = write_xlsx(tmp_path / "truong-thpt.xlsx", [person("Hà Văn Dũng")])
     result = runner.invoke(args=["users", "import", str(again)])
-    assert result.stdout.splitlines()[-1] == \
-        f"passwords: {tmp_path / 'truong-thpt-mat-khau-2.xlsx'}"
+    assert (
+        result.stdout.splitlines()[-1] == f"passwords: {tmp_path / 'truong-thpt-mat-khau-2.xlsx'}"
+    )
 
 
 def test_import_with_every_password_given_writes_no_file(runner, db, setup, tmp_path):
@@ -79,8 +105,10 @@ def test_import_with_every_password_given_writes_no_file(runner, db, setup, tmp_
 
 def test_import_with_bad_rows_exits_1_and_creates_nothing(runner, db, setup, tmp_path):
     taken = unique_phone()
-    source = write_xlsx(tmp_path / "ds.xlsx", [
-        person(phone=taken), person(phone=taken), person(gender="X"), person()])
+    source = write_xlsx(
+        tmp_path / "ds.xlsx",
+        [person(phone=taken), person(phone=taken), person(gender="X"), person()],
+    )
     before = user_count(db)
     result = runner.invoke(args=["users", "import", str(source)])
     assert result.exit_code == 1
@@ -94,8 +122,9 @@ def test_import_with_bad_rows_exits_1_and_creates_nothing(runner, db, setup, tmp
 
 
 def test_import_with_missing_columns_exits_1_with_row_1_errors(runner, db, setup, tmp_path):
-    source = write_xlsx(tmp_path / "ds.xlsx", [["Nguyễn Văn An", "Nam"]],
-                        header=["Họ và tên", "Giới tính"])
+    source = write_xlsx(
+        tmp_path / "ds.xlsx", [["Nguyễn Văn An", "Nam"]], header=["Họ và tên", "Giới tính"]
+    )
     result = runner.invoke(args=["users", "import", str(source)])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
@@ -104,8 +133,7 @@ def test_import_with_missing_columns_exits_1_with_row_1_errors(runner, db, setup
 
 
 @pytest.mark.parametrize("content", [b"", b"Ho va ten;Ngay sinh\n", b"PK\x03\x04junk"])
-def test_unreadable_file_exits_2_with_the_message_on_stderr(runner, db, setup, tmp_path,
-                                                           content):
+def test_unreadable_file_exits_2_with_the_message_on_stderr(runner, db, setup, tmp_path, content):
     source = tmp_path / "ds.xlsx"
     source.write_bytes(content)
     result = runner.invoke(args=["users", "import", str(source)])
@@ -127,8 +155,10 @@ def test_macro_workbook_is_refused_with_exit_2(runner, db, setup, tmp_path):
     import zipfile
 
     data = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src, \
-            zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src,
+        zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for item in src.infolist():
             dst.writestr(item, src.read(item.filename))
         dst.writestr("xl/vbaProject.bin", b"macro")
@@ -144,11 +174,30 @@ def test_create_participant_who_can_then_sign_in(runner, db, setup, client, make
     make_unit("Xã Sìn Hồ", parent=root)
     phone = unique_phone()
     cccd = valid_cccd(date(1999, 12, 31), "female")
-    result = runner.invoke(args=[
-        "users", "create", "--role", "participant", "--name", "Lò Thị Mai", "--phone", phone,
-        "--id-number", cccd, "--birth-date", "1999-12-31", "--gender", "female",
-        "--unit", "Tỉnh Lai Châu / Xã Sìn Hồ", "--category", "hoc sinh, sinh vien",
-        "--password", "matkhau2026"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "participant",
+            "--name",
+            "Lò Thị Mai",
+            "--phone",
+            phone,
+            "--id-number",
+            cccd,
+            "--birth-date",
+            "1999-12-31",
+            "--gender",
+            "female",
+            "--unit",
+            "Tỉnh Lai Châu / Xã Sìn Hồ",
+            "--category",
+            "hoc sinh, sinh vien",
+            "--password",
+            "matkhau2026",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.phone == phone))
     assert result.stdout == f"created user {user.id} (participant)\n"
@@ -161,11 +210,30 @@ def test_create_participant_who_can_then_sign_in(runner, db, setup, client, make
 
 def test_create_participant_with_bad_data_exits_1(runner, db, setup):
     before = user_count(db)
-    result = runner.invoke(args=[
-        "users", "create", "--role", "participant", "--name", "Lò Thị Mai",
-        "--phone", unique_phone(), "--id-number", "123", "--birth-date", "1999-12-31",
-        "--gender", "female", "--unit", "Không có", "--category", "Học sinh, sinh viên",
-        "--password", "matkhau2026"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "participant",
+            "--name",
+            "Lò Thị Mai",
+            "--phone",
+            unique_phone(),
+            "--id-number",
+            "123",
+            "--birth-date",
+            "1999-12-31",
+            "--gender",
+            "female",
+            "--unit",
+            "Không có",
+            "--category",
+            "Học sinh, sinh viên",
+            "--password",
+            "matkhau2026",
+        ]
+    )
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert any(line.startswith("unit: Không tìm thấy đơn vị «Không có»") for line in lines)
@@ -174,9 +242,20 @@ def test_create_participant_with_bad_data_exits_1(runner, db, setup):
 
 
 def test_create_staff_account_still_works(runner, db):
-    result = runner.invoke(args=["users", "create", "--role", "organiser", "--email",
-                                 "btc@example.vn", "--password", "matkhau2026",
-                                 "--name", "Ban Tổ chức"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "organiser",
+            "--email",
+            "btc@example.vn",
+            "--password",
+            "matkhau2026",
+            "--name",
+            "Ban Tổ chức",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "btc@example.vn"))
     assert user.role is Role.organiser

@@ -58,24 +58,36 @@ def redis_available() -> bool:
 def test_two_app_servers_share_login_counters_in_redis(tmp_path):
     """S4: counters live in Redis, so a second worker sees the first one's attempts."""
     prefix = f"test-{uuid.uuid4().hex}"
-    apps = [create_app({
-        "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.db'}",
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_KEY_PREFIX": prefix,
-        "LOGIN_LIMIT_PER_IP": "3 per minute", "TESTING": True}) for _ in range(2)]
+    apps = [
+        create_app(
+            {
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.db'}",
+                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+                "RATELIMIT_KEY_PREFIX": prefix,
+                "LOGIN_LIMIT_PER_IP": "3 per minute",
+                "TESTING": True,
+            }
+        )
+        for _ in range(2)
+    ]
     for app in apps:
         with app.app_context():
             from contest.extensions import db
 
             db.create_all()
     first, second = apps[0].test_client(), apps[1].test_client()
-    statuses = [c.post("/api/auth/login", json={"login": "0900000000", "password": "x"}
-                       ).status_code for c in (first, second, first, second)]
+    statuses = [
+        c.post("/api/auth/login", json={"login": "0900000000", "password": "x"}).status_code
+        for c in (first, second, first, second)
+    ]
     assert statuses == [401, 401, 401, 429]
 
 
 def test_unhandled_errors_never_log_phone_or_id_numbers(tmp_path, caplog):
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                      "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://", "WTF_CSRF_ENABLED": False}
+    )
 
     @app.route("/__boom_for_test", methods=["POST"])
     def boom():
@@ -84,8 +96,9 @@ def test_unhandled_errors_never_log_phone_or_id_numbers(tmp_path, caplog):
         raise RuntimeError(f"phone {request.form['phone']} id {request.form['id_number']}")
 
     with caplog.at_level(logging.DEBUG):
-        response = app.test_client().post("/__boom_for_test", data={"phone": "0912345678",
-                                                                      "id_number": "012090001234"})
+        response = app.test_client().post(
+            "/__boom_for_test", data={"phone": "0912345678", "id_number": "012090001234"}
+        )
     assert response.status_code == 500
     assert "Đã có lỗi xảy ra" in response.get_data(as_text=True)
     assert "unhandled RuntimeError" in caplog.text
@@ -103,8 +116,10 @@ def test_migrations_match_the_models(app, db):
 
 
 def test_question_bank_never_imports_flask_or_contest():
-    code = ("import question_bank, sys; bad = [m for m in sys.modules if m.split('.')[0] in "
-            "('flask', 'sqlalchemy', 'contest', 'flask_sqlalchemy')]; assert not bad, bad")
+    code = (
+        "import question_bank, sys; bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('flask', 'sqlalchemy', 'contest', 'flask_sqlalchemy')]; assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -58,19 +58,22 @@ def test_docx_text_and_stripped_metadata():
     assert documents.inspect_upload(doc.data).text == doc.text
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"MZ\x90\x00" + b"\0" * 500, "không phải tệp Word (.docx) hay PDF"),
-    (b"\x7fELF" + b"\0" * 100, "không phải tệp Word (.docx) hay PDF"),
-    (docx_bytes(macro=True), "có chứa macro (.docm)"),
-    (zip_bomb_docx(), "dung lượng khi giải nén quá lớn"),
-    (b"PK\x03\x04 not a zip at all", "không phải tệp Word .docx"),
-    (b"", "Tệp trống"),
-    (pdf_bytes(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), "mã JavaScript"),
-    (pdf_bytes(b"/AA << /O << /S /J#61vaScript >> >>"), "mã JavaScript"),
-    (pdf_bytes(b"/Names << /EmbeddedFiles 4 0 R >>"), "tệp đính kèm"),
-    (pdf_bytes(b"/Launch (calc.exe)"), "lệnh mở chương trình"),
-    (b"%PDF-1.7\n1 0 obj <<>> endobj\n", "bị hỏng hoặc chưa tải lên hết"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"MZ\x90\x00" + b"\0" * 500, "không phải tệp Word (.docx) hay PDF"),
+        (b"\x7fELF" + b"\0" * 100, "không phải tệp Word (.docx) hay PDF"),
+        (docx_bytes(macro=True), "có chứa macro (.docm)"),
+        (zip_bomb_docx(), "dung lượng khi giải nén quá lớn"),
+        (b"PK\x03\x04 not a zip at all", "không phải tệp Word .docx"),
+        (b"", "Tệp trống"),
+        (pdf_bytes(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), "mã JavaScript"),
+        (pdf_bytes(b"/AA << /O << /S /J#61vaScript >> >>"), "mã JavaScript"),
+        (pdf_bytes(b"/Names << /EmbeddedFiles 4 0 R >>"), "tệp đính kèm"),
+        (pdf_bytes(b"/Launch (calc.exe)"), "lệnh mở chương trình"),
+        (b"%PDF-1.7\n1 0 obj <<>> endobj\n", "bị hỏng hoặc chưa tải lên hết"),
+    ],
+)
 def test_upload_attacks_are_refused_with_a_clear_message(data, message):
     with pytest.raises(documents.UploadRefused) as caught:
         documents.inspect_upload(data)
@@ -82,8 +85,12 @@ def test_pdf_javascript_hidden_in_a_compressed_object_stream_is_found():
     import zlib
 
     hidden = zlib.compress(b"<< /S /JavaScript /JS (app.alert(1)) >>")
-    data = (b"%PDF-1.5\n4 0 obj << /Type /ObjStm /Filter /FlateDecode >>\nstream\n" + hidden
-            + b"\nendstream endobj\n" + pdf_bytes()[9:])
+    data = (
+        b"%PDF-1.5\n4 0 obj << /Type /ObjStm /Filter /FlateDecode >>\nstream\n"
+        + hidden
+        + b"\nendstream endobj\n"
+        + pdf_bytes()[9:]
+    )
     with pytest.raises(documents.UploadRefused, match="JavaScript"):
         documents.inspect_upload(data)
 
@@ -101,11 +108,16 @@ def test_a_plain_pdf_is_accepted_without_text():
 
 def test_identity_hits():
     text = "Tôi là hoang thi tac gia, ĐT 0912 345.678, học tại Trường THPT Số Một."
-    hits = documents.identity_hits(text, full_name="Hoàng Thị Tác Giả", phone="0912345678",
-                                   unit_names=["Trường THPT số một"])
+    hits = documents.identity_hits(
+        text, full_name="Hoàng Thị Tác Giả", phone="0912345678", unit_names=["Trường THPT số một"]
+    )
     assert hits == ["họ và tên tác giả", "số điện thoại", "tên đơn vị «Trường THPT số một»"]
-    assert documents.identity_hits("Bài viết về Đảng.", full_name="Hoàng Thị Tác Giả",
-                                   phone="0912345678") == []
+    assert (
+        documents.identity_hits(
+            "Bài viết về Đảng.", full_name="Hoàng Thị Tác Giả", phone="0912345678"
+        )
+        == []
+    )
 
 
 # --- participant journey (HTTP) ------------------------------------------------------------
@@ -131,31 +143,47 @@ def test_contest_page_and_home_card_link_to_the_essay_page(client, db, contest):
     assert "Đăng nhập để gửi bài" in page
 
 
-def test_write_autosave_submit_and_resubmit_keep_versions(client, db, login, make_user,
-                                                          contest):
+def test_write_autosave_submit_and_resubmit_keep_versions(client, db, login, make_user, contest):
     user = make_user()
     entry_id = start_entry(client, login, contest, user)
     page = client.get(f"/bai-du-thi/{entry_id}").get_data(as_text=True)
     assert "essay.js" in page and 'id="word-count"' in page
-    save = client.post(f"/bai-du-thi/{entry_id}/tu-dong-luu", headers=login.headers,
-                       json={"title": "Tuổi trẻ với Đảng", "text": "Một hai ba bốn năm sáu.",
-                             "seq": 5})
+    save = client.post(
+        f"/bai-du-thi/{entry_id}/tu-dong-luu",
+        headers=login.headers,
+        json={"title": "Tuổi trẻ với Đảng", "text": "Một hai ba bốn năm sáu.", "seq": 5},
+    )
     assert save.status_code == 200 and save.get_json()["word_count"] == 6
-    stale = client.post(f"/bai-du-thi/{entry_id}/tu-dong-luu", headers=login.headers,
-                        json={"title": "cũ", "text": "cũ", "seq": 4})
+    stale = client.post(
+        f"/bai-du-thi/{entry_id}/tu-dong-luu",
+        headers=login.headers,
+        json={"title": "cũ", "text": "cũ", "seq": 4},
+    )
     assert stale.get_json()["saved"] is False
     entry = db.session.get(Entry, entry_id)
     assert entry.title == "Tuổi trẻ với Đảng"
     refused = client.post(f"/bai-du-thi/{entry_id}/nop-bai", headers=login.headers, data={})
     assert refused.status_code == 422
     assert "cam kết bài viết là của chính mình" in refused.get_data(as_text=True)
-    ok = client.post(f"/bai-du-thi/{entry_id}/nop-bai", headers=login.headers,
-                     data={"declaration": "y", "title": "Tuổi trẻ với Đảng",
-                           "text": "Một hai ba bốn năm sáu bảy."})
+    ok = client.post(
+        f"/bai-du-thi/{entry_id}/nop-bai",
+        headers=login.headers,
+        data={
+            "declaration": "y",
+            "title": "Tuổi trẻ với Đảng",
+            "text": "Một hai ba bốn năm sáu bảy.",
+        },
+    )
     assert ok.status_code == 303
-    client.post(f"/bai-du-thi/{entry_id}/nop-bai", headers=login.headers,
-                data={"declaration": "y", "title": "Tuổi trẻ với Đảng (sửa)",
-                      "text": "Một hai ba bốn năm sáu bảy tám."})
+    client.post(
+        f"/bai-du-thi/{entry_id}/nop-bai",
+        headers=login.headers,
+        data={
+            "declaration": "y",
+            "title": "Tuổi trẻ với Đảng (sửa)",
+            "text": "Một hai ba bốn năm sáu bảy tám.",
+        },
+    )
     db.session.expire_all()
     entry = db.session.get(Entry, entry_id)
     assert entry.status is EntryStatus.submitted
@@ -169,10 +197,12 @@ def test_write_autosave_submit_and_resubmit_keep_versions(client, db, login, mak
 def test_word_limits_and_one_entry_per_participant(client, db, login, make_user, contest):
     user = make_user()
     entry_id = start_entry(client, login, contest, user)
-    short = client.post(f"/bai-du-thi/{entry_id}/nop-bai", headers=login.headers,
-                        data={"declaration": "y", "title": "Ngắn", "text": "Hai chữ"})
-    assert short.status_code == 422 and "ít hơn mức tối thiểu 5 chữ" in short.get_data(
-        as_text=True)
+    short = client.post(
+        f"/bai-du-thi/{entry_id}/nop-bai",
+        headers=login.headers,
+        data={"declaration": "y", "title": "Ngắn", "text": "Hai chữ"},
+    )
+    assert short.status_code == 422 and "ít hơn mức tối thiểu 5 chữ" in short.get_data(as_text=True)
     again = client.post(f"/cuoc-thi-viet/{contest.slug}/viet-bai", headers=login.headers)
     assert again.status_code == 303 and again.location.endswith(f"/cuoc-thi-viet/{contest.slug}")
     assert "tối đa 1" in client.get(again.location).get_data(as_text=True)
@@ -183,8 +213,12 @@ def test_upload_docx_pdf_and_attacks_over_http(client, db, login, make_user, con
     url = f"/bai-du-thi/{entry_id}/tai-tep"
 
     def upload(data, name):
-        return client.post(url, headers=login.headers, content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(data), name)})
+        return client.post(
+            url,
+            headers=login.headers,
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(data), name)},
+        )
 
     exe = upload(b"MZ\x90\x00" + b"\0" * 200, "bai-viet.docx")
     assert exe.status_code == 422
@@ -200,8 +234,11 @@ def test_upload_docx_pdf_and_attacks_over_http(client, db, login, make_user, con
     assert entry.text.startswith("Đảng Cộng sản") and entry.word_count > 10
     assert entry.current_file.original_name == "Bài của tôi.docx"
     # Typed text is ignored while a .docx is attached.
-    client.post(f"/bai-du-thi/{entry_id}/tu-dong-luu", headers=login.headers,
-                json={"title": "T", "text": "khác hẳn", "seq": 1})
+    client.post(
+        f"/bai-du-thi/{entry_id}/tu-dong-luu",
+        headers=login.headers,
+        json={"title": "T", "text": "khác hẳn", "seq": 1},
+    )
     db.session.expire_all()
     assert db.session.get(Entry, entry_id).text.startswith("Đảng Cộng sản")
     # A PDF needs the text typed in as well.
@@ -210,10 +247,12 @@ def test_upload_docx_pdf_and_attacks_over_http(client, db, login, make_user, con
     entry = db.session.get(Entry, entry_id)
     essays.save_draft(entry, title="Bài PDF", text="", now=NOW)
     db.session.commit()
-    refused = client.post(f"/bai-du-thi/{entry_id}/nop-bai", headers=login.headers,
-                          data={"declaration": "y"})
+    refused = client.post(
+        f"/bai-du-thi/{entry_id}/nop-bai", headers=login.headers, data={"declaration": "y"}
+    )
     assert refused.status_code == 422 and "dán hoặc gõ lại nội dung" in refused.get_data(
-        as_text=True)
+        as_text=True
+    )
     download = client.get(f"/bai-du-thi/{entry_id}/tep/{entry.current_file.id}")
     assert download.status_code == 200
     assert download.headers["Content-Disposition"].startswith("attachment")
@@ -221,12 +260,17 @@ def test_upload_docx_pdf_and_attacks_over_http(client, db, login, make_user, con
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_request_over_the_global_cap_gets_a_413_page(app, client, db, login, make_user,
-                                                    contest, monkeypatch):
+def test_request_over_the_global_cap_gets_a_413_page(
+    app, client, db, login, make_user, contest, monkeypatch
+):
     entry_id = start_entry(client, login, contest, make_user())
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2000)
-    response = client.post(f"/bai-du-thi/{entry_id}/tai-tep", headers=login.headers,
-                           data=b"x" * 5000, content_type="application/octet-stream")
+    response = client.post(
+        f"/bai-du-thi/{entry_id}/tai-tep",
+        headers=login.headers,
+        data=b"x" * 5000,
+        content_type="application/octet-stream",
+    )
     assert response.status_code == 413
     html = response.get_data(as_text=True)
     assert "Tệp quá lớn" in html and 'enctype="multipart/form-data"' in html
@@ -240,14 +284,16 @@ def test_after_the_deadline_edits_and_submits_are_gone(client, db, login, make_u
     contest.essay_settings.closes_at = NOW - timedelta(seconds=1)
     db.session.commit()
     login(user)
-    for path, kwargs in ((f"/bai-du-thi/{entry.id}", {"data": {"title": "x", "text": "y"}}),
-                         (f"/bai-du-thi/{entry.id}/nop-bai", {"data": {"declaration": "y"}}),
-                         (f"/bai-du-thi/{entry.id}/tu-dong-luu",
-                          {"json": {"title": "x", "text": "y", "seq": 9}})):
+    for path, kwargs in (
+        (f"/bai-du-thi/{entry.id}", {"data": {"title": "x", "text": "y"}}),
+        (f"/bai-du-thi/{entry.id}/nop-bai", {"data": {"declaration": "y"}}),
+        (f"/bai-du-thi/{entry.id}/tu-dong-luu", {"json": {"title": "x", "text": "y", "seq": 9}}),
+    ):
         response = client.post(path, headers=login.headers, **kwargs)
         assert response.status_code == 410, path
-        body = response.get_json()["message"] if response.is_json else response.get_data(
-            as_text=True)
+        body = (
+            response.get_json()["message"] if response.is_json else response.get_data(as_text=True)
+        )
         assert "hết hạn" in body
     response = client.post(f"/cuoc-thi-viet/{contest.slug}/viet-bai", headers=login.headers)
     assert response.status_code == 303
@@ -260,33 +306,60 @@ def test_only_participants_write_entries(db, make_user, contest):
 
 def test_contest_settings_are_validated(db):
     with pytest.raises(ValidationFailed) as caught:
-        essays.save_essay_contest(essays.EssayContestInput(
-            title="", opens_at=NOW, closes_at=NOW - timedelta(days=1), allow_online=False,
-            allow_docx=False, allow_pdf=False, discrepancy="abc",
-            criteria=[("Nội dung", 0)], stages=[{"name": "Sơ khảo", "rule": None},
-                                                {"name": "Chung khảo"}]),
-            actor=None, now=NOW)
-    assert set(caught.value.fields) >= {"title", "closes_at", "allow_online", "discrepancy",
-                                        "criteria", "stages"}
+        essays.save_essay_contest(
+            essays.EssayContestInput(
+                title="",
+                opens_at=NOW,
+                closes_at=NOW - timedelta(days=1),
+                allow_online=False,
+                allow_docx=False,
+                allow_pdf=False,
+                discrepancy="abc",
+                criteria=[("Nội dung", 0)],
+                stages=[{"name": "Sơ khảo", "rule": None}, {"name": "Chung khảo"}],
+            ),
+            actor=None,
+            now=NOW,
+        )
+    assert set(caught.value.fields) >= {
+        "title",
+        "closes_at",
+        "allow_online",
+        "discrepancy",
+        "criteria",
+        "stages",
+    }
 
 
 def test_organiser_creates_an_essay_contest_through_the_form(client, db, login, make_user):
     login(make_user(Role.organiser))
     token = csrf_from(client, "/ban-to-chuc/cuoc-thi-viet/moi")
-    form = {"csrf_token": token, "title": "Viết về Bác Hồ", "opens_at": "2030-01-01T08:00",
-            "closes_at": "2030-02-01T17:00", "max_entries": "1", "judges_per_entry": "2",
-            "discrepancy": "12,5", "discrepancy_rule": "closest_two_mean",
-            "allow_online": "y", "criteria": "Nội dung | 60\nHình thức | 20\nSáng tạo | 20",
-            "stages": "Sơ khảo | từ 70 điểm\nChung khảo", "prize_tiers": "Giải Nhất | 1"}
+    form = {
+        "csrf_token": token,
+        "title": "Viết về Bác Hồ",
+        "opens_at": "2030-01-01T08:00",
+        "closes_at": "2030-02-01T17:00",
+        "max_entries": "1",
+        "judges_per_entry": "2",
+        "discrepancy": "12,5",
+        "discrepancy_rule": "closest_two_mean",
+        "allow_online": "y",
+        "criteria": "Nội dung | 60\nHình thức | 20\nSáng tạo | 20",
+        "stages": "Sơ khảo | từ 70 điểm\nChung khảo",
+        "prize_tiers": "Giải Nhất | 1",
+    }
     response = client.post("/ban-to-chuc/cuoc-thi-viet/moi", data=form)
     assert response.status_code == 303
     contest = db.session.scalar(select(Contest).where(Contest.title == "Viết về Bác Hồ"))
     settings = contest.essay_settings
     assert settings.discrepancy_x100 == 1250 and settings.allow_pdf is False
-    assert [(s.name, s.advance_value) for s in settings.stages] == [("Sơ khảo", 7000),
-                                                                   ("Chung khảo", None)]
-    bad = client.post("/ban-to-chuc/cuoc-thi-viet/moi", data={**form, "stages": "Sơ khảo | ?\nX",
-                                                              "title": "Khác"})
+    assert [(s.name, s.advance_value) for s in settings.stages] == [
+        ("Sơ khảo", 7000),
+        ("Chung khảo", None),
+    ]
+    bad = client.post(
+        "/ban-to-chuc/cuoc-thi-viet/moi", data={**form, "stages": "Sơ khảo | ?\nX", "title": "Khác"}
+    )
     assert bad.status_code == 422 and "chưa nói bao nhiêu bài" in bad.get_data(as_text=True)
     edit = client.get(f"/ban-to-chuc/cuoc-thi-viet/{contest.id}/sua").get_data(as_text=True)
     assert "Sơ khảo | từ 70 điểm" in edit
@@ -305,15 +378,19 @@ def test_demo_essay_contest_is_open_and_idempotent(db, make_user, make_unit):
     settings = contests[0].essay_settings
     assert contests[0].is_published and essays.submission_state(settings, NOW) == "open"
     assert [(c.name, c.max_points) for c in settings.criteria] == [
-        ("Nội dung", 60), ("Hình thức", 20), ("Sáng tạo", 20)]
+        ("Nội dung", 60),
+        ("Hình thức", 20),
+        ("Sáng tạo", 20),
+    ]
     assert len(essays.panel(settings)) == 3
     assert all(j.unit_id for j in essays.panel(settings))
 
 
 def test_identity_warning_for_the_organiser(client, db, login, make_user, contest):
     author = make_user(full_name="Lò Thị Mai")
-    entry = submitted_entry(db, contest, author,
-                            text=f"Em là Lò Thị Mai, số điện thoại {author.phone}.")
+    entry = submitted_entry(
+        db, contest, author, text=f"Em là Lò Thị Mai, số điện thoại {author.phone}."
+    )
     login(make_user(Role.organiser))
     page = client.get(f"/ban-to-chuc/cuoc-thi-viet/{contest.id}").get_data(as_text=True)
     assert "có thể để lộ danh tính" in page and "họ và tên tác giả, số điện thoại" in page

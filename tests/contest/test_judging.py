@@ -61,10 +61,13 @@ def test_assignment_is_balanced_within_one_when_possible(case, seed):
 
 @st.composite
 def anything(draw):
-    judges = [JudgeSlot(j + 1, draw(st.sampled_from(UNITS)))
-              for j in range(draw(st.integers(1, 4)))]
-    needs = [EntryNeed(100 + e, draw(st.sampled_from(UNITS)), draw(st.integers(1, 2)))
-             for e in range(draw(st.integers(0, 5)))]
+    judges = [
+        JudgeSlot(j + 1, draw(st.sampled_from(UNITS))) for j in range(draw(st.integers(1, 4)))
+    ]
+    needs = [
+        EntryNeed(100 + e, draw(st.sampled_from(UNITS)), draw(st.integers(1, 2)))
+        for e in range(draw(st.integers(0, 5)))
+    ]
     return needs, judges
 
 
@@ -110,13 +113,18 @@ def test_too_few_eligible_judges_is_reported():
 
 
 def test_extra_judge_is_eligible_and_least_loaded():
-    judges = [JudgeSlot(1, 9, 0), JudgeSlot(2, None, 4), JudgeSlot(3, None, 2),
-              JudgeSlot(4, None, 2)]
+    judges = [
+        JudgeSlot(1, 9, 0),
+        JudgeSlot(2, None, 4),
+        JudgeSlot(3, None, 2),
+        JudgeSlot(4, None, 2),
+    ]
     assert judging.pick_extra_judge(9, {4}, judges) == 3
     assert judging.pick_extra_judge(9, {2, 3, 4}, judges) is None
 
 
 # --- aggregation ---------------------------------------------------------------------------
+
 
 def sheets(*totals, extra=None):
     out = [SheetTotal(t * 100, t * 60, False) for t in totals]
@@ -126,8 +134,13 @@ def sheets(*totals, extra=None):
 
 
 def agg(items, rule="third_judge", expected=2, extra_assigned=False, threshold=2000):
-    return judging.aggregate(items, expected_regular=expected, extra_assigned=extra_assigned,
-                             threshold_x100=threshold, rule=rule)
+    return judging.aggregate(
+        items,
+        expected_regular=expected,
+        extra_assigned=extra_assigned,
+        threshold_x100=threshold,
+        rule=rule,
+    )
 
 
 def test_mean_of_totals_to_two_decimals():
@@ -137,7 +150,7 @@ def test_mean_of_totals_to_two_decimals():
 
 
 def test_threshold_is_strict():
-    assert agg(sheets(50, 70)).final_x100 == 6000          # differ by exactly 20: no third
+    assert agg(sheets(50, 70)).final_x100 == 6000  # differ by exactly 20: no third
     out = agg(sheets(50, 71))
     assert out.discrepancy and out.needs_extra and out.final_x100 is None
 
@@ -157,8 +170,9 @@ def test_third_judge_rule_and_closest_two_mean():
     assert not agg(sheets(40, 90), extra_assigned=True).needs_extra
 
 
-@pytest.mark.parametrize(("value", "text"), [(7538, "75,38"), (8000, "80"), (7550, "75,5"),
-                                             (25, "0,25"), (None, "")])
+@pytest.mark.parametrize(
+    ("value", "text"), [(7538, "75,38"), (8000, "80"), (7550, "75,5"), (25, "0,25"), (None, "")]
+)
 def test_points_text(value, text):
     assert judging.points_text(value) == text
 
@@ -169,13 +183,19 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def rec(entry_id, final, first, minutes, participant=None):
-    return RankRecord(entry_id, participant or entry_id, final, first,
-                      T0 + timedelta(minutes=minutes))
+    return RankRecord(
+        entry_id, participant or entry_id, final, first, T0 + timedelta(minutes=minutes)
+    )
 
 
 def test_ranking_ties_first_criterion_then_earlier_submission():
-    records = [rec(1, 8000, 4000, 5), rec(2, 8000, 5000, 9), rec(3, 8000, 5000, 1),
-               rec(4, 9000, 1000, 50), rec(5, 8000, 5000, 1)]
+    records = [
+        rec(1, 8000, 4000, 5),
+        rec(2, 8000, 5000, 9),
+        rec(3, 8000, 5000, 1),
+        rec(4, 9000, 1000, 50),
+        rec(5, 8000, 5000, 1),
+    ]
     assert [r.entry_id for r in judging.rank(records)] == [4, 3, 5, 2, 1]
 
 
@@ -194,8 +214,16 @@ def test_advance_top_k_or_cutoff():
 
 
 def test_prizes_by_tier_one_per_participant():
-    ranked = judging.rank([rec(1, 9000, 0, 0, participant=7), rec(2, 8500, 0, 0, participant=7),
-                           rec(3, 8000, 0, 0), rec(4, 7000, 0, 0), rec(5, 6000, 0, 0)])
-    prizes = judging.award(ranked, [{"name": "Giải Nhất", "count": 1},
-                                    {"name": "Giải Nhì", "count": 2}])
+    ranked = judging.rank(
+        [
+            rec(1, 9000, 0, 0, participant=7),
+            rec(2, 8500, 0, 0, participant=7),
+            rec(3, 8000, 0, 0),
+            rec(4, 7000, 0, 0),
+            rec(5, 6000, 0, 0),
+        ]
+    )
+    prizes = judging.award(
+        ranked, [{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 2}]
+    )
     assert prizes == {1: "Giải Nhất", 3: "Giải Nhì", 4: "Giải Nhì"}

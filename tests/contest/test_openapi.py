@@ -20,6 +20,8 @@ def test_write_operations_declare_the_csrf_header(client, db):
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             if method in ("put", "post", "delete") and path not in (
-                    "/api/auth/login", "/api/auth/register"):
+                "/api/auth/login",
+                "/api/auth/register",
+            ):
                 refs = [p.get("$ref") for p in op.get("parameters", [])]
                 assert "#/components/parameters/CSRF" in refs, (path, method)

@@ -41,22 +41,30 @@ def test_default_preset_score_prediction_duration_submission_id():
     assert order(entries, "default", 100) == [11, 10, 12, 14, 16, 13, 15]
     ranked = ranking.rank(entries, "default", 100)
     assert [r.decided_by for r in ranked] == [
-        "score", "prediction", "duration", "attempt_id", "submitted", "prediction", None]
+        "score",
+        "prediction",
+        "duration",
+        "attempt_id",
+        "submitted",
+        "prediction",
+        None,
+    ]
     assert [r.rank for r in ranked] == list(range(1, 8))
     assert ranked[1].distance == 0 and ranked[-1].distance is None
 
 
 def test_vcnet_ignores_duration_phu_yen_puts_duration_before_prediction():
-    entries = [entry(1, 1, 10, prediction=5, duration=90_000, second=1),
-               entry(2, 2, 10, prediction=9, duration=10_000, second=2),
-               entry(3, 3, 10, prediction=5, duration=10_000, second=3)]
+    entries = [
+        entry(1, 1, 10, prediction=5, duration=90_000, second=1),
+        entry(2, 2, 10, prediction=9, duration=10_000, second=2),
+        entry(3, 3, 10, prediction=5, duration=10_000, second=3),
+    ]
     assert order(entries, "vcnet", 5) == [1, 3, 2]
     assert order(entries, "phu_yen", 5) == [3, 2, 1]
 
 
 def test_dong_nai_prefers_fewer_attempts():
-    entries = [entry(1, 1, 10, duration=50_000), entry(2, 1, 3),
-               entry(3, 2, 10, duration=50_000)]
+    entries = [entry(1, 1, 10, duration=50_000), entry(2, 1, 3), entry(3, 2, 10, duration=50_000)]
     ranked = ranking.rank(entries, "dong_nai", None)
     assert [(r.entry.participant_id, r.attempts) for r in ranked] == [(2, 1), (1, 2)]
     assert ranked[0].decided_by == "attempts"
@@ -68,9 +76,11 @@ def test_no_prediction_ranks_after_any_prediction_however_far():
 
 
 def test_best_attempt_per_participant():
-    entries = [entry(1, 1, 12, prediction=50, duration=30_000),
-               entry(2, 1, 12, prediction=49, duration=60_000),
-               entry(3, 1, 11, prediction=48, duration=1_000)]
+    entries = [
+        entry(1, 1, 12, prediction=50, duration=30_000),
+        entry(2, 1, 12, prediction=49, duration=60_000),
+        entry(3, 1, 11, prediction=48, duration=1_000),
+    ]
     # default: score, then the closer prediction; phu_yen: score, then the shorter time.
     assert ranking.best_attempts(entries, "default", 48)[1].attempt_id == 2
     assert ranking.best_attempts(entries, "phu_yen", 48)[1].attempt_id == 1
@@ -100,14 +110,20 @@ def test_actual_value_registry():
 
 entries_strategy = st.lists(
     st.builds(
-        lambda pid, score, prediction, duration, second: (pid, score, prediction, duration,
-                                                          second),
-        st.integers(1, 8), st.integers(0, 5),
-        st.one_of(st.none(), st.integers(0, 30)), st.integers(1, 4),
-        st.integers(0, 3)),
-    max_size=30).map(lambda rows: [entry(i + 1, pid, score, prediction, duration * 1000, sec)
-                                   for i, (pid, score, prediction, duration, sec)
-                                   in enumerate(rows)])
+        lambda pid, score, prediction, duration, second: (pid, score, prediction, duration, second),
+        st.integers(1, 8),
+        st.integers(0, 5),
+        st.one_of(st.none(), st.integers(0, 30)),
+        st.integers(1, 4),
+        st.integers(0, 3),
+    ),
+    max_size=30,
+).map(
+    lambda rows: [
+        entry(i + 1, pid, score, prediction, duration * 1000, sec)
+        for i, (pid, score, prediction, duration, sec) in enumerate(rows)
+    ]
+)
 presets = st.sampled_from(sorted(ranking.PRESETS))
 actuals = st.one_of(st.none(), st.integers(0, 30))
 
@@ -122,8 +138,11 @@ def test_ranking_is_total_and_independent_of_input_order(entries, preset, actual
     assert [r.entry for r in ranked] == [r.entry for r in again]
     # One row per participant, ranks 1..n.
     assert [r.rank for r in ranked] == list(range(1, len(ranked) + 1))
-    assert len({r.entry.participant_id for r in ranked}) == len(ranked) == len(
-        {e.participant_id for e in entries})
+    assert (
+        len({r.entry.participant_id for r in ranked})
+        == len(ranked)
+        == len({e.participant_id for e in entries})
+    )
     # Strictly increasing keys: a total order, no ties.
     counts = ranking.count_attempts(entries)
     key = ranking.sort_key(preset, actual, counts)
@@ -143,7 +162,8 @@ def test_best_attempt_is_chosen_by_the_ranking_key(entries, preset, actual):
         own = [e for e in entries if e.participant_id == pid]
         assert chosen == min(own, key=key)
     assert {r.entry.attempt_id for r in ranking.rank(entries, preset, actual)} == {
-        e.attempt_id for e in best.values()}
+        e.attempt_id for e in best.values()
+    }
 
 
 @settings(max_examples=100, deadline=None)
@@ -157,14 +177,23 @@ def test_loading_only_top_score_attempts_gives_the_same_ranking(entries, preset,
         top[e.participant_id] = max(top.get(e.participant_id, -1), e.score)
     subset = [e for e in entries if e.score == top[e.participant_id]]
     assert [r.entry for r in ranking.rank(subset, preset, actual, counts)] == [
-        r.entry for r in ranking.rank(entries, preset, actual)]
+        r.entry for r in ranking.rank(entries, preset, actual)
+    ]
 
 
 def test_large_ranking_is_fast():
     rnd = random.Random(7)
-    entries = [entry(i, rnd.randrange(30_000), rnd.randrange(21), rnd.randrange(200),
-                     rnd.randrange(1, 900) * 1000, rnd.randrange(10_000))
-               for i in range(1, 100_001)]
+    entries = [
+        entry(
+            i,
+            rnd.randrange(30_000),
+            rnd.randrange(21),
+            rnd.randrange(200),
+            rnd.randrange(1, 900) * 1000,
+            rnd.randrange(10_000),
+        )
+        for i in range(1, 100_001)
+    ]
     ranked = ranking.rank(entries, "default", 100)
     assert len(ranked) == len({e.participant_id for e in entries})
 
@@ -173,8 +202,11 @@ def test_large_ranking_is_fast():
 
 
 def test_units_by_participants_and_rate():
-    tallies = [UnitTally(1, 10, 100, 12, 1000), UnitTally(2, 8, 90, 8, 10),
-               UnitTally(3, 10, 120, 11, None)]
+    tallies = [
+        UnitTally(1, 10, 100, 12, 1000),
+        UnitTally(2, 8, 90, 8, 10),
+        UnitTally(3, 10, 120, 11, None),
+    ]
     by_people = ranking.rank_units(tallies, "participants")
     assert [u.tally.unit_id for u in by_people] == [3, 1, 2]
     by_rate = ranking.rank_units(tallies, "participation_rate")
@@ -198,9 +230,19 @@ def test_dong_nai_points_ten_to_one_ties_to_more_participants():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 300), st.integers(0, 60),
-                          st.one_of(st.none(), st.integers(1, 50))), max_size=25),
-       st.sampled_from(ranking.UNIT_METHODS), st.randoms(use_true_random=False))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 30),
+            st.integers(0, 300),
+            st.integers(0, 60),
+            st.one_of(st.none(), st.integers(1, 50)),
+        ),
+        max_size=25,
+    ),
+    st.sampled_from(ranking.UNIT_METHODS),
+    st.randoms(use_true_random=False),
+)
 def test_unit_ranking_total_and_order_independent(rows, method, rnd):
     tallies = [UnitTally(i, p, s, a, h) for i, (p, s, a, h) in enumerate(rows, start=1)]
     ranked = ranking.rank_units(tallies, method)

@@ -49,12 +49,22 @@ def people(db, unit, category):
             born = birth or date(1990 + k % 20, 1 + k % 12, 1 + k % 27)
             gender = Gender.female if k % 2 else Gender.male
             name = f"Người Thi {k}"
-            made.append(User(
-                role=role, full_name=name, name_key=fold(name), birth_date=born, gender=gender,
-                id_number=valid_cccd(born, gender.value), phone=unique_phone(),
-                email=f"nguoithi{k}@example.vn", unit_id=unit_id or unit.id,
-                category_id=category_id or category.id, password_hash=password_hash(),
-                created_at=NOW))
+            made.append(
+                User(
+                    role=role,
+                    full_name=name,
+                    name_key=fold(name),
+                    birth_date=born,
+                    gender=gender,
+                    id_number=valid_cccd(born, gender.value),
+                    phone=unique_phone(),
+                    email=f"nguoithi{k}@example.vn",
+                    unit_id=unit_id or unit.id,
+                    category_id=category_id or category.id,
+                    password_hash=password_hash(),
+                    created_at=NOW,
+                )
+            )
         db.session.add_all(made)
         db.session.commit()
         return made
@@ -62,19 +72,48 @@ def people(db, unit, category):
     return make
 
 
-def finished(db, round_, user, *, score, total=10, prediction=None, duration_ms=300_000,
-             submitted_at=None, practice=False, status=AttemptStatus.submitted, number=None):
+def finished(
+    db,
+    round_,
+    user,
+    *,
+    score,
+    total=10,
+    prediction=None,
+    duration_ms=300_000,
+    submitted_at=None,
+    practice=False,
+    status=AttemptStatus.submitted,
+    number=None,
+):
     """A finished attempt written directly (the attempt machine has its own tests)."""
     submitted_at = submitted_at or round_.opens_at + timedelta(hours=1)
     if number is None:
-        number = (db.session.scalar(select(func.max(Attempt.number)).where(
-            Attempt.round_id == round_.id, Attempt.participant_id == user.id,
-            Attempt.is_practice.is_(practice))) or 0) + 1
-    attempt = Attempt(round_id=round_.id, participant_id=user.id, number=number,
-                      is_practice=practice, seed=1, status=status,
-                      started_at=submitted_at - timedelta(milliseconds=duration_ms),
-                      deadline=submitted_at + timedelta(minutes=5), submitted_at=submitted_at,
-                      score=score, total=total, duration_ms=duration_ms, prediction=prediction)
+        number = (
+            db.session.scalar(
+                select(func.max(Attempt.number)).where(
+                    Attempt.round_id == round_.id,
+                    Attempt.participant_id == user.id,
+                    Attempt.is_practice.is_(practice),
+                )
+            )
+            or 0
+        ) + 1
+    attempt = Attempt(
+        round_id=round_.id,
+        participant_id=user.id,
+        number=number,
+        is_practice=practice,
+        seed=1,
+        status=status,
+        started_at=submitted_at - timedelta(milliseconds=duration_ms),
+        deadline=submitted_at + timedelta(minutes=5),
+        submitted_at=submitted_at,
+        score=score,
+        total=total,
+        duration_ms=duration_ms,
+        prediction=prediction,
+    )
     db.session.add(attempt)
     db.session.commit()
     return attempt
@@ -85,18 +124,27 @@ def closed_round(make_round):
     """A round that closed an hour ago (published contest)."""
 
     def make(**settings):
-        settings.setdefault("prize_tiers", [{"name": "Giải Nhất", "count": 1},
-                                            {"name": "Giải Nhì", "count": 1},
-                                            {"name": "Giải Ba", "count": 1}])
-        return make_round(opens_at=NOW - timedelta(days=7), closes_at=NOW - timedelta(hours=1),
-                          **settings)
+        settings.setdefault(
+            "prize_tiers",
+            [
+                {"name": "Giải Nhất", "count": 1},
+                {"name": "Giải Nhì", "count": 1},
+                {"name": "Giải Ba", "count": 1},
+            ],
+        )
+        return make_round(
+            opens_at=NOW - timedelta(days=7), closes_at=NOW - timedelta(hours=1), **settings
+        )
 
     return make
 
 
 def audits(db, action):
-    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)
-                                   .order_by(AuditEntry.id)))
+    return list(
+        db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+        )
+    )
 
 
 # --- closing -------------------------------------------------------------------------------
@@ -105,17 +153,23 @@ def audits(db, action):
 def test_close_round_end_to_end(db, make_round, make_user, people):
     """Real attempts through the attempt service: submitted, left open (finalised at
     close), practice (never ranks); staff never rank; the actual value is frozen."""
-    r = make_round(question_count=4, allow_practice=True,
-                   prize_tiers=[{"name": "Giải Nhất", "count": 1},
-                                {"name": "Giải Nhì", "count": 5}])
+    r = make_round(
+        question_count=4,
+        allow_practice=True,
+        prize_tiers=[{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 5}],
+    )
     a, b, c = make_user(), make_user(), make_user()
     start = NOW - timedelta(minutes=30)
 
     def sit(user, right, prediction, practice=False, submit=True):
         attempt, _ = attempts.start_attempt(r, user, now=start, practice=practice)
         for item in attempt.questions[:right]:
-            attempts.save_answer(attempt, item.question_id, list(item.correct_option_ids),
-                                 arrived_at=start + timedelta(minutes=1))
+            attempts.save_answer(
+                attempt,
+                item.question_id,
+                list(item.correct_option_ids),
+                arrived_at=start + timedelta(minutes=1),
+            )
         attempts.save_prediction(attempt, prediction, arrived_at=start + timedelta(minutes=1))
         if submit:
             attempts.submit_attempt(attempt, arrived_at=start + timedelta(minutes=2))
@@ -138,10 +192,14 @@ def test_close_round_end_to_end(db, make_round, make_user, people):
     result = outcome.result
     assert result.actual_value == 2 == r.actual_value  # a and b were perfect; practice not
     assert r.closed_at == NOW
-    rows = db.session.scalars(select(ResultRow).where(ResultRow.result_id == result.id)
-                              .order_by(ResultRow.rank)).all()
+    rows = db.session.scalars(
+        select(ResultRow).where(ResultRow.result_id == result.id).order_by(ResultRow.rank)
+    ).all()
     assert [(x.participant_id, x.score, x.prize) for x in rows] == [
-        (a.id, 4, "Giải Nhất"), (b.id, 4, "Giải Nhì"), (c.id, 3, "Giải Nhì")]
+        (a.id, 4, "Giải Nhất"),
+        (b.id, 4, "Giải Nhì"),
+        (c.id, 3, "Giải Nhì"),
+    ]
     assert rows[0].decided_by == "prediction" and rows[1].decided_by == "score"
     assert len(result.inputs_hash) == 64
     (entry,) = audits(db, "round.close")
@@ -155,8 +213,7 @@ def test_round_still_open_cannot_close(db, make_round):
         results.close_round(r, actor=None, now=NOW)
 
 
-def test_manual_target_needs_the_value_and_computed_targets_refuse_one(db, closed_round,
-                                                                        people):
+def test_manual_target_needs_the_value_and_computed_targets_refuse_one(db, closed_round, people):
     manual = closed_round(prediction_target=PredictionTarget.manual)
     (p,) = people(1)
     finished(db, manual, p, score=5, prediction=40)
@@ -177,8 +234,7 @@ def test_manual_target_needs_the_value_and_computed_targets_refuse_one(db, close
 
 def test_targets_participants_and_attempts(db, closed_round, people):
     p1, p2 = people(2)
-    for target, expected in ((PredictionTarget.participants, 2),
-                             (PredictionTarget.attempts, 3)):
+    for target, expected in ((PredictionTarget.participants, 2), (PredictionTarget.attempts, 3)):
         r = closed_round(prediction_target=target)
         finished(db, r, p1, score=3)
         finished(db, r, p1, score=4)
@@ -187,8 +243,7 @@ def test_targets_participants_and_attempts(db, closed_round, people):
         assert results.close_round(r, actor=None, now=NOW).result.actual_value == expected
 
 
-def test_excluded_disqualified_and_staff_never_rank_and_do_not_count(db, closed_round,
-                                                                      people):
+def test_excluded_disqualified_and_staff_never_rank_and_do_not_count(db, closed_round, people):
     p1, p2, board, cheat = people(4)
     (judge,) = people(1, role=Role.judge)
     r = closed_round(excluded_user_ids=[board.id])
@@ -196,8 +251,11 @@ def test_excluded_disqualified_and_staff_never_rank_and_do_not_count(db, closed_
         finished(db, r, user, score=10, total=10, prediction=1)
     results.disqualify(r, cheat.id, "Dùng nhiều tài khoản", actor=None, now=NOW)
     outcome = results.close_round(r, actor=None, now=NOW)
-    ranked = set(db.session.scalars(select(ResultRow.participant_id).where(
-        ResultRow.result_id == outcome.result.id)))
+    ranked = set(
+        db.session.scalars(
+            select(ResultRow.participant_id).where(ResultRow.result_id == outcome.result.id)
+        )
+    )
     assert ranked == {p1.id, p2.id}
     assert outcome.result.actual_value == 2  # perfect ELIGIBLE participants only
 
@@ -209,13 +267,16 @@ def test_reclosing_unchanged_stores_nothing(db, closed_round, people):
     first = results.close_round(r, actor=None, now=NOW)
     again = results.close_round(r, actor=None, now=NOW + timedelta(minutes=5))
     assert again.created is False and again.result.id == first.result.id
-    assert db.session.scalar(select(func.count(RoundResult.id)).where(
-        RoundResult.round_id == r.id)) == 1
+    assert (
+        db.session.scalar(select(func.count(RoundResult.id)).where(RoundResult.round_id == r.id))
+        == 1
+    )
     assert audits(db, "round.reclose")[-1].details["changed"] is False
 
 
 def test_disqualification_after_publication_recomputes_and_never_changes_silently(
-        db, closed_round, people, make_user):
+    db, closed_round, people, make_user
+):
     r = closed_round()
     organiser = make_user(role=Role.organiser)
     gold, silver, bronze, fourth = people(4)
@@ -231,8 +292,12 @@ def test_disqualification_after_publication_recomputes_and_never_changes_silentl
     changes = outcome.changes
     assert changes["previous_published"] is True and changes["removed_total"] == 1
     by_id = {c["participant_id"]: (c["before"], c["after"]) for c in changes["prize_changes"]}
-    assert by_id == {gold.id: ("Giải Nhất", None), silver.id: ("Giải Nhì", "Giải Nhất"),
-                     bronze.id: ("Giải Ba", "Giải Nhì"), fourth.id: (None, "Giải Ba")}
+    assert by_id == {
+        gold.id: ("Giải Nhất", None),
+        silver.id: ("Giải Nhì", "Giải Nhất"),
+        bronze.id: ("Giải Ba", "Giải Nhì"),
+        fourth.id: (None, "Giải Ba"),
+    }
     # The public still sees version 1 until an organiser publishes version 2.
     assert results.published_result(r.id).id == first.id
     assert results.published_row_of(r.id, gold.id).prize == "Giải Nhất"
@@ -255,11 +320,19 @@ def test_disqualification_after_publication_recomputes_and_never_changes_silentl
 
 def test_once_per_contest_skips_earlier_winners(db, make_round, people):
     tiers = [{"name": "Giải Nhất", "count": 1}]
-    first = make_round(opens_at=NOW - timedelta(days=14), closes_at=NOW - timedelta(days=7),
-                       prize_tiers=tiers)
-    second = Round(contest_id=first.contest_id, name="Tuần 2", opens_at=NOW - timedelta(days=7),
-                   closes_at=NOW - timedelta(hours=1), bank_ids=first.bank_ids, created_at=NOW,
-                   prize_tiers=tiers, prize_options={"once_per_contest": True})
+    first = make_round(
+        opens_at=NOW - timedelta(days=14), closes_at=NOW - timedelta(days=7), prize_tiers=tiers
+    )
+    second = Round(
+        contest_id=first.contest_id,
+        name="Tuần 2",
+        opens_at=NOW - timedelta(days=7),
+        closes_at=NOW - timedelta(hours=1),
+        bank_ids=first.bank_ids,
+        created_at=NOW,
+        prize_tiers=tiers,
+        prize_options={"once_per_contest": True},
+    )
     db.session.add(second)
     db.session.commit()
     star, other = people(2)
@@ -278,9 +351,10 @@ def test_prize_options_min_score_cap_and_quotas(db, closed_round, people):
     cadres = Category(name="Cán bộ thử", position=9)
     db.session.add(cadres)
     db.session.commit()
-    r = closed_round(prize_tiers=[{"name": "Giải Khuyến khích", "count": 10}],
-                     prize_options={"min_score": 5, "max_share": 0.5,
-                                    "category_quotas": {str(pupils.id): 1}})
+    r = closed_round(
+        prize_tiers=[{"name": "Giải Khuyến khích", "count": 10}],
+        prize_options={"min_score": 5, "max_share": 0.5, "category_quotas": {str(pupils.id): 1}},
+    )
     kids = people(3, category_id=pupils.id)
     adults = people(3, category_id=cadres.id)
     for i, user in enumerate(kids + adults):
@@ -294,8 +368,10 @@ def test_prize_options_min_score_cap_and_quotas(db, closed_round, people):
 
 def test_collective_points_formula(db, closed_round, people, make_unit):
     big, small = make_unit("Xã Lớn", headcount=100), make_unit("Xã Nhỏ", headcount=4)
-    r = closed_round(prize_tiers=[{"name": "Giải tập thể", "count": 1, "collective": True}],
-                     prize_options={"collective_method": "participation_rate"})
+    r = closed_round(
+        prize_tiers=[{"name": "Giải tập thể", "count": 1, "collective": True}],
+        prize_options={"collective_method": "participation_rate"},
+    )
     for user in people(3, unit_id=big.id):
         finished(db, r, user, score=5)
     for user in people(2, unit_id=small.id):
@@ -318,8 +394,9 @@ def organiser(make_user, login):
     return user
 
 
-def test_organiser_closes_filters_disqualifies_and_publishes(client, db, organiser,
-                                                             closed_round, people, make_unit):
+def test_organiser_closes_filters_disqualifies_and_publishes(
+    client, db, organiser, closed_round, people, make_unit
+):
     r = closed_round()
     other_unit = make_unit("Trường THPT Thử")
     a, b = people(2)
@@ -339,32 +416,37 @@ def test_organiser_closes_filters_disqualifies_and_publishes(client, db, organis
     assert c.full_name in filtered and a.full_name not in filtered
 
     form = f"{page}/truat-quyen/{a.id}"
-    assert client.post(form, data={"csrf_token": csrf_from(client, form), "reason": ""}
-                       ).status_code == 422
+    assert (
+        client.post(form, data={"csrf_token": csrf_from(client, form), "reason": ""}).status_code
+        == 422
+    )
     client.post(form, data={"csrf_token": csrf_from(client, form), "reason": "Thi hộ"})
     html = client.get(page).get_data(as_text=True)
     assert "Thi hộ" in html and "Thay đổi so với phiên bản 1" in html
     current = results.current_result(r.id)
     assert current.version == 2 and results.row_of(current, a.id) is None
 
-    client.post(f"{page}/cong-bo", data={"csrf_token": csrf_from(client, page),
-                                         "result_id": str(current.id)})
+    client.post(
+        f"{page}/cong-bo",
+        data={"csrf_token": csrf_from(client, page), "result_id": str(current.id)},
+    )
     assert results.published_result(r.id).id == current.id
     public = client.get(f"/dot-thi/{r.id}/ket-qua").get_data(as_text=True)
     assert b.full_name in public and a.full_name not in public
 
 
-def test_participants_cannot_reach_organiser_results(client, db, login, make_user,
-                                                     closed_round):
+def test_participants_cannot_reach_organiser_results(client, db, login, make_user, closed_round):
     r = closed_round()
     login(make_user())
-    for path in (f"/ban-to-chuc/ket-qua/dot-thi/{r.id}", "/ban-to-chuc/ket-qua/thong-ke",
-                 f"/ban-to-chuc/ket-qua/dot-thi/{r.id}/xuat/results.xlsx"):
+    for path in (
+        f"/ban-to-chuc/ket-qua/dot-thi/{r.id}",
+        "/ban-to-chuc/ket-qua/thong-ke",
+        f"/ban-to-chuc/ket-qua/dot-thi/{r.id}/xuat/results.xlsx",
+    ):
         assert client.get(path).status_code == 403
 
 
-def test_winners_page_masks_personal_data_and_explains(client, db, closed_round, people,
-                                                       login):
+def test_winners_page_masks_personal_data_and_explains(client, db, closed_round, people, login):
     r = closed_round()
     a, b = people(2)
     finished(db, r, a, score=9, prediction=5, duration_ms=400_000)
@@ -391,8 +473,9 @@ def test_winners_page_masks_personal_data_and_explains(client, db, closed_round,
     assert "Thứ hạng của bạn" in html and "Hạng 2/2" in html
 
 
-def test_contest_and_result_pages_link_to_the_published_winners(client, db, closed_round,
-                                                               people, login):
+def test_contest_and_result_pages_link_to_the_published_winners(
+    client, db, closed_round, people, login
+):
     r = closed_round()
     (p,) = people(1)
     attempt = finished(db, r, p, score=4)
@@ -419,8 +502,7 @@ def test_demo_round_is_closed_published_and_loaded_once(client, db, login):
     assert result.participants == PARTICIPANTS and result.winners == 16
     assert any(u["prize"] for u in result.collective)
     load_demo(now=NOW + timedelta(minutes=1))
-    assert db.session.scalar(select(func.count(Round.id)).where(
-        Round.name == DEMO_ROUND_NAME)) == 1
+    assert db.session.scalar(select(func.count(Round.id)).where(Round.name == DEMO_ROUND_NAME)) == 1
     html = client.get(f"/dot-thi/{round_.id}/ket-qua").get_data(as_text=True)
     assert html.count('class="list-group-item winner"') == 16
     from contest.services.demo import DEMO_PASSWORD

@@ -31,8 +31,13 @@ def sat_round(db, make_round, make_bank, people, make_unit):  # noqa: F811
             wrong_question = min(by_id)
         for q in attempt.questions:
             if q.question_id == wrong_question:
-                choice = [next(o["id"] for o in q.options
-                               if o["id"] not in q.correct_option_ids and "A" in o["text"])]
+                choice = [
+                    next(
+                        o["id"]
+                        for o in q.options
+                        if o["id"] not in q.correct_option_ids and "A" in o["text"]
+                    )
+                ]
             elif q.position <= i % 4:
                 choice = list(q.correct_option_ids)
             else:
@@ -75,8 +80,14 @@ def test_dashboard_page_and_download(client, db, sat_round, make_user, login):
     response = client.get(f"/ban-to-chuc/ket-qua/thong-ke.xlsx?round_id={r.id}")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     sheets = assert_cells_safe(response.data)
-    assert {"Theo đợt", "Theo ngày", "Theo đơn vị", "Theo đối tượng", "Phổ điểm",
-            "Câu sai nhiều"} <= set(sheets)
+    assert {
+        "Theo đợt",
+        "Theo ngày",
+        "Theo đơn vị",
+        "Theo đối tượng",
+        "Phổ điểm",
+        "Câu sai nhiều",
+    } <= set(sheets)
 
 
 def test_empty_dashboard(client, db, make_user, login, make_round):
@@ -87,8 +98,9 @@ def test_empty_dashboard(client, db, make_user, login, make_round):
 
 
 def test_chart_geometry():
-    chart = stats.vertical_chart("x", [("a", 0, "0"), ("b", 10, "10"), ("c", 5, "5")],
-                                 width=300, height=100)
+    chart = stats.vertical_chart(
+        "x", [("a", 0, "0"), ("b", 10, "10"), ("c", 5, "5")], width=300, height=100
+    )
     heights = [b.h for b in chart.bars]
     assert heights[0] == 0 and heights[1] > heights[2] > 0
     assert all(b.y + b.h <= 100 for b in chart.bars)

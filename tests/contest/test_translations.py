@@ -35,9 +35,11 @@ def _messages():
 def test_every_message_has_an_english_translation():
     messages = _messages()
     assert messages, "the English catalogue is empty"
-    untranslated = [m.id for m in messages
-                    if not all(s.strip() for s in
-                               (m.string if isinstance(m.string, tuple) else (m.string,)))]
+    untranslated = [
+        m.id
+        for m in messages
+        if not all(s.strip() for s in (m.string if isinstance(m.string, tuple) else (m.string,)))
+    ]
     assert not untranslated, f"{len(untranslated)} untranslated: {untranslated[:10]}"
     fuzzy = [m.id for m in messages if m.fuzzy]
     assert not fuzzy, f"fuzzy (unchecked) translations: {fuzzy[:10]}"
@@ -49,9 +51,11 @@ def test_placeholders_are_kept():
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         expected = set(PLACEHOLDER.findall(ids[0]))
-        wrong += [(ids[0], s) for s in strings
-                  if set(PLACEHOLDER.findall(s)) != expected
-                  or s.count("%%") != ids[0].count("%%")]
+        wrong += [
+            (ids[0], s)
+            for s in strings
+            if set(PLACEHOLDER.findall(s)) != expected or s.count("%%") != ids[0].count("%%")
+        ]
     assert not wrong, f"placeholders differ: {wrong[:10]}"
 
 
@@ -60,9 +64,20 @@ def test_catalogue_compiles(tmp_path):
     target = tmp_path / "translations"
     shutil.copytree(TRANSLATIONS, target, ignore=shutil.ignore_patterns("*.mo", "*.pot"))
     result = subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "compile",
-         "-d", str(target), "-D", "messages"],
-        capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "compile",
+            "-d",
+            str(target),
+            "-D",
+            "messages",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "error" not in output.lower(), output

@@ -15,14 +15,32 @@ from contest.services.errors import ImportFailed
 from question_bank.safety import UnreadableFile
 from tests.conftest import NOW, unique_phone, valid_cccd
 
-HEADER = ["Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Số điện thoại", "Email", "Đơn vị",
-          "Đối tượng", "Mật khẩu"]
+HEADER = [
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Số CCCD",
+    "Số điện thoại",
+    "Email",
+    "Đơn vị",
+    "Đối tượng",
+    "Mật khẩu",
+]
 UNIT = "Phường Tân Phong"
 CATEGORY = "Học sinh, sinh viên"
 
 
-def person(name="Nguyễn Văn An", birth=date(2008, 5, 1), gender="Nam", cccd=None, phone=None,
-           email="", unit=UNIT, category=CATEGORY, password=""):
+def person(
+    name="Nguyễn Văn An",
+    birth=date(2008, 5, 1),
+    gender="Nam",
+    cccd=None,
+    phone=None,
+    email="",
+    unit=UNIT,
+    category=CATEGORY,
+    password="",
+):
     code = "female" if gender in ("Nữ", "female") else "male"
     if cccd is None:
         day = birth if isinstance(birth, date) else date(int(birth[-4:]), 1, 1)
@@ -53,8 +71,13 @@ def user_count(db) -> int:
 
 def formula_cells(data: bytes) -> list[str]:
     wb = openpyxl.load_workbook(io.BytesIO(data))  # not data_only: formulas stay formulas
-    return [c.coordinate for ws in wb.worksheets for row in ws.iter_rows() for c in row
-            if c.data_type == "f"]
+    return [
+        c.coordinate
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
 
 
 def errors_of(data, **kwargs) -> dict[tuple[int, str], str]:
@@ -108,18 +131,20 @@ def test_good_file_creates_participants_with_generated_passwords(db, setup, orga
 
 
 def test_password_sheet_reopens_with_no_formula_cells(db, setup, organiser, make_unit):
-    make_unit("=HYPERLINK(\"http://x\")")  # a hostile unit name reaches the sheet
-    rows = [person("Nguyễn Văn An"), person("Lò Thị Bình", gender="Nữ",
-                                            unit="=HYPERLINK(\"http://x\")")]
+    make_unit('=HYPERLINK("http://x")')  # a hostile unit name reaches the sheet
+    rows = [
+        person("Nguyễn Văn An"),
+        person("Lò Thị Bình", gender="Nữ", unit='=HYPERLINK("http://x")'),
+    ]
     result = user_import.import_participants(xlsx(rows), actor=organiser, now=NOW, min_age=12)
     data = user_import.password_sheet_bytes(result.generated, now=NOW)
     assert formula_cells(data) == []
     ws = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
     values = [[c.value for c in row] for row in ws.iter_rows()]
     header_at = next(i for i, row in enumerate(values) if row[0] == "STT")
-    body = values[header_at + 1:]
+    body = values[header_at + 1 :]
     assert [row[1] for row in body] == ["Nguyễn Văn An", "Lò Thị Bình"]
-    assert body[1][2] == "'=HYPERLINK(\"http://x\")"
+    assert body[1][2] == '\'=HYPERLINK("http://x")'
     assert [row[4] for row in body] == [item.generated_password for item in result.generated]
     assert body[0][3] == result.generated[0].user.phone  # text, leading zero kept
 
@@ -135,24 +160,33 @@ def test_formula_as_a_name_is_a_validation_error(db, setup):
 def test_every_field_error_is_reported_with_its_column(db, setup, make_user):
     taken = make_user()
     rows = [
-        person(name=""),                                        # 2
-        person(birth="31/02/2008"),                             # 3
-        person(gender="Khác"),                                  # 4
-        person(cccd="012099123456"),                            # 5: birth year digits differ
-        person(phone="0123"),                                   # 6
-        person(email="not-an-email"),                           # 7
-        person(unit="Xã Không Có"),                             # 8
-        person(category="Người cao tuổi"),                      # 9
-        person(password="123"),                                 # 10
-        person(phone=taken.phone),                              # 11: taken in the database
-        person(cccd=taken.id_number, birth=taken.birth_date),   # 12
-        person(birth=date(2020, 1, 1)),                         # 13: too young
+        person(name=""),  # 2
+        person(birth="31/02/2008"),  # 3
+        person(gender="Khác"),  # 4
+        person(cccd="012099123456"),  # 5: birth year digits differ
+        person(phone="0123"),  # 6
+        person(email="not-an-email"),  # 7
+        person(unit="Xã Không Có"),  # 8
+        person(category="Người cao tuổi"),  # 9
+        person(password="123"),  # 10
+        person(phone=taken.phone),  # 11: taken in the database
+        person(cccd=taken.id_number, birth=taken.birth_date),  # 12
+        person(birth=date(2020, 1, 1)),  # 13: too young
     ]
     errors = errors_of(xlsx(rows), actor=None)
     assert set(errors) == {
-        (2, "Họ và tên"), (3, "Ngày sinh"), (4, "Giới tính"), (5, "Số CCCD"),
-        (6, "Số điện thoại"), (7, "Email"), (8, "Đơn vị"), (9, "Đối tượng"), (10, "Mật khẩu"),
-        (11, "Số điện thoại"), (12, "Số CCCD"), (13, "Ngày sinh"),
+        (2, "Họ và tên"),
+        (3, "Ngày sinh"),
+        (4, "Giới tính"),
+        (5, "Số CCCD"),
+        (6, "Số điện thoại"),
+        (7, "Email"),
+        (8, "Đơn vị"),
+        (9, "Đối tượng"),
+        (10, "Mật khẩu"),
+        (11, "Số điện thoại"),
+        (12, "Số CCCD"),
+        (13, "Ngày sinh"),
     }
     assert errors[(4, "Giới tính")] == "Giới tính phải là Nam hoặc Nữ."
     assert "Không tìm thấy đơn vị «Xã Không Có»" in errors[(8, "Đơn vị")]
@@ -189,7 +223,7 @@ def test_one_bad_row_means_nothing_is_created(db, setup):
 
 def test_excel_number_cells_lose_no_leading_zero(db, setup):
     birth = date(2009, 3, 3)
-    cccd = valid_cccd(birth, "male")          # starts with 0 (province 012)
+    cccd = valid_cccd(birth, "male")  # starts with 0 (province 012)
     phone = unique_phone()
     row = person(birth=birth, cccd=int(cccd), phone=int(phone))
     result = user_import.import_participants(xlsx([row]), actor=None, now=NOW, min_age=12)
@@ -198,20 +232,43 @@ def test_excel_number_cells_lose_no_leading_zero(db, setup):
 
 
 def test_english_headers_and_column_order_are_accepted(db, setup):
-    header = ["Email", "Full name", "Phone", "ID number", "Gender", "Birth date", "Unit",
-              "Category"]
+    header = [
+        "Email",
+        "Full name",
+        "Phone",
+        "ID number",
+        "Gender",
+        "Birth date",
+        "Unit",
+        "Category",
+    ]
     birth = date(2001, 7, 7)
-    row = ["", "Phạm Thị Dung", unique_phone(), valid_cccd(birth, "female"), "female",
-           "07/07/2001", UNIT.upper(), "hoc sinh, sinh vien"]
-    result = user_import.import_participants(xlsx([row], header=header), actor=None, now=NOW,
-                                             min_age=12)
+    row = [
+        "",
+        "Phạm Thị Dung",
+        unique_phone(),
+        valid_cccd(birth, "female"),
+        "female",
+        "07/07/2001",
+        UNIT.upper(),
+        "hoc sinh, sinh vien",
+    ]
+    result = user_import.import_participants(
+        xlsx([row], header=header), actor=None, now=NOW, min_age=12
+    )
     assert result.created == 1 and result.users[0].user.full_name == "Phạm Thị Dung"
 
 
 def test_missing_required_columns_are_row_1_errors(db, setup):
     errors = errors_of(xlsx([["Nguyễn Văn An"]], header=["Họ và tên"]), actor=None)
     assert {column for row, column in errors if row == 1} == {
-        "Ngày sinh", "Giới tính", "Số CCCD", "Số điện thoại", "Đơn vị", "Đối tượng"}
+        "Ngày sinh",
+        "Giới tính",
+        "Số CCCD",
+        "Số điện thoại",
+        "Đơn vị",
+        "Đối tượng",
+    }
 
 
 def test_unit_path_resolves_repeated_names(db, setup, make_unit):
@@ -220,8 +277,9 @@ def test_unit_path_resolves_repeated_names(db, setup, make_unit):
     make_unit("Trường Kim Đồng", parent=a)
     errors = errors_of(xlsx([person(unit="Trường Kim Đồng")]), actor=None)
     assert "Có 2 đơn vị" in errors[(2, "Đơn vị")]
-    result = user_import.import_participants(xlsx([person(unit="Xã B / Trường Kim Đồng")]),
-                                             actor=None, now=NOW, min_age=12)
+    result = user_import.import_participants(
+        xlsx([person(unit="Xã B / Trường Kim Đồng")]), actor=None, now=NOW, min_age=12
+    )
     assert result.users[0].user.unit_id == school_b.id
 
 
@@ -241,15 +299,23 @@ def as_organiser(client, login, organiser, setup, app, tmp_path, monkeypatch):
 
 
 def upload(client, login, data, path="/ban-to-chuc/thi-sinh/nhap", **kwargs):
-    return client.post(path, data={"csrf_token": login.csrf_token,
-                                   "file": (io.BytesIO(data), "danh-sach.xlsx")},
-                       content_type="multipart/form-data", **kwargs)
+    return client.post(
+        path,
+        data={"csrf_token": login.csrf_token, "file": (io.BytesIO(data), "danh-sach.xlsx")},
+        content_type="multipart/form-data",
+        **kwargs,
+    )
 
 
-def test_import_page_creates_users_and_offers_the_passwords_once(client, as_organiser, db,
-                                                                 organiser):
-    response = upload(client, as_organiser, xlsx([person(), person("Lò Thị Bình", gender="Nữ")]),
-                      follow_redirects=True)
+def test_import_page_creates_users_and_offers_the_passwords_once(
+    client, as_organiser, db, organiser
+):
+    response = upload(
+        client,
+        as_organiser,
+        xlsx([person(), person("Lò Thị Bình", gender="Nữ")]),
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Đã tạo 2 tài khoản thí sinh." in html
@@ -262,13 +328,13 @@ def test_import_page_creates_users_and_offers_the_passwords_once(client, as_orga
     ws = openpyxl.load_workbook(io.BytesIO(download.data)).worksheets[0]
     texts = [c.value for row in ws.iter_rows() for c in row]
     assert "Lò Thị Bình" in texts
-    entry = db.session.scalar(select(AuditEntry).where(
-        AuditEntry.action == "user.export_passwords"))
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "user.export_passwords")
+    )
     assert entry.actor_id == organiser.id and entry.details == {"rows": 2}
 
 
-def test_password_sheet_belongs_to_the_organiser_who_imported(client, as_organiser, app,
-                                                              make_user):
+def test_password_sheet_belongs_to_the_organiser_who_imported(client, as_organiser, app, make_user):
     upload(client, as_organiser, xlsx([person()]))
     other = app.test_client()
     assert other.get("/ban-to-chuc/thi-sinh/mat-khau-tam.xlsx").status_code == 302
@@ -303,13 +369,13 @@ def test_participants_template_lists_the_columns(client, as_organiser):
     assert response.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
     assert [c.value for c in wb.worksheets[0][1]] == HEADER
-    assert CATEGORY in " ".join(str(c.value) for row in wb.worksheets[1].iter_rows()
-                                for c in row)
+    assert CATEGORY in " ".join(str(c.value) for row in wb.worksheets[1].iter_rows() for c in row)
     assert formula_cells(response.data) == []
 
 
-@pytest.mark.parametrize("path", ["/ban-to-chuc/thi-sinh/nhap",
-                                  "/ban-to-chuc/thi-sinh/mau-danh-sach-thi-sinh.xlsx"])
+@pytest.mark.parametrize(
+    "path", ["/ban-to-chuc/thi-sinh/nhap", "/ban-to-chuc/thi-sinh/mau-danh-sach-thi-sinh.xlsx"]
+)
 def test_import_pages_need_an_organiser(client, login, make_user, path):
     assert client.get(path).status_code == 302
     login(make_user(Role.participant))
