@@ -55,10 +55,10 @@ def save_answer(attempt_id: int, question_id: int):
     body = json_body()
     if "option_ids" not in body:
         raise ValidationFailed({"option_ids": "Thiếu danh sách phương án đã chọn."})
-    attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
     try:
-        answer = attempts.save_answer(
-            attempt,
+        answer = attempts.save_own_answer(
+            attempt_id,
+            current_user,
             question_id,
             body.get("option_ids"),
             arrived_at=g.arrived_at,

@@ -485,9 +485,44 @@ def save_answer(
     ValidationFailed (unknown option, several options on a single-answer question).
     """
     _writable(attempt, arrived_at)
+    return _store_answer(attempt.id, question_id, option_ids, seq=seq, arrived_at=arrived_at)
+
+
+def save_own_answer(
+    attempt_id: int,
+    user: User,
+    question_id: int,
+    option_ids,
+    *,
+    arrived_at: datetime,
+    seq: int | None = None,
+) -> SavedAnswer:
+    """``save_answer`` for the API's hottest path: it locks the attempt's row and reads only
+    the four values it needs; anything unusual (not the participant's, finished, late) goes
+    through the full path, which raises and finalises as ``save_answer`` does."""
+    head = db.session.execute(
+        select(Attempt.participant_id, Attempt.status, Attempt.deadline, Round.grace_seconds)
+        .join(Round, Round.id == Attempt.round_id)
+        .where(Attempt.id == attempt_id)
+        .with_for_update(of=Attempt)
+    ).first()
+    if (
+        head is None
+        or head.participant_id != user.id
+        or head.status is not AttemptStatus.in_progress
+        or not grading.accepts_writes(head.deadline, head.grace_seconds, arrived_at)
+    ):
+        attempt = get_own_attempt(attempt_id, user, lock=True)
+        return save_answer(attempt, question_id, option_ids, arrived_at=arrived_at, seq=seq)
+    return _store_answer(attempt_id, question_id, option_ids, seq=seq, arrived_at=arrived_at)
+
+
+def _store_answer(
+    attempt_id: int, question_id: int, option_ids, *, seq: int | None, arrived_at: datetime
+) -> SavedAnswer:
     item = db.session.execute(
         select(AttemptQuestion.options, AttemptQuestion.correct_option_ids).where(
-            AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.question_id == question_id
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.question_id == question_id
         )
     ).first()
     if item is None:
@@ -506,7 +541,7 @@ def save_answer(
         raise ValidationFailed({"seq": "Số thứ tự lưu không hợp lệ."})
     table = Answer.__table__
     stmt = _upsert(db.session.get_bind().dialect.name)(table).values(
-        attempt_id=attempt.id,
+        attempt_id=attempt_id,
         question_id=question_id,
         option_ids=chosen,
         saved_at=arrived_at,
@@ -530,7 +565,7 @@ def save_answer(
     if row is None:  # stale: the stored answer stays
         row = db.session.execute(
             select(table.c.option_ids, table.c.seq, table.c.saved_at).where(
-                table.c.attempt_id == attempt.id, table.c.question_id == question_id
+                table.c.attempt_id == attempt_id, table.c.question_id == question_id
             )
         ).one()
     return SavedAnswer(question_id, list(row.option_ids), row.seq, row.saved_at)
