@@ -129,7 +129,8 @@ def test_quiz_survives_reload_and_lost_connection(page, sign_in, demo, live_app)
     banner.wait_for()
     assert len(saved_answers(live_app, attempt_id)) == 2
     page.context.set_offline(False)
-    page.wait_for_function("document.getElementById('offline-banner').hidden === true")
+    # (no wait_for_function: the page's CSP forbids evaluating strings)
+    page.locator("#offline-banner").wait_for(state="hidden")
     page.get_by_text("Đã lưu").wait_for()
     assert len(saved_answers(live_app, attempt_id)) == 3
 
