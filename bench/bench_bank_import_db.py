@@ -14,7 +14,6 @@ same number of runs). Target for 10,000 questions: at most 4 s and 150 MB. Print
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import resource
 import shutil
@@ -25,46 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = [
-    "Chủ đề",
-    "Mức độ",
-    "Câu hỏi",
-    "Phương án A",
-    "Phương án B",
-    "Phương án C",
-    "Phương án D",
-    "Đáp án đúng",
-    "Giải thích",
-]
-TOPICS = ["Lịch sử Đảng", "Đại hội XIV", "Cương lĩnh và Đổi mới", "Đảng bộ tỉnh Lai Châu"]
-LEVELS = ["Dễ", "Trung bình", "Khó"]
+sys.path.insert(0, str(ROOT))
 
-
-def build_bank(count: int) -> bytes:
-    """A bank of ``count`` distinct, valid questions with realistic Vietnamese text."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Câu hỏi")
-    sheet.append(HEADER)
-    for i in range(count):
-        sheet.append(
-            [
-                TOPICS[i % len(TOPICS)],
-                LEVELS[i % len(LEVELS)],
-                f"Câu hỏi số {i}: Đại hội đại biểu toàn quốc lần thứ mấy của Đảng đã đề ra đường "
-                f"lối đổi mới toàn diện đất nước (mã {i * 7919 % 100003})?",
-                f"Đại hội lần thứ IV ({i})",
-                f"Đại hội lần thứ V ({i})",
-                f"Đại hội lần thứ VI ({i})",
-                f"Đại hội lần thứ VII ({i})",
-                "ABCD"[i % 4] if i % 10 else "A, C",
-                "Đại hội VI (12/1986) đề ra đường lối đổi mới toàn diện.",
-            ]
-        )
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+from bench.common import build_bank  # noqa: E402
 
 
 def _environment(tmp: Path, database: Path) -> dict[str, str]:

@@ -11,7 +11,6 @@ questions: at most 4 s and 150 MB. Prints e.g.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import subprocess
 import sys
@@ -19,19 +18,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = [
-    "Chủ đề",
-    "Mức độ",
-    "Câu hỏi",
-    "Phương án A",
-    "Phương án B",
-    "Phương án C",
-    "Phương án D",
-    "Đáp án đúng",
-    "Giải thích",
-]
-TOPICS = ["Lịch sử Đảng", "Đại hội XIV", "Cương lĩnh và Đổi mới", "Đảng bộ tỉnh Lai Châu"]
-LEVELS = ["Dễ", "Trung bình", "Khó"]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import build_bank  # noqa: E402
 
 CHILD = """
 import json, resource, sys, time
@@ -48,34 +37,6 @@ print(json.dumps({
     "errors": len(result.errors),
 }))
 """
-
-
-def build_bank(count: int) -> bytes:
-    """A bank of ``count`` distinct, valid questions with realistic Vietnamese text."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Câu hỏi")
-    sheet.append(HEADER)
-    for i in range(count):
-        sheet.append(
-            [
-                TOPICS[i % len(TOPICS)],
-                LEVELS[i % len(LEVELS)],
-                f"Câu hỏi số {i}: Đại hội đại biểu toàn quốc lần thứ mấy của Đảng đã đề ra "
-                "đường lối đổi mới toàn diện đất nước, mở ra thời kỳ phát triển mới "
-                f"(mã {i * 7919 % 100003})?",
-                f"Đại hội lần thứ IV ({i})",
-                f"Đại hội lần thứ V ({i})",
-                f"Đại hội lần thứ VI ({i})",
-                f"Đại hội lần thứ VII ({i})",
-                "ABCD"[i % 4] if i % 10 else "A, C",
-                "Đại hội VI (12/1986) đề ra đường lối đổi mới toàn diện. Nguồn: tư liệu văn kiện.",
-            ]
-        )
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def main() -> int:

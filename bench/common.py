@@ -7,6 +7,7 @@ Only addresses on this machine are ever contacted (127.0.0.1).
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import signal
@@ -195,3 +196,47 @@ class Client:
         if self.writer is not None:
             self.writer.close()
         self.reader = self.writer = None
+
+
+# A generated question bank, shared by the import benchmarks.
+BANK_HEADER = [
+    "Chủ đề",
+    "Mức độ",
+    "Câu hỏi",
+    "Phương án A",
+    "Phương án B",
+    "Phương án C",
+    "Phương án D",
+    "Đáp án đúng",
+    "Giải thích",
+]
+BANK_TOPICS = ["Lịch sử Đảng", "Đại hội XIV", "Cương lĩnh và Đổi mới", "Đảng bộ tỉnh Lai Châu"]
+BANK_LEVELS = ["Dễ", "Trung bình", "Khó"]
+
+
+def build_bank(count: int) -> bytes:
+    """A bank of ``count`` distinct, valid questions with realistic Vietnamese text."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Câu hỏi")
+    sheet.append(BANK_HEADER)
+    for i in range(count):
+        sheet.append(
+            [
+                BANK_TOPICS[i % len(BANK_TOPICS)],
+                BANK_LEVELS[i % len(BANK_LEVELS)],
+                f"Câu hỏi số {i}: Đại hội đại biểu toàn quốc lần thứ mấy của Đảng đã đề ra "
+                "đường lối đổi mới toàn diện đất nước, mở ra thời kỳ phát triển mới "
+                f"(mã {i * 7919 % 100003})?",
+                f"Đại hội lần thứ IV ({i})",
+                f"Đại hội lần thứ V ({i})",
+                f"Đại hội lần thứ VI ({i})",
+                f"Đại hội lần thứ VII ({i})",
+                "ABCD"[i % 4] if i % 10 else "A, C",
+                "Đại hội VI (12/1986) đề ra đường lối đổi mới toàn diện. Nguồn: tư liệu văn kiện.",
+            ]
+        )
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
