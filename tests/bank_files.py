@@ -34,3 +34,31 @@ def make_xlsx(rows, header=HEADER) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# Three valid questions over two topics.
+GOOD = [
+    [
+        "Lịch sử Đảng",
+        "Dễ",
+        "Đại hội I của Đảng họp năm nào?",
+        "1930",
+        "1935",
+        "1945",
+        "1951",
+        "B",
+        "",
+    ],
+    [
+        "Lịch sử Đảng",
+        "Khó",
+        "Đại hội II của Đảng họp ở đâu?",
+        "Tuyên Quang",
+        "Hà Nội",
+        "Ma Cao",
+        "Cao Bằng",
+        "A",
+        "",
+    ],
+    ["Văn kiện", "Trung bình", "Đại hội XIII họp năm nào?", "2016", "2021", "2026", "", "B", ""],
+]

@@ -6,45 +6,10 @@ import re
 
 import pytest
 
-from tests.bank_files import make_xlsx
+from tests.bank_files import GOOD, make_xlsx
 
 pytestmark = pytest.mark.browser
 
-GOOD = [
-    [
-        "Lịch sử Đảng",
-        "Dễ",
-        "Đại hội I của Đảng họp năm nào?",
-        "1930",
-        "1935",
-        "1945",
-        "1951",
-        "B",
-        "",
-    ],
-    [
-        "Lịch sử Đảng",
-        "Khó",
-        "Đại hội II của Đảng họp ở đâu?",
-        "Tuyên Quang",
-        "Hà Nội",
-        "Ma Cao",
-        "Cao Bằng",
-        "A",
-        "",
-    ],
-    [
-        "Văn kiện Đại hội",
-        "Trung bình",
-        "Đại hội XIII họp năm nào?",
-        "2016",
-        "2021",
-        "2026",
-        "",
-        "B",
-        "",
-    ],
-]
 # Row 4 names option D as correct, but option D is empty.
 BAD = [GOOD[0], GOOD[1], [*GOOD[2][:7], "D", ""]]
 

@@ -13,37 +13,12 @@ from sqlalchemy import func, select
 from contest.models import Question, Role
 from contest.services import banks
 from question_bank import parse_bank
-from tests.bank_files import HEADER, make_xlsx
+from tests.bank_files import GOOD, HEADER, make_xlsx
 from tests.conftest import NOW
 
 BASE = "/ban-to-chuc/ngan-hang"
 
 
-GOOD = [
-    [
-        "Lịch sử Đảng",
-        "Dễ",
-        "Đại hội I của Đảng họp năm nào?",
-        "1930",
-        "1935",
-        "1945",
-        "1951",
-        "B",
-        "",
-    ],
-    [
-        "Lịch sử Đảng",
-        "Khó",
-        "Đại hội II của Đảng họp ở đâu?",
-        "Tuyên Quang",
-        "Hà Nội",
-        "Ma Cao",
-        "Cao Bằng",
-        "A",
-        "",
-    ],
-    ["Văn kiện", "Trung bình", "Đại hội XIII họp năm nào?", "2016", "2021", "2026", "", "B", ""],
-]
 BAD = [*GOOD, ["Văn kiện", "Dễ", "Câu thiếu đáp án đúng?", "Có", "Không", "", "", "", ""]]
 
 
