@@ -36,7 +36,7 @@ run: setup
 # The whole suite on SQLite, then (when TEST_DATABASE_URL is set) on PostgreSQL too.
 test: setup
 	@command -v chromium >/dev/null || echo "note: Debian's chromium is missing; browser tests need 'apt-get install -y chromium'"
-	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
+	TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL =="; \
 		$(BIN)/pytest -q -p no:cacheprovider -m "not browser" --db-url "$$TEST_DATABASE_URL"; \

@@ -21,9 +21,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config_module.load(overrides))
 
-    from contest import cli, errors, security, web
-    from contest.database import init_database
+    from contest import cli
+    from contest.db import init_database
     from contest.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from contest.web import errors, filters, locale, security
 
     init_database(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -32,46 +33,51 @@ def create_app(overrides: dict | None = None) -> Flask:
     bootstrap.init_app(app)
     babel.init_app(
         app,
-        locale_selector=web.select_locale,
-        timezone_selector=web.select_timezone,
+        locale_selector=locale.select_locale,
+        timezone_selector=locale.select_timezone,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     login_manager.init_app(app)
     security.init_app(app)
-    web.init_app(app)
+    locale.init_app(app)
+    filters.init_app(app)
     errors.init_app(app)
-    _register_blueprints(app)
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    from contest.admin.views import bp as admin_bp
-    from contest.api.views import bp as api_bp
-    from contest.auth.views import bp as auth_bp
-    from contest.main.views import bp as main_bp
-    from contest.organiser.views import bp as organiser_bp
-    from contest.participant.views import bp as participant_bp
+def _blueprints() -> list:
+    """Every blueprint, one package per feature area (docs/architecture.md)."""
+    from contest.accounts import auth as accounts_auth
+    from contest.accounts import participant as accounts_participant
+    from contest.admin import admin as admin_admin
+    from contest.admin import organiser as admin_organiser
+    from contest.api import views as api
+    from contest.banks import organiser as banks_organiser
+    from contest.essay import judge as essay_judge
+    from contest.essay import organiser as essay_organiser
+    from contest.essay import participant as essay_participant
+    from contest.public import views as public
+    from contest.quiz import organiser as quiz_organiser
+    from contest.quiz import participant as quiz_participant
+    from contest.results import organiser as results_organiser
+    from contest.results import participant as results_participant
 
-    for bp in (main_bp, auth_bp, participant_bp, organiser_bp, admin_bp, api_bp):
-        app.register_blueprint(bp)
-    # Areas added by later capabilities, each a package with views.bp.
-    import importlib
-
-    for name in (
-        "contest.banks.views",
-        "contest.quiz.views",
-        "contest.quiz.organiser",
-        "contest.results.views",
-        "contest.results.organiser",
-        "contest.essay.participant",
-        "contest.essay.judge",
-        "contest.essay.organiser",
-    ):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name and not name.startswith(exc.name + "."):
-                raise
-            continue
-        app.register_blueprint(module.bp)
+    return [
+        public.bp,
+        accounts_auth.bp,
+        accounts_participant.bp,
+        admin_organiser.bp,
+        admin_admin.bp,
+        api.bp,
+        banks_organiser.bp,
+        quiz_participant.bp,
+        quiz_organiser.bp,
+        results_participant.bp,
+        results_organiser.bp,
+        essay_participant.bp,
+        essay_judge.bp,
+        essay_organiser.bp,
+    ]

@@ -32,7 +32,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 def pytest_addoption(parser):
     parser.addoption(
         "--db-url",
-        default=os.environ.get("TEST_DB_URL"),
+        default=os.environ.get("TEST_DATABASE_URL"),
         help="database URL for the suite (default: a temporary SQLite file)",
     )
 

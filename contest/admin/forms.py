@@ -1,13 +1,16 @@
-"""Shapes of the admin's forms (roles, categories, audit filter). They never persist."""
+"""Shapes of the admin's and organiser's forms (roles, categories, audit filter, units,
+imports). They never persist."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from contest.models import Role
-from contest.organiser.forms import SearchForm, WholeNumberField
+from contest.models import Role, UnitKind
+from contest.services.units import UNIT_KIND_LABELS
+from contest.web.forms import SearchForm, WholeNumberField
 
 ROLE_LABELS = {
     Role.participant: "Thí sinh",
@@ -70,3 +73,32 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = SelectField("Thao tác", coerce=str, validate_choice=False)
+
+
+class UnitForm(FlaskForm):
+    name = StringField(
+        "Tên đơn vị",
+        validators=[
+            InputRequired("Vui lòng nhập tên đơn vị."),
+            Length(max=200, message="Tên đơn vị dài tối đa 200 ký tự."),
+        ],
+    )
+    parent_id = SelectField("Đơn vị cấp trên", coerce=str, validate_choice=False)
+    kind = SelectField(
+        "Loại đơn vị",
+        coerce=str,
+        validate_choice=False,
+        choices=[SelectChoice(kind.value, label) for kind, label in UNIT_KIND_LABELS.items()],
+        default=UnitKind.other.value,
+    )
+    headcount = WholeNumberField(
+        "Số người (không bắt buộc)",
+        validators=[Optional(), NumberRange(min=0, message="Số người phải là số không âm.")],
+        message="Số người phải là số nguyên không âm, ví dụ 1200.",
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "Tệp Excel (.xlsx)", validators=[FileRequired("Vui lòng chọn tệp Excel (.xlsx) cần nhập.")]
+    )

@@ -7,11 +7,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from contest.api.openapi import build_spec
-from contest.auth.views import _register_limit, login_limits
 from contest.db import utcnow
-from contest.errors import api_error
 from contest.extensions import csrf, db, limiter
 from contest.services import accounts, units
+from contest.web.errors import api_error
+from contest.web.limits import login_limits, register_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # checked below, after the sign-in check, so a stranger gets 401 first
@@ -48,7 +48,7 @@ def user_json(user) -> dict:
 
 
 @bp.post("/auth/register")  # no session yet: the response hands out the CSRF token
-@limiter.limit(_register_limit)
+@limiter.limit(register_limit)
 def register():
     data = json_body()
     user = accounts.register_participant(

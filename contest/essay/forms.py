@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from contest.organiser.forms import WholeNumberField
+from contest.web.forms import WholeNumberField
 
 RULE_CHOICES = [
     SelectChoice("third_judge", "Điểm của giám khảo thứ ba là điểm chính thức"),

@@ -8,13 +8,13 @@ from flask_login import current_user
 
 from contest.db import utcnow
 from contest.essay.forms import ScoreForm
-from contest.essay.participant import send_essay_file
 from contest.extensions import db
 from contest.models import Role
 from contest.models.essay import AssignmentStatus, FileKind
-from contest.security import role_required
 from contest.services import essays
 from contest.services.errors import DomainError, ValidationFailed
+from contest.web.responses import send_essay_file
+from contest.web.security import role_required
 
 bp = Blueprint("judge", __name__, url_prefix="/cham-bai")
 

@@ -11,16 +11,16 @@ from wtforms import SelectChoice
 
 from contest.db import utcnow
 from contest.essay.forms import ActionForm, DisqualifyForm, EssayContestForm, ReassignForm
-from contest.essay.participant import send_essay_file
 from contest.extensions import db
 from contest.models import Role
 from contest.models.essay import AssignmentStatus
-from contest.organiser import menu
-from contest.organiser.views import xlsx_response
-from contest.security import role_required
 from contest.services import essays, judging
 from contest.services.errors import DomainError, ValidationFailed
-from contest.web import apply_errors, local_to_utc, to_local
+from contest.services.formatting import local_to_utc, to_local
+from contest.web import menu
+from contest.web.forms import apply_errors
+from contest.web.responses import send_essay_file, xlsx_response
+from contest.web.security import role_required
 
 bp = Blueprint("essay_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi-viet")
 menu.add(

@@ -3,8 +3,6 @@ submitting it, their entries and results, and the public winners page."""
 
 from __future__ import annotations
 
-import io
-
 from flask import (
     Blueprint,
     abort,
@@ -13,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -25,6 +22,7 @@ from contest.extensions import db
 from contest.models import Role
 from contest.services import documents, essays, judging
 from contest.services.errors import DomainError, ValidationFailed
+from contest.web.responses import send_essay_file
 
 bp = Blueprint("essay", __name__)
 
@@ -305,21 +303,3 @@ def download(entry_id: int, file_id: int):
         abort(404)
     # Named neutrally: the author never learns the code judges know the entry by.
     return send_essay_file(stored, f"bai-du-thi.{stored.kind.value}")
-
-
-def send_essay_file(stored, name: str):
-    """An essay file as an attachment, never cached, never sniffed (F5)."""
-    mimetype = DOCX_MIME if stored.kind.value == "docx" else documents.PDF_MIME
-    response = send_file(
-        io.BytesIO(essays.file_bytes(stored)),
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=name,
-        etag=False,
-        last_modified=None,
-        max_age=0,
-        conditional=False,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

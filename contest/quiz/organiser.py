@@ -10,12 +10,13 @@ from wtforms import SelectChoice
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import ContestKind, QuestionBank, Role
-from contest.organiser import menu
 from contest.quiz.forms import ContestForm, RoundForm
-from contest.security import role_required
 from contest.services import attempts, rounds, units
 from contest.services.errors import DomainError, ValidationFailed
-from contest.web import apply_errors, local_to_utc, to_local
+from contest.services.formatting import local_to_utc, to_local
+from contest.web import menu
+from contest.web.forms import apply_errors
+from contest.web.security import role_required
 
 bp = Blueprint("quiz_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi")
 menu.add(

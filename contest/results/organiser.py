@@ -12,7 +12,6 @@ from sqlalchemy import select
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import ContestKind, Role, User
-from contest.organiser import menu
 from contest.results.forms import (
     CloseForm,
     ConfirmForm,
@@ -21,11 +20,12 @@ from contest.results.forms import (
     PublishForm,
     parse_quotas,
 )
-from contest.results.views import send_xlsx
-from contest.security import role_required
 from contest.services import exports, prizes, results, rounds, stats, units
 from contest.services.errors import DomainError, NotFound
 from contest.services.vn import mask_phone
+from contest.web import menu
+from contest.web.responses import send_xlsx
+from contest.web.security import role_required
 
 bp = Blueprint("results_admin", __name__, url_prefix="/ban-to-chuc/ket-qua")
 menu.add(

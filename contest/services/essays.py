@@ -1431,7 +1431,7 @@ STATUS_TEXT = {
 
 
 def _local(value: datetime | None) -> str:
-    from contest.web import format_datetime_vn
+    from contest.services.formatting import format_datetime_vn
 
     return format_datetime_vn(value, "%d/%m/%Y %H:%M") if value else ""
 

@@ -37,8 +37,8 @@ from contest.models import Gender, User
 from contest.models.results import ResultRow, RoundResult
 from contest.services import audit
 from contest.services import results as results_service
+from contest.services.formatting import LOCAL_TZ, format_datetime_vn, format_duration
 from contest.services.vn import mask_phone
-from contest.web import LOCAL_TZ, format_datetime_vn, format_duration
 from question_bank.text import neutralise
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

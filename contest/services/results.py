@@ -951,7 +951,7 @@ def chain_text(tie_break: str) -> list[str]:
 def explain(row: ResultRow, result: RoundResult) -> str:
     """Why a row ranks where it does, in plain Vietnamese: its keys, and the first key of
     the chain that puts it above the next participant."""
-    from contest.web import format_duration
+    from contest.services.formatting import format_duration
 
     parts = [f"Đúng {row.score}/{row.total} câu"]
     chain = ranking.chain_of(result.tie_break)

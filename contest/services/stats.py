@@ -391,7 +391,7 @@ def charts(f: Figures) -> dict[str, Chart]:
 def write_xlsx(f: Figures, out: IO[bytes], *, now: datetime) -> None:
     """Write the dashboard's figures, one sheet per table."""
     from contest.services.exports import Col, XlsxWriter
-    from contest.web import format_datetime_vn
+    from contest.services.formatting import format_datetime_vn
 
     scope = f.round.name if f.round is not None else "Tất cả các đợt"
     title = [

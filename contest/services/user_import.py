@@ -389,7 +389,7 @@ def create_participant_from_cli(
 def password_sheet_bytes(items: list[ImportedUser], *, now: datetime) -> bytes:
     """The ``.xlsx`` (bytes) listing name, unit, phone and temporary password of each
     account whose password was generated. Every text cell is formula-safe (E1)."""
-    from contest.web import format_datetime_vn
+    from contest.services.formatting import format_datetime_vn
 
     rows = [
         (

@@ -20,14 +20,14 @@ PASSWORD = "thi-thu-2026"
 def demo(live_app):
     """Units, categories, the demo bank and the demo quiz with a round open now."""
     from contest.db import utcnow
+    from contest.demo import load_demo
     from contest.extensions import db
     from contest.models import Contest
-    from contest.services.demo import load_demo
 
     with live_app.app_context():
         load_demo(now=utcnow())
         db.session.commit()
-        from contest.services.demo_quiz import DEMO_CONTEST_TITLE
+        from contest.demo.quiz import DEMO_CONTEST_TITLE
 
         contest = db.session.scalar(select(Contest).where(Contest.title == DEMO_CONTEST_TITLE))
         round_ = next(r for r in contest.rounds if r.name == "Tuần 1")

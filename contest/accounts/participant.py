@@ -1,0 +1,45 @@
+"""A participant's own pages: profile (quiz pages join later)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from contest.accounts.forms import ProfileForm, fill_choices
+from contest.db import utcnow
+from contest.extensions import db
+from contest.services import accounts
+from contest.services.errors import ValidationFailed
+from contest.web.forms import apply_errors
+
+bp = Blueprint("participant", __name__)
+
+
+@bp.route("/ho-so", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = current_user
+    form = ProfileForm(obj=None if request.method == "POST" else user)
+    if request.method == "GET":
+        form.gender.data = user.gender.value if user.gender else None
+        form.unit_id.data = str(user.unit_id or "")
+        form.category_id.data = str(user.category_id or "")
+    fill_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(
+                user,
+                accounts.ProfileInput.from_mapping(request.form),
+                now=utcnow(),
+                min_age=current_app.config["MIN_AGE"],
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            flash("Đã lưu thông tin cá nhân.", "success")
+            return redirect(url_for("participant.profile"))
+    return render_template("participant/profile.html", form=form), status

@@ -1,0 +1,315 @@
+"""Organiser pages (Ban Tổ chức): the dashboard, units, participants and their import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from contest.admin.forms import ImportForm, SearchForm, UnitForm
+from contest.db import utcnow
+from contest.extensions import db
+from contest.models import Role
+from contest.services import accounts, unit_import, units, user_import
+from contest.services.errors import ImportFailed, ValidationFailed
+from contest.services.vn import mask_phone
+from contest.web import menu
+from contest.web.forms import apply_errors
+from contest.web.responses import xlsx_response
+from contest.web.security import role_required
+from question_bank.safety import UnreadableFile
+
+bp = Blueprint("organiser", __name__, url_prefix="/ban-to-chuc")
+
+PER_PAGE = 50
+
+menu.add(
+    10,
+    "organiser.list_units",
+    "Đơn vị",
+    "Cây đơn vị, số người và số thí sinh đã đăng ký; thêm, sửa, nhập từ Excel.",
+)
+menu.add(
+    20,
+    "organiser.import_participants",
+    "Nhập danh sách thí sinh",
+    "Tạo tài khoản hàng loạt từ danh sách Excel của trường, cơ quan, đơn vị.",
+)
+menu.add(
+    30,
+    "organiser.list_participants",
+    "Thí sinh",
+    "Tìm thí sinh theo tên, số điện thoại, số CCCD; đặt lại mật khẩu.",
+)
+
+
+@bp.before_request
+@role_required(Role.organiser)
+def guard():
+    return None
+
+
+@bp.context_processor
+def links():
+    return {
+        "organiser_links": [
+            (endpoint, title, text) for _order, endpoint, title, text in menu.LINKS
+        ],
+        "mask_phone": mask_phone,
+        "mask_id_number": accounts.mask_id_number,
+    }
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.route("/")
+def dashboard():
+    return render_template("organiser/dashboard.html")
+
+
+# --- units ---------------------------------------------------------------------------------
+
+
+@bp.route("/don-vi")
+def list_units():
+    return render_template(
+        "organiser/units.html",
+        tree=units.unit_tree(),
+        counts=units.count_participants_by_unit(),
+        kind_labels=units.UNIT_KIND_LABELS,
+    )
+
+
+def _fill_parent_choices(form: UnitForm, unit=None) -> None:
+    excluded = {unit.id} | units.descendant_ids(unit) if unit is not None else set()
+    choices = [SelectChoice(str(u.id), u.path) for u in units.list_units() if u.id not in excluded]
+    if unit is not None and unit.parent is not None and not unit.parent.is_active:
+        choices.append(SelectChoice(str(unit.parent.id), unit.parent.path))
+    form.parent_id.choices = [SelectChoice("", "— Không có (đơn vị cấp cao nhất) —"), *choices]
+
+
+def _save_unit_form(form: UnitForm, unit=None):
+    """Validate and save the unit form; returns (saved unit or None, HTTP status)."""
+    if not form.validate_on_submit():
+        return None, 422 if form.errors else 200
+    try:
+        saved = units.save_unit(
+            name=form.name.data,
+            parent_id=_int_or_none(form.parent_id.data),
+            kind=form.kind.data,
+            headcount=form.headcount.data,
+            actor=_actor(),
+            now=utcnow(),
+            unit=unit,
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return None, 422
+    db.session.commit()
+    return saved, 200
+
+
+@bp.route("/don-vi/them", methods=["GET", "POST"])
+def create_unit():
+    form = UnitForm()
+    _fill_parent_choices(form)
+    if request.method == "GET":
+        form.parent_id.data = request.args.get("cap_tren", "")
+    saved, status = _save_unit_form(form)
+    if saved is not None:
+        flash(f"Đã thêm đơn vị «{saved.name}».", "success")
+        return redirect(url_for(".list_units"))
+    return render_template("organiser/unit_form.html", form=form, unit=None), status
+
+
+@bp.route("/don-vi/<int:unit_id>/sua", methods=["GET", "POST"])
+def edit_unit(unit_id: int):
+    unit = units.get_unit(unit_id)
+    form = UnitForm(obj=None if request.method == "POST" else unit)
+    if request.method == "GET":
+        form.parent_id.data = str(unit.parent_id or "")
+        form.kind.data = unit.kind.value
+    _fill_parent_choices(form, unit)
+    saved, status = _save_unit_form(form, unit)
+    if saved is not None:
+        flash(f"Đã lưu đơn vị «{saved.name}».", "success")
+        return redirect(url_for(".list_units"))
+    return render_template("organiser/unit_form.html", form=form, unit=unit), status
+
+
+@bp.post("/don-vi/<int:unit_id>/trang-thai")
+def set_unit_active(unit_id: int):
+    unit = units.get_unit(unit_id)
+    active = request.form.get("active") == "1"
+    try:
+        units.set_unit_active(unit, active, actor=_actor(), now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(" ".join(exc.fields.values()), "danger")
+    else:
+        db.session.commit()
+        flash(
+            f"Đã sử dụng lại đơn vị «{unit.name}»."
+            if active
+            else f"Đã ngừng sử dụng đơn vị «{unit.name}». Đơn vị không còn trong danh sách "
+            "đăng ký; thí sinh đã đăng ký vẫn giữ nguyên.",
+            "success",
+        )
+    return redirect(url_for(".list_units"))
+
+
+@bp.route("/don-vi/nhap", methods=["GET", "POST"])
+def import_units():
+    form = ImportForm()
+    errors, status = [], 200
+    if form.validate_on_submit():
+        try:
+            result = unit_import.import_units(form.file.data.read(), actor=_actor(), now=utcnow())
+        except UnreadableFile as exc:
+            db.session.rollback()
+            form.file.errors = [exc.message]
+            status = 422
+        except ImportFailed as exc:
+            db.session.rollback()
+            errors, status = exc.errors, 422
+        else:
+            db.session.commit()
+            flash(
+                f"Đã nhập danh sách đơn vị: thêm mới {result.created}, cập nhật "
+                f"{result.updated}, không thay đổi {result.unchanged}.",
+                "success",
+            )
+            return redirect(url_for(".list_units"))
+    elif form.errors:
+        status = 422
+    return render_template("organiser/import_units.html", form=form, errors=errors), status
+
+
+@bp.route("/don-vi/mau-nhap-don-vi.xlsx")
+def units_template():
+    return xlsx_response(unit_import.template_bytes(), "mau-nhap-don-vi.xlsx")
+
+
+# --- participants --------------------------------------------------------------------------
+
+
+@bp.route("/thi-sinh")
+def list_participants():
+    form = SearchForm(formdata=request.args)
+    query = form.q.data if form.validate() and form.q.data else ""
+    pagination = accounts.search_users(
+        query, role=Role.participant, page=request.args.get("page", 1, type=int), per_page=PER_PAGE
+    )
+    return render_template(
+        "organiser/participants.html", form=form, q=query, pagination=pagination
+    ), 200 if not form.errors else 422
+
+
+@bp.post("/thi-sinh/<int:user_id>/dat-lai-mat-khau")
+def reset_password(user_id: int):
+    user = accounts.get_user(user_id)
+    if user.role is not Role.participant:
+        # Staff passwords are the admin's business: an organiser must not take over one.
+        abort(403)
+    temporary = accounts.reset_password(user, actor=_actor(), now=utcnow())
+    db.session.commit()
+    # Shown once, in this response only: never in the (signed, unencrypted) session cookie.
+    back = url_for(
+        ".list_participants",
+        q=request.form.get("q") or None,
+        page=_int_or_none(request.form.get("page")),
+    )
+    return render_template(
+        "organiser/temporary_password.html", user=user, temporary=temporary, back=back
+    )
+
+
+def _sheets_dir() -> Path:
+    configured = current_app.config.get("PASSWORD_SHEETS_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "password-sheets"
+
+
+@bp.route("/thi-sinh/nhap", methods=["GET", "POST"])
+def import_participants():
+    form = ImportForm()
+    errors, status = [], 200
+    if form.validate_on_submit():
+        actor, now = _actor(), utcnow()
+        try:
+            result = user_import.import_participants(
+                form.file.data.read(), actor=actor, now=now, min_age=current_app.config["MIN_AGE"]
+            )
+        except UnreadableFile as exc:
+            db.session.rollback()
+            form.file.errors = [exc.message]
+            status = 422
+        except ImportFailed as exc:
+            db.session.rollback()
+            errors, status = exc.errors, 422
+        else:
+            generated = result.generated
+            if generated:
+                sheet = user_import.password_sheet_bytes(generated, now=now)
+                token = user_import.store_password_sheet(
+                    sheet, directory=_sheets_dir(), owner_id=actor.id
+                )
+            db.session.commit()
+            flash(f"Đã tạo {result.created} tài khoản thí sinh.", "success")
+            if generated:
+                session["password_sheet"] = {"token": token, "rows": len(generated)}
+                flash(
+                    f"{len(generated)} tài khoản dùng mật khẩu tạm do hệ thống tạo. Hãy tải "
+                    "danh sách mật khẩu ngay (tệp chỉ giữ trong 1 giờ).",
+                    "warning",
+                )
+            return redirect(url_for(".import_participants"))
+    elif form.errors:
+        status = 422
+    return render_template(
+        "organiser/import_participants.html",
+        form=form,
+        errors=errors,
+        sheet=session.get("password_sheet"),
+        max_rows=user_import.WEB_MAX_ROWS,
+    ), status
+
+
+@bp.route("/thi-sinh/mau-danh-sach-thi-sinh.xlsx")
+def participants_template():
+    return xlsx_response(user_import.template_bytes(), "mau-danh-sach-thi-sinh.xlsx")
+
+
+@bp.route("/thi-sinh/mat-khau-tam.xlsx")
+def download_passwords():
+    sheet = session.get("password_sheet")
+    if not sheet:
+        abort(404)
+    actor = _actor()
+    data = user_import.load_password_sheet(
+        sheet["token"], directory=_sheets_dir(), owner_id=actor.id
+    )
+    user_import.record_password_export(actor, rows=sheet["rows"], now=utcnow())
+    db.session.commit()
+    return xlsx_response(data, "mat-khau-tam-thi-sinh.xlsx", private=True)

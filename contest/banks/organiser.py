@@ -1,0 +1,423 @@
+"""Organiser pages of the question banks (Ngân hàng câu hỏi).
+
+Import is upload → preview → confirm. The uploaded bytes wait on disk under a random token
+(``banks.stage_upload``), never in the cookie session; the preview parses them, the confirm
+parses them again and saves everything or nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from contest.banks.forms import BankForm, QuestionForm
+from contest.db import utcnow
+from contest.extensions import db
+from contest.models import Role
+from contest.services import banks
+from contest.services.errors import NotFound, ValidationFailed
+from contest.web import menu
+from contest.web.forms import apply_errors
+from contest.web.security import role_required
+
+bp = Blueprint("banks", __name__, url_prefix="/ban-to-chuc/ngan-hang")
+
+menu.add(5, "banks.list_banks", "Ngân hàng câu hỏi", "Nhập từ Excel, tìm kiếm, sửa câu hỏi.")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ROWS_SHOWN = 500
+
+
+@bp.before_request
+@role_required(Role.organiser)
+def guard():
+    return None
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _staging_dir() -> Path:
+    configured = current_app.config.get("BANK_STAGING_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "bank-uploads"
+
+
+def _wants_json() -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def _safe_back(default: str) -> str:
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+# --- banks ----------------------------------------------------------------------------------
+
+
+@bp.route("/")
+def list_banks():
+    bank_list = banks.list_banks()
+    counts = banks.count_questions([b.id for b in bank_list])
+    return render_template("banks/list.html", banks=bank_list, counts=counts)
+
+
+@bp.route("/tao-moi", methods=["GET", "POST"])
+def create_bank():
+    form = BankForm()
+    if form.validate_on_submit():
+        try:
+            bank = banks.create_bank(
+                form.name.data, form.description.data, actor=_actor(), now=utcnow()
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Đã tạo ngân hàng «{bank.name}». Bạn có thể nhập câu hỏi từ Excel.", "success")
+            return redirect(url_for("banks.upload_file", bank_id=bank.id))
+    status = 422 if form.errors else 200
+    return render_template("banks/bank_form.html", form=form, bank=None), status
+
+
+@bp.route("/<int:bank_id>/sua", methods=["GET", "POST"])
+def edit_bank(bank_id: int):
+    bank = banks.get_bank(bank_id)
+    form = BankForm(obj=bank)
+    if form.validate_on_submit():
+        try:
+            banks.update_bank(
+                bank,
+                name=form.name.data,
+                description=form.description.data,
+                actor=_actor(),
+                now=utcnow(),
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash("Đã lưu thông tin ngân hàng.", "success")
+            return redirect(url_for("banks.show_bank", bank_id=bank.id))
+    status = 422 if form.errors else 200
+    return render_template("banks/bank_form.html", form=form, bank=bank), status
+
+
+@bp.route("/<int:bank_id>")
+def show_bank(bank_id: int):
+    bank = banks.get_bank(bank_id)
+    args = request.args
+    filters = {
+        "q": args.get("q", "").strip()[:200],
+        "topic": args.get("topic", ""),
+        "difficulty": args.get("difficulty", ""),
+        "status": args.get("status", ""),
+    }
+    pagination = banks.search_questions(
+        bank,
+        query=filters["q"],
+        topic=filters["topic"],
+        difficulty=filters["difficulty"],
+        status=filters["status"],
+        page=args.get("page", 1, type=int),
+    )
+    return render_template(
+        "banks/show.html",
+        bank=bank,
+        counts=banks.count_questions([bank.id])[bank.id],
+        topics=banks.list_topics(bank),
+        pagination=pagination,
+        filters=filters,
+    )
+
+
+@bp.route("/mau-ngan-hang-cau-hoi.xlsx")
+def download_template():
+    return send_file(
+        io.BytesIO(banks.template_bytes()),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name="mau-ngan-hang-cau-hoi.xlsx",
+        max_age=0,
+    )
+
+
+@bp.route("/<int:bank_id>/xuat-excel")
+def export_bank(bank_id: int):
+    bank = banks.get_bank(bank_id)
+    data = banks.export_bank(bank, actor=_actor(), now=utcnow())
+    db.session.commit()
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=banks.export_filename(bank),
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- import: upload → preview → confirm -----------------------------------------------------
+
+
+def _upload_page(bank, message: str | None, status: int):
+    if _wants_json() and request.method == "POST":
+        return jsonify({"error": "file", "message": message}), status
+    return render_template(
+        "banks/upload.html", bank=bank, error=message, max_bytes=banks.MAX_FILE_BYTES
+    ), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_exc):
+    message = (
+        f"Tệp quá lớn. Vui lòng tải lên tệp không quá {banks.MAX_FILE_BYTES // (1024 * 1024)} MB."
+    )
+    bank_id = (request.view_args or {}).get("bank_id")
+    if request.endpoint == "banks.upload_file" and bank_id is not None:
+        try:
+            return _upload_page(banks.get_bank(bank_id), message, 413)
+        except NotFound:
+            pass
+    return render_template(
+        "errors/error.html", status=413, title="Tệp quá lớn", message=message
+    ), 413
+
+
+@bp.route("/<int:bank_id>/nhap-excel", methods=["GET", "POST"])
+def upload_file(bank_id: int):
+    bank = banks.get_bank(bank_id)
+    if request.method == "GET":
+        return _upload_page(bank, None, 200)
+    # CSRFProtect has already checked the token (a form field, also sent by upload.js).
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _upload_page(bank, "Vui lòng chọn tệp Excel (.xlsx) để tải lên.", 400)
+    data = upload.stream.read(banks.MAX_FILE_BYTES + 1)
+    try:
+        banks.check_upload(data)
+    except banks.FileTooLarge as exc:
+        return _upload_page(bank, exc.message, 413)
+    except banks.UnreadableFile as exc:
+        return _upload_page(bank, exc.message, 400)
+    token = banks.stage_upload(
+        _staging_dir(),
+        data,
+        bank_id=bank.id,
+        actor_id=current_user.id,
+        now=utcnow(),
+        filename=upload.filename,
+    )
+    target = url_for("banks.preview_import", bank_id=bank.id, token=token)
+    if _wants_json():
+        return jsonify({"redirect": target})
+    return redirect(target, 303)
+
+
+def _staged(bank, token: str):
+    """The staged bytes and file name, or a redirect to the upload page."""
+    try:
+        return banks.read_staged(
+            _staging_dir(), token, bank_id=bank.id, actor_id=current_user.id, now=utcnow()
+        ), None
+    except NotFound as exc:
+        flash(exc.message, "warning")
+        return None, redirect(url_for("banks.upload_file", bank_id=bank.id))
+
+
+def _preview_page(bank, token: str, filename: str, preview):
+    status = 200 if preview.ok else 422
+    return render_template(
+        "banks/preview.html",
+        bank=bank,
+        token=token,
+        filename=filename,
+        preview=preview,
+        max_rows=MAX_ROWS_SHOWN,
+    ), status
+
+
+@bp.route("/<int:bank_id>/nhap-excel/<token>")
+def preview_import(bank_id: int, token: str):
+    bank = banks.get_bank(bank_id)
+    staged, response = _staged(bank, token)
+    if response is not None:
+        return response
+    data, filename = staged
+    try:
+        preview = banks.preview_import(bank, data)
+    except banks.UnreadableFile as exc:
+        banks.discard_staged(_staging_dir(), token)
+        return _upload_page(bank, exc.message, 400)
+    return _preview_page(bank, token, filename, preview)
+
+
+@bp.route("/<int:bank_id>/nhap-excel/<token>", methods=["POST"])
+def confirm_import(bank_id: int, token: str):
+    bank = banks.get_bank(bank_id)
+    staged, response = _staged(bank, token)
+    if response is not None:
+        return response
+    data, filename = staged
+    try:
+        preview = banks.preview_import(bank, data)
+    except banks.UnreadableFile as exc:
+        banks.discard_staged(_staging_dir(), token)
+        return _upload_page(bank, exc.message, 400)
+    if not preview.ok:
+        return _preview_page(bank, token, filename, preview)
+    try:
+        result = banks.save_import(bank, preview, actor=_actor(), now=utcnow())
+        db.session.commit()
+    except IntegrityError:
+        # The same questions were saved meanwhile (a second click, another organiser).
+        db.session.rollback()
+        flash(
+            "Các câu hỏi này vừa được nhập vào ngân hàng. Vui lòng kiểm tra lại danh sách.",
+            "warning",
+        )
+        return redirect(url_for("banks.show_bank", bank_id=bank.id))
+    banks.discard_staged(_staging_dir(), token)
+    message = f"Đã nhập {result.imported} câu hỏi vào ngân hàng «{bank.name}»."
+    if result.duplicates:
+        message += f" Bỏ qua {result.duplicates} câu trùng."
+    flash(message, "success")
+    return redirect(url_for("banks.show_bank", bank_id=bank.id))
+
+
+# --- questions ------------------------------------------------------------------------------
+
+
+def _question_input(form: QuestionForm) -> banks.QuestionInput:
+    return banks.QuestionInput(
+        topic=form.topic.data or "",
+        difficulty=form.difficulty.data or "",
+        text=form.text.data or "",
+        explanation=form.explanation.data or "",
+        options=[entry.form.text.data or "" for entry in form.options],
+        correct=[i for i, entry in enumerate(form.options) if entry.form.is_correct.data],
+    )
+
+
+def _apply_question_errors(form: QuestionForm, exc: ValidationFailed) -> dict[str, str]:
+    """Put field errors on the form; returns those about the options as a whole."""
+    general = {}
+    for name, message in exc.fields.items():
+        if name.startswith("option_"):
+            form.options[int(name.removeprefix("option_"))].form.text.errors = [message]
+        elif name in ("options", "correct"):
+            general[name] = message
+        elif (field := getattr(form, name, None)) is not None:
+            field.errors = [message]
+    return general
+
+
+def _question_page(form, bank, question, general, status=200):
+    return render_template(
+        "banks/question_form.html",
+        form=form,
+        bank=bank,
+        question=question,
+        general=general,
+        topics=banks.list_topics(bank),
+    ), status
+
+
+@bp.route("/<int:bank_id>/cau-hoi/moi", methods=["GET", "POST"])
+def create_question(bank_id: int):
+    bank = banks.get_bank(bank_id)
+    form = QuestionForm()
+    general: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            question = banks.create_question(
+                bank, _question_input(form), actor=_actor(), now=utcnow()
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            general = _apply_question_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Đã thêm câu hỏi số {question.id}.", "success")
+            return redirect(url_for("banks.show_bank", bank_id=bank.id))
+    status = 422 if request.method == "POST" else 200
+    return _question_page(form, bank, None, general, status)
+
+
+@bp.route("/<int:bank_id>/cau-hoi/<int:question_id>/sua", methods=["GET", "POST"])
+def edit_question(bank_id: int, question_id: int):
+    bank = banks.get_bank(bank_id)
+    question = banks.get_question(bank, question_id)
+    if request.method == "GET":
+        options = [{"text": o.text, "is_correct": o.is_correct} for o in question.options]
+        form = QuestionForm(
+            data={
+                "topic": question.topic,
+                "difficulty": question.difficulty.value,
+                "text": question.text,
+                "explanation": question.explanation,
+                "options": options + [{"text": "", "is_correct": False}] * (6 - len(options)),
+            }
+        )
+    else:
+        form = QuestionForm()
+    general: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            saved = banks.update_question(
+                question, _question_input(form), actor=_actor(), now=utcnow()
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            general = _apply_question_errors(form, exc)
+        else:
+            db.session.commit()
+            if saved.id != question_id:
+                flash(
+                    f"Đã lưu phiên bản {saved.version} của câu hỏi (số {saved.id}). Các lượt "
+                    "thi đã làm vẫn giữ nguyên câu hỏi và đáp án cũ.",
+                    "success",
+                )
+            else:
+                flash(f"Đã lưu câu hỏi số {saved.id}.", "success")
+            return redirect(url_for("banks.show_bank", bank_id=bank.id))
+    status = 422 if request.method == "POST" else 200
+    return _question_page(form, bank, question, general, status)
+
+
+@bp.route("/<int:bank_id>/cau-hoi/<int:question_id>/trang-thai", methods=["POST"])
+def set_question_active(bank_id: int, question_id: int):
+    bank = banks.get_bank(bank_id)
+    question = banks.get_question(bank, question_id)
+    active = request.form.get("active") == "1"
+    banks.set_question_active(question, active, actor=_actor(), now=utcnow())
+    db.session.commit()
+    if active:
+        flash(f"Đã dùng lại câu hỏi số {question.id}.", "success")
+    else:
+        flash(
+            f"Đã ngừng sử dụng câu hỏi số {question.id}. Câu này không được rút vào đề thi "
+            "mới; các lượt thi đã làm không thay đổi.",
+            "success",
+        )
+    return redirect(_safe_back(url_for("banks.show_bank", bank_id=bank.id)))

@@ -1,0 +1,232 @@
+"""``flask --app wsgi quiz …``: rounds and attempts from the command line."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from contest.db import utcnow
+from contest.extensions import db
+from contest.models import Contest, QuestionBank
+from contest.services import attempts, rounds
+from contest.services.errors import ValidationFailed
+from contest.services.formatting import LOCAL_TZ
+
+quiz_cli = AppGroup("quiz", help="Quiz contests, rounds and attempts.")
+
+
+def parse_when(value: str) -> datetime:
+    """ISO 8601; a time without an offset is Vietnam time (Asia/Ho_Chi_Minh)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO date-time: {value}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=LOCAL_TZ)
+    return parsed.astimezone(UTC)
+
+
+@quiz_cli.command("create-round")
+@click.option("--contest", "contest_title", required=True, help="Contest title (created if new).")
+@click.option("--round", "round_name", required=True)
+@click.option("--bank", "bank_name", required=True)
+@click.option("--questions", type=int, required=True)
+@click.option("--minutes", type=int, required=True)
+@click.option("--max-attempts", type=int, required=True)
+@click.option("--opens", required=True, help="ISO date-time; no offset means Vietnam time.")
+@click.option("--closes", required=True)
+@click.option(
+    "--prediction-target",
+    default="perfect_participants",
+    type=click.Choice(["perfect_participants", "participants", "attempts", "manual"]),
+)
+@click.option("--publish/--no-publish", default=False, help="Publish the contest too.")
+def create_round(
+    contest_title,
+    round_name,
+    bank_name,
+    questions,
+    minutes,
+    max_attempts,
+    opens,
+    closes,
+    prediction_target,
+    publish,
+):
+    """Create a round and print its id."""
+    now = utcnow()
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.name == bank_name))
+    if bank is None:
+        click.echo(f"no question bank named {bank_name!r}", err=True)
+        sys.exit(1)
+    try:
+        contest = db.session.scalar(select(Contest).where(Contest.title == contest_title))
+        if contest is None:
+            contest = rounds.save_contest(
+                rounds.ContestInput(title=contest_title), actor=None, now=now
+            )
+        round_ = rounds.save_round(
+            contest,
+            rounds.RoundInput(
+                name=round_name,
+                opens_at=parse_when(opens),
+                closes_at=parse_when(closes),
+                question_count=questions,
+                time_limit_minutes=minutes,
+                max_attempts=max_attempts,
+                bank_ids=[bank.id],
+                prediction_target=prediction_target,
+            ),
+            actor=None,
+            now=now,
+        )
+        if publish:
+            rounds.set_published(contest, True, actor=None, now=now)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for field, message in exc.fields.items():
+            click.echo(f"{field}: {message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(round_.id)
+
+
+@quiz_cli.command("finalise-overdue")
+def finalise_overdue():
+    """Finalise every attempt past its deadline from its saved answers (run every minute)."""
+    count = attempts.finalise_overdue(utcnow())
+    db.session.commit()
+    click.echo(f"finalised {count}")
+
+
+def _round_or_exit(round_id: int):
+    from contest.models import Round
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        click.echo(f"no round with id {round_id}", err=True)
+        sys.exit(1)
+    return round_
+
+
+@quiz_cli.command("close-round")
+@click.argument("round_id", type=int)
+@click.option(
+    "--actual",
+    type=int,
+    default=None,
+    help="The actual value of the prediction question (manual target only).",
+)
+def close_round(round_id, actual):
+    """Finalise open attempts, freeze the actual value, rank and award prizes.
+
+    Running it again recomputes (after a disqualification, say): a new result version is
+    stored only when an input changed, and what changed is printed and audited.
+    """
+    from contest.services import results
+    from contest.services.errors import DomainError
+
+    round_ = _round_or_exit(round_id)
+    try:
+        outcome = results.close_round(round_, actor=None, now=utcnow(), actual=actual)
+    except DomainError as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    result = outcome.result
+    if not outcome.created:
+        click.echo(
+            f"round {round_id}: unchanged (version {result.version}, "
+            f"hash {result.inputs_hash[:16]})"
+        )
+        return
+    click.echo(
+        f"round {round_id}: closed, version {result.version}, actual value "
+        f"{result.actual_value}, ranked {result.participants}, winners {result.winners}, "
+        f"finalised {outcome.finalised}, hash {result.inputs_hash[:16]}"
+    )
+    changes = outcome.changes
+    if changes:
+        click.echo(
+            f"changes since version {changes['previous_version']}: "
+            f"actual {changes['actual'][0]} -> {changes['actual'][1]}, "
+            f"prize changes {changes['prize_changes_total']}, "
+            f"rank changes {changes['rank_changes']}, "
+            f"removed {changes['removed_total']}, added {changes['added']}"
+        )
+        for change in changes["prize_changes"][:50]:
+            click.echo(
+                f"  participant {change['participant_id']}: "
+                f"{change['before'] or '-'} (rank {change['rank_before'] or '-'}) -> "
+                f"{change['after'] or '-'} (rank {change['rank_after'] or '-'})"
+            )
+        if changes.get("previous_published"):
+            click.echo("the published result is unchanged until this version is published")
+
+
+def _interactive() -> bool:
+    """Whether a person watches the terminal (then exports show a progress bar)."""
+    return sys.stderr.isatty()
+
+
+def _export(kind: str, round_id: int, file: str) -> None:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from contest.services import exports, results
+
+    round_ = _round_or_exit(round_id)
+    result = results.current_result(round_.id)
+    if result is None:
+        click.echo(
+            f"round {round_id} has no result yet: run `quiz close-round {round_id}`", err=True
+        )
+        sys.exit(1)
+    target = Path(file)
+    now = utcnow()
+    total = exports.count_rows(result, kind)
+    try:
+        # Written beside the target, then renamed: a failed export never leaves half a file.
+        handle, tmp_name = tempfile.mkstemp(
+            dir=target.parent if str(target.parent) else ".", prefix=".export-", suffix=".xlsx"
+        )
+    except OSError as exc:
+        click.echo(f"cannot write {file}: {exc.strerror}", err=True)
+        sys.exit(2)
+    try:
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            if _interactive():
+                with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+                    rows = exports.write_export(kind, result, out, now=now, progress=bar.update)
+            else:
+                rows = exports.write_export(kind, result, out, now=now)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    exports.record_export(None, kind, result, rows=rows, now=now, via="cli")
+    db.session.commit()
+    click.echo(f"wrote {rows} rows to {target}")
+
+
+@quiz_cli.command("export-winners")
+@click.argument("round_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False))
+def export_winners(round_id, file):
+    """Write the round's winners with full personal data to an .xlsx (audited)."""
+    _export("winners", round_id, file)
+
+
+@quiz_cli.command("export-results")
+@click.argument("round_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False))
+def export_results(round_id, file):
+    """Write every ranked participant with every ranking key to an .xlsx (audited)."""
+    _export("results", round_id, file)
