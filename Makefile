@@ -10,7 +10,7 @@ THREADS ?= 8
 # Access log without query strings: a search for a phone or CCCD must not land in logs (L2).
 ACCESS_LOG := %(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms
 
-.PHONY: run serve test test-sqlite test-postgres lint bench setup translations clean
+.PHONY: run serve test test-sqlite test-postgres lint bench setup translations messages clean
 
 # Create the virtualenv and install the project; redone when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -23,6 +23,15 @@ setup: $(BIN)/.installed translations
 
 translations: $(BIN)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d contest/translations -D messages >/dev/null
+
+# After changing a translatable string: extract every message (Python and templates) and
+# merge it into the English catalogue, then translate the new entries in messages.po.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _l -k lazy_gettext \
+		-o contest/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i contest/translations/messages.pot \
+		-d contest/translations -D messages
+	rm contest/translations/messages.pot
 
 # Migrations and demo data run once, here, before gunicorn starts its workers (C7).
 run: setup

@@ -1,7 +1,9 @@
-"""Named domain errors, mapped to a flash message or an HTTP status in one place
-(``contest.errors``)."""
+"""Named domain errors, every one of the application's, mapped to a flash message or an
+HTTP status in one place (``contest.web.errors``). Messages are translatable (``i18n``)."""
 
 from __future__ import annotations
+
+from contest.services.i18n import LazyText, lazy_gettext
 
 
 class DomainError(Exception):
@@ -9,18 +11,21 @@ class DomainError(Exception):
 
     status = 400
     code = "bad_request"
-    message = "Yêu cầu không hợp lệ."
+    message = lazy_gettext("Yêu cầu không hợp lệ.")
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | LazyText | None = None):
         super().__init__(message or self.message)
         if message:
             self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class ValidationFailed(DomainError):
     status = 422
     code = "validation"
-    message = "Thông tin chưa hợp lệ. Vui lòng sửa các mục được đánh dấu."
+    message = lazy_gettext("Thông tin chưa hợp lệ. Vui lòng sửa các mục được đánh dấu.")
 
     def __init__(self, fields: dict[str, str], message: str | None = None):
         super().__init__(message)
@@ -30,31 +35,31 @@ class ValidationFailed(DomainError):
 class NotFound(DomainError):
     status = 404
     code = "not_found"
-    message = "Không tìm thấy nội dung bạn yêu cầu."
+    message = lazy_gettext("Không tìm thấy nội dung bạn yêu cầu.")
 
 
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
-    message = "Bạn không có quyền thực hiện thao tác này."
+    message = lazy_gettext("Bạn không có quyền thực hiện thao tác này.")
 
 
 class Conflict(DomainError):
     status = 409
     code = "conflict"
-    message = "Thao tác trùng với một thao tác khác. Vui lòng tải lại trang."
+    message = lazy_gettext("Thao tác trùng với một thao tác khác. Vui lòng tải lại trang.")
 
 
 class InvalidCredentials(DomainError):
     status = 401
     code = "invalid_credentials"
-    message = "Số điện thoại/email hoặc mật khẩu không đúng."
+    message = lazy_gettext("Số điện thoại/email hoặc mật khẩu không đúng.")
 
 
 class AccountDisabled(DomainError):
     status = 403
     code = "account_disabled"
-    message = "Tài khoản đã bị khoá. Vui lòng liên hệ Ban Tổ chức."
+    message = lazy_gettext("Tài khoản đã bị khoá. Vui lòng liên hệ Ban Tổ chức.")
 
 
 class ImportFailed(DomainError):
@@ -62,7 +67,7 @@ class ImportFailed(DomainError):
 
     status = 422
     code = "import_errors"
-    message = (
+    message = lazy_gettext(
         "Tệp có lỗi, chưa có dữ liệu nào được lưu. Vui lòng sửa các dòng bên dưới rồi tải lên lại."
     )
 
@@ -77,34 +82,111 @@ class ImportFailed(DomainError):
 class RoundNotOpen(DomainError):
     status = 409
     code = "round_not_open"
-    message = "Đợt thi chưa mở hoặc đã kết thúc."
+    message = lazy_gettext("Đợt thi chưa mở hoặc đã kết thúc.")
 
 
 class AttemptLimitReached(DomainError):
     status = 409
     code = "attempt_limit_reached"
-    message = "Bạn đã dùng hết số lượt thi của đợt này."
+    message = lazy_gettext("Bạn đã dùng hết số lượt thi của đợt này.")
 
 
 class AlreadySubmitted(DomainError):
     status = 409
     code = "already_submitted"
-    message = "Bài thi này đã được nộp, không thể thay đổi câu trả lời."
+    message = lazy_gettext("Bài thi này đã được nộp, không thể thay đổi câu trả lời.")
 
 
 class DeadlinePassed(DomainError):
     status = 410
     code = "deadline_passed"
-    message = "Đã hết thời gian làm bài. Bài thi đã được chấm theo các câu trả lời đã lưu."
+    message = lazy_gettext(
+        "Đã hết thời gian làm bài. Bài thi đã được chấm theo các câu trả lời đã lưu."
+    )
 
 
 class NotEligible(DomainError):
     status = 403
     code = "not_eligible"
-    message = "Bạn không thuộc đối tượng dự thi của đợt này."
+    message = lazy_gettext("Bạn không thuộc đối tượng dự thi của đợt này.")
 
 
 class PoolTooSmall(DomainError):
     status = 409
     code = "pool_too_small"
-    message = "Ngân hàng câu hỏi không đủ câu để tạo đề theo quy định của đợt thi."
+    message = lazy_gettext("Ngân hàng câu hỏi không đủ câu để tạo đề theo quy định của đợt thi.")
+
+
+# Essay contests.
+
+
+class SubmissionNotOpen(DomainError):
+    status = 409
+    code = "submission_not_open"
+    message = lazy_gettext("Cuộc thi chưa mở nhận bài dự thi.")
+
+
+class SubmissionClosed(DomainError):
+    status = 410
+    code = "submission_closed"
+    message = lazy_gettext("Đã hết hạn nhận bài dự thi. Bài không thể sửa hoặc nộp thêm.")
+
+
+class EntryLimitReached(DomainError):
+    status = 409
+    code = "entry_limit_reached"
+    message = lazy_gettext("Bạn đã có đủ số bài dự thi cho phép trong cuộc thi này.")
+
+
+class FileRefused(DomainError):
+    """An upload that is refused: 413 when too large, 422 otherwise."""
+
+    code = "file_refused"
+
+    def __init__(self, message: str, *, too_large: bool = False):
+        super().__init__(message)
+        self.status = 413 if too_large else 422
+
+
+class StageClosed(DomainError):
+    status = 409
+    code = "stage_closed"
+    message = lazy_gettext("Vòng chấm này đã kết thúc, phiếu chấm không thể thay đổi.")
+
+
+class SheetSubmitted(DomainError):
+    status = 409
+    code = "sheet_submitted"
+    message = lazy_gettext("Phiếu chấm này đã được nộp, không thể sửa.")
+
+
+# Results.
+
+
+class RoundStillOpen(DomainError):
+    status = 409
+    code = "round_still_open"
+    message = lazy_gettext("Đợt thi chưa kết thúc nên chưa thể đóng và xếp hạng.")
+
+
+class ActualValueNeeded(DomainError):
+    status = 422
+    code = "actual_value_needed"
+    message = lazy_gettext(
+        "Đợt thi này dùng đáp án câu dự đoán do Ban Tổ chức nhập. "
+        "Vui lòng nhập đáp án khi đóng đợt thi."
+    )
+
+
+class ResultNotReady(DomainError):
+    status = 409
+    code = "result_not_ready"
+    message = lazy_gettext("Đợt thi chưa được đóng và xếp hạng.")
+
+
+class ResultOutdated(DomainError):
+    status = 409
+    code = "result_outdated"
+    message = lazy_gettext(
+        "Kết quả vừa được tính lại sau khi bạn mở trang. Vui lòng xem lại kết quả mới rồi công bố."
+    )

@@ -37,11 +37,17 @@ from contest.models.essay import (
     StageEntry,
 )
 from contest.services import audit, documents, judging, rounds
-from contest.services.errors import (
+from contest.services.errors import (  # noqa: F401 (raised here; callers catch them as essays.X)
     Conflict,
     DomainError,
+    EntryLimitReached,
+    FileRefused,
     Forbidden,
     NotFound,
+    SheetSubmitted,
+    StageClosed,
+    SubmissionClosed,
+    SubmissionNotOpen,
     ValidationFailed,
 )
 from question_bank.text import normalise_text
@@ -71,46 +77,6 @@ RULE_TEXT = {
 
 
 # --- errors --------------------------------------------------------------------------------
-
-
-class SubmissionNotOpen(DomainError):
-    status = 409
-    code = "submission_not_open"
-    message = "Cuộc thi chưa mở nhận bài dự thi."
-
-
-class SubmissionClosed(DomainError):
-    status = 410
-    code = "submission_closed"
-    message = "Đã hết hạn nhận bài dự thi. Bài không thể sửa hoặc nộp thêm."
-
-
-class EntryLimitReached(DomainError):
-    status = 409
-    code = "entry_limit_reached"
-    message = "Bạn đã có đủ số bài dự thi cho phép trong cuộc thi này."
-
-
-class FileRefused(DomainError):
-    """An upload that is refused: 413 when too large, 422 otherwise."""
-
-    code = "file_refused"
-
-    def __init__(self, message: str, *, too_large: bool = False):
-        super().__init__(message)
-        self.status = 413 if too_large else 422
-
-
-class StageClosed(DomainError):
-    status = 409
-    code = "stage_closed"
-    message = "Vòng chấm này đã kết thúc, phiếu chấm không thể thay đổi."
-
-
-class SheetSubmitted(DomainError):
-    status = 409
-    code = "sheet_submitted"
-    message = "Phiếu chấm này đã được nộp, không thể sửa."
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -46,39 +46,19 @@ from contest.models import (
 from contest.models.results import Disqualification, ResultRow, RoundResult
 from contest.services import attempts as attempts_service
 from contest.services import audit, prizes, ranking
-from contest.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+from contest.services.errors import (  # noqa: F401 (raised here; callers catch them as essays.X)
+    ActualValueNeeded,
+    Conflict,
+    DomainError,
+    NotFound,
+    ResultNotReady,
+    ResultOutdated,
+    RoundStillOpen,
+    ValidationFailed,
+)
 
 FINISHED = (AttemptStatus.submitted, AttemptStatus.expired)
 MAX_LISTED_CHANGES = 200
-
-
-class RoundStillOpen(DomainError):
-    status = 409
-    code = "round_still_open"
-    message = "Đợt thi chưa kết thúc nên chưa thể đóng và xếp hạng."
-
-
-class ActualValueNeeded(DomainError):
-    status = 422
-    code = "actual_value_needed"
-    message = (
-        "Đợt thi này dùng đáp án câu dự đoán do Ban Tổ chức nhập. "
-        "Vui lòng nhập đáp án khi đóng đợt thi."
-    )
-
-
-class ResultNotReady(DomainError):
-    status = 409
-    code = "result_not_ready"
-    message = "Đợt thi chưa được đóng và xếp hạng."
-
-
-class ResultOutdated(DomainError):
-    status = 409
-    code = "result_outdated"
-    message = (
-        "Kết quả vừa được tính lại sau khi bạn mở trang. Vui lòng xem lại kết quả mới rồi công bố."
-    )
 
 
 # --- loading the inputs ---------------------------------------------------------------

@@ -6,6 +6,7 @@ import logging
 import traceback
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -16,29 +17,54 @@ log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: (
-        "Yêu cầu không hợp lệ",
-        "Trang không hiểu yêu cầu của bạn. Vui lòng quay lại và thử lại.",
+        _l("Yêu cầu không hợp lệ"),
+        _l("Trang không hiểu yêu cầu của bạn. Vui lòng quay lại và thử lại."),
     ),
-    401: ("Cần đăng nhập", "Bạn cần đăng nhập để tiếp tục."),
-    403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép xem trang này."),
-    404: ("Không tìm thấy trang", "Trang bạn tìm không tồn tại hoặc đã được chuyển đi."),
-    405: ("Thao tác không được hỗ trợ", "Trang này không hỗ trợ thao tác bạn vừa thực hiện."),
-    409: ("Xung đột dữ liệu", "Thao tác trùng với một thao tác khác. Vui lòng tải lại trang."),
-    410: ("Đã hết hạn", "Thời gian thực hiện thao tác này đã kết thúc."),
+    401: (
+        _l("Cần đăng nhập"),
+        _l("Bạn cần đăng nhập để tiếp tục."),
+    ),
+    403: (
+        _l("Không có quyền truy cập"),
+        _l("Tài khoản của bạn không được phép xem trang này."),
+    ),
+    404: (
+        _l("Không tìm thấy trang"),
+        _l("Trang bạn tìm không tồn tại hoặc đã được chuyển đi."),
+    ),
+    405: (
+        _l("Thao tác không được hỗ trợ"),
+        _l("Trang này không hỗ trợ thao tác bạn vừa thực hiện."),
+    ),
+    409: (
+        _l("Xung đột dữ liệu"),
+        _l("Thao tác trùng với một thao tác khác. Vui lòng tải lại trang."),
+    ),
+    410: (
+        _l("Đã hết hạn"),
+        _l("Thời gian thực hiện thao tác này đã kết thúc."),
+    ),
     413: (
-        "Tệp quá lớn",
-        "Tệp hoặc nội dung gửi lên vượt quá dung lượng cho phép. "
-        "Vui lòng chọn tệp nhỏ hơn (tối đa 10 MB).",
+        _l("Tệp quá lớn"),
+        _l(
+            "Tệp hoặc nội dung gửi lên vượt quá dung lượng cho phép. "
+            "Vui lòng chọn tệp nhỏ hơn (tối đa 10 MB)."
+        ),
     ),
-    422: ("Thông tin chưa hợp lệ", "Vui lòng kiểm tra lại thông tin đã nhập."),
+    422: (
+        _l("Thông tin chưa hợp lệ"),
+        _l("Vui lòng kiểm tra lại thông tin đã nhập."),
+    ),
     429: (
-        "Thao tác quá nhanh",
-        "Bạn thao tác quá nhiều lần trong thời gian ngắn. Vui lòng chờ một lát rồi thử lại.",
+        _l("Thao tác quá nhanh"),
+        _l("Bạn thao tác quá nhiều lần trong thời gian ngắn. Vui lòng chờ một lát rồi thử lại."),
     ),
     500: (
-        "Đã có lỗi xảy ra",
-        "Hệ thống gặp sự cố ngoài ý muốn. Câu trả lời đã lưu của bạn "
-        "không bị mất. Vui lòng thử lại sau ít phút.",
+        _l("Đã có lỗi xảy ra"),
+        _l(
+            "Hệ thống gặp sự cố ngoài ý muốn. Câu trả lời đã lưu của bạn "
+            "không bị mất. Vui lòng thử lại sau ít phút."
+        ),
     ),
 }
 
@@ -62,14 +88,14 @@ def wants_json() -> bool:
 
 
 def api_error(status: int, code: str, message: str, **extra):
-    body = {"error": code, "message": message, **extra}
+    body = {"error": code, "message": str(message), **extra}
     return jsonify(body), status
 
 
 def _page(status: int, message: str | None = None):
     title, default = MESSAGES.get(status, MESSAGES[500])
     return render_template(
-        "errors/error.html", status=status, title=title, message=message or default
+        "errors/error.html", status=status, title=title, message=str(message or default)
     ), status
 
 
@@ -78,16 +104,18 @@ def init_app(app: Flask) -> None:
     def domain_error(exc: DomainError):
         db.session.rollback()
         if wants_json():
-            extra = {"fields": exc.fields} if isinstance(exc, ValidationFailed) else {}
+            extra = {}
+            if isinstance(exc, ValidationFailed):
+                extra["fields"] = {name: str(text) for name, text in exc.fields.items()}
             return api_error(exc.status, exc.code, exc.message, **extra)
         if exc.status in (409, 410, 422) and request.method == "POST":
-            flash(exc.message, "danger")
+            flash(str(exc.message), "danger")
             return redirect(request.referrer or request.path)
         return _page(exc.status, exc.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        message = (
+        message = _l(
             "Phiên làm việc đã hết hạn hoặc thiếu mã bảo mật. Vui lòng tải lại trang rồi thử lại."
         )
         if wants_json():

@@ -47,6 +47,6 @@ def apply_errors(form, exc) -> None:
     for name, message in exc.fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [message]
+            field.errors = [str(message)]
         else:
-            flash(message, "danger")
+            flash(str(message), "danger")
