@@ -40,9 +40,12 @@ class QuestionForm(FlaskForm):
     )
     difficulty = SelectField(
         "Mức độ",
-        choices=[SelectChoice(d.value, d.label) for d in Difficulty],
         default=Difficulty.medium.value,
     )
     text = TextAreaField("Nội dung câu hỏi", validators=[Length(max=10000)], render_kw={"rows": 4})
     options = FieldList(FormField(OptionForm), min_entries=MAX_OPTIONS, max_entries=MAX_OPTIONS)
     explanation = TextAreaField("Giải thích (không bắt buộc)", validators=[Length(max=20000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.difficulty.choices = [SelectChoice(d.value, d.label) for d in Difficulty]

@@ -28,7 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from contest.banks.forms import BankForm, QuestionForm
 from contest.db import utcnow
 from contest.extensions import db
-from contest.models import Role
+from contest.models import Difficulty, Role
 from contest.services import banks
 from contest.services.errors import NotFound, ValidationFailed
 from contest.web import menu
@@ -145,6 +145,7 @@ def show_bank(bank_id: int):
         bank=bank,
         counts=banks.count_questions([bank.id])[bank.id],
         topics=banks.list_topics(bank),
+        difficulties=list(Difficulty),
         pagination=pagination,
         filters=filters,
     )

@@ -27,6 +27,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from contest.db import UTCDateTime, enum_column, utcnow
 from contest.extensions import db
 from contest.models.user import User
+from contest.services.i18n import gettext
+from question_bank import DIFFICULTY_LABELS
 
 LETTERS = "ABCDEF"
 
@@ -40,7 +42,8 @@ class Difficulty(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó"}[self.value]
+        """The word people read (Dễ / Trung bình / Khó: the bank's registry), translated."""
+        return gettext(DIFFICULTY_LABELS[self.value])
 
 
 class QuestionBank(db.Model):

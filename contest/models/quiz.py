@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from contest.db import UTCDateTime, enum_column, utcnow
 from contest.extensions import db
 from contest.models.user import User
+from contest.services import ranking
 
 
 class ContestKind(enum.Enum):
@@ -35,18 +36,12 @@ class ReviewPolicy(enum.Enum):
     after_submit = "after_submit"
 
 
-class PredictionTarget(enum.Enum):
-    perfect_participants = "perfect_participants"
-    participants = "participants"
-    attempts = "attempts"
-    manual = "manual"
-
-
-class TieBreak(enum.Enum):
-    default = "default"
-    vcnet = "vcnet"
-    phu_yen = "phu_yen"
-    dong_nai = "dong_nai"
+# Both enums take their members from the rule registries of the (pure) ranking module, so a
+# preset or a target is defined once (docs/architecture.md, "Where a rule lives").
+PredictionTarget = enum.Enum(
+    "PredictionTarget", [(name, name) for name in ranking.TARGETS], module=__name__
+)
+TieBreak = enum.Enum("TieBreak", [(name, name) for name in ranking.PRESETS], module=__name__)
 
 
 class AttemptStatus(enum.Enum):

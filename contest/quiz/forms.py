@@ -15,22 +15,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from contest.services import ranking
+
 REVIEW_CHOICES = [
     SelectChoice("after_close", "Sau khi đợt thi kết thúc"),
     SelectChoice("after_submit", "Ngay sau khi nộp bài"),
     SelectChoice("never", "Không công bố"),
-]
-TARGET_CHOICES = [
-    SelectChoice("perfect_participants", "Số người trả lời đúng tất cả các câu"),
-    SelectChoice("participants", "Số người tham gia"),
-    SelectChoice("attempts", "Số lượt thi"),
-    SelectChoice("manual", "Ban Tổ chức nhập khi đóng đợt"),
-]
-TIE_CHOICES = [
-    SelectChoice("default", "Điểm → dự đoán → thời gian → nộp sớm (mặc định)"),
-    SelectChoice("vcnet", "Điểm → dự đoán → nộp sớm"),
-    SelectChoice("phu_yen", "Điểm → thời gian → dự đoán"),
-    SelectChoice("dong_nai", "Điểm → thời gian → ít lượt thi"),
 ]
 
 
@@ -84,10 +74,20 @@ class RoundForm(FlaskForm):
         "Tuổi tối thiểu (không bắt buộc)", validators=[Optional(), NumberRange(0, 120)]
     )
     prediction_text = TextAreaField("Câu hỏi dự đoán", validators=[Length(max=1000)])
-    prediction_target = SelectField("Đáp án câu dự đoán là", choices=TARGET_CHOICES)
-    tie_break = SelectField("Thứ tự xếp hạng", choices=TIE_CHOICES)
+    prediction_target = SelectField("Đáp án câu dự đoán là")
+    tie_break = SelectField("Thứ tự xếp hạng")
     prize_tiers = TextAreaField(
         "Cơ cấu giải",
         validators=[Length(max=2000)],
         description="Mỗi dòng: tên giải | số lượng. Ví dụ: Giải Nhất | 1",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choices from the rule registries, in the request's language.
+        self.prediction_target.choices = [
+            SelectChoice(name, str(target.choice)) for name, target in ranking.TARGETS.items()
+        ]
+        self.tie_break.choices = [
+            SelectChoice(name, ranking.preset_label(name)) for name in ranking.PRESETS
+        ]

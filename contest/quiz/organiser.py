@@ -17,6 +17,7 @@ from contest.services.formatting import local_to_utc, to_local
 from contest.web import menu
 from contest.web.forms import apply_errors
 from contest.web.security import role_required
+from question_bank import DIFFICULTY_LABELS
 
 bp = Blueprint("quiz_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi")
 menu.add(
@@ -182,9 +183,10 @@ def _load_round_into(form, round_) -> None:
     form.review_policy.data = round_.review_policy.value
     form.prediction_target.data = round_.prediction_target.value
     form.tie_break.data = round_.tie_break.value
-    labels = {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó", None: ""}
+    # The quota lines are typed in the bank's own words (Dễ / Trung bình / Khó).
     form.quotas.data = "\n".join(
-        f"{q['topic'] or ''} | {labels[q['difficulty']]} | {q['count']}" for q in round_.quotas
+        f"{q['topic'] or ''} | {DIFFICULTY_LABELS.get(q['difficulty'], '')} | {q['count']}"
+        for q in round_.quotas
     )
     form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}" for t in round_.prize_tiers)
 

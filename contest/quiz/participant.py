@@ -9,7 +9,7 @@ from sqlalchemy import select
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Attempt, ContestKind, Role
-from contest.services import attempts, rounds
+from contest.services import attempts, ranking, rounds
 from contest.services.errors import DomainError
 
 bp = Blueprint("quiz", __name__)
@@ -33,8 +33,8 @@ def contest_page(slug: str):
         contest=contest,
         items=items,
         now=now,
-        tie_break_text=rounds.TIE_BREAK_TEXT,
-        target_text=rounds.PREDICTION_TARGET_TEXT,
+        chain_text=ranking.chain_text,
+        target_text=ranking.target_text,
     )
 
 
@@ -65,7 +65,6 @@ def start(round_id: int):
         problem=attempts.eligibility_problem(round_, current_user, now),
         left=attempts.attempts_left(round_, current_user),
         current=attempts.in_progress_attempt(round_.id, current_user.id),
-        tie_break_text=rounds.TIE_BREAK_TEXT,
     )
 
 

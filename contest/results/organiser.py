@@ -20,7 +20,7 @@ from contest.results.forms import (
     PublishForm,
     parse_quotas,
 )
-from contest.services import exports, prizes, results, rounds, stats, units
+from contest.services import exports, prizes, ranking, results, rounds, stats, units
 from contest.services.errors import DomainError, NotFound
 from contest.services.vn import mask_phone
 from contest.web import menu
@@ -162,18 +162,12 @@ def show(round_id: int):
         publish_form=PublishForm(),
         confirm_form=ConfirmForm(),
         chain=results.chain_text(current.tie_break if current else round_.tie_break.value),
-        target_text=rounds.PREDICTION_TARGET_TEXT[round_.prediction_target],
+        target_text=ranking.target_text(round_.prediction_target.value),
         manual=round_.prediction_target.value == "manual",
         mask_phone=mask_phone,
         skip_text=results.skip_text,
-        decided_text=_decided_text,
+        decided_text=ranking.decided_text,
     )
-
-
-def _decided_text(key: str | None) -> str:
-    from contest.services.ranking import DECIDED_TEXT
-
-    return DECIDED_TEXT.get(key or "", "")
 
 
 def _flash_outcome(outcome: results.CloseOutcome | None) -> None:

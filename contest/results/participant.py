@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from contest.db import utcnow
 from contest.models import Role
-from contest.services import exports, results, rounds
+from contest.services import exports, ranking, results, rounds
 from contest.services.errors import NotFound
 from contest.services.vn import mask_phone
 from contest.web.responses import send_xlsx
@@ -43,7 +43,7 @@ def winners(round_id: int):
         own=own,
         units=results.unit_paths() if result else {},
         chain=results.chain_text(result.tie_break) if result else [],
-        target_text=rounds.PREDICTION_TARGET_TEXT[round_.prediction_target],
+        target_text=ranking.target_text(round_.prediction_target.value),
         explain=results.explain,
         mask_phone=mask_phone,
     )

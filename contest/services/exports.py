@@ -35,7 +35,7 @@ from sqlalchemy import select
 from contest.extensions import db
 from contest.models import Gender, User
 from contest.models.results import ResultRow, RoundResult
-from contest.services import audit
+from contest.services import audit, ranking
 from contest.services import results as results_service
 from contest.services.formatting import LOCAL_TZ, format_datetime_vn, format_duration
 from contest.services.vn import mask_phone
@@ -408,9 +408,8 @@ EXPORT_KINDS = {
 
 def _title_rows(result: RoundResult, kind: str, now: datetime) -> list[str]:
     round_ = result.round
-    from contest.services.rounds import PREDICTION_TARGET_TEXT
 
-    target = PREDICTION_TARGET_TEXT.get(round_.prediction_target, "")
+    target = ranking.target_text(round_.prediction_target.value)
     status = (
         f"đã công bố lúc {format_datetime_vn(result.published_at)}"
         if result.published_at

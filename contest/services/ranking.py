@@ -37,27 +37,85 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import NamedTuple
 
+from contest.services.i18n import LazyText, _, lazy_gettext
+
 PRESETS: dict[str, tuple[str, ...]] = {
     "default": ("score", "prediction", "duration", "submitted"),
     "vcnet": ("score", "prediction", "submitted"),
     "phu_yen": ("score", "duration", "prediction"),
     "dong_nai": ("score", "duration", "attempts"),
 }
+DEFAULT_PRESET = "default"
 assert all(chain[0] == "score" for chain in PRESETS.values())
 
 # Sorts after every real distance (predictions are at most 10^12).
 NO_PREDICTION = 1 << 62
 
-# Why a row ranks above the next one, by the first key where they differ.
-DECIDED_TEXT = {
-    "score": "nhiều câu trả lời đúng hơn",
-    "prediction": "dự đoán gần với đáp án hơn",
-    "duration": "thời gian làm bài ngắn hơn",
-    "submitted": "nộp bài sớm hơn",
-    "attempts": "ít lượt thi hơn",
-    "attempt_id": "nộp lượt thi được ghi nhận trước (mã lượt thi nhỏ hơn), "
-    "vì bằng nhau ở mọi tiêu chí khác",
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """How people read one key of the chain: ``short`` in a preset's name (the organiser's
+    choice), ``rule`` on the rules and winners pages, ``decided`` in "ranks above the next
+    one because …"."""
+
+    short: LazyText
+    rule: LazyText
+    decided: LazyText
+
+
+# The one registry of the ranking keys' texts: the rules page, the form's choices, the
+# results pages and the exports all read it (tests compare the rules page with it).
+CRITERIA: dict[str, Criterion] = {
+    "score": Criterion(
+        lazy_gettext("Điểm"),
+        lazy_gettext("nhiều câu trả lời đúng hơn"),
+        lazy_gettext("nhiều câu trả lời đúng hơn"),
+    ),
+    "prediction": Criterion(
+        lazy_gettext("dự đoán"),
+        lazy_gettext("dự đoán gần với đáp án câu hỏi dự đoán hơn (không dự đoán xếp sau)"),
+        lazy_gettext("dự đoán gần với đáp án hơn"),
+    ),
+    "duration": Criterion(
+        lazy_gettext("thời gian"),
+        lazy_gettext("thời gian làm bài ngắn hơn"),
+        lazy_gettext("thời gian làm bài ngắn hơn"),
+    ),
+    "submitted": Criterion(
+        lazy_gettext("nộp sớm"),
+        lazy_gettext("nộp bài sớm hơn"),
+        lazy_gettext("nộp bài sớm hơn"),
+    ),
+    "attempts": Criterion(
+        lazy_gettext("ít lượt thi"),
+        lazy_gettext("ít lượt thi hơn"),
+        lazy_gettext("ít lượt thi hơn"),
+    ),
+    "attempt_id": Criterion(
+        lazy_gettext("mã lượt thi"),
+        lazy_gettext("nếu vẫn bằng nhau: lượt thi được ghi nhận trước (mã lượt thi nhỏ hơn)"),
+        lazy_gettext(
+            "nộp lượt thi được ghi nhận trước (mã lượt thi nhỏ hơn), "
+            "vì bằng nhau ở mọi tiêu chí khác"
+        ),
+    ),
 }
+
+
+def preset_label(preset: str) -> str:
+    """The organiser's name for a preset: 'Điểm → dự đoán → thời gian → nộp sớm (mặc định)'."""
+    label = " → ".join(str(CRITERIA[key].short) for key in PRESETS[preset])
+    return f"{label} {_('(mặc định)')}" if preset == DEFAULT_PRESET else label
+
+
+def chain_text(preset: str) -> list[str]:
+    """The whole chain of a preset in plain words, one line a key, the id last."""
+    return [str(CRITERIA[key].rule) for key in chain_of(preset)]
+
+
+def decided_text(key: str | None) -> str:
+    """Why a row ranks above the next one ('' for the last row)."""
+    return str(CRITERIA[key].decided) if key else ""
 
 
 class Entry(NamedTuple):
@@ -365,13 +423,45 @@ def _manual(_facts: RoundFacts, manual: int | None) -> int:
     return manual
 
 
-# Target name → value from the facts of the eligible participants (and the manual value).
-TARGETS: dict[str, Callable[[RoundFacts, int | None], int]] = {
-    "perfect_participants": lambda f, _m: f.perfect_participants,
-    "participants": lambda f, _m: f.participants,
-    "attempts": lambda f, _m: f.attempts,
-    "manual": _manual,
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A prediction target: its value from the round's facts (and the manual value), its
+    words on the rules and results pages (``rule``) and in the organiser's form (``choice``)."""
+
+    value: Callable[[RoundFacts, int | None], int]
+    rule: LazyText
+    choice: LazyText
+
+
+# The one registry of prediction targets (the model's enum takes its members from it).
+TARGETS: dict[str, Target] = {
+    "perfect_participants": Target(
+        lambda f, _m: f.perfect_participants,
+        lazy_gettext("số người trả lời đúng tất cả các câu hỏi"),
+        lazy_gettext("Số người trả lời đúng tất cả các câu"),
+    ),
+    "participants": Target(
+        lambda f, _m: f.participants,
+        lazy_gettext("số người tham gia"),
+        lazy_gettext("Số người tham gia"),
+    ),
+    "attempts": Target(
+        lambda f, _m: f.attempts,
+        lazy_gettext("số lượt thi"),
+        lazy_gettext("Số lượt thi"),
+    ),
+    "manual": Target(
+        _manual,
+        lazy_gettext("con số do Ban Tổ chức công bố khi kết thúc đợt thi"),
+        lazy_gettext("Ban Tổ chức nhập khi đóng đợt"),
+    ),
 }
+DEFAULT_TARGET = "perfect_participants"
+
+
+def target_text(target: str) -> str:
+    """What the prediction question's answer is, in words ('số người tham gia')."""
+    return str(TARGETS[target].rule)
 
 
 def actual_value(target: str, facts: RoundFacts, manual: int | None = None) -> int:
@@ -380,7 +470,7 @@ def actual_value(target: str, facts: RoundFacts, manual: int | None = None) -> i
     ``participants``: distinct eligible participants with a finished ranked attempt;
     ``attempts``: their finished ranked attempts; ``manual``: the value given at close.
     Raises KeyError (unknown target) and ActualValueRequired."""
-    return TARGETS[target](facts, manual)
+    return TARGETS[target].value(facts, manual)
 
 
 # --- collective ranking of units ----------------------------------------------------------

@@ -39,7 +39,6 @@ from contest.models import (
     PredictionTarget,
     Role,
     Round,
-    TieBreak,
     Unit,
     User,
 )
@@ -919,13 +918,8 @@ def category_names() -> dict[int, str]:
 
 
 def chain_text(tie_break: str) -> list[str]:
-    """The ranking chain of a preset in plain Vietnamese (the rules page's wording)."""
-    from contest.services.rounds import TIE_BREAK_TEXT
-
-    return [
-        *TIE_BREAK_TEXT[TieBreak(tie_break)],
-        "nếu vẫn bằng nhau: lượt thi được ghi nhận trước (mã lượt thi nhỏ hơn)",
-    ]
+    """The ranking chain of a preset in plain words (the rules page's wording)."""
+    return ranking.chain_text(tie_break)
 
 
 def explain(row: ResultRow, result: RoundResult) -> str:
@@ -946,7 +940,7 @@ def explain(row: ResultRow, result: RoundResult) -> str:
         parts.append(f"{row.attempts} lượt thi")
     text = "; ".join(parts) + "."
     if row.decided_by is not None:
-        text += f" Xếp trên người hạng {row.rank + 1} vì {ranking.DECIDED_TEXT[row.decided_by]}."
+        text += f" Xếp trên người hạng {row.rank + 1} vì {ranking.decided_text(row.decided_by)}."
     return text
 
 

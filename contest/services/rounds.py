@@ -35,33 +35,6 @@ DEFAULT_PRIZE_TIERS = [
 
 DEFAULT_PREDICTION_TEXT = "Có bao nhiêu người trả lời đúng tất cả các câu hỏi của đợt thi này?"
 
-TIE_BREAK_TEXT = {
-    TieBreak.default: [
-        "nhiều câu trả lời đúng hơn",
-        "dự đoán gần với đáp án câu hỏi dự đoán hơn (không dự đoán xếp sau)",
-        "thời gian làm bài ngắn hơn",
-        "nộp bài sớm hơn",
-    ],
-    TieBreak.vcnet: ["nhiều câu trả lời đúng hơn", "dự đoán gần với đáp án hơn", "nộp bài sớm hơn"],
-    TieBreak.phu_yen: [
-        "nhiều câu trả lời đúng hơn",
-        "thời gian làm bài ngắn hơn",
-        "dự đoán gần với đáp án hơn",
-    ],
-    TieBreak.dong_nai: [
-        "nhiều câu trả lời đúng hơn",
-        "thời gian làm bài ngắn hơn",
-        "ít lượt thi hơn",
-    ],
-}
-
-PREDICTION_TARGET_TEXT = {
-    PredictionTarget.perfect_participants: "số người trả lời đúng tất cả các câu hỏi",
-    PredictionTarget.participants: "số người tham gia",
-    PredictionTarget.attempts: "số lượt thi",
-    PredictionTarget.manual: "con số do Ban Tổ chức công bố khi kết thúc đợt thi",
-}
-
 
 def slugify(title: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")
