@@ -62,7 +62,7 @@ def main() -> int:
         if not message.id:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]
-        string = parts.get(key) or known.get(key) or ""
+        string = known.get(key) or parts.get(key) or ""
         if isinstance(message.id, tuple) and not isinstance(string, tuple | list):
             string = (string, string) if string else ("", "")
         if not string or (isinstance(string, tuple | list) and not all(string)):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import tempfile
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -27,6 +29,18 @@ from question_bank.text import fold
 PASSWORD = "matkhau123"
 # Services take an explicit ``now``; the API uses the real clock, so NOW follows it.
 NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+TRANSLATIONS_PO = (
+    Path(__file__).resolve().parents[1] / "contest/translations/en/LC_MESSAGES/messages.po"
+)
+
+
+def _english_catalog():
+    from babel.messages.pofile import read_po
+
+    with TRANSLATIONS_PO.open("rb") as f:
+        return read_po(f)
 
 
 def pytest_addoption(parser):
@@ -337,3 +351,26 @@ def make_round(db, make_bank):
         return round_
 
     return make
+
+
+@pytest.fixture
+def compiled_catalogue(app):
+    """Compile the catalogue into contest/translations when the .mo is missing or stale,
+    as ``make setup`` would; written atomically, since tests may run in parallel."""
+    po = TRANSLATIONS_PO
+    mo = po.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        fd, tmp = tempfile.mkstemp(dir=mo.parent, suffix=".mo.tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                from babel.messages.mofile import write_mo
+
+                write_mo(f, _english_catalog(), use_fuzzy=True)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, mo)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    # Flask-Babel caches catalogues per locale; drop any loaded before the .mo was current.
+    app.extensions["babel"].instance.domain_instance.cache.clear()
+    return mo

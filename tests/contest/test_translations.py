@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-import pytest
 from babel import support
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,25 +79,6 @@ def test_catalogue_compiles(tmp_path):
     assert "error" not in output.lower(), output
     compiled = support.Translations.load(str(target), ["en"], "messages")
     assert compiled.gettext("Đăng nhập") == "Sign in"
-
-
-@pytest.fixture
-def compiled_catalogue(app):
-    """Compile the catalogue into contest/translations when the .mo is missing or stale,
-    as ``make setup`` would; written atomically, since tests may run in parallel."""
-    if not MO.exists() or MO.stat().st_mtime < PO.stat().st_mtime:
-        fd, tmp = tempfile.mkstemp(dir=MO.parent, suffix=".mo.tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                write_mo(f, _catalog(), use_fuzzy=True)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, MO)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    # Flask-Babel caches catalogues per locale; drop any loaded before the .mo was current.
-    app.extensions["babel"].instance.domain_instance.cache.clear()
-    return MO
 
 
 def test_login_page_in_english(client, compiled_catalogue):
