@@ -32,29 +32,20 @@ class ConfigError(RuntimeError):
     pass
 
 
-def load(overrides: dict | None = None) -> dict:
-    """Build the Flask config from the environment, then apply ``overrides`` (tests)."""
-    overrides = overrides or {}
-    env = os.environ.get("APP_ENV", "development")
-    production = env == "production"
-    instance = Path(os.environ.get("INSTANCE_PATH", INSTANCE))
+def _secret_key(production: bool, instance: Path, overrides: dict) -> str:
     secret = os.environ.get("SECRET_KEY") or overrides.get("SECRET_KEY")
     if not secret:
         if production:
             raise ConfigError("SECRET_KEY must be set when APP_ENV=production.")
         secret = _dev_secret_key(instance)
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'contest.db'}"
-    redis_url = os.environ.get("REDIS_URL") or None
+    return secret
+
+
+def _cookies(production: bool) -> dict:
+    """Session and remember-me cookies (S1). "Ghi nhớ đăng nhập" lasts for the length of a
+    contest."""
     contest_length = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "60")))
-    cfg = {
-        "APP_ENV": env,
-        "SECRET_KEY": secret,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "REDIS_URL": redis_url,
-        # Uploads: the largest is a 10 MB essay file; forms around it add a little.
-        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
-        # Cookies (S1). "Ghi nhớ đăng nhập" lasts for the length of a contest.
+    return {
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -68,15 +59,24 @@ def load(overrides: dict | None = None) -> dict:
         # CSRF tokens live as long as the session, so a long round never loses an answer (D4).
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": production,
-        # Rate limits (S4): counters in Redis when configured, shared by every worker.
+    }
+
+
+def _rate_limits(redis_url: str | None) -> dict:
+    """Rate limits (S4): counters in Redis when configured, shared by every worker."""
+    return {
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "60 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes"),
         "REGISTER_LIMIT_PER_IP": os.environ.get("REGISTER_LIMIT_PER_IP", "30 per hour"),
-        # Behind nginx, set PROXY_FIX=1 so the client's address comes from X-Forwarded-For.
-        "PROXY_FIX": _flag("PROXY_FIX", False),
+    }
+
+
+def _contest() -> dict:
+    """Languages, the minimum age, the privacy policy version and the organiser's details."""
+    return {
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
@@ -89,6 +89,34 @@ def load(overrides: dict | None = None) -> dict:
         ),
         "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", "bantochuc@hoithi.example.vn"),
         "CONTACT_PHONE": os.environ.get("CONTACT_PHONE", "0213 3876 543"),
+    }
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the Flask config from the environment, then apply ``overrides`` (tests).
+
+    Raises ConfigError when production runs without a SECRET_KEY.
+    """
+    overrides = overrides or {}
+    env = os.environ.get("APP_ENV", "development")
+    production = env == "production"
+    instance = Path(os.environ.get("INSTANCE_PATH", INSTANCE))
+    redis_url = os.environ.get("REDIS_URL") or None
+    cfg = {
+        "APP_ENV": env,
+        "SECRET_KEY": _secret_key(production, instance, overrides),
+        "SQLALCHEMY_DATABASE_URI": (
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'contest.db'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Uploads: the largest is a 10 MB essay file; forms around it add a little.
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        **_cookies(production),
+        **_rate_limits(redis_url),
+        # Behind nginx, set PROXY_FIX=1 so the client's address comes from X-Forwarded-For.
+        "PROXY_FIX": _flag("PROXY_FIX", False),
+        **_contest(),
         "HSTS": production,
     }
     cfg.update(overrides)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from contest.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, fill_choices
 from contest.db import utcnow
 from contest.extensions import db, limiter
-from contest.services import accounts
+from contest.services import accounts, participants
 from contest.services.errors import AccountDisabled, InvalidCredentials, ValidationFailed
 from contest.web.forms import apply_errors
 from contest.web.limits import login_limits, register_limit
@@ -78,9 +78,9 @@ def register():
     fill_choices(form)
     status = 200
     if form.validate_on_submit():
-        data = accounts.ProfileInput.from_mapping(request.form)
+        data = participants.ProfileInput.from_mapping(request.form)
         try:
-            user = accounts.register_participant(
+            user = participants.register_participant(
                 data,
                 now=utcnow(),
                 min_age=current_app.config["MIN_AGE"],

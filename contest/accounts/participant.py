@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from contest.accounts.forms import ProfileForm, fill_choices
 from contest.db import utcnow
 from contest.extensions import db
-from contest.services import accounts
+from contest.services import participants
 from contest.services.errors import ValidationFailed
 from contest.web.forms import apply_errors
 
@@ -28,9 +28,9 @@ def profile():
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.update_profile(
+            participants.update_profile(
                 user,
-                accounts.ProfileInput.from_mapping(request.form),
+                participants.ProfileInput.from_mapping(request.form),
                 now=utcnow(),
                 min_age=current_app.config["MIN_AGE"],
             )

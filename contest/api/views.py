@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from contest.api.openapi import build_spec
 from contest.db import utcnow
 from contest.extensions import csrf, db, limiter
-from contest.services import accounts, units
+from contest.services import accounts, participants, units
 from contest.web.errors import api_error
 from contest.web.limits import login_limits, register_limit
 
@@ -51,8 +51,8 @@ def user_json(user) -> dict:
 @limiter.limit(register_limit)
 def register():
     data = json_body()
-    user = accounts.register_participant(
-        accounts.ProfileInput.from_mapping(data),
+    user = participants.register_participant(
+        participants.ProfileInput.from_mapping(data),
         now=utcnow(),
         min_age=current_app.config["MIN_AGE"],
         policy_version=current_app.config["PRIVACY_POLICY_VERSION"],

@@ -30,12 +30,12 @@ users_cli = AppGroup("users", help="Accounts.")
 @click.option("--category", default=None, help="Category name (participants).")
 def create_user(role, email, password, name, phone, id_number, birth_date, gender, unit, category):
     """Create an account and print its id."""
-    from contest.services import accounts, user_import
+    from contest.services import accounts, participants
 
     now = utcnow()
     try:
         if role == "participant" and id_number:
-            user = user_import.create_participant_from_cli(
+            user = participants.create_participant_from_cli(
                 full_name=name,
                 email=email,
                 phone=phone,

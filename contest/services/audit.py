@@ -1,5 +1,5 @@
 """The audit log: writing an entry (``record``) and reading it for the admin's "Nhật ký"
-page, with a Vietnamese label for every action and no personal data shown."""
+page, with a translatable label for every action and no personal data shown."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from contest.extensions import db
 from contest.models import AuditEntry, User
+from contest.services.i18n import LazyText, lazy_gettext
 
 
 def record(
@@ -29,85 +30,86 @@ def record(
     return entry
 
 
-# Vietnamese names of the actions written so far; an unknown action shows its code.
+# Names of the actions written so far (translated when shown); an unknown action shows its
+# code.
 ACTION_LABELS = {
-    "user.create": "Tạo tài khoản",
-    "user.import": "Nhập danh sách thí sinh",
-    "user.export_passwords": "Tải danh sách mật khẩu tạm",
-    "user.reset_password": "Đặt lại mật khẩu",
-    "user.set_role": "Đổi vai trò",
-    "user.activate": "Mở khoá tài khoản",
-    "user.deactivate": "Khoá tài khoản",
-    "unit.create": "Thêm đơn vị",
-    "unit.update": "Sửa đơn vị",
-    "unit.activate": "Sử dụng lại đơn vị",
-    "unit.deactivate": "Ngừng sử dụng đơn vị",
-    "unit.import": "Nhập danh sách đơn vị",
-    "category.create": "Thêm đối tượng",
-    "category.update": "Sửa đối tượng",
-    "bank.create": "Tạo ngân hàng câu hỏi",
-    "bank.update": "Sửa ngân hàng câu hỏi",
-    "bank.import": "Nhập câu hỏi từ Excel",
-    "bank.export": "Xuất ngân hàng câu hỏi",
-    "question.create": "Thêm câu hỏi",
-    "question.update": "Sửa câu hỏi",
-    "question.activate": "Dùng lại câu hỏi",
-    "question.deactivate": "Ngừng dùng câu hỏi",
-    "contest.create": "Tạo cuộc thi",
-    "contest.update": "Sửa cuộc thi",
-    "contest.publish": "Công bố cuộc thi",
-    "contest.unpublish": "Thôi công bố cuộc thi",
-    "round.create": "Tạo đợt thi",
-    "round.update": "Sửa đợt thi",
-    "round.close": "Đóng đợt thi và xếp giải",
-    "round.reclose": "Xếp giải lại",
-    "round.prize_options": "Sửa tuỳ chọn giải thưởng",
-    "result.publish": "Công bố kết quả",
-    "result.disqualify": "Loại thí sinh",
-    "result.reinstate": "Khôi phục thí sinh",
-    "result.export": "Xuất kết quả ra Excel",
-    "essay.assign": "Phân công giám khảo",
-    "essay.reassign": "Chuyển phiếu chấm",
-    "essay.third_judge": "Phân công giám khảo thứ ba",
-    "essay.close_stage": "Kết thúc vòng chấm",
-    "essay.disqualify": "Loại bài dự thi",
-    "essay.restore": "Khôi phục bài dự thi",
-    "essay.exclusions": "Sửa danh sách không xét giải",
-    "essay.export_entries": "Xuất danh sách bài dự thi",
-    "essay.export_scores": "Xuất bảng điểm giám khảo",
-    "essay.publish_results": "Công bố kết quả cuộc thi viết",
-    "essay.unpublish_results": "Thôi công bố kết quả cuộc thi viết",
+    "user.create": lazy_gettext("Tạo tài khoản"),
+    "user.import": lazy_gettext("Nhập danh sách thí sinh"),
+    "user.export_passwords": lazy_gettext("Tải danh sách mật khẩu tạm"),
+    "user.reset_password": lazy_gettext("Đặt lại mật khẩu"),
+    "user.set_role": lazy_gettext("Đổi vai trò"),
+    "user.activate": lazy_gettext("Mở khoá tài khoản"),
+    "user.deactivate": lazy_gettext("Khoá tài khoản"),
+    "unit.create": lazy_gettext("Thêm đơn vị"),
+    "unit.update": lazy_gettext("Sửa đơn vị"),
+    "unit.activate": lazy_gettext("Sử dụng lại đơn vị"),
+    "unit.deactivate": lazy_gettext("Ngừng sử dụng đơn vị"),
+    "unit.import": lazy_gettext("Nhập danh sách đơn vị"),
+    "category.create": lazy_gettext("Thêm đối tượng"),
+    "category.update": lazy_gettext("Sửa đối tượng"),
+    "bank.create": lazy_gettext("Tạo ngân hàng câu hỏi"),
+    "bank.update": lazy_gettext("Sửa ngân hàng câu hỏi"),
+    "bank.import": lazy_gettext("Nhập câu hỏi từ Excel"),
+    "bank.export": lazy_gettext("Xuất ngân hàng câu hỏi"),
+    "question.create": lazy_gettext("Thêm câu hỏi"),
+    "question.update": lazy_gettext("Sửa câu hỏi"),
+    "question.activate": lazy_gettext("Dùng lại câu hỏi"),
+    "question.deactivate": lazy_gettext("Ngừng dùng câu hỏi"),
+    "contest.create": lazy_gettext("Tạo cuộc thi"),
+    "contest.update": lazy_gettext("Sửa cuộc thi"),
+    "contest.publish": lazy_gettext("Công bố cuộc thi"),
+    "contest.unpublish": lazy_gettext("Thôi công bố cuộc thi"),
+    "round.create": lazy_gettext("Tạo đợt thi"),
+    "round.update": lazy_gettext("Sửa đợt thi"),
+    "round.close": lazy_gettext("Đóng đợt thi và xếp giải"),
+    "round.reclose": lazy_gettext("Xếp giải lại"),
+    "round.prize_options": lazy_gettext("Sửa tuỳ chọn giải thưởng"),
+    "result.publish": lazy_gettext("Công bố kết quả"),
+    "result.disqualify": lazy_gettext("Loại thí sinh"),
+    "result.reinstate": lazy_gettext("Khôi phục thí sinh"),
+    "result.export": lazy_gettext("Xuất kết quả ra Excel"),
+    "essay.assign": lazy_gettext("Phân công giám khảo"),
+    "essay.reassign": lazy_gettext("Chuyển phiếu chấm"),
+    "essay.third_judge": lazy_gettext("Phân công giám khảo thứ ba"),
+    "essay.close_stage": lazy_gettext("Kết thúc vòng chấm"),
+    "essay.disqualify": lazy_gettext("Loại bài dự thi"),
+    "essay.restore": lazy_gettext("Khôi phục bài dự thi"),
+    "essay.exclusions": lazy_gettext("Sửa danh sách không xét giải"),
+    "essay.export_entries": lazy_gettext("Xuất danh sách bài dự thi"),
+    "essay.export_scores": lazy_gettext("Xuất bảng điểm giám khảo"),
+    "essay.publish_results": lazy_gettext("Công bố kết quả cuộc thi viết"),
+    "essay.unpublish_results": lazy_gettext("Thôi công bố kết quả cuộc thi viết"),
 }
 
 OBJECT_LABELS = {
-    "user": "Tài khoản",
-    "unit": "Đơn vị",
-    "category": "Đối tượng",
-    "question_bank": "Ngân hàng câu hỏi",
-    "question": "Câu hỏi",
-    "contest": "Cuộc thi",
-    "round": "Đợt thi",
-    "essay_entry": "Bài dự thi",
-    "essay_assignment": "Phiếu chấm",
-    "essay_stage": "Vòng chấm",
+    "user": lazy_gettext("Tài khoản"),
+    "unit": lazy_gettext("Đơn vị"),
+    "category": lazy_gettext("Đối tượng"),
+    "question_bank": lazy_gettext("Ngân hàng câu hỏi"),
+    "question": lazy_gettext("Câu hỏi"),
+    "contest": lazy_gettext("Cuộc thi"),
+    "round": lazy_gettext("Đợt thi"),
+    "essay_entry": lazy_gettext("Bài dự thi"),
+    "essay_assignment": lazy_gettext("Phiếu chấm"),
+    "essay_stage": lazy_gettext("Vòng chấm"),
 }
 
 DETAIL_LABELS = {
-    "name": "tên",
-    "old": "trước",
-    "new": "sau",
-    "created": "tạo mới",
-    "updated": "cập nhật",
-    "unchanged": "không đổi",
-    "rows": "số dòng",
-    "row": "dòng",
-    "source": "nguồn",
-    "generated_passwords": "mật khẩu tạo tự động",
-    "consent": "đồng ý",
-    "title": "tên",
-    "imported": "đã nhập",
-    "duplicates": "trùng",
-    "bank_id": "ngân hàng",
+    "name": lazy_gettext("tên"),
+    "old": lazy_gettext("trước"),
+    "new": lazy_gettext("sau"),
+    "created": lazy_gettext("tạo mới"),
+    "updated": lazy_gettext("cập nhật"),
+    "unchanged": lazy_gettext("không đổi"),
+    "rows": lazy_gettext("số dòng"),
+    "row": lazy_gettext("dòng"),
+    "source": lazy_gettext("nguồn"),
+    "generated_passwords": lazy_gettext("mật khẩu tạo tự động"),
+    "consent": lazy_gettext("đồng ý"),
+    "title": lazy_gettext("tên"),
+    "imported": lazy_gettext("đã nhập"),
+    "duplicates": lazy_gettext("trùng"),
+    "bank_id": lazy_gettext("ngân hàng"),
 }
 
 # Keys that would hold personal data; the log must never show them (L2).
@@ -124,12 +126,14 @@ _PII_KEYS = {
 _LONG_NUMBER = re.compile(r"\d{9,}")
 
 
-def action_label(action: str) -> str:
+def action_label(action: str) -> str | LazyText:
+    """The action's name, or its code when it has none."""
     return ACTION_LABELS.get(action, action)
 
 
 def object_label(entry: AuditEntry) -> str:
-    label = OBJECT_LABELS.get(entry.object_type, entry.object_type)
+    """'Đơn vị #12': the kind of object and its id."""
+    label = str(OBJECT_LABELS.get(entry.object_type, entry.object_type))
     return f"{label} #{entry.object_id}" if entry.object_id else label
 
 
@@ -140,7 +144,7 @@ def safe_details(details: dict | None) -> list[tuple[str, str]]:
         if key.lower() in _PII_KEYS:
             continue
         text = _LONG_NUMBER.sub("…", str(value))
-        shown.append((DETAIL_LABELS.get(key, key), text))
+        shown.append((str(DETAIL_LABELS.get(key, key)), text))
     return shown
 
 

@@ -7,6 +7,8 @@ import functools
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from contest.services.i18n import _
+
 # OWASP: m = 19 MiB, t = 2, p = 1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
 
@@ -40,10 +42,11 @@ def needs_rehash(stored: str) -> bool:
 
 
 def password_problem(password: str) -> str | None:
+    """What is wrong with a new password (too short, too long, too easy), or None."""
     if len(password or "") < MIN_LENGTH:
-        return f"Mật khẩu cần ít nhất {MIN_LENGTH} ký tự."
+        return _("Mật khẩu cần ít nhất %(n)s ký tự.", n=MIN_LENGTH)
     if len(password) > 128:
-        return "Mật khẩu dài tối đa 128 ký tự."
+        return _("Mật khẩu dài tối đa 128 ký tự.")
     if password.isdigit() and len(set(password)) <= 2:
-        return "Mật khẩu quá dễ đoán. Vui lòng dùng cả chữ và số."
+        return _("Mật khẩu quá dễ đoán. Vui lòng dùng cả chữ và số.")
     return None

@@ -17,6 +17,7 @@ from contest.extensions import db
 from contest.models import Unit, UnitKind, User
 from contest.services import audit, units
 from contest.services.errors import ImportFailed, ValidationFailed
+from contest.services.i18n import _
 from question_bank.safety import UnreadableFile
 from question_bank.text import fold
 from question_bank.xlsx import Column, HeaderError, RowError, Sheet, read_table, write_workbook
@@ -67,9 +68,15 @@ def _kind_key(text: str) -> str:
 
 _KINDS: dict[str, UnitKind] = {
     **_KIND_WORDS,
-    **{_kind_key(label): kind for kind, label in units.UNIT_KIND_LABELS.items()},
+    # The Vietnamese labels (message ids), whatever the language of the page.
+    **{_kind_key(label.message): kind for kind, label in units.UNIT_KIND_LABELS.items()},
     **{kind.value: kind for kind in UnitKind},
 }
+
+
+# What the "Loại" column accepts, for the help sheet and the row errors: the Vietnamese
+# labels, since the file is read by them whatever the language of the page.
+_KINDS_HELP = "; ".join(label.message for label in units.UNIT_KIND_LABELS.values())
 
 
 def parse_kind(text: str) -> UnitKind | None:
@@ -122,69 +129,109 @@ def _parent_ref(item: Unit | _Planned | None):
     return ("db", item.id) if isinstance(item, Unit) else ("file", id(item))
 
 
-def _plan(table_rows) -> tuple[list[_Planned], list[RowError]]:
-    everything = list(db.session.scalars(select(Unit)))
-    lookup = units.UnitLookup([u for u in everything if u.is_active])
-    existing = {(u.parent_id, u.name_key): u for u in everything}
-    kinds_help = "; ".join(units.UNIT_KIND_LABELS.values())
-    errors: list[RowError] = []
-    planned: list[_Planned] = []
-    seen: dict[tuple, int] = {}
-    for row, values in table_rows:
-        problems: dict[str, str] = {}
+class _Planner:
+    """Checks the rows one by one against the units on the system and the rows above."""
+
+    def __init__(self):
+        everything = list(db.session.scalars(select(Unit)))
+        self.lookup = units.UnitLookup([u for u in everything if u.is_active])
+        self.existing = {(u.parent_id, u.name_key): u for u in everything}
+        self.seen: dict[tuple, int] = {}
+
+    def fields(self, row: int, values: dict[str, str], problems: dict[str, str]) -> _Planned:
+        """The row's name, parent, kind and headcount; what is wrong goes to ``problems``."""
         name = values["name"]
         if not name:
-            problems["name"] = "Vui lòng ghi tên đơn vị."
+            problems["name"] = _("Vui lòng ghi tên đơn vị.")
         elif len(name) > 200:
-            problems["name"] = "Tên đơn vị dài tối đa 200 ký tự."
-        parent = None
-        if values["parent"]:
-            try:
-                parent = lookup.find(values["parent"])
-            except LookupError as exc:
-                problems["parent"] = (
-                    f"{exc} Đơn vị cấp trên phải có sẵn trên hệ thống hoặc "
-                    "nằm ở một dòng phía trên trong tệp."
-                )
-        kind = None
-        if values["kind"]:
-            kind = parse_kind(values["kind"])
-            if kind is None:
-                problems["kind"] = (
-                    f"Loại đơn vị «{values['kind']}» không hợp lệ. "
-                    f"Vui lòng ghi một trong các loại: {kinds_help}."
-                )
-        headcount = None
-        if values["headcount"]:
-            try:
-                headcount = _parse_headcount(values["headcount"])
-            except ValueError:
-                problems["headcount"] = (
-                    "Số người phải là số nguyên không âm, ví dụ 1200; có thể để trống."
-                )
-        item = _Planned(row, name, fold(name), parent, kind, headcount)
+            problems["name"] = _("Tên đơn vị dài tối đa 200 ký tự.")
+        return _Planned(
+            row,
+            name,
+            fold(name),
+            self._parent(values["parent"], problems),
+            _kind(values["kind"], problems),
+            _headcount(values["headcount"], problems),
+        )
+
+    def _parent(self, text: str, problems: dict[str, str]):
+        if not text:
+            return None
+        try:
+            return self.lookup.find(text)
+        except LookupError as exc:
+            problems["parent"] = _(
+                "%(problem)s Đơn vị cấp trên phải có sẵn trên hệ thống hoặc "
+                "nằm ở một dòng phía trên trong tệp.",
+                problem=str(exc),
+            )
+            return None
+
+    def place(self, item: _Planned, problems: dict[str, str]) -> None:
+        """Find the unit the row names (if any); the same unit twice in the file, or an
+        inactive one, is a problem."""
+        sibling_key = (_parent_ref(item.parent), item.key)
+        if sibling_key in self.seen:
+            problems["name"] = _(
+                "Đơn vị «%(name)s» đã có ở dòng %(row)s với cùng đơn vị cấp trên.",
+                name=item.name,
+                row=self.seen[sibling_key],
+            )
+            return
+        self.seen[sibling_key] = item.row
+        if item.parent is None or isinstance(item.parent, Unit):
+            parent_id = item.parent.id if item.parent else None
+            item.existing = self.existing.get((parent_id, item.key))
+        if item.existing is not None and not item.existing.is_active:
+            problems["name"] = _(
+                "Đơn vị «%(name)s» đã có nhưng đang ngừng sử dụng. Vui lòng "
+                "sử dụng lại đơn vị này trên trang Đơn vị rồi nhập lại.",
+                name=item.name,
+            )
+
+
+def _kind(text: str, problems: dict[str, str]) -> UnitKind | None:
+    if not text:
+        return None
+    kind = parse_kind(text)
+    if kind is None:
+        problems["kind"] = _(
+            "Loại đơn vị «%(kind)s» không hợp lệ. Vui lòng ghi một trong các loại: %(kinds)s.",
+            kind=text,
+            kinds=_KINDS_HELP,
+        )
+    return kind
+
+
+def _headcount(text: str, problems: dict[str, str]) -> int | None:
+    if not text:
+        return None
+    try:
+        return _parse_headcount(text)
+    except ValueError:
+        problems["headcount"] = _(
+            "Số người phải là số nguyên không âm, ví dụ 1200; có thể để trống."
+        )
+        return None
+
+
+def _plan(table_rows) -> tuple[list[_Planned], list[RowError]]:
+    """The units to save, in the file's order, or every row's problems."""
+    planner = _Planner()
+    errors: list[RowError] = []
+    planned: list[_Planned] = []
+    for row, values in table_rows:
+        problems: dict[str, str] = {}
+        item = planner.fields(row, values, problems)
         if "name" not in problems and "parent" not in problems:
-            sibling_key = (_parent_ref(parent), item.key)
-            if sibling_key in seen:
-                problems["name"] = (
-                    f"Đơn vị «{name}» đã có ở dòng {seen[sibling_key]} với cùng đơn vị cấp trên."
-                )
-            else:
-                seen[sibling_key] = row
-                if parent is None or isinstance(parent, Unit):
-                    item.existing = existing.get((parent.id if parent else None, item.key))
-                if item.existing is not None and not item.existing.is_active:
-                    problems["name"] = (
-                        f"Đơn vị «{name}» đã có nhưng đang ngừng sử dụng. Vui lòng "
-                        "sử dụng lại đơn vị này trên trang Đơn vị rồi nhập lại."
-                    )
+            planner.place(item, problems)
         for key in ("name", "parent", "kind", "headcount"):
             if key in problems:
                 errors.append(RowError(row, LABEL[key], problems[key]))
         if not problems:
             planned.append(item)
             if item.existing is None:
-                lookup.add(item, _names(item))
+                planner.lookup.add(item, _names(item))
     return planned, errors
 
 
@@ -200,15 +247,8 @@ def import_units(data: bytes, *, actor: User | None, now: datetime) -> UnitImpor
     except HeaderError as exc:
         raise ImportFailed(exc.errors) from exc
     if not table.rows:
-        raise ImportFailed(
-            [
-                RowError(
-                    2,
-                    LABEL["name"],
-                    "Tệp chưa có đơn vị nào. Vui lòng ghi danh sách đơn vị từ dòng 2.",
-                )
-            ]
-        )
+        message = _("Tệp chưa có đơn vị nào. Vui lòng ghi danh sách đơn vị từ dòng 2.")
+        raise ImportFailed([RowError(2, LABEL["name"], message)])
     planned, errors = _plan(table.rows)
     if errors:
         raise ImportFailed(errors)
@@ -281,7 +321,7 @@ def template_bytes() -> bytes:
         ),
         (
             "Loại",
-            "Một trong: " + "; ".join(units.UNIT_KIND_LABELS.values()) + ". Để trống là «Khác».",
+            "Một trong: " + _KINDS_HELP + ". Để trống là «Khác».",
         ),
         (
             "Số người",

@@ -10,15 +10,17 @@ from contest.extensions import db
 from contest.models import Category, Unit, UnitKind, User
 from contest.services import audit
 from contest.services.errors import NotFound, ValidationFailed
+from contest.services.i18n import _, lazy_gettext
 from question_bank.text import fold, normalise_text
 
+# The unit types' names, in the order the unit form lists them.
 UNIT_KIND_LABELS = {
-    UnitKind.province: "Tỉnh",
-    UnitKind.commune: "Xã, phường",
-    UnitKind.department: "Cơ quan, sở, ban, ngành",
-    UnitKind.school: "Trường học",
-    UnitKind.organisation: "Tổ chức, đoàn thể",
-    UnitKind.other: "Khác",
+    UnitKind.province: lazy_gettext("Tỉnh"),
+    UnitKind.commune: lazy_gettext("Xã, phường"),
+    UnitKind.department: lazy_gettext("Cơ quan, sở, ban, ngành"),
+    UnitKind.school: lazy_gettext("Trường học"),
+    UnitKind.organisation: lazy_gettext("Tổ chức, đoàn thể"),
+    UnitKind.other: lazy_gettext("Khác"),
 }
 
 DEFAULT_CATEGORIES = (
@@ -50,8 +52,53 @@ def list_categories(active_only: bool = True) -> list[Category]:
 def get_unit(unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None:
-        raise NotFound("Không tìm thấy đơn vị.")
+        raise NotFound(_("Không tìm thấy đơn vị."))
     return unit
+
+
+def _cycle_problem(unit: Unit | None, parent: Unit | None) -> str | None:
+    """A message when ``parent`` is ``unit`` itself or one of the units below it."""
+    node = parent if unit is not None else None
+    while node is not None:
+        if node.id == unit.id:
+            return _("Không thể chọn chính đơn vị này hoặc đơn vị cấp dưới của nó làm cấp trên.")
+        node = node.parent
+    return None
+
+
+def _name_taken(key: str, parent: Unit | None, unit: Unit | None) -> bool:
+    """Whether another unit under the same parent has the name folded to ``key``."""
+    clash = select(Unit.id).where(
+        Unit.name_key == key,
+        Unit.parent_id.is_(None) if parent is None else Unit.parent_id == parent.id,
+    )
+    if unit is not None:
+        clash = clash.where(Unit.id != unit.id)
+    return db.session.scalar(clash) is not None
+
+
+def _check_unit(name: str, parent_id, kind: str, headcount, unit: Unit | None):
+    """(name, kind, parent) checked, and {field: message} for what is wrong."""
+    errors = {}
+    if not name:
+        errors["name"] = _("Vui lòng nhập tên đơn vị.")
+    elif len(name) > 200:
+        errors["name"] = _("Tên đơn vị dài tối đa 200 ký tự.")
+    try:
+        kind_value = UnitKind(kind or "other")
+    except ValueError:
+        errors["kind"] = _("Loại đơn vị không hợp lệ.")
+        kind_value = UnitKind.other
+    if headcount is not None and headcount < 0:
+        errors["headcount"] = _("Số người phải là số không âm.")
+    parent = db.session.get(Unit, parent_id) if parent_id else None
+    if parent_id and parent is None:
+        errors["parent_id"] = _("Đơn vị cấp trên không tồn tại.")
+    if problem := _cycle_problem(unit, parent):
+        errors["parent_id"] = problem
+    if not errors and _name_taken(fold(name), parent, unit):
+        errors["name"] = _("Đã có đơn vị cùng tên trong cùng cấp trên.")
+    return kind_value, parent, errors
 
 
 def save_unit(
@@ -64,50 +111,18 @@ def save_unit(
     now: datetime,
     unit: Unit | None = None,
 ) -> Unit:
-    """Create or edit a unit. Raises ValidationFailed (empty name, sibling with the same
-    name, a parent that would make a cycle, negative headcount)."""
-    errors = {}
+    """Create (``unit`` None) or edit a unit; returns it. Raises ValidationFailed (empty
+    name, sibling with the same name, a parent that would make a cycle, negative
+    headcount)."""
     name = normalise_text(name)
-    if not name:
-        errors["name"] = "Vui lòng nhập tên đơn vị."
-    elif len(name) > 200:
-        errors["name"] = "Tên đơn vị dài tối đa 200 ký tự."
-    try:
-        kind_value = UnitKind(kind or "other")
-    except ValueError:
-        errors["kind"] = "Loại đơn vị không hợp lệ."
-        kind_value = UnitKind.other
-    if headcount is not None and headcount < 0:
-        errors["headcount"] = "Số người phải là số không âm."
-    parent = db.session.get(Unit, parent_id) if parent_id else None
-    if parent_id and parent is None:
-        errors["parent_id"] = "Đơn vị cấp trên không tồn tại."
-    if unit is not None and parent is not None:
-        node = parent
-        while node is not None:
-            if node.id == unit.id:
-                errors["parent_id"] = (
-                    "Không thể chọn chính đơn vị này hoặc đơn vị cấp dưới của nó làm cấp trên."
-                )
-                break
-            node = node.parent
-    key = fold(name)
-    if not errors:
-        clash = select(Unit.id).where(
-            Unit.name_key == key,
-            Unit.parent_id.is_(None) if parent is None else Unit.parent_id == parent.id,
-        )
-        if unit is not None:
-            clash = clash.where(Unit.id != unit.id)
-        if db.session.scalar(clash) is not None:
-            errors["name"] = "Đã có đơn vị cùng tên trong cùng cấp trên."
+    kind_value, parent, errors = _check_unit(name, parent_id, kind, headcount, unit)
     if errors:
         raise ValidationFailed(errors)
     created = unit is None
     if created:
         unit = Unit()
         db.session.add(unit)
-    unit.name, unit.name_key, unit.kind = name, key, kind_value
+    unit.name, unit.name_key, unit.kind = name, fold(name), kind_value
     unit.parent_id = parent.id if parent else None
     unit.headcount = headcount
     db.session.flush()
@@ -135,14 +150,14 @@ def save_category(
 ) -> Category:
     name = normalise_text(name)
     if not name:
-        raise ValidationFailed({"name": "Vui lòng nhập tên đối tượng."})
+        raise ValidationFailed({"name": _("Vui lòng nhập tên đối tượng.")})
     if len(name) > 120:
-        raise ValidationFailed({"name": "Tên đối tượng dài tối đa 120 ký tự."})
+        raise ValidationFailed({"name": _("Tên đối tượng dài tối đa 120 ký tự.")})
     clash = select(Category.id).where(Category.name == name)
     if category is not None:
         clash = clash.where(Category.id != category.id)
     if db.session.scalar(clash) is not None:
-        raise ValidationFailed({"name": "Đối tượng này đã có trong danh sách."})
+        raise ValidationFailed({"name": _("Đối tượng này đã có trong danh sách.")})
     created = category is None
     if created:
         category = Category()
@@ -197,19 +212,26 @@ class UnitLookup:
                 entries.append(item)
 
     def find(self, text: str):
-        """The one entry named ``text``. Raises LookupError with a Vietnamese message when
+        """The one entry named ``text``. Raises LookupError with a translated message when
         there is none or several."""
         entries = self._by_key.get(_lookup_key(text), [])
         if len(entries) == 1:
             return entries[0]
         if not entries:
             raise LookupError(
-                f"Không tìm thấy đơn vị «{normalise_text(text)}». Vui lòng ghi đúng "
-                "tên như trong danh sách đơn vị."
+                _(
+                    "Không tìm thấy đơn vị «%(name)s». Vui lòng ghi đúng "
+                    "tên như trong danh sách đơn vị.",
+                    name=normalise_text(text),
+                )
             )
         raise LookupError(
-            f"Có {len(entries)} đơn vị tên «{normalise_text(text)}». Vui lòng ghi "
-            "kèm đơn vị cấp trên, ví dụ «Xã A / Trường B»."
+            _(
+                "Có %(n)s đơn vị tên «%(name)s». Vui lòng ghi "
+                "kèm đơn vị cấp trên, ví dụ «Xã A / Trường B».",
+                n=len(entries),
+                name=normalise_text(text),
+            )
         )
 
 
@@ -277,15 +299,19 @@ def set_unit_active(unit: Unit, active: bool, *, actor: User, now: datetime) -> 
     if not active and any(child.is_active for child in unit.children):
         raise ValidationFailed(
             {
-                "unit": "Đơn vị này còn đơn vị cấp dưới đang sử dụng. Vui lòng "
-                "ngừng sử dụng các đơn vị cấp dưới trước."
+                "unit": _(
+                    "Đơn vị này còn đơn vị cấp dưới đang sử dụng. Vui lòng "
+                    "ngừng sử dụng các đơn vị cấp dưới trước."
+                )
             }
         )
     if active and unit.parent is not None and not unit.parent.is_active:
         raise ValidationFailed(
             {
-                "unit": "Đơn vị cấp trên đang ngừng sử dụng. Vui lòng sử dụng lại "
-                "đơn vị cấp trên trước."
+                "unit": _(
+                    "Đơn vị cấp trên đang ngừng sử dụng. Vui lòng sử dụng lại "
+                    "đơn vị cấp trên trước."
+                )
             }
         )
     unit.is_active = active
@@ -303,5 +329,5 @@ def set_unit_active(unit: Unit, active: bool, *, actor: User, now: datetime) -> 
 def get_category(category_id: int) -> Category:
     category = db.session.get(Category, category_id)
     if category is None:
-        raise NotFound("Không tìm thấy đối tượng dự thi.")
+        raise NotFound(_("Không tìm thấy đối tượng dự thi."))
     return category

@@ -2,7 +2,7 @@
 
 Template: ``Họ và tên | Ngày sinh | Giới tính | Số CCCD | Số điện thoại | Email | Đơn vị |
 Đối tượng | Mật khẩu``. Each row goes through the registration checks
-(``accounts.validate_profile``) plus duplicates within the file; the import is
+(``participants.build_participant``) plus duplicates within the file; the import is
 all-or-nothing. The organiser imports on the participants' behalf, so consent is recorded
 as version ``"import"`` and the audit log names the organiser. A blank password is
 generated; the generated passwords are handed out from a separate ``.xlsx``.
@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-
 from contest.extensions import db
-from contest.models import Gender, Role, User
-from contest.services import accounts, audit, units
-from contest.services.errors import Conflict, ImportFailed, NotFound, ValidationFailed
+from contest.models import User
+from contest.services import accounts, audit, participants, units
+from contest.services.errors import ImportFailed, NotFound, ValidationFailed
+from contest.services.i18n import _, lazy_gettext
 from contest.services.passwords import hash_password
 from contest.services.vn import normalise_phone
 from question_bank.safety import UnreadableFile
@@ -34,7 +33,6 @@ __all__ = [
     "ImportedUser",
     "UserImportResult",
     "UnreadableFile",
-    "create_participant_from_cli",
     "import_participants",
     "password_sheet_bytes",
     "record_password_export",
@@ -53,7 +51,7 @@ COLUMNS = [
     Column("password", "Mật khẩu", ("Password",), required=False),
 ]
 LABEL = {col.key: col.label for col in COLUMNS}
-# validate_profile's field names → template columns, in the template's order.
+# check_profile's field names → template columns, in the template's order.
 FIELD_COLUMNS = {
     "full_name": "Họ và tên",
     "birth_date": "Ngày sinh",
@@ -102,7 +100,7 @@ class UserImportResult:
 @dataclass
 class _Row:
     row: int
-    clean: dict
+    user: User
     password: str
 
 
@@ -121,41 +119,49 @@ def _date_text(text: str) -> str:
     return text
 
 
-def _category_index() -> dict[str, int]:
-    return {fold(c.name): c.id for c in units.list_categories()}
+class _Names:
+    """The units and categories a row may name, read once per file."""
 
+    def __init__(self):
+        self.units = units.UnitLookup(units.list_units())
+        self.categories = units.list_categories()
+        self.category_ids = {fold(c.name): c.id for c in self.categories}
 
-def _check_row(
-    row: int,
-    values: dict[str, str],
-    *,
-    lookup: units.UnitLookup,
-    categories: dict[str, int],
-    now: datetime,
-    min_age: int,
-):
-    """(clean values or None, {field: message}) for one row."""
-    problems: dict[str, str] = {}
-    unit_id = None
-    if not values["unit"]:
-        problems["unit_id"] = "Vui lòng ghi đơn vị."
-    else:
+    def unit_id(self, text: str, problems: dict) -> int | None:
+        if not text:
+            problems["unit_id"] = _("Vui lòng ghi đơn vị.")
+            return None
         try:
-            unit_id = lookup.find(values["unit"]).id
+            return self.units.find(text).id
         except LookupError as exc:
             problems["unit_id"] = str(exc)
-    category_id = categories.get(fold(values["category"]))
-    if category_id is None:
-        names = "; ".join(c.name for c in units.list_categories())
-        problems["category_id"] = (
-            "Vui lòng ghi đối tượng."
-            if not values["category"]
-            else f"Không có đối tượng «{values['category']}»."
-        ) + f" Vui lòng ghi một trong: {names}."
+            return None
+
+    def category_id(self, text: str, problems: dict) -> int | None:
+        category_id = self.category_ids.get(fold(text))
+        if category_id is None:
+            names = "; ".join(c.name for c in self.categories)
+            problems["category_id"] = (
+                _("Vui lòng ghi đối tượng. Vui lòng ghi một trong: %(names)s.", names=names)
+                if not text
+                else _(
+                    "Không có đối tượng «%(name)s». Vui lòng ghi một trong: %(names)s.",
+                    name=text,
+                    names=names,
+                )
+            )
+        return category_id
+
+
+def _check_row(values: dict[str, str], *, names: _Names, now: datetime, min_age: int):
+    """(the participant or None, {field: message}, the row's CCCD, phone and email)."""
+    problems: dict[str, str] = {}
+    unit_id = names.unit_id(values["unit"], problems)
+    category_id = names.category_id(values["category"], problems)
     gender = GENDERS.get(fold(values["gender"]), "")
     if not gender:
-        problems["gender"] = "Giới tính phải là Nam hoặc Nữ."
-    data = accounts.ProfileInput(
+        problems["gender"] = _("Giới tính phải là Nam hoặc Nữ.")
+    data = participants.ProfileInput(
         full_name=values["full_name"],
         birth_date=_date_text(values["birth_date"]),
         gender=gender,
@@ -166,50 +172,50 @@ def _check_row(
         category_id=category_id,
         password=values["password"],
     )
-    clean = None
+    user = None
     try:
-        clean = accounts.validate_profile(
+        user = participants.build_participant(
             data,
             now=now,
             min_age=min_age,
             need_password=bool(values["password"]),
             need_consent=False,
+            sign_in_hint=False,
         )
     except ValidationFailed as exc:
         for name, message in exc.fields.items():
-            problems.setdefault(name, message.replace(" Nếu là bạn, hãy đăng nhập.", ""))
+            problems.setdefault(name, message)
     # Values for the duplicates-in-file check, even when another field of the row is wrong.
     keys = {
         "id_number": data.id_number if data.id_number.isdigit() else None,
         "phone": normalise_phone(data.phone),
         "email": data.email.strip().lower() or None,
     }
-    return (None if problems else clean), problems, keys
+    return (None if problems else user), problems, keys
 
 
 _DUPLICATE = {
-    "id_number": "Số CCCD trùng với dòng {row} trong tệp.",
-    "phone": "Số điện thoại trùng với dòng {row} trong tệp.",
-    "email": "Email trùng với dòng {row} trong tệp.",
+    "id_number": lazy_gettext("Số CCCD trùng với dòng %(row)s trong tệp."),
+    "phone": lazy_gettext("Số điện thoại trùng với dòng %(row)s trong tệp."),
+    "email": lazy_gettext("Email trùng với dòng %(row)s trong tệp."),
 }
 
 
 def _check_rows(rows, *, now: datetime, min_age: int) -> tuple[list[_Row], list[RowError]]:
-    lookup = units.UnitLookup(units.list_units())
-    categories = _category_index()
+    """The good rows' participants, and every problem of the others (also duplicates of an
+    earlier row's CCCD, phone or email)."""
+    names = _Names()
     seen: dict[str, dict[str, int]] = {name: {} for name in _DUPLICATE}
     good: list[_Row] = []
     errors: list[RowError] = []
     for row, values in rows:
-        clean, problems, keys = _check_row(
-            row, values, lookup=lookup, categories=categories, now=now, min_age=min_age
-        )
+        user, problems, keys = _check_row(values, names=names, now=now, min_age=min_age)
         for name, value in keys.items():
             if value is None or name in problems:
                 continue
             first = seen[name].setdefault(value, row)
             if first != row:
-                problems[name] = _DUPLICATE[name].format(row=first)
+                problems[name] = _DUPLICATE[name] % {"row": first}
         if problems:
             errors.extend(
                 RowError(row, column, problems[name])
@@ -217,85 +223,39 @@ def _check_rows(rows, *, now: datetime, min_age: int) -> tuple[list[_Row], list[
                 if name in problems
             )
         else:
-            good.append(_Row(row, clean, values["password"]))
+            good.append(_Row(row, user, values["password"]))
     return good, errors
 
 
-def _new_participant(
-    clean: dict, password_hash: str, *, must_change: bool, now: datetime, consent_version: str
-) -> User:
-    return User(
-        role=Role.participant,
-        full_name=clean["full_name"],
-        name_key=fold(clean["full_name"]),
-        birth_date=clean["birth_date"],
-        gender=Gender(clean["gender"]),
-        id_number=clean["id_number"],
-        phone=clean["phone"],
-        email=clean["email"],
-        unit_id=clean["unit_id"],
-        category_id=clean["category_id"],
-        address=clean["address"],
-        password_hash=password_hash,
-        must_change_password=must_change,
-        consent_at=now,
-        consent_version=consent_version,
-        created_at=now,
-    )
-
-
-def _flush_or_conflict() -> None:
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            "Một số CCCD, số điện thoại hoặc email trong tệp vừa được đăng ký bởi "
-            "tài khoản khác. Vui lòng nhập lại tệp."
-        ) from exc
-
-
-def import_participants(
-    data: bytes, *, actor: User | None, now: datetime, min_age: int, max_rows: int = WEB_MAX_ROWS
-) -> UserImportResult:
-    """Create one participant per row of an ``.xlsx`` participant list (bytes).
-
-    Returns the created users with their generated passwords (blank password cells).
-    Raises ``UnreadableFile`` (unsafe or unreadable file), ``ImportFailed`` (``errors``:
-    every ``RowError``, headers included) or ``Conflict`` (a concurrent registration took a
-    CCCD, phone or email); nothing is saved then. Flushes; the caller commits.
-    """
+def _read_rows(data: bytes, max_rows: int):
+    """The file's rows. Raises UnreadableFile, or ImportFailed (headers, no rows)."""
     try:
         table = read_table(data, COLUMNS, max_rows=max_rows)
     except HeaderError as exc:
         raise ImportFailed(exc.errors) from exc
     if not table.rows:
-        raise ImportFailed(
-            [
-                RowError(
-                    2,
-                    LABEL["full_name"],
-                    "Tệp chưa có người dự thi nào. Vui lòng ghi danh sách từ dòng 2.",
-                )
-            ]
-        )
-    rows, errors = _check_rows(table.rows, now=now, min_age=min_age)
-    if errors:
-        raise ImportFailed(errors)
-    # Hash only once every row is known to be good: Argon2 costs ~30 ms per password.
+        message = _("Tệp chưa có người dự thi nào. Vui lòng ghi danh sách từ dòng 2.")
+        raise ImportFailed([RowError(2, LABEL["full_name"], message)])
+    return table.rows
+
+
+def _add_accounts(rows: list[_Row], *, now: datetime) -> UserImportResult:
+    """Set each checked participant's password (the one given, or a generated one they
+    must change), record the import's consent and add them to the session."""
     result = UserImportResult()
     for item in rows:
         generated = None if item.password else accounts.generate_password()
-        user = _new_participant(
-            item.clean,
-            hash_password(item.password or generated),
-            must_change=generated is not None,
-            now=now,
-            consent_version=CONSENT_VERSION,
-        )
+        user = item.user
+        user.password_hash = hash_password(item.password or generated)
+        user.must_change_password = generated is not None
+        user.consent_at, user.consent_version = now, CONSENT_VERSION
         db.session.add(user)
         result.users.append(ImportedUser(item.row, user, generated))
-    _flush_or_conflict()
+    return result
+
+
+def _record(result: UserImportResult, *, actor: User | None, now: datetime) -> None:
+    """One audit entry per account, and one for the import."""
     for item in result.users:
         audit.record(
             actor,
@@ -316,71 +276,32 @@ def import_participants(
         created=result.created,
         generated_passwords=len(result.generated),
     )
+
+
+def import_participants(
+    data: bytes, *, actor: User | None, now: datetime, min_age: int, max_rows: int = WEB_MAX_ROWS
+) -> UserImportResult:
+    """Create one participant per row of an ``.xlsx`` participant list (bytes).
+
+    Returns the created users with their generated passwords (blank password cells).
+    Raises ``UnreadableFile`` (unsafe or unreadable file), ``ImportFailed`` (``errors``:
+    every ``RowError``, headers included) or ``Conflict`` (a concurrent registration took a
+    CCCD, phone or email); nothing is saved then. Flushes; the caller commits.
+    """
+    rows, errors = _check_rows(_read_rows(data, max_rows), now=now, min_age=min_age)
+    if errors:
+        raise ImportFailed(errors)
+    # Hash only once every row is known to be good: Argon2 costs ~30 ms per password.
+    result = _add_accounts(rows, now=now)
+    participants.flush_or_conflict(
+        _(
+            "Một số CCCD, số điện thoại hoặc email trong tệp vừa được đăng ký bởi "
+            "tài khoản khác. Vui lòng nhập lại tệp."
+        )
+    )
+    _record(result, actor=actor, now=now)
     db.session.flush()
     return result
-
-
-def create_participant_from_cli(
-    *,
-    full_name: str,
-    email: str | None,
-    phone: str | None,
-    id_number: str,
-    birth_date: str | None,
-    gender: str | None,
-    unit: str | None,
-    category: str | None,
-    password: str,
-    now: datetime,
-    min_age: int = 12,
-) -> User:
-    """``users create --role participant …``: one complete participant, checked like a
-    registration. ``unit`` is a unit name or path, ``category`` a category name.
-
-    Raises ValidationFailed keyed by the command's option names (``unit``, ``birth-date``…).
-    """
-    problems: dict[str, str] = {}
-    unit_id = category_id = None
-    try:
-        unit_id = units.UnitLookup(units.list_units()).find(unit or "").id
-    except LookupError as exc:
-        problems["unit"] = "Vui lòng ghi đơn vị (--unit)." if not unit else str(exc)
-    category_id = _category_index().get(fold(category or ""))
-    if category_id is None:
-        names = "; ".join(c.name for c in units.list_categories())
-        problems["category"] = f"Không có đối tượng «{category or ''}». Các đối tượng: {names}."
-    data = accounts.ProfileInput(
-        full_name=full_name or "",
-        birth_date=birth_date,
-        gender=gender or "",
-        id_number=id_number or "",
-        phone=phone or "",
-        email=email or "",
-        unit_id=unit_id,
-        category_id=category_id,
-        password=password or "",
-    )
-    option = {
-        "full_name": "name",
-        "birth_date": "birth-date",
-        "id_number": "id-number",
-        "unit_id": "unit",
-        "category_id": "category",
-    }
-    try:
-        clean = accounts.validate_profile(data, now=now, min_age=min_age, need_consent=False)
-    except ValidationFailed as exc:
-        for name, message in exc.fields.items():
-            problems.setdefault(option.get(name, name), message)
-    if problems:
-        raise ValidationFailed(problems)
-    user = _new_participant(
-        clean, hash_password(password), must_change=False, now=now, consent_version="cli"
-    )
-    db.session.add(user)
-    _flush_or_conflict()
-    audit.record(None, "user.create", "user", user.id, now=now, source="cli", consent="cli")
-    return user
 
 
 # --- the generated passwords sheet -----------------------------------------------------------
@@ -432,7 +353,7 @@ def record_password_export(actor: User | None, *, rows: int, now: datetime) -> N
 
 def _sheet_path(directory: Path, owner_id: int, token: str) -> Path:
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token or ""):
-        raise NotFound("Không tìm thấy tệp mật khẩu.")
+        raise NotFound(_("Không tìm thấy tệp mật khẩu."))
     return directory / f"{owner_id}-{token}.xlsx"
 
 
@@ -467,8 +388,10 @@ def load_password_sheet(token: str, *, directory: Path, owner_id: int) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise NotFound(
-            "Tệp mật khẩu đã hết hạn (chỉ giữ trong 1 giờ). Nếu cần, hãy đặt lại "
-            "mật khẩu cho từng người trên trang Thí sinh."
+            _(
+                "Tệp mật khẩu đã hết hạn (chỉ giữ trong 1 giờ). Nếu cần, hãy đặt lại "
+                "mật khẩu cho từng người trên trang Thí sinh."
+            )
         ) from exc
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from contest.services.i18n import _
+
 # Province codes of the 12-digit citizen ID (Circular 07/2016/TT-BCA, the 63 provinces
 # that issued them; numbers already issued keep their codes after the 2025 mergers).
 PROVINCE_CODES = frozenset(
@@ -27,24 +29,24 @@ def century_gender_digit(birth_year: int, gender: str) -> str:
 def cccd_problem(
     number: str, birth_date: date | None = None, gender: str | None = None
 ) -> str | None:
-    """Return a Vietnamese message if ``number`` is not a plausible CCCD, else None.
+    """What is wrong with ``number`` as a CCCD (a translated message), or None.
 
     Checks 12 digits, a real province code, and — when birth date and gender are known —
     that the century/gender digit and the two birth-year digits agree with them.
     """
     if not re.fullmatch(r"\d{12}", number or ""):
-        return "Số CCCD phải gồm đúng 12 chữ số."
+        return _("Số CCCD phải gồm đúng 12 chữ số.")
     if number[:3] not in PROVINCE_CODES:
-        return "Ba chữ số đầu của số CCCD không phải mã tỉnh hợp lệ. Vui lòng kiểm tra lại."
+        return _("Ba chữ số đầu của số CCCD không phải mã tỉnh hợp lệ. Vui lòng kiểm tra lại.")
     if birth_date is not None and gender in ("male", "female"):
         try:
             expected = century_gender_digit(birth_date.year, gender)
         except ValueError:
             return None
         if number[3] != expected:
-            return "Chữ số thứ 4 của số CCCD không khớp với giới tính và năm sinh đã khai."
+            return _("Chữ số thứ 4 của số CCCD không khớp với giới tính và năm sinh đã khai.")
         if number[4:6] != f"{birth_date.year % 100:02d}":
-            return "Chữ số thứ 5–6 của số CCCD phải là hai số cuối năm sinh."
+            return _("Chữ số thứ 5–6 của số CCCD phải là hai số cuối năm sinh.")
     return None
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from contest.models import User
-from contest.services import accounts
+from contest.services import accounts, participants
 from contest.services.passwords import hash_password, needs_rehash
 from tests.conftest import NOW, PASSWORD, csrf_from, valid_cccd
 
@@ -278,9 +278,9 @@ def test_password_rehashed_on_login_when_parameters_change(client, db, make_user
 def test_profile_update_rechecks_uniqueness(client, db, make_user):
     me, other = make_user(), make_user()
     with pytest.raises(accounts.ValidationFailed) as exc:
-        accounts.update_profile(
+        participants.update_profile(
             me,
-            accounts.ProfileInput(
+            participants.ProfileInput(
                 full_name=me.full_name,
                 birth_date=me.birth_date,
                 gender="male",
