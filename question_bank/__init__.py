@@ -11,15 +11,14 @@ from .bank import (
     ParsedQuestion,
     QuestionLike,
     dedup_key,
-    export_bank,
     parse_answer,
     parse_bank,
     parse_difficulty,
-    template_bytes,
 )
 from .demo import demo_bank_bytes, demo_bank_path
 from .safety import UnreadableFile, check_docx, check_xlsx
 from .select import Candidate, PoolTooSmall, Quota, check_quotas, select_questions, shuffled
+from .template import export_bank, template_bytes
 from .text import cell_text, fold, neutralise, normalise_text
 from .xlsx import (
     Column,

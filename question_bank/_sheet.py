@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .i18n import _
 from .safety import UnreadableFile
 
 if TYPE_CHECKING:
@@ -144,6 +145,72 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+class _NotPlain(Exception):
+    """The workbook is not plain: ``_openpyxl_layout`` must read it."""
+
+
+def _overrides(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """``(part name, content type)`` of each ``Override`` of ``[Content_Types].xml``."""
+    overrides = []
+    for node in _parse_part(archive, "[Content_Types].xml"):
+        if _local(node.tag) == "Override":
+            name, kind = node.get("PartName"), node.get("ContentType")
+            if name is None or kind is None:
+                raise _NotPlain
+            overrides.append((name, kind))
+    return overrides
+
+
+def _check_plain_styles(archive: zipfile.ZipFile) -> None:
+    """Raise ``_NotPlain`` unless every cell style has the General number format."""
+    for group in _parse_part(archive, "xl/styles.xml"):
+        if _local(group.tag) == "numFmts" and len(group):
+            raise _NotPlain  # custom number formats: openpyxl tells which ones are dates
+        if _local(group.tag) == "cellXfs" and any(int(node.get("numFmtId") or 0) for node in group):
+            raise _NotPlain
+
+
+def _relationship_targets(
+    archive: zipfile.ZipFile, workbook: str
+) -> dict[str | None, tuple[str, str]]:
+    """``{relationship id: (target part, type)}`` of the workbook part, resolved as openpyxl
+    resolves them."""
+    folder, file = posixpath.split(workbook)
+    targets: dict[str | None, tuple[str, str]] = {}
+    for node in _parse_part(archive, posixpath.join(folder, "_rels", f"{file}.rels")):
+        target, kind = node.get("Target"), node.get("Type")
+        if target is None or kind is None:
+            raise _NotPlain
+        if node.get("TargetMode") != "External":
+            if target.startswith("/"):
+                target = target[1:]
+            else:
+                target = posixpath.normpath(posixpath.join(folder, target))
+        targets[node.get("Id")] = (target, kind)
+    return targets
+
+
+def _first_worksheet(
+    archive: zipfile.ZipFile, workbook: str, targets: dict[str | None, tuple[str, str]]
+) -> str | None:
+    """The part of the first worksheet listed in the workbook (not a chartsheet), if any."""
+    valid = set(archive.namelist())
+    for group in _parse_part(archive, workbook):
+        if _local(group.tag) != "sheets":
+            continue
+        for node in group:
+            if node.get("name") is None:
+                raise _NotPlain
+            relation = node.get(_REL_ID, node.get("id"))
+            if not relation:
+                continue
+            target, kind = targets[relation]
+            if target in valid and "chartsheet" not in kind:
+                return target
+        break
+    return None
+
+
 def _plain_layout(archive: zipfile.ZipFile) -> _Layout | None:
     """The layout of a plain workbook, read without openpyxl (whose import alone costs about
     as much as reading 2,000 rows); ``None`` when the workbook is not plain and
@@ -155,53 +222,20 @@ def _plain_layout(archive: zipfile.ZipFile) -> _Layout | None:
     openpyxl requires. This is what openpyxl writes, and what Excel writes for a sheet of
     text and numbers. The parts are found as openpyxl finds them.
     """
-    valid = set(archive.namelist())
-    overrides = []
-    for node in _parse_part(archive, "[Content_Types].xml"):
-        if _local(node.tag) == "Override":
-            name, kind = node.get("PartName"), node.get("ContentType")
-            if name is None or kind is None:
-                return None
-            overrides.append((name, kind))
-    workbook = next(
-        (name for kind in _WORKBOOK_TYPES for name, found in overrides if found == kind), None
-    )
-    if workbook is None or "xl/styles.xml" not in valid:
+    try:
+        overrides = _overrides(archive)
+        workbook = next(
+            (name for kind in _WORKBOOK_TYPES for name, found in overrides if found == kind),
+            None,
+        )
+        if workbook is None or "xl/styles.xml" not in set(archive.namelist()):
+            return None
+        _check_plain_styles(archive)
+        strings = next((name for name, found in overrides if found == _SHARED_STRINGS), None)
+        workbook = workbook[1:]
+        sheet = _first_worksheet(archive, workbook, _relationship_targets(archive, workbook))
+    except _NotPlain:
         return None
-    for group in _parse_part(archive, "xl/styles.xml"):
-        if _local(group.tag) == "numFmts" and len(group):
-            return None  # custom number formats: openpyxl tells which ones are dates
-        if _local(group.tag) == "cellXfs" and any(int(node.get("numFmtId") or 0) for node in group):
-            return None
-    strings = next((name for name, found in overrides if found == _SHARED_STRINGS), None)
-    workbook = workbook[1:]
-    folder, file = posixpath.split(workbook)
-    targets: dict[str | None, tuple[str, str]] = {}
-    for node in _parse_part(archive, posixpath.join(folder, "_rels", f"{file}.rels")):
-        target, kind = node.get("Target"), node.get("Type")
-        if target is None or kind is None:
-            return None
-        if node.get("TargetMode") != "External":
-            if target.startswith("/"):
-                target = target[1:]
-            else:
-                target = posixpath.normpath(posixpath.join(folder, target))
-        targets[node.get("Id")] = (target, kind)
-    sheet = None
-    for group in _parse_part(archive, workbook):
-        if _local(group.tag) != "sheets":
-            continue
-        for node in group:
-            if node.get("name") is None:
-                return None
-            relation = node.get(_REL_ID, node.get("id"))
-            if not relation:
-                continue
-            target, kind = targets[relation]
-            if target in valid and "chartsheet" not in kind:
-                sheet = target
-                break
-        break
     return _Layout(strings=strings[1:] if strings is not None else None, sheet=sheet)
 
 
@@ -342,6 +376,16 @@ def _column_reader() -> Callable[[str], int]:
     return column
 
 
+def _excel_date(value: float | int, layout: _Layout, style: int) -> Any:
+    """A number cell with a date format, as openpyxl reads it (``#VALUE!`` when out of range)."""
+    from openpyxl.utils.datetime import from_excel
+
+    try:
+        return from_excel(value, layout.epoch, timedelta=style in layout.timedelta_formats)
+    except (OverflowError, ValueError):
+        return "#VALUE!"
+
+
 def _sheet_rows(
     archive: zipfile.ZipFile, layout: _Layout, strings: list[str]
 ) -> Iterator[tuple[int, dict[int, Any]]]:
@@ -349,8 +393,7 @@ def _sheet_rows(
     openpyxl's ``WorkSheetParser.parse_cell`` (``data_only=True``)."""
     assert layout.sheet is not None
     column_of = _column_reader()
-    epoch, date_formats = layout.epoch, layout.date_formats
-    timedelta_formats = layout.timedelta_formats
+    date_formats = layout.date_formats
     row_number = 0
     for row in _elements(archive, layout.sheet, _ROW):
         number = row.get("r")
@@ -381,12 +424,7 @@ def _sheet_rows(
             if kind == "n":
                 value = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
                 if style in date_formats:
-                    from openpyxl.utils.datetime import from_excel
-
-                    try:
-                        value = from_excel(value, epoch, timedelta=style in timedelta_formats)
-                    except (OverflowError, ValueError):
-                        value = "#VALUE!"
+                    value = _excel_date(value, layout, style)
             elif kind == "s":
                 value = strings[int(raw)]
             elif kind == "b":
@@ -417,7 +455,7 @@ def first_sheet_rows(payload: bytes) -> Iterator[tuple[int, dict[int, Any]]]:
             strings = [_text_of(si) for si in _elements(archive, layout.strings, _SI)]
         if layout.sheet is None:
             raise UnreadableFile(
-                "Tệp Excel không có trang tính nào. Vui lòng dùng tệp mẫu của hệ thống."
+                _("Tệp Excel không có trang tính nào. Vui lòng dùng tệp mẫu của hệ thống.")
             )
         yield from _sheet_rows(archive, layout, strings)
     finally:

@@ -1,4 +1,4 @@
-"""The question bank template: parse and validate an ``.xlsx`` bank, write the template and exports.
+"""The question bank template: its columns, and parsing and validating an ``.xlsx`` bank.
 
 Template (first sheet, header in row 1)::
 
@@ -7,20 +7,23 @@ Template (first sheet, header in row 1)::
 
 Options E and F are optional extra columns. English headers (``Topic, Difficulty, Question,
 Option A…F, Answer, Explanation``) are accepted; headers match ignoring case, diacritics,
-spacing and punctuation, in any order.
+spacing and punctuation, in any order. The headers, the sheet names and the accepted words
+(Dễ, Trung bình, Khó …) are the file's contract and never translated; the messages about a
+row are (``i18n``). The template and exports are written by ``template``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO, Any, Protocol
 
+from .i18n import _, lazy_gettext
 from .text import fold, normalise_text
-from .xlsx import Column, HeaderError, RowError, Sheet, build_workbook, read_table, workbook_bytes
+from .xlsx import Column, HeaderError, RowError, read_table
 
 __all__ = [
     "DIFFICULTY_LABELS",
@@ -30,11 +33,10 @@ __all__ = [
     "ParsedQuestion",
     "QuestionLike",
     "dedup_key",
-    "export_bank",
     "parse_answer",
     "parse_bank",
     "parse_difficulty",
-    "template_bytes",
+    "too_long_message",
 ]
 
 LETTERS = "ABCDEF"
@@ -185,7 +187,7 @@ class QuestionLike(Protocol):
 
 @dataclass(frozen=True)
 class Duplicate:
-    """A row skipped as a duplicate; ``reason`` is Vietnamese, e.g. ``trùng trong tệp (dòng 5)``."""
+    """A row skipped as a duplicate; ``reason`` is translated, e.g. ``trùng trong tệp (dòng 5)``."""
 
     row: int
     text: str
@@ -252,11 +254,34 @@ TEMPLATE_HEADER = [
 ]
 
 
-def _too_long_message(what: str, text: str, limit: int) -> str:
-    return (
-        f"{what} dài {_number(len(text))} ký tự, vượt quá giới hạn {_number(limit)} ký tự. "
+# --- checking one row -----------------------------------------------------------------------
+
+# The same messages serve the question editor (contest.services.questions).
+_TOO_LONG = {
+    "topic": lazy_gettext(
+        "Chủ đề dài %(length)s ký tự, vượt quá giới hạn %(limit)s ký tự. Vui lòng rút gọn."
+    ),
+    "text": lazy_gettext(
+        "Câu hỏi dài %(length)s ký tự, vượt quá giới hạn %(limit)s ký tự. Vui lòng rút gọn."
+    ),
+    "option": lazy_gettext(
+        "Phương án %(letter)s dài %(length)s ký tự, vượt quá giới hạn %(limit)s ký tự. "
         "Vui lòng rút gọn."
-    )
+    ),
+    "explanation": lazy_gettext(
+        "Giải thích dài %(length)s ký tự, vượt quá giới hạn %(limit)s ký tự. Vui lòng rút gọn."
+    ),
+}
+
+
+def too_long_message(field: str, length: int | str, limit: int | str, letter: str = "") -> str:
+    """The message for a text over its limit, translated. ``field`` is ``topic``, ``text``,
+    ``option`` (with its ``letter``) or ``explanation``; numbers are shown as given."""
+    return _TOO_LONG[field] % {"length": length, "limit": limit, "letter": letter}
+
+
+def _too_long(field: str, text: str, limit: int, letter: str = "") -> str:
+    return too_long_message(field, _number(len(text)), _number(limit), letter)
 
 
 def _number(value: int) -> str:
@@ -264,96 +289,141 @@ def _number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def _validate_row(row: int, cells: dict[str, str]) -> tuple[ParsedQuestion | None, list[RowError]]:
-    errors: list[RowError] = []
+Report = Callable[[str, str], None]  # report(column label, message)
 
-    def error(column: str, message: str) -> None:
-        errors.append(RowError(row, column, message))
 
-    topic = cells["topic"]
+def _check_topic(topic: str, report: Report) -> None:
     if not topic:
-        error(TOPIC, "Thiếu chủ đề. Vui lòng ghi chủ đề của câu hỏi.")
+        report(TOPIC, _("Thiếu chủ đề. Vui lòng ghi chủ đề của câu hỏi."))
     elif len(topic) > MAX_TOPIC:
-        error(TOPIC, _too_long_message("Chủ đề", topic, MAX_TOPIC))
+        report(TOPIC, _too_long("topic", topic, MAX_TOPIC))
 
-    difficulty = parse_difficulty(cells["difficulty"])
+
+def _check_difficulty(value: str, report: Report) -> str | None:
+    difficulty = parse_difficulty(value)
     if difficulty is None:
-        error(
+        report(
             DIFFICULTY,
-            f"Mức độ «{cells['difficulty']}» không hợp lệ. Vui lòng ghi Dễ, Trung bình hoặc Khó "
-            "(hoặc 1, 2, 3); để trống nghĩa là Trung bình.",
+            _(
+                "Mức độ «%(value)s» không hợp lệ. Vui lòng ghi Dễ, Trung bình hoặc Khó "
+                "(hoặc 1, 2, 3); để trống nghĩa là Trung bình.",
+                value=value,
+            ),
         )
+    return difficulty
 
-    text = cells["text"]
+
+def _check_text(text: str, report: Report) -> None:
     if not text:
-        error(QUESTION, "Thiếu nội dung câu hỏi.")
+        report(QUESTION, _("Thiếu nội dung câu hỏi."))
     elif len(text) > MAX_TEXT:
-        error(QUESTION, _too_long_message("Câu hỏi", text, MAX_TEXT))
+        report(QUESTION, _too_long("text", text, MAX_TEXT))
 
-    raw_options = [cells[key] for key in OPTION_KEYS]
+
+def _check_filled(raw_options: list[str], report: Report) -> list[int]:
+    """Indexes of the options with text: at least two, with no gap before the last one."""
     filled = [i for i, option in enumerate(raw_options) if option]
     if len(filled) < 2:
         first_empty = next(i for i, option in enumerate(raw_options) if not option)
-        error(
+        report(
             option_label(first_empty),
-            "Câu hỏi cần ít nhất hai phương án. Vui lòng điền Phương án A và Phương án B.",
+            _("Câu hỏi cần ít nhất hai phương án. Vui lòng điền Phương án A và Phương án B."),
         )
-    else:
-        for i in range(filled[-1]):
-            if not raw_options[i]:
-                error(
-                    option_label(i),
-                    f"{option_label(i)} đang để trống trong khi {option_label(filled[-1])} "
+        return filled
+    for i in range(filled[-1]):
+        if not raw_options[i]:
+            report(
+                option_label(i),
+                _(
+                    "Phương án %(letter)s đang để trống trong khi Phương án %(last)s "
                     "có nội dung. Vui lòng điền các phương án liên tiếp từ A, không bỏ trống "
                     "ở giữa.",
-                )
+                    letter=LETTERS[i],
+                    last=LETTERS[filled[-1]],
+                ),
+            )
+    return filled
+
+
+def _check_options(raw_options: list[str], report: Report) -> tuple[list[int], dict[str, int]]:
+    """The filled option indexes and their keys (casefolded text → first index)."""
+    filled = _check_filled(raw_options, report)
     # Cells come normalised from read_table: casefold() is enough for _key_part here.
     seen: dict[str, int] = {}
     for i in filled:
         option = raw_options[i]
         if len(option) > MAX_OPTION:
-            error(option_label(i), _too_long_message(option_label(i), option, MAX_OPTION))
+            report(option_label(i), _too_long("option", option, MAX_OPTION, LETTERS[i]))
         same = seen.setdefault(option.casefold(), i)
         if same != i:
-            error(
+            report(
                 option_label(i),
-                f"{option_label(i)} trùng với {option_label(same)}. Các phương án của một câu "
-                "hỏi phải khác nhau.",
+                _(
+                    "Phương án %(letter)s trùng với Phương án %(other)s. "
+                    "Các phương án của một câu hỏi phải khác nhau.",
+                    letter=LETTERS[i],
+                    other=LETTERS[same],
+                ),
             )
+    return filled, seen
 
-    answer = cells["answer"]
+
+def _check_answer(answer: str, raw_options: list[str], report: Report) -> list[int]:
+    """The correct option indexes of an answer cell (reported when unusable)."""
     correct, bad = parse_answer(answer)
-    rule = "Đáp án đúng phải là chữ cái của một phương án có nội dung (A–F)"
     if not answer:
-        error(
+        report(
             ANSWER,
-            "Thiếu đáp án đúng. Vui lòng ghi chữ cái của phương án đúng, ví dụ: A "
-            "(hoặc A, C nếu câu có nhiều đáp án đúng).",
+            _(
+                "Thiếu đáp án đúng. Vui lòng ghi chữ cái của phương án đúng, ví dụ: A "
+                "(hoặc A, C nếu câu có nhiều đáp án đúng)."
+            ),
         )
     elif bad or not correct:
-        error(ANSWER, f"Đáp án «{answer}» không hợp lệ. {rule}, ví dụ: A hoặc A, C.")
-    else:
-        empty = [LETTERS[i] for i in correct if not raw_options[i]]
-        if empty:
-            names = ", ".join(empty)
-            error(
-                ANSWER,
-                f"Phương án {names} đang để trống nên không thể là đáp án đúng. {rule}.",
-            )
+        report(
+            ANSWER,
+            _(
+                "Đáp án «%(answer)s» không hợp lệ. Đáp án đúng phải là chữ cái của một "
+                "phương án có nội dung (A–F), ví dụ: A hoặc A, C.",
+                answer=answer,
+            ),
+        )
+    elif empty := [LETTERS[i] for i in correct if not raw_options[i]]:
+        report(
+            ANSWER,
+            _(
+                "Phương án %(letters)s đang để trống nên không thể là đáp án đúng. Đáp án "
+                "đúng phải là chữ cái của một phương án có nội dung (A–F).",
+                letters=", ".join(empty),
+            ),
+        )
+    return correct
 
-    explanation = cells["explanation"]
+
+def _validate_row(row: int, cells: dict[str, str]) -> tuple[ParsedQuestion | None, list[RowError]]:
+    """The row's question, or ``None`` and every problem of the row."""
+    errors: list[RowError] = []
+
+    def report(column: str, message: str) -> None:
+        errors.append(RowError(row, column, message))
+
+    topic, text, explanation = cells["topic"], cells["text"], cells["explanation"]
+    _check_topic(topic, report)
+    difficulty = _check_difficulty(cells["difficulty"], report)
+    _check_text(text, report)
+    raw_options = [cells[key] for key in OPTION_KEYS]
+    filled, seen = _check_options(raw_options, report)
+    correct = _check_answer(cells["answer"], raw_options, report)
     if len(explanation) > MAX_EXPLANATION:
-        error(EXPLANATION, _too_long_message("Giải thích", explanation, MAX_EXPLANATION))
-
+        report(EXPLANATION, _too_long("explanation", explanation, MAX_EXPLANATION))
     if errors:
         return None, errors
-    options = [raw_options[i] for i in filled]
     question = ParsedQuestion(
         row=row,
         topic=topic,
         difficulty=difficulty or Difficulty.MEDIUM.value,
         text=text,
-        options=options,
+        options=[raw_options[i] for i in filled],
         correct=correct,
         explanation=explanation,
         key=_digest(text.casefold(), list(seen)),
@@ -386,192 +456,11 @@ def parse_bank(
             result.errors.extend(errors)
             continue
         if question.key in first_row:
-            reason = f"trùng trong tệp (dòng {first_row[question.key]})"
+            reason = _("trùng trong tệp (dòng %(row)s)", row=first_row[question.key])
             result.duplicates.append(Duplicate(row, question.text, reason))
         elif question.key in known:
-            result.duplicates.append(Duplicate(row, question.text, "đã có trong ngân hàng"))
+            result.duplicates.append(Duplicate(row, question.text, _("đã có trong ngân hàng")))
         else:
             first_row[question.key] = row
             result.questions.append(question)
     return result
-
-
-# --- writing --------------------------------------------------------------------------------
-
-_WIDTHS = {TOPIC: 28, DIFFICULTY: 12, QUESTION: 60, ANSWER: 13, EXPLANATION: 60}
-_OPTION_WIDTH = 30
-
-
-def _widths(header: Sequence[str]) -> list[float]:
-    return [_WIDTHS.get(label, _OPTION_WIDTH) for label in header]
-
-
-def _add_validations(header: Sequence[str]) -> Any:
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    def customise(ws: Any) -> None:
-        last = TEMPLATE_ROWS + 1
-        level = get_column_letter(header.index(DIFFICULTY) + 1)
-        answer = get_column_letter(header.index(ANSWER) + 1)
-        levels = DataValidation(
-            type="list",
-            formula1='"Dễ,Trung bình,Khó"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorStyle="stop",
-            errorTitle="Mức độ không hợp lệ",
-            error="Vui lòng chọn Dễ, Trung bình hoặc Khó.",
-        )
-        levels.add(f"{level}2:{level}{last}")
-        answers = DataValidation(
-            type="list",
-            formula1=f'"{",".join(LETTERS)}"',
-            allow_blank=True,
-            # A warning, not a stop: "A, C" (several correct options) must stay possible.
-            showErrorMessage=True,
-            errorStyle="warning",
-            errorTitle="Đáp án có nhiều chữ cái?",
-            error=(
-                "Đáp án đúng là chữ cái của phương án đúng (A–F). Câu có nhiều đáp án đúng "
-                "thì ghi các chữ cái cách nhau bởi dấu phẩy, ví dụ: A, C. "
-                "Chọn Yes để giữ giá trị đã nhập."
-            ),
-            showInputMessage=True,
-            promptTitle="Đáp án đúng",
-            prompt="Chọn A–F. Nhiều đáp án đúng: gõ A, C.",
-        )
-        answers.add(f"{answer}2:{answer}{last}")
-        ws.add_data_validation(levels)
-        ws.add_data_validation(answers)
-
-    return customise
-
-
-_GUIDE = [
-    "Hướng dẫn nhập ngân hàng câu hỏi",
-    "Nhập câu hỏi vào trang tính «Câu hỏi» (trang đầu tiên), mỗi câu một dòng, bắt đầu từ "
-    "dòng 2. Giữ nguyên dòng tiêu đề.",
-    "Chủ đề: bắt buộc, tối đa 200 ký tự.",
-    "Mức độ: Dễ, Trung bình hoặc Khó (hoặc 1, 2, 3). Để trống nghĩa là Trung bình.",
-    "Câu hỏi: bắt buộc, tối đa 2.000 ký tự.",
-    "Phương án A, B, ...: ít nhất hai phương án, điền liên tiếp từ A, không trùng nhau, "
-    "mỗi phương án tối đa 500 ký tự. Cần thêm phương án thì thêm cột «Phương án E», "
-    "«Phương án F» (tối đa 6 phương án).",
-    "Đáp án đúng: chữ cái của phương án đúng, ví dụ A. Câu có nhiều đáp án đúng thì ghi các "
-    "chữ cái cách nhau bởi dấu phẩy, ví dụ A, C; thí sinh phải chọn đủ và đúng các phương án "
-    "này mới được tính điểm.",
-    "Giải thích: không bắt buộc, tối đa 4.000 ký tự.",
-    "Các dòng trống được bỏ qua. Câu hỏi trùng với câu đã có (cùng nội dung và cùng các "
-    "phương án) được bỏ qua và liệt kê trong báo cáo. Nếu có dòng lỗi, không câu nào được "
-    "nhập: hãy sửa theo báo cáo lỗi (số dòng, tên cột) rồi nhập lại.",
-    "Ví dụ (không nhập từ trang này):",
-]
-
-_EXAMPLES = [
-    [
-        "Thành lập Đảng và Chủ tịch Hồ Chí Minh",
-        "Dễ",
-        "Ngày nào hằng năm được lấy làm Ngày thành lập Đảng Cộng sản Việt Nam?",
-        "Ngày 19/5",
-        "Ngày 3/2",
-        "Ngày 2/9",
-        "Ngày 6/1",
-        "B",
-        "Đại hội III (9/1960) quyết nghị lấy ngày 3/2 dương lịch hằng năm làm ngày kỷ niệm "
-        "thành lập Đảng.",
-    ],
-    [
-        "Thành lập Đảng và Chủ tịch Hồ Chí Minh",
-        "Trung bình",
-        "Hội nghị hợp nhất thành lập Đảng Cộng sản Việt Nam đầu năm 1930 đã thông qua những "
-        "văn kiện nào? (câu có nhiều đáp án đúng)",
-        "Chánh cương vắn tắt",
-        "Sách lược vắn tắt",
-        "Luận cương chính trị của Đảng Cộng sản Đông Dương",
-        "Chương trình tóm tắt của Đảng",
-        "A, B, D",
-        "Các văn kiện vắn tắt do Nguyễn Ái Quốc soạn thảo, được Hội nghị hợp nhất thông qua, "
-        "hợp thành Cương lĩnh chính trị đầu tiên của Đảng.",
-    ],
-]
-
-
-def template_bytes() -> bytes:
-    """Return the blank bank template ``.xlsx``: sheet «Câu hỏi» (header only, drop-downs for
-    Mức độ and Đáp án đúng) and sheet «Hướng dẫn» (rules and examples, never imported).
-    """
-    header = TEMPLATE_HEADER
-    sheets = [
-        Sheet(
-            title="Câu hỏi",
-            header=header,
-            widths=_widths(header),
-            customise=_add_validations(header),
-        ),
-        Sheet(
-            title="Hướng dẫn",
-            title_rows=_GUIDE,
-            header=header,
-            rows=_EXAMPLES,
-            widths=_widths(header),
-            freeze_header=False,
-            wrap=True,
-        ),
-    ]
-    return workbook_bytes(build_workbook(sheets))
-
-
-def _export_row(question: QuestionLike, n_options: int) -> list[Any]:
-    level = parse_difficulty(question.difficulty)
-    if level is None:
-        raise ValueError(f"unknown difficulty {question.difficulty!r}")
-    options = list(question.options)
-    if len(options) > MAX_OPTIONS:
-        raise ValueError("a question has at most six options")
-    options += [""] * (n_options - len(options))
-    letters = ", ".join(LETTERS[i] for i in sorted(question.correct))
-    return [
-        question.topic,
-        DIFFICULTY_LABELS[level],
-        question.text,
-        *options,
-        letters,
-        question.explanation or "",
-    ]
-
-
-def export_bank(questions: Iterable[QuestionLike]) -> bytes:
-    """Write questions in the import template; returns ``.xlsx`` bytes.
-
-    Columns are the template's, plus «Phương án E»/«Phương án F» only when some question
-    needs them. ``parse_bank`` of the result gives back the same topic, difficulty, text,
-    options, correct letters and explanation (for text already normalised as the parser
-    leaves it).
-
-    Formula injection (E1): text starting with ``=``, ``+``, ``-``, ``@`` … is written as a
-    *string cell* (``t="inlineStr"``), which Excel never evaluates, instead of the
-    apostrophe prefix used by other exports: the prefix would become part of the text on
-    re-import, and the export must re-import losslessly.
-
-    Raises ``ValueError`` for a question with an unknown difficulty or more than six options.
-    """
-    items = list(questions)
-    n_options = max([4, *(len(q.options) for q in items)])
-    header = [
-        TOPIC,
-        DIFFICULTY,
-        QUESTION,
-        *(option_label(i) for i in range(n_options)),
-        ANSWER,
-        EXPLANATION,
-    ]
-    sheet = Sheet(
-        title="Câu hỏi",
-        header=header,
-        rows=(_export_row(q, n_options) for q in items),
-        widths=_widths(header),
-        literal_strings=True,
-        customise=_add_validations(header),
-    )
-    return workbook_bytes(build_workbook([sheet]))

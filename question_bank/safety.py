@@ -13,6 +13,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from .i18n import _
+
 __all__ = ["UnreadableFile", "check_docx", "check_xlsx"]
 
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -25,7 +27,7 @@ MAX_CONTENT_TYPES = 512 * 1024
 
 
 class UnreadableFile(Exception):
-    """The file cannot be read safely; ``message`` says why, in Vietnamese, and what to do."""
+    """The file cannot be read safely; ``message`` says why (translated) and what to do."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -66,33 +68,67 @@ def _zip_gate(
     Raises ``UnreadableFile``.
     """
     infos = archive.infolist()
-    too_big = UnreadableFile(
-        "Tệp có cấu trúc bất thường (dung lượng khi giải nén quá lớn) nên không thể mở an toàn. "
-        "Vui lòng mở tệp bằng phần mềm soạn thảo, lưu lại thành tệp mới rồi tải lên lại."
-    )
     if len(infos) > max_entries:
         raise UnreadableFile(
-            f"Tệp chứa quá nhiều thành phần ({len(infos)}, tối đa {max_entries}) nên không thể "
-            "mở an toàn. Vui lòng lưu lại thành tệp mới chỉ gồm dữ liệu cần nhập rồi tải lên lại."
+            _(
+                "Tệp chứa quá nhiều thành phần (%(count)s, tối đa %(limit)s) nên không thể "
+                "mở an toàn. Vui lòng lưu lại thành tệp mới chỉ gồm dữ liệu cần nhập rồi tải "
+                "lên lại.",
+                count=len(infos),
+                limit=max_entries,
+            )
         )
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
             raise UnreadableFile(
-                "Tệp đã được đặt mật khẩu. Vui lòng bỏ mật khẩu, lưu lại rồi tải lên lại."
+                _("Tệp đã được đặt mật khẩu. Vui lòng bỏ mật khẩu, lưu lại rồi tải lên lại.")
             )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise UnreadableFile(
-                "Tệp được nén theo cách không thông dụng nên không thể mở. "
-                "Vui lòng mở tệp bằng phần mềm soạn thảo, lưu lại rồi tải lên lại."
+                _(
+                    "Tệp được nén theo cách không thông dụng nên không thể mở. "
+                    "Vui lòng mở tệp bằng phần mềm soạn thảo, lưu lại rồi tải lên lại."
+                )
             )
-        if info.file_size > max_entry_uncompressed:
-            raise too_big
         total += info.file_size
-        if total > max_total_uncompressed:
-            raise too_big
-        if info.file_size > RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
-            raise too_big
+        if (
+            info.file_size > max_entry_uncompressed
+            or total > max_total_uncompressed
+            or (
+                info.file_size > RATIO_FLOOR
+                and info.file_size > max_ratio * max(info.compress_size, 1)
+            )
+        ):
+            raise UnreadableFile(
+                _(
+                    "Tệp có cấu trúc bất thường (dung lượng khi giải nén quá lớn) nên không "
+                    "thể mở an toàn. Vui lòng mở tệp bằng phần mềm soạn thảo, lưu lại thành "
+                    "tệp mới rồi tải lên lại."
+                )
+            )
+
+
+def _not_office(kind: _Kind) -> UnreadableFile:
+    return UnreadableFile(
+        _(
+            "Tệp này không phải tệp %(kind)s (có thể là tệp CSV, văn bản hoặc tệp đã bị đổi "
+            "đuôi). Vui lòng mở tệp rồi chọn Lưu thành %(save_as)s và tải lên lại.",
+            kind=kind.label,
+            save_as=kind.save_as,
+        )
+    )
+
+
+def _macro(kind: _Kind) -> UnreadableFile:
+    return UnreadableFile(
+        _(
+            "Tệp có chứa macro (%(ext)s) nên không được chấp nhận. Vui lòng chọn "
+            "Lưu thành %(save_as)s (không có macro) rồi tải lên lại.",
+            ext=kind.macro_ext,
+            save_as=kind.save_as,
+        )
+    )
 
 
 def _check(data: bytes, kind: _Kind, *, max_bytes: int, **limits: float) -> None:
@@ -100,48 +136,47 @@ def _check(data: bytes, kind: _Kind, *, max_bytes: int, **limits: float) -> None
         raise TypeError("data must be bytes")
     size = len(data)
     if size == 0:
-        raise UnreadableFile("Tệp trống. Vui lòng chọn đúng tệp cần tải lên.")
+        raise UnreadableFile(_("Tệp trống. Vui lòng chọn đúng tệp cần tải lên."))
     if size > max_bytes:
         raise UnreadableFile(
-            f"Tệp quá lớn ({_mb(size)}). Vui lòng tải lên tệp không quá {_mb(max_bytes)}."
+            _(
+                "Tệp quá lớn (%(size)s). Vui lòng tải lên tệp không quá %(limit)s.",
+                size=_mb(size),
+                limit=_mb(max_bytes),
+            )
         )
     head = bytes(data[:8])
     if head == OLE2_SIGNATURE:
         raise UnreadableFile(
-            f"Tệp này ở định dạng cũ (Office 97–2003) hoặc đã được đặt mật khẩu. "
-            f"Vui lòng mở tệp, bỏ mật khẩu nếu có, rồi chọn Lưu thành {kind.save_as} "
-            "và tải lên lại."
+            _(
+                "Tệp này ở định dạng cũ (Office 97–2003) hoặc đã được đặt mật khẩu. "
+                "Vui lòng mở tệp, bỏ mật khẩu nếu có, rồi chọn Lưu thành %(save_as)s "
+                "và tải lên lại.",
+                save_as=kind.save_as,
+            )
         )
-    not_office = UnreadableFile(
-        f"Tệp này không phải tệp {kind.label} (có thể là tệp CSV, văn bản hoặc tệp đã bị đổi "
-        f"đuôi). Vui lòng mở tệp rồi chọn Lưu thành {kind.save_as} và tải lên lại."
-    )
     if not head.startswith(b"PK"):
-        raise not_office
+        raise _not_office(kind)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise not_office from exc
+        raise _not_office(kind) from exc
     with archive:
         _zip_gate(archive, **limits)  # type: ignore[arg-type]
         names = set(archive.namelist())
         if "[Content_Types].xml" not in names or kind.main_part not in names:
-            raise not_office
-        macro = UnreadableFile(
-            f"Tệp có chứa macro ({kind.macro_ext}) nên không được chấp nhận. Vui lòng chọn "
-            f"Lưu thành {kind.save_as} (không có macro) rồi tải lên lại."
-        )
+            raise _not_office(kind)
         if kind.macro_part in names:
-            raise macro
+            raise _macro(kind)
         info = archive.getinfo("[Content_Types].xml")
         if info.file_size > MAX_CONTENT_TYPES:
-            raise not_office
+            raise _not_office(kind)
         try:
             content_types = archive.read(info).lower()
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-            raise not_office from exc
+            raise _not_office(kind) from exc
         if b"macroenabled" in content_types or b"vbaproject" in content_types:
-            raise macro
+            raise _macro(kind)
 
 
 def check_xlsx(
@@ -155,7 +190,7 @@ def check_xlsx(
 ) -> None:
     """Check that ``data`` is a plain ``.xlsx`` workbook that is safe to open.
 
-    Returns ``None`` when it is; raises ``UnreadableFile`` (Vietnamese ``message``) for a file
+    Returns ``None`` when it is; raises ``UnreadableFile`` (translated ``message``) for a file
     too large, empty, an old ``.xls`` or encrypted workbook, a non-ZIP file (CSV, text,
     renamed file), a ZIP that is not a workbook, a macro-enabled workbook (``.xlsm``), or an
     archive whose central directory exceeds the limits (zip bomb).

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .bank import DIFFICULTY_LABELS, parse_difficulty
+from .i18n import _, lazy_gettext
 from .text import normalise_text
 
 __all__ = [
@@ -27,7 +28,28 @@ __all__ = [
 
 T = TypeVar("T")
 
-_FIX = "Vui lòng thêm câu hỏi vào ngân hàng hoặc giảm số câu yêu cầu."
+# A quota the pool cannot meet, by what the quota names: (topic given, level given).
+_QUOTA_SHORT = {
+    (True, True): lazy_gettext(
+        "Chủ đề «%(topic)s», mức %(level)s: cần %(count)s câu nhưng ngân hàng chỉ có "
+        "%(available)s câu đang dùng. Vui lòng thêm câu hỏi vào ngân hàng hoặc giảm số câu "
+        "yêu cầu."
+    ),
+    (True, False): lazy_gettext(
+        "Chủ đề «%(topic)s» (mọi mức độ): cần %(count)s câu nhưng ngân hàng chỉ có "
+        "%(available)s câu đang dùng. Vui lòng thêm câu hỏi vào ngân hàng hoặc giảm số câu "
+        "yêu cầu."
+    ),
+    (False, True): lazy_gettext(
+        "Mức %(level)s (mọi chủ đề): cần %(count)s câu nhưng ngân hàng chỉ có "
+        "%(available)s câu đang dùng. Vui lòng thêm câu hỏi vào ngân hàng hoặc giảm số câu "
+        "yêu cầu."
+    ),
+    (False, False): lazy_gettext(
+        "Câu bất kỳ: cần %(count)s câu nhưng ngân hàng chỉ có %(available)s câu đang dùng. "
+        "Vui lòng thêm câu hỏi vào ngân hàng hoặc giảm số câu yêu cầu."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +71,7 @@ class Quota:
 
 
 class PoolTooSmall(Exception):
-    """The pool cannot satisfy the requested draw; ``message`` (Vietnamese) says which part,
+    """The pool cannot satisfy the requested draw; ``message`` (translated) says which part,
     ``problems`` lists every problem found.
     """
 
@@ -73,18 +95,19 @@ def _level_key(level: Any) -> Any:
     return level
 
 
-def _describe(quota: Quota) -> str:
+def _quota_short(quota: Quota, available: int) -> str:
+    """The problem of a quota that asks for more than the ``available`` questions."""
     level = None
     if quota.difficulty is not None:
         key = _level_key(quota.difficulty)
-        level = DIFFICULTY_LABELS.get(key, str(quota.difficulty))
-    if quota.topic is not None and level is not None:
-        return f"Chủ đề «{quota.topic}», mức {level}"
-    if quota.topic is not None:
-        return f"Chủ đề «{quota.topic}» (mọi mức độ)"
-    if level is not None:
-        return f"Mức {level} (mọi chủ đề)"
-    return "Câu bất kỳ"
+        level = _(DIFFICULTY_LABELS[key]) if key in DIFFICULTY_LABELS else str(quota.difficulty)
+    message = _QUOTA_SHORT[(quota.topic is not None, level is not None)]
+    return message % {
+        "topic": quota.topic,
+        "level": level,
+        "count": quota.count,
+        "available": available,
+    }
 
 
 Group = tuple[Any, Any]  # (topic key, level key)
@@ -104,7 +127,7 @@ def _max_flow(demands: Sequence[int], edges: Sequence[Sequence[int]], sizes: Seq
     n_q, n_g = len(demands), len(sizes)
     source, sink = 0, n_q + n_g + 1
     size = sink + 1
-    cap = [[0] * size for _ in range(size)]
+    cap = [[0] * size for _row in range(size)]
     for q, demand in enumerate(demands):
         cap[source][1 + q] = demand
         for g in edges[q]:
@@ -157,11 +180,22 @@ def _problems(groups: dict[Group, list[Candidate]], n: int, quotas: Sequence[Quo
     wanted = sum(q.count for q in quotas)
     if wanted > n:
         problems.append(
-            f"Tổng số câu theo cơ cấu đề ({wanted}) lớn hơn số câu của đề ({n}). Vui lòng giảm "
-            "số câu theo chủ đề, mức độ hoặc tăng số câu của đề."
+            _(
+                "Tổng số câu theo cơ cấu đề (%(wanted)s) lớn hơn số câu của đề (%(count)s). "
+                "Vui lòng giảm số câu theo chủ đề, mức độ hoặc tăng số câu của đề.",
+                wanted=wanted,
+                count=n,
+            )
         )
     if n > total_pool:
-        problems.append(f"Đề cần {n} câu nhưng ngân hàng chỉ có {total_pool} câu đang dùng. {_FIX}")
+        problems.append(
+            _(
+                "Đề cần %(count)s câu nhưng ngân hàng chỉ có %(available)s câu đang dùng. "
+                "Vui lòng thêm câu hỏi vào ngân hàng hoặc giảm số câu yêu cầu.",
+                count=n,
+                available=total_pool,
+            )
+        )
     names = list(groups)
     sizes = [len(groups[g]) for g in names]
     edges = [[i for i, g in enumerate(names) if _matches(q, g)] for q in quotas]
@@ -170,24 +204,25 @@ def _problems(groups: dict[Group, list[Candidate]], n: int, quotas: Sequence[Quo
         available = sum(sizes[i] for i in matching)
         if quota.count > available:
             individually_ok = False
-            problems.append(
-                f"{_describe(quota)}: cần {quota.count} câu nhưng ngân hàng chỉ có "
-                f"{available} câu đang dùng. {_FIX}"
-            )
+            problems.append(_quota_short(quota, available))
     if individually_ok and quotas:
         reachable = _max_flow([q.count for q in quotas], edges, sizes)
         if reachable < wanted:
             problems.append(
-                f"Các yêu cầu của cơ cấu đề chồng lên nhau: cần {wanted} câu khác nhau nhưng "
-                f"ngân hàng chỉ đáp ứng được {reachable} câu. Vui lòng điều chỉnh cơ cấu đề "
-                "hoặc thêm câu hỏi vào ngân hàng."
+                _(
+                    "Các yêu cầu của cơ cấu đề chồng lên nhau: cần %(wanted)s câu khác nhau "
+                    "nhưng ngân hàng chỉ đáp ứng được %(reachable)s câu. Vui lòng điều chỉnh cơ "
+                    "cấu đề hoặc thêm câu hỏi vào ngân hàng.",
+                    wanted=wanted,
+                    reachable=reachable,
+                )
             )
     return problems
 
 
 def _pick(rng: random.Random, weights: list[tuple[int, int]]) -> tuple[int, int]:
     """Choose a question uniformly among groups of the given sizes: (group, index in it)."""
-    pick = rng.randrange(sum(size for _, size in weights))
+    pick = rng.randrange(sum(size for _group, size in weights))
     for group_index, size in weights:
         if pick < size:
             return group_index, pick
@@ -196,7 +231,7 @@ def _pick(rng: random.Random, weights: list[tuple[int, int]]) -> tuple[int, int]
 
 
 def check_quotas(pool: Sequence[Candidate], n: int, quotas: Sequence[Quota] = ()) -> list[str]:
-    """Return the problems (Vietnamese sentences) that would stop a draw of ``n`` questions
+    """Return the problems (translated sentences) that would stop a draw of ``n`` questions
     with ``quotas`` from ``pool``; an empty list means the draw will succeed. Draws nothing.
 
     Raises ``ValueError`` for a negative count.

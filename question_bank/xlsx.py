@@ -2,7 +2,7 @@
 
 Reused by the question bank, the participant list and the units import. Reading always
 runs ``check_xlsx`` first; any failure of openpyxl, ``zipfile`` or the XML parser becomes
-``UnreadableFile`` with a Vietnamese message, never a traceback. openpyxl parses XML with
+``UnreadableFile`` with a translated message, never a traceback. openpyxl parses XML with
 ``defusedxml`` (a dependency of this package), so entity expansion (billion laughs) is
 refused.
 """
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ._sheet import escape_text, first_sheet_rows
+from .i18n import _
 from .safety import UnreadableFile, check_xlsx
 from .text import cell_text, fold, neutralise, normalise_text
 
@@ -43,7 +44,7 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem in an imported sheet: sheet row number, column label, Vietnamese message.
+    """One problem in an imported sheet: sheet row number, column label, translated message.
 
     ``column`` is the column's label in the template (e.g. ``"Đáp án đúng"``), or ``""``
     for a problem with the whole row. ``str()`` gives ``row R, column C: message``.
@@ -109,15 +110,20 @@ def read_source(source: bytes | bytearray | IO[bytes], max_bytes: int = MAX_UPLO
             raise TypeError("the stream must be opened in binary mode")
     if len(data) > max_bytes:
         raise UnreadableFile(
-            f"Tệp quá lớn. Vui lòng tải lên tệp không quá {max_bytes // (1024 * 1024)} MB."
+            _(
+                "Tệp quá lớn. Vui lòng tải lên tệp không quá %(size)s MB.",
+                size=max_bytes // (1024 * 1024),
+            )
         )
     return data
 
 
 def _unreadable() -> UnreadableFile:
     return UnreadableFile(
-        "Không đọc được tệp Excel: tệp bị hỏng hoặc có nội dung không hợp lệ. Vui lòng mở tệp "
-        "bằng Excel, chọn Lưu thành Excel Workbook (.xlsx) rồi tải lên lại."
+        _(
+            "Không đọc được tệp Excel: tệp bị hỏng hoặc có nội dung không hợp lệ. Vui lòng mở "
+            "tệp bằng Excel, chọn Lưu thành Excel Workbook (.xlsx) rồi tải lên lại."
+        )
     )
 
 
@@ -139,8 +145,11 @@ def _match_header(
                 RowError(
                     1,
                     col.label,
-                    f"Cột «{col.label}» xuất hiện nhiều lần ở dòng tiêu đề. "
-                    "Vui lòng chỉ giữ lại một cột.",
+                    _(
+                        "Cột «%(column)s» xuất hiện nhiều lần ở dòng tiêu đề. "
+                        "Vui lòng chỉ giữ lại một cột.",
+                        column=col.label,
+                    ),
                 )
             )
             continue
@@ -151,8 +160,11 @@ def _match_header(
                 RowError(
                     1,
                     col.label,
-                    f"Thiếu cột «{col.label}» ở dòng tiêu đề (dòng 1). "
-                    "Vui lòng dùng tệp mẫu hoặc thêm cột này.",
+                    _(
+                        "Thiếu cột «%(column)s» ở dòng tiêu đề (dòng 1). "
+                        "Vui lòng dùng tệp mẫu hoặc thêm cột này.",
+                        column=col.label,
+                    ),
                 )
             )
     return positions, errors
@@ -230,8 +242,11 @@ def _read_rows(
             continue
         if len(result) >= max_rows:
             raise UnreadableFile(
-                f"Tệp có hơn {max_rows:,} dòng dữ liệu. ".replace(",", ".")
-                + "Vui lòng chia thành nhiều tệp nhỏ hơn rồi nhập lần lượt."
+                _(
+                    "Tệp có hơn %(count)s dòng dữ liệu. "
+                    "Vui lòng chia thành nhiều tệp nhỏ hơn rồi nhập lần lượt.",
+                    count=f"{max_rows:,}".replace(",", "."),
+                )
             )
         record.update(absent)
         result.append((row_number, record))

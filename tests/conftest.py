@@ -309,7 +309,7 @@ def make_round(db, make_bank):
     from datetime import timedelta
 
     from contest.models import Contest, Round
-    from contest.services.attempts import invalidate_pool
+    from contest.services.papers import invalidate_pool
 
     def make(
         bank=None,

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from contest.api.views import bp, json_body
 from contest.db import utcnow
 from contest.extensions import db
-from contest.services import attempts
+from contest.services import attempt_saves, attempts
 from contest.services.errors import DeadlinePassed, ValidationFailed
 
 
@@ -56,7 +56,7 @@ def save_answer(attempt_id: int, question_id: int):
     if "option_ids" not in body:
         raise ValidationFailed({"option_ids": "Thiếu danh sách phương án đã chọn."})
     try:
-        answer = attempts.save_own_answer(
+        answer = attempt_saves.save_own_answer(
             attempt_id,
             current_user,
             question_id,
@@ -84,7 +84,7 @@ def save_prediction(attempt_id: int):
     body = json_body()
     attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
     try:
-        attempts.save_prediction(attempt, body.get("value"), arrived_at=g.arrived_at)
+        attempt_saves.save_prediction(attempt, body.get("value"), arrived_at=g.arrived_at)
     except DeadlinePassed:
         db.session.commit()
         raise
@@ -98,7 +98,7 @@ def submit(attempt_id: int):
     body = json_body()
     attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
     try:
-        attempts.submit_attempt(
+        attempt_saves.submit_attempt(
             attempt,
             arrived_at=g.arrived_at,
             prediction=body.get("prediction"),

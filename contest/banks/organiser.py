@@ -1,7 +1,7 @@
 """Organiser pages of the question banks (Ngân hàng câu hỏi).
 
 Import is upload → preview → confirm. The uploaded bytes wait on disk under a random token
-(``banks.stage_upload``), never in the cookie session; the preview parses them, the confirm
+(``bank_files.stage_upload``), never in the cookie session; the preview parses them, the confirm
 parses them again and saves everything or nothing.
 """
 
@@ -29,7 +29,7 @@ from contest.banks.forms import BankForm, QuestionForm
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Difficulty, Role
-from contest.services import banks
+from contest.services import bank_files, banks, questions
 from contest.services.errors import NotFound, ValidationFailed
 from contest.web import menu
 from contest.web.forms import apply_errors
@@ -154,7 +154,7 @@ def show_bank(bank_id: int):
 @bp.route("/mau-ngan-hang-cau-hoi.xlsx")
 def download_template():
     return send_file(
-        io.BytesIO(banks.template_bytes()),
+        io.BytesIO(bank_files.template_bytes()),
         mimetype=XLSX,
         as_attachment=True,
         download_name="mau-ngan-hang-cau-hoi.xlsx",
@@ -165,13 +165,13 @@ def download_template():
 @bp.route("/<int:bank_id>/xuat-excel")
 def export_bank(bank_id: int):
     bank = banks.get_bank(bank_id)
-    data = banks.export_bank(bank, actor=_actor(), now=utcnow())
+    data = bank_files.export_bank(bank, actor=_actor(), now=utcnow())
     db.session.commit()
     response = send_file(
         io.BytesIO(data),
         mimetype=XLSX,
         as_attachment=True,
-        download_name=banks.export_filename(bank),
+        download_name=bank_files.export_filename(bank),
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"
@@ -185,15 +185,13 @@ def _upload_page(bank, message: str | None, status: int):
     if _wants_json() and request.method == "POST":
         return jsonify({"error": "file", "message": message}), status
     return render_template(
-        "banks/upload.html", bank=bank, error=message, max_bytes=banks.MAX_FILE_BYTES
+        "banks/upload.html", bank=bank, error=message, max_bytes=bank_files.MAX_FILE_BYTES
     ), status
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_exc):
-    message = (
-        f"Tệp quá lớn. Vui lòng tải lên tệp không quá {banks.MAX_FILE_BYTES // (1024 * 1024)} MB."
-    )
+    message = bank_files.too_large_message()
     bank_id = (request.view_args or {}).get("bank_id")
     if request.endpoint == "banks.upload_file" and bank_id is not None:
         try:
@@ -214,14 +212,14 @@ def upload_file(bank_id: int):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _upload_page(bank, "Vui lòng chọn tệp Excel (.xlsx) để tải lên.", 400)
-    data = upload.stream.read(banks.MAX_FILE_BYTES + 1)
+    data = upload.stream.read(bank_files.MAX_FILE_BYTES + 1)
     try:
-        banks.check_upload(data)
-    except banks.FileTooLarge as exc:
+        bank_files.check_upload(data)
+    except bank_files.FileTooLarge as exc:
         return _upload_page(bank, exc.message, 413)
-    except banks.UnreadableFile as exc:
+    except bank_files.UnreadableFile as exc:
         return _upload_page(bank, exc.message, 400)
-    token = banks.stage_upload(
+    token = bank_files.stage_upload(
         _staging_dir(),
         data,
         bank_id=bank.id,
@@ -238,7 +236,7 @@ def upload_file(bank_id: int):
 def _staged(bank, token: str):
     """The staged bytes and file name, or a redirect to the upload page."""
     try:
-        return banks.read_staged(
+        return bank_files.read_staged(
             _staging_dir(), token, bank_id=bank.id, actor_id=current_user.id, now=utcnow()
         ), None
     except NotFound as exc:
@@ -266,9 +264,9 @@ def preview_import(bank_id: int, token: str):
         return response
     data, filename = staged
     try:
-        preview = banks.preview_import(bank, data)
-    except banks.UnreadableFile as exc:
-        banks.discard_staged(_staging_dir(), token)
+        preview = bank_files.preview_import(bank, data)
+    except bank_files.UnreadableFile as exc:
+        bank_files.discard_staged(_staging_dir(), token)
         return _upload_page(bank, exc.message, 400)
     return _preview_page(bank, token, filename, preview)
 
@@ -281,14 +279,14 @@ def confirm_import(bank_id: int, token: str):
         return response
     data, filename = staged
     try:
-        preview = banks.preview_import(bank, data)
-    except banks.UnreadableFile as exc:
-        banks.discard_staged(_staging_dir(), token)
+        preview = bank_files.preview_import(bank, data)
+    except bank_files.UnreadableFile as exc:
+        bank_files.discard_staged(_staging_dir(), token)
         return _upload_page(bank, exc.message, 400)
     if not preview.ok:
         return _preview_page(bank, token, filename, preview)
     try:
-        result = banks.save_import(bank, preview, actor=_actor(), now=utcnow())
+        result = bank_files.save_import(bank, preview, actor=_actor(), now=utcnow())
         db.session.commit()
     except IntegrityError:
         # The same questions were saved meanwhile (a second click, another organiser).
@@ -298,7 +296,7 @@ def confirm_import(bank_id: int, token: str):
             "warning",
         )
         return redirect(url_for("banks.show_bank", bank_id=bank.id))
-    banks.discard_staged(_staging_dir(), token)
+    bank_files.discard_staged(_staging_dir(), token)
     message = f"Đã nhập {result.imported} câu hỏi vào ngân hàng «{bank.name}»."
     if result.duplicates:
         message += f" Bỏ qua {result.duplicates} câu trùng."
@@ -309,8 +307,8 @@ def confirm_import(bank_id: int, token: str):
 # --- questions ------------------------------------------------------------------------------
 
 
-def _question_input(form: QuestionForm) -> banks.QuestionInput:
-    return banks.QuestionInput(
+def _question_input(form: QuestionForm) -> questions.QuestionInput:
+    return questions.QuestionInput(
         topic=form.topic.data or "",
         difficulty=form.difficulty.data or "",
         text=form.text.data or "",
@@ -351,7 +349,7 @@ def create_question(bank_id: int):
     general: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            question = banks.create_question(
+            question = questions.create_question(
                 bank, _question_input(form), actor=_actor(), now=utcnow()
             )
         except ValidationFailed as exc:
@@ -385,7 +383,7 @@ def edit_question(bank_id: int, question_id: int):
     general: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            saved = banks.update_question(
+            saved = questions.update_question(
                 question, _question_input(form), actor=_actor(), now=utcnow()
             )
         except ValidationFailed as exc:
@@ -411,7 +409,7 @@ def set_question_active(bank_id: int, question_id: int):
     bank = banks.get_bank(bank_id)
     question = banks.get_question(bank, question_id)
     active = request.form.get("active") == "1"
-    banks.set_question_active(question, active, actor=_actor(), now=utcnow())
+    questions.set_question_active(question, active, actor=_actor(), now=utcnow())
     db.session.commit()
     if active:
         flash(f"Đã dùng lại câu hỏi số {question.id}.", "success")

@@ -1,4 +1,5 @@
-"""``flask questions import|export``: thin click commands over ``contest.services.banks``.
+"""``flask questions import|export``: thin click commands over the bank services
+(``contest.services.banks`` and ``bank_files``).
 
 Exit codes of ``import`` (product.md §5): 0 imported (``imported N, duplicates D, errors 0``),
 1 row errors (one ``row R, column C: message`` line each, nothing imported), 2 a file that
@@ -16,7 +17,7 @@ from flask.cli import AppGroup
 
 from contest.db import utcnow
 from contest.extensions import db
-from contest.services import banks
+from contest.services import bank_files, banks
 from contest.services.errors import ValidationFailed
 from question_bank import UnreadableFile
 
@@ -26,13 +27,13 @@ questions_cli = AppGroup("questions", help="Question banks (Ngân hàng câu h�
 def _read_file(path: str) -> bytes:
     try:
         with open(path, "rb") as stream:
-            data = stream.read(banks.MAX_FILE_BYTES + 1)
+            data = stream.read(bank_files.MAX_FILE_BYTES + 1)
     except OSError as exc:
         click.echo(f"Không đọc được tệp {path}: {exc.strerror or exc}", err=True)
         sys.exit(2)
-    if len(data) > banks.MAX_FILE_BYTES:
+    if len(data) > bank_files.MAX_FILE_BYTES:
         click.echo(
-            f"Tệp quá lớn. Vui lòng dùng tệp không quá {banks.MAX_FILE_BYTES // (1024 * 1024)} MB.",
+            f"Tệp quá lớn. Vui lòng dùng tệp không quá {bank_files.MAX_FILE_BYTES // (1024 * 1024)} MB.",
             err=True,
         )
         sys.exit(2)
@@ -62,7 +63,7 @@ def _import(file: str, bank_name: str, dry_run: bool) -> None:
     if interactive:
         click.echo("Đang đọc và kiểm tra tệp…", err=True)
     try:
-        preview = banks.preview_import(bank, data)
+        preview = bank_files.preview_import(bank, data)
     except UnreadableFile as exc:
         click.echo(exc.message, err=True)
         sys.exit(2)
@@ -84,9 +85,9 @@ def _import(file: str, bank_name: str, dry_run: bool) -> None:
                         bar.update(done - state["done"])
                         state["done"] = done
 
-                    banks.save_import(bank, preview, actor=None, now=now, progress=advance)
+                    bank_files.save_import(bank, preview, actor=None, now=now, progress=advance)
             else:
-                banks.save_import(bank, preview, actor=None, now=now)
+                bank_files.save_import(bank, preview, actor=None, now=now)
         except ValidationFailed as exc:
             db.session.rollback()
             for message in exc.fields.values():
@@ -105,7 +106,7 @@ def export_command(bank_name: str, file: str) -> None:
     if bank is None:
         click.echo(f"Không có ngân hàng câu hỏi tên «{bank_name}».", err=True)
         sys.exit(1)
-    data = banks.export_bank(bank, actor=None, now=utcnow())
+    data = bank_files.export_bank(bank, actor=None, now=utcnow())
     try:
         Path(file).write_bytes(data)
     except OSError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from contest.models import QuestionBank
-from contest.services import banks
+from contest.services import bank_files, banks
 from question_bank import demo_bank_path
 
 DEMO_BANK_NAME = "Ngân hàng câu hỏi mẫu"
@@ -22,5 +22,5 @@ def load_demo_bank(*, now: datetime) -> QuestionBank:
     if bank is not None:
         return bank
     bank = banks.create_bank(DEMO_BANK_NAME, DEMO_BANK_DESCRIPTION, actor=None, now=now)
-    banks.import_questions(bank, demo_bank_path().read_bytes(), actor=None, now=now)
+    bank_files.import_questions(bank, demo_bank_path().read_bytes(), actor=None, now=now)
     return bank

@@ -28,7 +28,7 @@ from contest.models import (
     Unit,
     User,
 )
-from contest.services import attempts, grading, results, rounds
+from contest.services import grading, papers, results, rounds
 from contest.services.banks import get_bank_by_name
 from contest.services.passwords import hash_password
 from contest.services.vn import century_gender_digit
@@ -231,7 +231,7 @@ def _attempts(round_: Round, people: list[tuple[User, float]], rng: random.Rando
             planned.append((user, ability, number, started, rng.getrandbits(52)))
     attempt_rows, question_rows, answer_rows = [], [], []
     for user, ability, number, started, seed in planned:
-        paper = attempts.build_paper(round_, seed)
+        paper = papers.build_paper(round_, seed)
         answers: dict[int, list[int]] = {}
         for item in paper:
             roll = rng.random()

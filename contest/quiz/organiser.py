@@ -11,7 +11,7 @@ from contest.db import utcnow
 from contest.extensions import db
 from contest.models import ContestKind, QuestionBank, Role
 from contest.quiz.forms import ContestForm, RoundForm
-from contest.services import attempts, rounds, units
+from contest.services import papers, rounds, units
 from contest.services.errors import DomainError, ValidationFailed
 from contest.services.formatting import local_to_utc, to_local
 from contest.web import menu
@@ -234,7 +234,7 @@ def preview(round_id: int):
     round_ = rounds.get_round_any(round_id)
     seed = request.args.get("seed", type=int) or int(utcnow().timestamp())
     try:
-        paper = attempts.build_paper(round_, seed)
+        paper = papers.build_paper(round_, seed)
         problem = None
     except DomainError as exc:
         paper, problem = [], exc.message

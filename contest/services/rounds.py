@@ -22,8 +22,8 @@ from contest.models.quiz import (
     TieBreak,
 )
 from contest.services import audit, grading
-from contest.services.attempts import check_draw, invalidate_pool
 from contest.services.errors import NotFound, ValidationFailed
+from contest.services.papers import check_draw, invalidate_pool
 from question_bank.text import fold, normalise_text
 
 DEFAULT_PRIZE_TIERS = [

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from contest.models import Answer, Attempt, AttemptQuestion, AttemptStatus, Role
-from contest.services import attempts
+from contest.services import attempt_saves, attempts, papers
 from contest.services.errors import (
     AlreadySubmitted,
     AttemptLimitReached,
     DeadlinePassed,
     NotEligible,
     RoundNotOpen,
+    ValidationFailed,
 )
 from tests.conftest import NOW
 
@@ -49,7 +50,7 @@ def test_deadline_is_the_round_close_when_earlier(db, make_round, make_user):
 def test_paper_is_deterministic_from_the_seed(db, make_round, make_user):
     r = make_round(question_count=8)
     attempt, _ = attempts.start_attempt(r, make_user(), now=NOW)
-    rebuilt = attempts.build_paper(r, attempt.seed)
+    rebuilt = papers.build_paper(r, attempt.seed)
     assert [(p["question_id"], [o["id"] for o in p["options"]]) for p in rebuilt] == [
         (q.question_id, [o["id"] for o in q.options]) for q in attempt.questions
     ]
@@ -93,7 +94,7 @@ def test_attempt_limit(db, make_round, make_user):
     user = make_user()
     for _ in range(2):
         a, _ = attempts.start_attempt(r, user, now=NOW)
-        attempts.submit_attempt(a, arrived_at=NOW + timedelta(minutes=1))
+        attempt_saves.submit_attempt(a, arrived_at=NOW + timedelta(minutes=1))
     with pytest.raises(AttemptLimitReached):
         attempts.start_attempt(r, user, now=NOW + timedelta(minutes=2))
     assert attempts.attempts_left(r, user) == 0
@@ -103,7 +104,7 @@ def test_practice_attempts_do_not_count_or_rank(db, make_round, make_user):
     r = make_round(max_attempts=1, allow_practice=True)
     user = make_user()
     p, _ = attempts.start_attempt(r, user, now=NOW, practice=True)
-    attempts.submit_attempt(p, arrived_at=NOW)
+    attempt_saves.submit_attempt(p, arrived_at=NOW)
     real, _ = attempts.start_attempt(r, user, now=NOW)
     assert real.number == 1 and not real.is_practice and p.is_practice
     assert attempts.attempts_left(r, user) == 0
@@ -116,8 +117,8 @@ def test_grading_all_or_nothing_and_max_over_served(db, make_round, make_user, m
     # right on the first two, half-right on a several-correct one if drawn, wrong elsewhere
     for i, q in enumerate(questions):
         chosen = q.correct_option_ids if i < 2 else [wrong_id(q)]
-        attempts.save_answer(attempt, q.question_id, chosen, arrived_at=NOW)
-    result = attempts.submit_attempt(attempt, arrived_at=NOW + timedelta(minutes=3))
+        attempt_saves.save_answer(attempt, q.question_id, chosen, arrived_at=NOW)
+    result = attempt_saves.submit_attempt(attempt, arrived_at=NOW + timedelta(minutes=3))
     assert (result.score, result.total) == (2, 6)
     assert result.duration_ms == 180_000
     assert result.status is AttemptStatus.submitted
@@ -128,15 +129,15 @@ def test_several_correct_question_needs_the_exact_set(db, make_round, make_user,
     attempt, _ = attempts.start_attempt(r, make_user(), now=NOW)
     q = attempt.questions[0]
     assert q.multiple and len(q.correct_option_ids) == 2
-    attempts.save_answer(attempt, q.question_id, q.correct_option_ids[:1], arrived_at=NOW)
-    assert attempts.submit_attempt(attempt, arrived_at=NOW).score == 0
+    attempt_saves.save_answer(attempt, q.question_id, q.correct_option_ids[:1], arrived_at=NOW)
+    assert attempt_saves.submit_attempt(attempt, arrived_at=NOW).score == 0
 
 
 def test_single_answer_question_refuses_two_options(db, make_round, make_user):
     attempt, _ = attempts.start_attempt(make_round(), make_user(), now=NOW)
     q = attempt.questions[0]
-    with pytest.raises(attempts.ValidationFailed):
-        attempts.save_answer(
+    with pytest.raises(ValidationFailed):
+        attempt_saves.save_answer(
             attempt, q.question_id, [o["id"] for o in q.options[:2]], arrived_at=NOW
         )
 
@@ -145,14 +146,16 @@ def test_stale_save_never_overwrites_a_newer_one(db, make_round, make_user):
     attempt, _ = attempts.start_attempt(make_round(), make_user(), now=NOW)
     q = attempt.questions[0]
     first, second = q.options[0]["id"], q.options[1]["id"]
-    attempts.save_answer(attempt, q.question_id, [second], arrived_at=NOW, seq=5)
-    attempts.save_answer(attempt, q.question_id, [first], arrived_at=NOW, seq=4)  # late
+    attempt_saves.save_answer(attempt, q.question_id, [second], arrived_at=NOW, seq=5)
+    attempt_saves.save_answer(attempt, q.question_id, [first], arrived_at=NOW, seq=4)  # late
     assert attempts.answers_of(attempt)[q.question_id] == [second]
     # without sequence numbers, the arrival time decides
-    attempts.save_answer(
+    attempt_saves.save_answer(
         attempt, q.question_id, [first], arrived_at=NOW + timedelta(seconds=2), seq=6
     )
-    attempts.save_answer(attempt, q.question_id, [second], arrived_at=NOW + timedelta(seconds=1))
+    attempt_saves.save_answer(
+        attempt, q.question_id, [second], arrived_at=NOW + timedelta(seconds=1)
+    )
     assert attempts.answers_of(attempt)[q.question_id] == [first]
 
 
@@ -160,14 +163,14 @@ def test_saves_in_grace_count_after_grace_410(db, make_round, make_user):
     r = make_round(time_limit_minutes=10)
     attempt, _ = attempts.start_attempt(r, make_user(), now=NOW)
     q = attempt.questions[0]
-    attempts.save_answer(
+    attempt_saves.save_answer(
         attempt,
         q.question_id,
         q.correct_option_ids,
         arrived_at=attempt.deadline + timedelta(seconds=9),
     )
     with pytest.raises(DeadlinePassed):
-        attempts.save_answer(
+        attempt_saves.save_answer(
             attempt, q.question_id, [], arrived_at=attempt.deadline + timedelta(seconds=11)
         )
     assert attempt.status is AttemptStatus.expired  # finalised on the way (T2)
@@ -178,8 +181,8 @@ def test_overdue_attempt_finalised_from_saved_answers_and_prediction(db, make_ro
     r = make_round(time_limit_minutes=10)
     attempt, _ = attempts.start_attempt(r, make_user(), now=NOW)
     for q in attempt.questions[:3]:
-        attempts.save_answer(attempt, q.question_id, q.correct_option_ids, arrived_at=NOW)
-    attempts.save_prediction(attempt, 1234, arrived_at=NOW)
+        attempt_saves.save_answer(attempt, q.question_id, q.correct_option_ids, arrived_at=NOW)
+    attempt_saves.save_prediction(attempt, 1234, arrived_at=NOW)
     assert attempts.finalise_overdue(NOW + timedelta(minutes=5)) == 0
     assert attempts.finalise_overdue(NOW + timedelta(minutes=11)) == 1
     db.session.refresh(attempt)
@@ -192,13 +195,13 @@ def test_overdue_attempt_finalised_from_saved_answers_and_prediction(db, make_ro
 def test_submit_is_exactly_once(db, make_round, make_user):
     attempt, _ = attempts.start_attempt(make_round(), make_user(), now=NOW)
     q = attempt.questions[0]
-    attempts.save_answer(attempt, q.question_id, q.correct_option_ids, arrived_at=NOW)
-    first = attempts.submit_attempt(attempt, arrived_at=NOW + timedelta(minutes=1))
+    attempt_saves.save_answer(attempt, q.question_id, q.correct_option_ids, arrived_at=NOW)
+    first = attempt_saves.submit_attempt(attempt, arrived_at=NOW + timedelta(minutes=1))
     stored = (first.score, first.submitted_at, first.duration_ms)
-    again = attempts.submit_attempt(attempt, arrived_at=NOW + timedelta(minutes=2))
+    again = attempt_saves.submit_attempt(attempt, arrived_at=NOW + timedelta(minutes=2))
     assert (again.score, again.submitted_at, again.duration_ms) == stored
     with pytest.raises(AlreadySubmitted):
-        attempts.save_answer(attempt, q.question_id, [], arrived_at=NOW + timedelta(minutes=2))
+        attempt_saves.save_answer(attempt, q.question_id, [], arrived_at=NOW + timedelta(minutes=2))
 
 
 def test_database_holds_one_in_progress_attempt(db, make_round, make_user):
@@ -377,18 +380,18 @@ def test_counts_in_database_after_api_session(db, client, login, make_round, mak
 
 
 def test_bank_changes_reach_the_cached_pool_at_once(db, make_round, make_bank, make_user):
-    from contest.services import banks
+    from contest.services import questions
 
     bank = make_bank(10)
     r = make_round(bank, question_count=10)
-    assert attempts.check_draw(r) == []  # the pool is now cached
+    assert papers.check_draw(r) == []  # the pool is now cached
     question = bank.questions[0]
-    banks.set_question_active(question, False, actor=make_user(role=Role.organiser), now=NOW)
-    assert attempts.check_draw(r)  # nine active questions cannot make a ten-question paper
+    questions.set_question_active(question, False, actor=make_user(role=Role.organiser), now=NOW)
+    assert papers.check_draw(r)  # nine active questions cannot make a ten-question paper
 
 
 def test_pool_cache_is_per_database(db, make_round, make_bank):
     r = make_round(make_bank(12), question_count=10)
-    pool = attempts.round_pool(r)
+    pool = papers.round_pool(r)
     key = (str(db.session.get_bind().engine.url), r.id)  # the database, then the round
-    assert key in attempts._pool_cache and len(pool) == 12  # noqa: SLF001
+    assert key in papers._pool_cache and len(pool) == 12  # noqa: SLF001

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from contest.models import Question, Role
-from contest.services import banks
+from contest.services import bank_files, banks
 from question_bank import parse_bank
 from tests.bank_files import GOOD, HEADER, make_xlsx
 from tests.conftest import NOW
@@ -175,7 +175,7 @@ def test_missing_file(client, login, organiser, bank):
 
 
 def test_too_large_files(client, login, organiser, bank, app, monkeypatch):
-    monkeypatch.setattr(banks, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(bank_files, "MAX_FILE_BYTES", 1000)
     response = upload(client, login, bank, make_xlsx(GOOD))
     assert response.status_code == 413
     assert "Tệp quá lớn" in response.get_data(as_text=True)
@@ -190,7 +190,7 @@ def test_preview_of_an_unknown_or_foreign_token(client, login, organiser, bank, 
     response = client.get(f"{BASE}/{bank.id}/nhap-excel/khong-co-token-nay-abcdefgh")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/{bank.id}/nhap-excel")
-    token = banks.stage_upload(
+    token = bank_files.stage_upload(
         banks_dir(client), make_xlsx(GOOD), bank_id=bank.id, actor_id=organiser.id + 1000, now=NOW
     )
     assert client.get(f"{BASE}/{bank.id}/nhap-excel/{token}").status_code == 302
@@ -212,13 +212,13 @@ def test_template_download_is_a_valid_workbook(client, organiser):
 
 
 def test_export_then_reimport_is_lossless(client, organiser, bank, db):
-    banks.import_questions(bank, make_xlsx(GOOD), actor=None, now=NOW)
+    bank_files.import_questions(bank, make_xlsx(GOOD), actor=None, now=NOW)
     response = client.get(f"{BASE}/{bank.id}/xuat-excel")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "ngan-hang-thu.xlsx" in response.headers["Content-Disposition"]
     copy = banks.create_bank("Bản sao", actor=None, now=NOW)
-    assert banks.import_questions(copy, response.data, actor=None, now=NOW).imported == 3
+    assert bank_files.import_questions(copy, response.data, actor=None, now=NOW).imported == 3
 
     def snapshot(b):
         return sorted(
@@ -230,7 +230,7 @@ def test_export_then_reimport_is_lossless(client, organiser, bank, db):
                 tuple(q.correct),
                 q.explanation,
             )
-            for q in banks.list_export_questions(b)
+            for q in bank_files.list_export_questions(b)
         )
 
     assert snapshot(copy) == snapshot(bank)
@@ -239,7 +239,7 @@ def test_export_then_reimport_is_lossless(client, organiser, bank, db):
 
 
 def test_browse_search_and_filters(client, organiser, bank):
-    banks.import_questions(bank, make_xlsx(GOOD), actor=None, now=NOW)
+    bank_files.import_questions(bank, make_xlsx(GOOD), actor=None, now=NOW)
     html = client.get(f"{BASE}/{bank.id}?q=dai+hoi+ii").get_data(as_text=True)
     assert "Đại hội II của Đảng họp ở đâu?" in html and "Đại hội XIII" not in html
     html = client.get(f"{BASE}/{bank.id}?topic=Văn+kiện").get_data(as_text=True)
@@ -311,7 +311,7 @@ def test_create_edit_and_deactivate_a_question(client, login, organiser, bank, d
 
 def test_a_question_of_another_bank_is_not_found(client, organiser, bank, db):
     other = banks.create_bank("Khác", actor=None, now=NOW)
-    banks.import_questions(other, make_xlsx(GOOD), actor=None, now=NOW)
+    bank_files.import_questions(other, make_xlsx(GOOD), actor=None, now=NOW)
     question = banks.search_questions(other).items[0]
     assert client.get(f"{BASE}/{bank.id}/cau-hoi/{question.id}/sua").status_code == 404
     assert client.get(f"{BASE}/999999").status_code == 404

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from contest.models import Attempt, AttemptStatus, Contest, Role, Round
-from contest.services import attempts
+from contest.services import attempt_saves, attempts
 from tests.conftest import NOW, csrf_from
 
 
@@ -71,9 +71,9 @@ def test_result_page_and_history(client, db, login, make_round, make_user):
     user = make_user()
     attempt, _ = attempts.start_attempt(r, user, now=NOW - timedelta(minutes=1))
     for q in attempt.questions[:3]:
-        attempts.save_answer(attempt, q.question_id, q.correct_option_ids, arrived_at=NOW)
-    attempts.save_prediction(attempt, 77, arrived_at=NOW)
-    attempts.submit_attempt(attempt, arrived_at=NOW + timedelta(minutes=6, seconds=41))
+        attempt_saves.save_answer(attempt, q.question_id, q.correct_option_ids, arrived_at=NOW)
+    attempt_saves.save_prediction(attempt, 77, arrived_at=NOW)
+    attempt_saves.submit_attempt(attempt, arrived_at=NOW + timedelta(minutes=6, seconds=41))
     db.session.commit()
     login(user)
     assert client.get(f"/luot-thi/{attempt.id}").status_code == 302  # finished → result

@@ -22,7 +22,7 @@ from contest.models import (
     User,
 )
 from contest.models.results import ResultRow, RoundResult
-from contest.services import attempts, results
+from contest.services import attempt_saves, attempts, results
 from contest.services.passwords import hash_password
 from question_bank.text import fold
 from tests.conftest import NOW, PASSWORD, csrf_from, unique_phone, valid_cccd
@@ -164,15 +164,15 @@ def test_close_round_end_to_end(db, make_round, make_user, people):
     def sit(user, right, prediction, practice=False, submit=True):
         attempt, _ = attempts.start_attempt(r, user, now=start, practice=practice)
         for item in attempt.questions[:right]:
-            attempts.save_answer(
+            attempt_saves.save_answer(
                 attempt,
                 item.question_id,
                 list(item.correct_option_ids),
                 arrived_at=start + timedelta(minutes=1),
             )
-        attempts.save_prediction(attempt, prediction, arrived_at=start + timedelta(minutes=1))
+        attempt_saves.save_prediction(attempt, prediction, arrived_at=start + timedelta(minutes=1))
         if submit:
-            attempts.submit_attempt(attempt, arrived_at=start + timedelta(minutes=2))
+            attempt_saves.submit_attempt(attempt, arrived_at=start + timedelta(minutes=2))
         db.session.commit()
         return attempt
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from contest.models import Role
-from contest.services import attempts, stats
+from contest.services import attempt_saves, attempts, stats
 from tests.conftest import NOW
 from tests.contest.results.test_results import finished, password_hash, people  # noqa: F401
 from tests.contest.services.test_exports import assert_cells_safe
@@ -42,8 +42,8 @@ def sat_round(db, make_round, make_bank, people, make_unit):  # noqa: F811
                 choice = list(q.correct_option_ids)
             else:
                 continue
-            attempts.save_answer(attempt, q.question_id, choice, arrived_at=start)
-        attempts.submit_attempt(attempt, arrived_at=start + timedelta(minutes=2 + i))
+            attempt_saves.save_answer(attempt, q.question_id, choice, arrived_at=start)
+        attempt_saves.submit_attempt(attempt, arrived_at=start + timedelta(minutes=2 + i))
         db.session.commit()
     return r, school, wrong_question
 

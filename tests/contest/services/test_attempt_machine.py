@@ -11,7 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy import select
 
 from contest.models import Attempt, AttemptStatus
-from contest.services import attempts
+from contest.services import attempt_saves, attempts
 from contest.services.errors import DomainError
 from tests.conftest import NOW
 
@@ -62,7 +62,7 @@ def test_attempt_invariants_hold(db, make_round, make_user):
                 return
             q = a.questions[pick % len(a.questions)]
             with suppress(DomainError):
-                attempts.save_answer(
+                attempt_saves.save_answer(
                     a,
                     q.question_id,
                     [] if clear else [q.options[option]["id"]],
@@ -75,14 +75,14 @@ def test_attempt_invariants_hold(db, make_round, make_user):
             a = self.current()
             if a is not None:
                 with suppress(DomainError):
-                    attempts.save_prediction(a, value, arrived_at=self.now)
+                    attempt_saves.save_prediction(a, value, arrived_at=self.now)
 
         @rule()
         def submit(self):
             a = self.current()
             if a is not None:
                 with suppress(DomainError):
-                    attempts.submit_attempt(a, arrived_at=self.now)
+                    attempt_saves.submit_attempt(a, arrived_at=self.now)
 
         @rule(minutes=st.integers(0, 12), seconds=st.integers(0, 59))
         def wait(self, minutes, seconds):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from contest.models import AuditEntry, Difficulty, Option, Question
-from contest.services import banks
+from contest.services import bank_files, banks, questions
 from contest.services.errors import ImportFailed, NotFound, ValidationFailed
 from question_bank import UnreadableFile, parse_bank
 from tests.bank_files import HEADER, make_xlsx
@@ -72,7 +72,7 @@ def count_questions(db, bank=None):
 
 def test_preview_counts_per_topic_and_difficulty(db, new_bank):
     bank = new_bank()
-    preview = banks.preview_import(bank, make_xlsx(SAMPLE))
+    preview = bank_files.preview_import(bank, make_xlsx(SAMPLE))
     assert preview.ok and preview.rows_read == 4 and len(preview.questions) == 4
     assert preview.counts.topics == ["Lịch sử Đảng", "Văn kiện Đại hội XIII"]
     assert preview.counts.row("Lịch sử Đảng") == [1, 1, 1, 3]
@@ -86,8 +86,8 @@ def test_import_saves_questions_options_and_is_audited(db, new_bank, make_user):
 
     organiser = make_user(Role.organiser)
     bank = new_bank(actor=organiser)
-    result = banks.import_questions(bank, make_xlsx(SAMPLE), actor=organiser, now=NOW)
-    assert result == banks.ImportResult(imported=4, duplicates=0)
+    result = bank_files.import_questions(bank, make_xlsx(SAMPLE), actor=organiser, now=NOW)
+    assert result == bank_files.ImportResult(imported=4, duplicates=0)
     several = db.session.scalar(select(Question).where(Question.text.like("Những văn kiện%")))
     assert several.option_texts == [
         "Chánh cương vắn tắt",
@@ -112,7 +112,7 @@ def test_one_bad_row_saves_nothing_and_reports_every_error(db, new_bank):
         row("Câu có đáp án sai?", answer="E", level="Rất khó"),
     ]
     with pytest.raises(ImportFailed) as caught:
-        banks.import_questions(bank, make_xlsx(rows), actor=None, now=NOW)
+        bank_files.import_questions(bank, make_xlsx(rows), actor=None, now=NOW)
     errors = {(e.row, e.column) for e in caught.value.errors}
     assert errors == {(6, "Đáp án đúng"), (7, "Đáp án đúng"), (7, "Mức độ")}
     assert count_questions(db) == 0
@@ -121,7 +121,7 @@ def test_one_bad_row_saves_nothing_and_reports_every_error(db, new_bank):
 
 def test_duplicates_in_the_file_and_in_the_bank_are_skipped_and_reported(db, new_bank):
     bank = new_bank()
-    banks.import_questions(bank, make_xlsx(SAMPLE[:2]), actor=None, now=NOW)
+    bank_files.import_questions(bank, make_xlsx(SAMPLE[:2]), actor=None, now=NOW)
     # Same question with other case, spacing and option order; a repeat inside the file.
     again = row(
         "đại hội đại biểu toàn quốc  lần thứ NHẤT của Đảng họp năm nào?",
@@ -129,32 +129,32 @@ def test_duplicates_in_the_file_and_in_the_bank_are_skipped_and_reported(db, new
         answer="C",
     )
     rows = [again, SAMPLE[2], SAMPLE[2], SAMPLE[3]]
-    preview = banks.preview_import(bank, make_xlsx(rows))
+    preview = bank_files.preview_import(bank, make_xlsx(rows))
     assert [(d.row, d.reason) for d in preview.duplicates] == [
         (2, "đã có trong ngân hàng"),
         (4, "trùng trong tệp (dòng 3)"),
     ]
-    result = banks.save_import(bank, preview, actor=None, now=NOW)
-    assert result == banks.ImportResult(imported=2, duplicates=2)
+    result = bank_files.save_import(bank, preview, actor=None, now=NOW)
+    assert result == bank_files.ImportResult(imported=2, duplicates=2)
     assert count_questions(db, bank) == 4
 
 
 def test_the_same_question_may_be_in_two_banks(db, new_bank):
     first, second = new_bank("Ngân hàng A"), new_bank("Ngân hàng B")
-    banks.import_questions(first, make_xlsx(SAMPLE), actor=None, now=NOW)
-    assert banks.import_questions(second, make_xlsx(SAMPLE), actor=None, now=NOW).imported == 4
+    bank_files.import_questions(first, make_xlsx(SAMPLE), actor=None, now=NOW)
+    assert bank_files.import_questions(second, make_xlsx(SAMPLE), actor=None, now=NOW).imported == 4
 
 
 def test_unreadable_file_raises(db, new_bank):
     with pytest.raises(UnreadableFile):
-        banks.preview_import(new_bank(), b"Chu de,Cau hoi\nabc,def\n")
-    with pytest.raises(banks.FileTooLarge):
-        banks.check_upload(b"PK" + b"0" * banks.MAX_FILE_BYTES)
+        bank_files.preview_import(new_bank(), b"Chu de,Cau hoi\nabc,def\n")
+    with pytest.raises(bank_files.FileTooLarge):
+        bank_files.check_upload(b"PK" + b"0" * bank_files.MAX_FILE_BYTES)
 
 
 def test_search_ignores_case_and_diacritics_and_filters(db, new_bank):
     bank = new_bank()
-    banks.import_questions(bank, make_xlsx(SAMPLE), actor=None, now=NOW)
+    bank_files.import_questions(bank, make_xlsx(SAMPLE), actor=None, now=NOW)
     found = banks.search_questions(bank, query="dai hoi")
     assert found.total == 3
     assert all("Đại hội" in q.text for q in found.items)
@@ -171,7 +171,7 @@ def _first(bank) -> Question:
     return banks.search_questions(bank, query="lan thu nhat").items[0]
 
 
-def _input(question: Question, **changes) -> banks.QuestionInput:
+def _input(question: Question, **changes) -> questions.QuestionInput:
     values = dict(
         topic=question.topic,
         difficulty=question.difficulty.value,
@@ -181,16 +181,16 @@ def _input(question: Question, **changes) -> banks.QuestionInput:
         explanation=question.explanation,
     )
     values.update(changes)
-    return banks.QuestionInput(**values)
+    return questions.QuestionInput(**values)
 
 
 def test_edit_without_option_changes_is_made_in_place(db, new_bank):
     bank = new_bank()
-    banks.import_questions(bank, make_xlsx(SAMPLE), actor=None, now=NOW)
+    bank_files.import_questions(bank, make_xlsx(SAMPLE), actor=None, now=NOW)
     question = _first(bank)
     option_ids = [o.id for o in question.options]
     later = NOW + timedelta(hours=1)
-    saved = banks.update_question(
+    saved = questions.update_question(
         question,
         _input(
             question,
@@ -210,17 +210,17 @@ def test_edit_without_option_changes_is_made_in_place(db, new_bank):
 
 def test_changing_options_or_answer_makes_a_new_version(db, new_bank):
     bank = new_bank()
-    banks.import_questions(bank, make_xlsx(SAMPLE), actor=None, now=NOW)
+    bank_files.import_questions(bank, make_xlsx(SAMPLE), actor=None, now=NOW)
     old = _first(bank)
     old_options = [(o.id, o.text, o.is_correct) for o in old.options]
     # Only the correct set changes: the key stays the same (partial unique index).
-    new = banks.update_question(old, _input(old, correct=[0]), actor=None, now=NOW)
+    new = questions.update_question(old, _input(old, correct=[0]), actor=None, now=NOW)
     assert new.id != old.id and new.version == 2 and new.replaces_id == old.id
     assert new.key == old.key and new.correct == [0]
     db.session.expire_all()
     assert not old.is_current and not old.is_active
     assert [(o.id, o.text, o.is_correct) for o in old.options] == old_options
-    newer = banks.update_question(
+    newer = questions.update_question(
         new, _input(new, options=[*new.option_texts, "1960"]), actor=None, now=NOW
     )
     assert newer.version == 3 and newer.option_texts[-1] == "1960"
@@ -231,22 +231,22 @@ def test_changing_options_or_answer_makes_a_new_version(db, new_bank):
     with pytest.raises(NotFound):
         banks.get_question(bank, old.id)
     with pytest.raises(NotFound):
-        banks.update_question(old, _input(newer), actor=None, now=NOW)
+        questions.update_question(old, _input(newer), actor=None, now=NOW)
 
 
 def test_an_edit_that_duplicates_another_question_is_refused(db, new_bank):
     bank = new_bank()
-    banks.import_questions(bank, make_xlsx(SAMPLE), actor=None, now=NOW)
+    bank_files.import_questions(bank, make_xlsx(SAMPLE), actor=None, now=NOW)
     first = _first(bank)
     other = banks.search_questions(bank, query="lan thu ii").items[0]
     with pytest.raises(ValidationFailed) as caught:
-        banks.update_question(first, _input(other), actor=None, now=NOW)
+        questions.update_question(first, _input(other), actor=None, now=NOW)
     assert "đã có trong ngân hàng" in caught.value.fields["text"]
 
 
 def test_question_validation_messages(db, new_bank):
     bank = new_bank()
-    bad = banks.QuestionInput(
+    bad = questions.QuestionInput(
         topic="",
         text="",
         options=["Một", "", "Ba", "Một"],
@@ -255,7 +255,7 @@ def test_question_validation_messages(db, new_bank):
         explanation="x" * 5000,
     )
     with pytest.raises(ValidationFailed) as caught:
-        banks.create_question(bank, bad, actor=None, now=NOW)
+        questions.create_question(bank, bad, actor=None, now=NOW)
     fields = caught.value.fields
     assert set(fields) == {
         "topic",
@@ -269,9 +269,11 @@ def test_question_validation_messages(db, new_bank):
     assert fields["correct"] == "Vui lòng đánh dấu ít nhất một phương án đúng."
     assert "trùng với Phương án A" in fields["option_3"]
     with pytest.raises(ValidationFailed) as caught:
-        banks.create_question(
+        questions.create_question(
             bank,
-            banks.QuestionInput(topic="T", text="Câu?", options=["Một", "", "", ""], correct=[2]),
+            questions.QuestionInput(
+                topic="T", text="Câu?", options=["Một", "", "", ""], correct=[2]
+            ),
             actor=None,
             now=NOW,
         )
@@ -281,33 +283,33 @@ def test_question_validation_messages(db, new_bank):
 
 def test_create_question_and_duplicate(db, new_bank):
     bank = new_bank()
-    data = banks.QuestionInput(
+    data = questions.QuestionInput(
         topic=" Lịch sử  Đảng ",
         text="Bác Hồ đọc Tuyên ngôn năm nào?",
         options=["1945", "1946", "", ""],
         correct=[0],
     )
-    question = banks.create_question(bank, data, actor=None, now=NOW)
+    question = questions.create_question(bank, data, actor=None, now=NOW)
     assert question.topic == "Lịch sử Đảng" and question.option_texts == ["1945", "1946"]
     assert question.difficulty is Difficulty.medium
     with pytest.raises(ValidationFailed):
-        banks.create_question(bank, data, actor=None, now=NOW)
+        questions.create_question(bank, data, actor=None, now=NOW)
 
 
 def test_deactivate_and_reactivate(db, new_bank):
     bank = new_bank()
-    banks.import_questions(bank, make_xlsx(SAMPLE), actor=None, now=NOW)
+    bank_files.import_questions(bank, make_xlsx(SAMPLE), actor=None, now=NOW)
     question = _first(bank)
-    banks.set_question_active(question, False, actor=None, now=NOW)
+    questions.set_question_active(question, False, actor=None, now=NOW)
     assert question.id not in {c.id for c in banks.active_candidates([bank.id])}
     counts = banks.count_questions([bank.id])[bank.id]
     assert counts.total == 3 and counts.inactive == 1
     assert banks.search_questions(bank, status="inactive").items == [question]
     assert banks.search_questions(bank, status="active").total == 3
     # A deactivated question still counts as "already in the bank" for imports.
-    assert banks.preview_import(bank, make_xlsx(SAMPLE[:1])).duplicates
-    assert len(banks.list_export_questions(bank)) == 3
-    banks.set_question_active(question, True, actor=None, now=NOW)
+    assert bank_files.preview_import(bank, make_xlsx(SAMPLE[:1])).duplicates
+    assert len(bank_files.list_export_questions(bank)) == 3
+    questions.set_question_active(question, True, actor=None, now=NOW)
     assert len(banks.active_candidates([bank.id])) == 4
     actions = db.session.scalars(
         select(AuditEntry.action).where(
@@ -348,10 +350,10 @@ def test_export_then_import_is_lossless(db, new_bank):
     ]
     header = [*HEADER, "Phương án E", "Phương án F"]
     bank = new_bank("Nguồn")
-    banks.import_questions(bank, make_xlsx(tricky, header), actor=None, now=NOW)
-    data = banks.export_bank(bank, actor=None, now=NOW)
+    bank_files.import_questions(bank, make_xlsx(tricky, header), actor=None, now=NOW)
+    data = bank_files.export_bank(bank, actor=None, now=NOW)
     copy = new_bank("Bản sao")
-    assert banks.import_questions(copy, data, actor=None, now=NOW).imported == 6
+    assert bank_files.import_questions(copy, data, actor=None, now=NOW).imported == 6
 
     def snapshot(b):
         return sorted(
@@ -364,7 +366,7 @@ def test_export_then_import_is_lossless(db, new_bank):
                 q.explanation,
                 q.key,
             )
-            for q in banks.list_export_questions(b)
+            for q in bank_files.list_export_questions(b)
         )
 
     assert snapshot(copy) == snapshot(bank)
@@ -372,10 +374,10 @@ def test_export_then_import_is_lossless(db, new_bank):
 
 
 def test_staged_uploads(tmp_path):
-    token = banks.stage_upload(
+    token = bank_files.stage_upload(
         tmp_path, b"bytes", bank_id=1, actor_id=7, now=NOW, filename="cau-hoi.xlsx"
     )
-    assert banks.read_staged(tmp_path, token, bank_id=1, actor_id=7, now=NOW) == (
+    assert bank_files.read_staged(tmp_path, token, bank_id=1, actor_id=7, now=NOW) == (
         b"bytes",
         "cau-hoi.xlsx",
     )
@@ -385,14 +387,14 @@ def test_staged_uploads(tmp_path):
         dict(bank_id=1, actor_id=7, now=NOW + timedelta(hours=1, seconds=1)),
     ):
         with pytest.raises(NotFound):
-            banks.read_staged(tmp_path, token, **kwargs)
+            bank_files.read_staged(tmp_path, token, **kwargs)
     with pytest.raises(NotFound):
-        banks.read_staged(tmp_path, "../../etc/passwd", bank_id=1, actor_id=7, now=NOW)
-    assert banks.purge_staged(tmp_path, now=NOW + timedelta(minutes=59)) == 0
-    assert banks.purge_staged(tmp_path, now=NOW + timedelta(minutes=61)) == 1
+        bank_files.read_staged(tmp_path, "../../etc/passwd", bank_id=1, actor_id=7, now=NOW)
+    assert bank_files.purge_staged(tmp_path, now=NOW + timedelta(minutes=59)) == 0
+    assert bank_files.purge_staged(tmp_path, now=NOW + timedelta(minutes=61)) == 1
     assert list(tmp_path.iterdir()) == []
-    token = banks.stage_upload(tmp_path, b"x", bank_id=1, actor_id=None, now=NOW)
-    banks.discard_staged(tmp_path, token)
+    token = bank_files.stage_upload(tmp_path, b"x", bank_id=1, actor_id=None, now=NOW)
+    bank_files.discard_staged(tmp_path, token)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,0 +1,160 @@
+"""Question papers: a round's question pool (cached briefly per process) and the paper of
+one attempt, drawn deterministically from its seed.
+
+A paper is a list of plain dicts (position, question id and version, text, options shown,
+correct option ids), written once into the attempt's rows: later edits of the bank never
+change a paper already drawn.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from contest.extensions import db
+from contest.models.question import Option, Question
+from contest.models.quiz import Round
+from contest.services.errors import PoolTooSmall
+from contest.services.i18n import _
+from question_bank import select as draw
+
+
+@dataclass(frozen=True)
+class PoolQuestion:
+    id: int
+    version: int
+    topic: str
+    difficulty: str
+    text: str
+    options: tuple[tuple[int, str, bool], ...]  # (option id, text, is_correct)
+
+
+# Keyed by (database, round id): one process may serve several databases (tests, tools).
+_pool_cache: dict[tuple[str, int], tuple[float, tuple, list[PoolQuestion]]] = {}
+_pool_lock = threading.Lock()
+POOL_TTL_SECONDS = 30.0
+
+
+def invalidate_pool(round_id: int | None = None) -> None:
+    """Forget cached pools (one round's, or all). Called after editing a round's draw and
+    after any change to a bank's questions; other worker processes catch up within
+    POOL_TTL_SECONDS."""
+    with _pool_lock:
+        if round_id is None:
+            _pool_cache.clear()
+        else:
+            for key in [k for k in _pool_cache if k[1] == round_id]:
+                del _pool_cache[key]
+
+
+def load_pool(bank_ids: list[int]) -> list[PoolQuestion]:
+    """Active, current questions of the given banks with their options."""
+    if not bank_ids:
+        return []
+    questions = db.session.scalars(
+        select(Question)
+        .where(
+            Question.bank_id.in_(bank_ids),
+            Question.is_active.is_(True),
+            Question.is_current.is_(True),
+        )
+        .order_by(Question.id)
+    ).all()
+    options: dict[int, list[Option]] = {}
+    if questions:
+        for opt in db.session.scalars(
+            select(Option)
+            .where(Option.question_id.in_([q.id for q in questions]))
+            .order_by(Option.question_id, Option.position)
+        ):
+            options.setdefault(opt.question_id, []).append(opt)
+    return [
+        PoolQuestion(
+            q.id,
+            q.version,
+            q.topic,
+            q.difficulty.value,
+            q.text,
+            tuple((o.id, o.text, o.is_correct) for o in options.get(q.id, [])),
+        )
+        for q in questions
+    ]
+
+
+def round_pool(round_: Round) -> list[PoolQuestion]:
+    """The round's question pool, cached for POOL_TTL_SECONDS (the start rush reads it
+    thousands of times; banks do not change during a round)."""
+    key = (str(db.session.get_bind().engine.url), round_.id)
+    banks = tuple(sorted(round_.bank_ids or []))
+    now = time.monotonic()
+    with _pool_lock:
+        cached = _pool_cache.get(key)
+        if cached and cached[1] == banks and now - cached[0] < POOL_TTL_SECONDS:
+            return cached[2]
+    pool = load_pool(list(banks))
+    with _pool_lock:
+        _pool_cache[key] = (now, banks, pool)
+    return pool
+
+
+def quotas_of(round_: Round) -> list[draw.Quota]:
+    """The round's quotas (topic × difficulty counts) as the drawing code takes them."""
+    return [
+        draw.Quota(q.get("topic") or None, q.get("difficulty") or None, int(q["count"]))
+        for q in (round_.quotas or [])
+        if int(q.get("count") or 0) > 0
+    ]
+
+
+def check_draw(round_: Round) -> list[str]:
+    """Problems (translated) that would stop a paper being drawn for this round."""
+    pool = round_pool(round_)
+    if not pool:
+        return [_("Chưa chọn ngân hàng câu hỏi, hoặc ngân hàng không có câu hỏi đang dùng.")]
+    return draw.check_quotas(
+        [draw.Candidate(q.id, q.topic, q.difficulty) for q in pool],
+        round_.question_count,
+        quotas_of(round_),
+    )
+
+
+def build_paper(round_: Round, seed: int) -> list[dict]:
+    """The questions of one paper, drawn and shuffled deterministically from ``seed``.
+
+    Raises ``PoolTooSmall`` when the pool cannot satisfy the count or the quotas.
+    """
+    pool = round_pool(round_)
+    by_id = {q.id: q for q in pool}
+    try:
+        ids = draw.select_questions(
+            [draw.Candidate(q.id, q.topic, q.difficulty) for q in pool],
+            round_.question_count,
+            quotas_of(round_),
+            seed=seed,
+        )
+    except draw.PoolTooSmall as exc:
+        raise PoolTooSmall(exc.message) from exc
+    if not round_.shuffle_questions:
+        ids = sorted(ids)
+    rng = random.Random(seed)
+    paper = []
+    for position, qid in enumerate(ids):
+        q = by_id[qid]
+        options = list(q.options)
+        if round_.shuffle_options:
+            rng.shuffle(options)
+        paper.append(
+            {
+                "position": position,
+                "question_id": q.id,
+                "question_version": q.version,
+                "text": q.text,
+                "options": [{"id": oid, "text": text} for oid, text, _ok in options],
+                "correct_option_ids": sorted(oid for oid, _text, ok in options if ok),
+            }
+        )
+    return paper
