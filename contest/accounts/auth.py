@@ -5,14 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from contest.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, fill_choices
 from contest.db import utcnow
 from contest.extensions import db, limiter
 from contest.services import accounts, participants
-from contest.services.errors import AccountDisabled, InvalidCredentials, ValidationFailed
-from contest.web.forms import apply_errors
+from contest.services.errors import AccountDisabled, InvalidCredentials
+from contest.web.forms import save_form
 from contest.web.limits import login_limits, register_limit
 
 bp = Blueprint("auth", __name__)
@@ -46,15 +47,16 @@ def login():
         try:
             user = accounts.check_password(user, form.password.data, now=utcnow())
         except (InvalidCredentials, AccountDisabled) as exc:
+            # Shown beside the password field, not as a page-wide error.
             db.session.commit()
-            form.password.errors = [exc.message]
+            form.password.errors = [str(exc.message)]
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
             if user.must_change_password:
-                flash("Bạn đang dùng mật khẩu tạm. Vui lòng đặt mật khẩu mới.", "warning")
+                flash(_("Bạn đang dùng mật khẩu tạm. Vui lòng đặt mật khẩu mới."), "warning")
                 return redirect(url_for("auth.change_password"))
-            flash(f"Xin chào {user.full_name}!", "success")
+            flash(_("Xin chào %(name)s!", name=user.full_name), "success")
             return redirect(safe_next(home_for(user)))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
@@ -65,7 +67,7 @@ def logout():
     accounts.revoke_sessions(current_user)
     db.session.commit()
     logout_user()
-    flash("Bạn đã đăng xuất.", "info")
+    flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("public.index"))
 
 
@@ -78,23 +80,20 @@ def register():
     fill_choices(form)
     status = 200
     if form.validate_on_submit():
-        data = participants.ProfileInput.from_mapping(request.form)
-        try:
-            user = participants.register_participant(
-                data,
+        saved = save_form(
+            form,
+            lambda: participants.register_participant(
+                participants.ProfileInput.from_mapping(request.form),
                 now=utcnow(),
                 min_age=current_app.config["MIN_AGE"],
                 policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            login_user(user)
-            flash("Đăng ký thành công. Chào mừng bạn đến với hội thi!", "success")
+            ),
+        )
+        if saved.ok:
+            login_user(saved.value)
+            flash(_("Đăng ký thành công. Chào mừng bạn đến với hội thi!"), "success")
             return redirect(url_for("public.index"))
+        status = 422
     elif form.errors:
         status = 422
     return render_template(
@@ -108,18 +107,16 @@ def change_password():
     form = ChangePasswordForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            accounts.change_password(
+        saved = save_form(
+            form,
+            lambda: accounts.change_password(
                 current_user, form.current_password.data, form.new_password.data, now=utcnow()
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+            ),
+        )
+        if saved.ok:
             # The old session is revoked everywhere; sign this browser in again.
             login_user(current_user._get_current_object())
-            flash("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất.", "success")
+            flash(_("Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất."), "success")
             return redirect(url_for("public.index"))
+        status = 422
     return render_template("auth/change_password.html", form=form), status

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from contest.accounts.forms import ProfileForm, fill_choices
 from contest.db import utcnow
-from contest.extensions import db
 from contest.services import participants
-from contest.services.errors import ValidationFailed
-from contest.web.forms import apply_errors
+from contest.web.forms import save_form
 
 bp = Blueprint("participant", __name__)
 
@@ -27,19 +26,17 @@ def profile():
     fill_choices(form)
     status = 200
     if form.validate_on_submit():
-        try:
-            participants.update_profile(
+        saved = save_form(
+            form,
+            lambda: participants.update_profile(
                 user,
                 participants.ProfileInput.from_mapping(request.form),
                 now=utcnow(),
                 min_age=current_app.config["MIN_AGE"],
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash("Đã lưu thông tin cá nhân.", "success")
+            ),
+        )
+        if saved.ok:
+            flash(_("Đã lưu thông tin cá nhân."), "success")
             return redirect(url_for("participant.profile"))
+        status = 422
     return render_template("participant/profile.html", form=form), status

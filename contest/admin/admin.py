@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from contest.admin.forms import ROLE_LABELS, AuditFilterForm, CategoryForm, RoleForm, UserSearchForm
+from contest.admin.forms import AuditFilterForm, CategoryForm, RoleForm, UserSearchForm
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Role
 from contest.services import accounts, units
 from contest.services import audit as audit_log
+from contest.services.accounts import ROLE_LABELS
 from contest.services.errors import ValidationFailed
-from contest.web.forms import apply_errors
+from contest.services.participants import GENDER_LABELS
+from contest.web.forms import save_form
 from contest.web.security import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
@@ -29,7 +33,10 @@ def guard():
 
 @bp.context_processor
 def helpers():
-    return {"role_labels": {role.value: label for role, label in ROLE_LABELS.items()}}
+    return {
+        "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
+        "gender_labels": {gender.value: label for gender, label in GENDER_LABELS.items()},
+    }
 
 
 def _actor():
@@ -74,21 +81,23 @@ def set_role(user_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         return _render_user(user, form, 422)
-    try:
-        changed = accounts.change_role(user, Role(form.role.data), actor=_actor(), now=utcnow())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
+    saved = save_form(
+        form, lambda: accounts.change_role(user, Role(form.role.data), actor=_actor(), now=utcnow())
+    )
+    if not saved.ok:
         return _render_user(user, form, 422)
-    db.session.commit()
-    if changed:
+    if saved.value:
         flash(
-            f"Đã đổi vai trò của {user.full_name} thành «{ROLE_LABELS[user.role]}». Người này "
-            "đã được đăng xuất khỏi mọi thiết bị.",
+            _(
+                "Đã đổi vai trò của %(name)s thành «%(role)s». Người này "
+                "đã được đăng xuất khỏi mọi thiết bị.",
+                name=user.full_name,
+                role=str(ROLE_LABELS[user.role]),
+            ),
             "success",
         )
     else:
-        flash("Vai trò không thay đổi.", "info")
+        flash(_("Vai trò không thay đổi."), "info")
     return redirect(url_for(".user_detail", user_id=user.id))
 
 
@@ -99,14 +108,19 @@ def set_active(user_id: int):
     try:
         accounts.set_active(user, active, actor=_actor(), now=utcnow())
     except ValidationFailed as exc:
+        # Back to this user's page with the reason (the error handler would go back to
+        # the referrer with a general message).
         db.session.rollback()
-        flash(" ".join(exc.fields.values()), "danger")
+        flash(" ".join(str(text) for text in exc.fields.values()), "danger")
     else:
         db.session.commit()
         flash(
-            f"Đã mở khoá tài khoản của {user.full_name}."
+            _("Đã mở khoá tài khoản của %(name)s.", name=user.full_name)
             if active
-            else f"Đã khoá tài khoản của {user.full_name}. Người này không đăng nhập được nữa.",
+            else _(
+                "Đã khoá tài khoản của %(name)s. Người này không đăng nhập được nữa.",
+                name=user.full_name,
+            ),
             "success",
         )
     return redirect(url_for(".user_detail", user_id=user.id))
@@ -116,7 +130,7 @@ def set_active(user_id: int):
 def reset_password(user_id: int):
     user = accounts.get_user(user_id)
     if user.id == current_user.id:
-        flash("Để đổi mật khẩu của chính bạn, hãy dùng trang Đổi mật khẩu.", "warning")
+        flash(_("Để đổi mật khẩu của chính bạn, hãy dùng trang Đổi mật khẩu."), "warning")
         return redirect(url_for("auth.change_password"))
     temporary = accounts.reset_password(user, actor=_actor(), now=utcnow())
     db.session.commit()
@@ -136,21 +150,18 @@ def _save_category(form: CategoryForm, category=None):
     """Validate and save; returns (saved category or None, HTTP status)."""
     if not form.validate_on_submit():
         return None, 422 if form.errors else 200
-    try:
-        saved = units.save_category(
+    saved = save_form(
+        form,
+        lambda: units.save_category(
             name=form.name.data,
             position=form.position.data or 0,
             active=form.is_active.data,
             actor=_actor(),
             now=utcnow(),
             category=category,
-        )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return None, 422
-    db.session.commit()
-    return saved, 200
+        ),
+    )
+    return (saved.value, 200) if saved.ok else (None, 422)
 
 
 @bp.route("/doi-tuong", methods=["GET", "POST"])
@@ -161,7 +172,7 @@ def categories():
         form.position.data = max((c.position for c in existing), default=-1) + 1
     saved, status = _save_category(form)
     if saved is not None:
-        flash(f"Đã thêm đối tượng «{saved.name}».", "success")
+        flash(_("Đã thêm đối tượng «%(name)s».", name=saved.name), "success")
         return redirect(url_for(".categories"))
     return render_template(
         "admin/categories.html", form=form, categories=units.list_categories(active_only=False)
@@ -174,7 +185,7 @@ def edit_category(category_id: int):
     form = CategoryForm(obj=None if request.method == "POST" else category)
     saved, status = _save_category(form, category)
     if saved is not None:
-        flash(f"Đã lưu đối tượng «{saved.name}».", "success")
+        flash(_("Đã lưu đối tượng «%(name)s».", name=saved.name), "success")
         return redirect(url_for(".categories"))
     return render_template("admin/category_form.html", form=form, category=category), status
 
@@ -193,10 +204,13 @@ def set_category_active(category_id: int):
     )
     db.session.commit()
     flash(
-        f"Đã sử dụng lại đối tượng «{category.name}»."
+        _("Đã sử dụng lại đối tượng «%(name)s».", name=category.name)
         if active
-        else f"Đã ngừng sử dụng đối tượng «{category.name}». Đối tượng không còn trong danh sách "
-        "đăng ký; thí sinh đã đăng ký vẫn giữ nguyên.",
+        else _(
+            "Đã ngừng sử dụng đối tượng «%(name)s». Đối tượng không còn trong danh sách "
+            "đăng ký; thí sinh đã đăng ký vẫn giữ nguyên.",
+            name=category.name,
+        ),
         "success",
     )
     return redirect(url_for(".categories"))
@@ -209,7 +223,7 @@ def set_category_active(category_id: int):
 def audit():
     form = AuditFilterForm(formdata=request.args)
     actions = audit_log.list_actions()
-    form.action.choices = [SelectChoice("", "Tất cả thao tác")] + [
+    form.action.choices = [SelectChoice("", _l("Tất cả thao tác"))] + [
         SelectChoice(action, audit_log.action_label(action)) for action in actions
     ]
     action = form.action.data if form.action.data in actions else None

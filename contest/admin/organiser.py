@@ -15,6 +15,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -26,7 +28,7 @@ from contest.services import accounts, unit_import, units, user_import
 from contest.services.errors import ImportFailed, ValidationFailed
 from contest.services.vn import mask_phone
 from contest.web import menu
-from contest.web.forms import apply_errors
+from contest.web.forms import save_form
 from contest.web.responses import xlsx_response
 from contest.web.security import role_required
 from question_bank.safety import UnreadableFile
@@ -38,20 +40,20 @@ PER_PAGE = 50
 menu.add(
     10,
     "organiser.list_units",
-    "Đơn vị",
-    "Cây đơn vị, số người và số thí sinh đã đăng ký; thêm, sửa, nhập từ Excel.",
+    _l("Đơn vị"),
+    _l("Cây đơn vị, số người và số thí sinh đã đăng ký; thêm, sửa, nhập từ Excel."),
 )
 menu.add(
     20,
     "organiser.import_participants",
-    "Nhập danh sách thí sinh",
-    "Tạo tài khoản hàng loạt từ danh sách Excel của trường, cơ quan, đơn vị.",
+    _l("Nhập danh sách thí sinh"),
+    _l("Tạo tài khoản hàng loạt từ danh sách Excel của trường, cơ quan, đơn vị."),
 )
 menu.add(
     30,
     "organiser.list_participants",
-    "Thí sinh",
-    "Tìm thí sinh theo tên, số điện thoại, số CCCD; đặt lại mật khẩu.",
+    _l("Thí sinh"),
+    _l("Tìm thí sinh theo tên, số điện thoại, số CCCD; đặt lại mật khẩu."),
 )
 
 
@@ -106,15 +108,16 @@ def _fill_parent_choices(form: UnitForm, unit=None) -> None:
     choices = [SelectChoice(str(u.id), u.path) for u in units.list_units() if u.id not in excluded]
     if unit is not None and unit.parent is not None and not unit.parent.is_active:
         choices.append(SelectChoice(str(unit.parent.id), unit.parent.path))
-    form.parent_id.choices = [SelectChoice("", "— Không có (đơn vị cấp cao nhất) —"), *choices]
+    form.parent_id.choices = [SelectChoice("", _l("— Không có (đơn vị cấp cao nhất) —")), *choices]
 
 
 def _save_unit_form(form: UnitForm, unit=None):
     """Validate and save the unit form; returns (saved unit or None, HTTP status)."""
     if not form.validate_on_submit():
         return None, 422 if form.errors else 200
-    try:
-        saved = units.save_unit(
+    saved = save_form(
+        form,
+        lambda: units.save_unit(
             name=form.name.data,
             parent_id=_int_or_none(form.parent_id.data),
             kind=form.kind.data,
@@ -122,13 +125,9 @@ def _save_unit_form(form: UnitForm, unit=None):
             actor=_actor(),
             now=utcnow(),
             unit=unit,
-        )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return None, 422
-    db.session.commit()
-    return saved, 200
+        ),
+    )
+    return (saved.value, 200) if saved.ok else (None, 422)
 
 
 @bp.route("/don-vi/them", methods=["GET", "POST"])
@@ -139,7 +138,7 @@ def create_unit():
         form.parent_id.data = request.args.get("cap_tren", "")
     saved, status = _save_unit_form(form)
     if saved is not None:
-        flash(f"Đã thêm đơn vị «{saved.name}».", "success")
+        flash(_("Đã thêm đơn vị «%(name)s».", name=saved.name), "success")
         return redirect(url_for(".list_units"))
     return render_template("organiser/unit_form.html", form=form, unit=None), status
 
@@ -154,7 +153,7 @@ def edit_unit(unit_id: int):
     _fill_parent_choices(form, unit)
     saved, status = _save_unit_form(form, unit)
     if saved is not None:
-        flash(f"Đã lưu đơn vị «{saved.name}».", "success")
+        flash(_("Đã lưu đơn vị «%(name)s».", name=saved.name), "success")
         return redirect(url_for(".list_units"))
     return render_template("organiser/unit_form.html", form=form, unit=unit), status
 
@@ -166,15 +165,20 @@ def set_unit_active(unit_id: int):
     try:
         units.set_unit_active(unit, active, actor=_actor(), now=utcnow())
     except ValidationFailed as exc:
+        # Back to the units list with the reason (the error handler would go back to the
+        # referrer with a general message).
         db.session.rollback()
-        flash(" ".join(exc.fields.values()), "danger")
+        flash(" ".join(str(text) for text in exc.fields.values()), "danger")
     else:
         db.session.commit()
         flash(
-            f"Đã sử dụng lại đơn vị «{unit.name}»."
+            _("Đã sử dụng lại đơn vị «%(name)s».", name=unit.name)
             if active
-            else f"Đã ngừng sử dụng đơn vị «{unit.name}». Đơn vị không còn trong danh sách "
-            "đăng ký; thí sinh đã đăng ký vẫn giữ nguyên.",
+            else _(
+                "Đã ngừng sử dụng đơn vị «%(name)s». Đơn vị không còn trong danh sách "
+                "đăng ký; thí sinh đã đăng ký vẫn giữ nguyên.",
+                name=unit.name,
+            ),
             "success",
         )
     return redirect(url_for(".list_units"))
@@ -197,8 +201,13 @@ def import_units():
         else:
             db.session.commit()
             flash(
-                f"Đã nhập danh sách đơn vị: thêm mới {result.created}, cập nhật "
-                f"{result.updated}, không thay đổi {result.unchanged}.",
+                _(
+                    "Đã nhập danh sách đơn vị: thêm mới %(created)s, cập nhật "
+                    "%(updated)s, không thay đổi %(unchanged)s.",
+                    created=result.created,
+                    updated=result.updated,
+                    unchanged=result.unchanged,
+                ),
                 "success",
             )
             return redirect(url_for(".list_units"))
@@ -276,12 +285,15 @@ def import_participants():
                     sheet, directory=_sheets_dir(), owner_id=actor.id
                 )
             db.session.commit()
-            flash(f"Đã tạo {result.created} tài khoản thí sinh.", "success")
+            flash(_("Đã tạo %(n)s tài khoản thí sinh.", n=result.created), "success")
             if generated:
                 session["password_sheet"] = {"token": token, "rows": len(generated)}
                 flash(
-                    f"{len(generated)} tài khoản dùng mật khẩu tạm do hệ thống tạo. Hãy tải "
-                    "danh sách mật khẩu ngay (tệp chỉ giữ trong 1 giờ).",
+                    _(
+                        "%(n)s tài khoản dùng mật khẩu tạm do hệ thống tạo. Hãy tải "
+                        "danh sách mật khẩu ngay (tệp chỉ giữ trong 1 giờ).",
+                        n=len(generated),
+                    ),
                     "warning",
                 )
             return redirect(url_for(".import_participants"))

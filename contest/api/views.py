@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -24,7 +25,7 @@ def check_session_and_csrf():
     if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in OPEN_WRITES:
         return None
     if not current_user.is_authenticated:
-        return api_error(401, "unauthorized", "Bạn cần đăng nhập để tiếp tục.")
+        return api_error(401, "unauthorized", _("Bạn cần đăng nhập để tiếp tục."))
     csrf.protect()  # S3: X-CSRFToken on every JSON write
     return None
 
@@ -88,7 +89,7 @@ def logout():
 @bp.get("/auth/me")
 def me():
     if not current_user.is_authenticated:
-        return api_error(401, "unauthorized", "Bạn cần đăng nhập để tiếp tục.")
+        return api_error(401, "unauthorized", _("Bạn cần đăng nhập để tiếp tục."))
     return jsonify({"user": user_json(current_user), "csrf_token": generate_csrf()})
 
 

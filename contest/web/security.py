@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Flask, abort, current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -66,7 +68,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "basic"
 
@@ -77,8 +79,8 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             from contest.web.errors import api_error
 
-            return api_error(401, "unauthorized", "Bạn cần đăng nhập để tiếp tục.")
-        flash(login_manager.login_message, "warning")
+            return api_error(401, "unauthorized", _("Bạn cần đăng nhập để tiếp tục."))
+        flash(str(login_manager.login_message), "warning")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     app.after_request(_security_headers)
