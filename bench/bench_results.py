@@ -8,13 +8,13 @@ The data is generated directly in the database with bulk inserts (a scratch SQLi
 a scratch PostgreSQL database created and dropped here). Each timed step runs in a fresh
 child process, so the peak RSS printed is the step's own:
 
-* close: ``contest.services.results.close_round`` + commit (finalise, load the best
+* close: ``contest.services.result_closing.close_round`` + commit (finalise, load the best
   attempts, rank, allocate, hash, store 300,000 result rows). Target ≤ 5 s.
 * export: ``flask quiz export-results`` of a round with R ranked participants, the whole
   command as an operator runs it. Target ≤ 15 s, peak RSS ≤ 100 MB.
 * for reference, a bare SQL ranking query (window function) over the same attempts.
 * ``--writers``: the same 100,000 × 19 sheet written by openpyxl write-only, xlsxwriter
-  constant_memory and the project's streaming writer (contest.services.exports).
+  constant_memory and the project's streaming writer (contest.services.xlsx_stream).
 
 Prints one line per figure, e.g. ``close 1000000 attempts / 300000 participants
 (SQLite): 3.9 s, peak RSS 420 MB``.
@@ -91,12 +91,12 @@ from contest import create_app
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Round
-from contest.services import results
+from contest.services import result_closing
 app = create_app({"RATELIMIT_STORAGE_URI": "memory://"})
 with app.app_context():
     round_ = db.session.get(Round, int(sys.argv[1]))
     started = time.perf_counter()
-    outcome = results.close_round(round_, actor=None, now=utcnow())
+    outcome = result_closing.close_round(round_, actor=None, now=utcnow())
     db.session.commit()
     elapsed = time.perf_counter() - started
     print(json.dumps({"seconds": elapsed, "ranked": outcome.result.participants,
@@ -509,7 +509,8 @@ elif which == "xlsxwriter":
             ws.write_string(y, 17, r[17])
     wb.close()
 else:
-    from contest.services.exports import RESULT_COLUMNS, XlsxWriter
+    from contest.services.exports import RESULT_COLUMNS
+    from contest.services.xlsx_stream import XlsxWriter
     with open(path, "wb") as out, XlsxWriter(out) as book:
         sheet = book.sheet("Kết quả", RESULT_COLUMNS, ["Tiêu đề"])
         for r in rows():
@@ -530,7 +531,7 @@ def bench_writers(rows: int) -> None:
             name = {
                 "openpyxl": "openpyxl write-only",
                 "xlsxwriter": "xlsxwriter constant_memory",
-                "contest": "contest.services.exports.XlsxWriter",
+                "contest": "contest.services.xlsx_stream.XlsxWriter",
             }[which]
             print(
                 f"write {rows} rows × 19 columns with {name}: {seconds:.2f} s, peak RSS "

@@ -127,12 +127,12 @@ def close_round(round_id, actual):
     Running it again recomputes (after a disqualification, say): a new result version is
     stored only when an input changed, and what changed is printed and audited.
     """
-    from contest.services import results
+    from contest.services import result_closing
     from contest.services.errors import DomainError
 
     round_ = _round_or_exit(round_id)
     try:
-        outcome = results.close_round(round_, actor=None, now=utcnow(), actual=actual)
+        outcome = result_closing.close_round(round_, actor=None, now=utcnow(), actual=actual)
     except DomainError as exc:
         db.session.rollback()
         click.echo(exc.message, err=True)
@@ -179,10 +179,10 @@ def _export(kind: str, round_id: int, file: str) -> None:
     import tempfile
     from pathlib import Path
 
-    from contest.services import exports, results
+    from contest.services import exports, result_pages
 
     round_ = _round_or_exit(round_id)
-    result = results.current_result(round_.id)
+    result = result_pages.current_result(round_.id)
     if result is None:
         click.echo(
             f"round {round_id} has no result yet: run `quiz close-round {round_id}`", err=True

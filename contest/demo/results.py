@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
@@ -28,7 +29,7 @@ from contest.models import (
     Unit,
     User,
 )
-from contest.services import grading, papers, results, rounds
+from contest.services import grading, papers, result_closing, result_publishing, rounds
 from contest.services.banks import get_bank_by_name
 from contest.services.passwords import hash_password
 from contest.services.vn import century_gender_digit
@@ -141,9 +142,22 @@ def load_demo_results(*, now: datetime) -> Round | None:
     rng = random.Random(SEED)
     people = _participants(rng, now)
     _attempts(round_, people, rng)
-    outcome = results.close_round(round_, actor=None, now=now)
-    results.publish_result(round_, outcome.result.id, actor=None, now=now)
+    outcome = result_closing.close_round(round_, actor=None, now=now)
+    result_publishing.publish_result(round_, outcome.result.id, actor=None, now=now)
     return round_
+
+
+@dataclass
+class _Person:
+    """A simulated participant, before their account exists."""
+
+    name: str
+    born: date
+    gender: Gender
+    phone: str
+    ability: float  # the chance of a right answer
+    unit: Unit | None
+    category: Category | None
 
 
 def _participants(rng: random.Random, now: datetime) -> list[tuple[User, float]]:
@@ -172,107 +186,139 @@ def _participants(rng: random.Random, now: datetime) -> list[tuple[User, float]]
     password = hash_password(secrets.token_urlsafe(16))
     people: list[tuple[User, float]] = []
     for i in range(PARTICIPANTS):
-        gender = Gender.female if rng.random() < 0.52 else Gender.male
-        born = date(rng.randint(1965, 2009), rng.randint(1, 12), rng.randint(1, 28))
-        family = rng.choice(FAMILY)
-        if gender is Gender.female:
-            name = f"{family} {rng.choice(MIDDLE_FEMALE)} {rng.choice(GIVEN_FEMALE)}"
-        else:
-            name = f"{family} {rng.choice(MIDDLE_MALE)} {rng.choice(GIVEN_MALE)}"
-        phone = f"{PHONE_PREFIX}{i:06d}"
-        ability = min(0.99, max(0.35, rng.gauss(0.78, 0.14)))
-        unit = rng.choices(units, weights)[0] if units else None
-        age = now.year - born.year
-        category = (
-            categories[min(1, len(categories) - 1)]
-            if age <= 22 and categories
-            else rng.choice(categories)
-            if categories
-            else None
-        )
-        user = existing.get(phone)
+        person = _person(rng, i, now, units, weights, categories)
+        user = existing.get(person.phone)
         if user is None:
-            cccd = (
-                f"062{century_gender_digit(born.year, gender.value)}{born.year % 100:02d}"
-                f"{CCCD_SERIAL_BASE + i:06d}"
-            )
-            user = User(
-                role=Role.participant,
-                full_name=name,
-                name_key=fold(name),
-                birth_date=born,
-                gender=gender,
-                id_number=cccd,
-                phone=phone,
-                unit_id=unit.id if unit else None,
-                category_id=category.id if category else None,
-                password_hash=password,
-                consent_at=now,
-                consent_version="demo",
-                created_at=now,
-            )
+            user = _account(person, i, password, now)
             db.session.add(user)
-        people.append((user, ability))
+        people.append((user, person.ability))
     db.session.flush()
     return people
+
+
+def _person(
+    rng: random.Random,
+    i: int,
+    now: datetime,
+    units: list[Unit],
+    weights: list[float],
+    categories: list[Category],
+) -> _Person:
+    """The ``i``-th simulated participant (the draws in a fixed order: seeded data)."""
+    gender = Gender.female if rng.random() < 0.52 else Gender.male
+    born = date(rng.randint(1965, 2009), rng.randint(1, 12), rng.randint(1, 28))
+    family = rng.choice(FAMILY)
+    if gender is Gender.female:
+        name = f"{family} {rng.choice(MIDDLE_FEMALE)} {rng.choice(GIVEN_FEMALE)}"
+    else:
+        name = f"{family} {rng.choice(MIDDLE_MALE)} {rng.choice(GIVEN_MALE)}"
+    ability = min(0.99, max(0.35, rng.gauss(0.78, 0.14)))
+    unit = rng.choices(units, weights)[0] if units else None
+    age = now.year - born.year
+    category = (
+        categories[min(1, len(categories) - 1)]
+        if age <= 22 and categories
+        else rng.choice(categories)
+        if categories
+        else None
+    )
+    return _Person(name, born, gender, f"{PHONE_PREFIX}{i:06d}", ability, unit, category)
+
+
+def _account(person: _Person, i: int, password_hash: str, now: datetime) -> User:
+    """The ``i``-th simulated participant's account, with a CCCD of Lai Châu."""
+    born, gender = person.born, person.gender
+    cccd = (
+        f"062{century_gender_digit(born.year, gender.value)}{born.year % 100:02d}"
+        f"{CCCD_SERIAL_BASE + i:06d}"
+    )
+    return User(
+        role=Role.participant,
+        full_name=person.name,
+        name_key=fold(person.name),
+        birth_date=born,
+        gender=gender,
+        id_number=cccd,
+        phone=person.phone,
+        unit_id=person.unit.id if person.unit else None,
+        category_id=person.category.id if person.category else None,
+        password_hash=password_hash,
+        consent_at=now,
+        consent_version="demo",
+        created_at=now,
+    )
 
 
 def _attempts(round_: Round, people: list[tuple[User, float]], rng: random.Random) -> None:
     """1–3 finished attempts each, answered by ability, in bulk."""
     planned = []
+    window = int((round_.closes_at - round_.opens_at).total_seconds()) - 3600
     for user, ability in people:
         count = rng.choices([1, 2, 3], [0.55, 0.25, 0.2])[0]
         for number in range(1, count + 1):
-            started = round_.opens_at + timedelta(
-                seconds=rng.randint(
-                    0, int((round_.closes_at - round_.opens_at).total_seconds()) - 3600
-                )
-            )
+            started = round_.opens_at + timedelta(seconds=rng.randint(0, window))
             planned.append((user, ability, number, started, rng.getrandbits(52)))
-    attempt_rows, question_rows, answer_rows = [], [], []
-    for user, ability, number, started, seed in planned:
-        paper = papers.build_paper(round_, seed)
-        answers: dict[int, list[int]] = {}
-        for item in paper:
-            roll = rng.random()
-            if roll < ability:
-                answers[item["question_id"]] = list(item["correct_option_ids"])
-            elif roll < ability + (1 - ability) * 0.9:
-                wrong = [
-                    o["id"] for o in item["options"] if o["id"] not in item["correct_option_ids"]
-                ]
-                answers[item["question_id"]] = [rng.choice(wrong)]
-        grade = grading.grade(
-            [
-                grading.PaperItem(i["question_id"], frozenset(i["correct_option_ids"]))
-                for i in paper
-            ],
-            answers,
-        )
-        duration_ms = int(min(15 * 60_000, max(90_000, rng.gauss(420_000, 150_000))))
-        submitted = started + timedelta(milliseconds=duration_ms)
-        deadline = grading.attempt_deadline(started, round_.time_limit_minutes, round_.closes_at)
-        prediction = None if rng.random() < 0.08 else max(0, int(rng.gauss(34, 10)))
-        attempt = Attempt(
-            round_id=round_.id,
-            participant_id=user.id,
-            number=number,
-            is_practice=False,
-            seed=seed,
-            status=AttemptStatus.submitted,
-            started_at=started,
-            deadline=deadline,
-            submitted_at=submitted,
-            score=grade.score,
-            total=grade.total,
-            duration_ms=duration_ms,
-            prediction=prediction,
-            prediction_saved_at=submitted,
-        )
-        attempt_rows.append((attempt, paper, answers, submitted))
-    db.session.add_all(a for a, *_ in attempt_rows)
+    sat = [_sit(round_, rng, *plan) for plan in planned]
+    db.session.add_all(attempt for attempt, *_rest in sat)
     db.session.flush()
-    for attempt, paper, answers, submitted in attempt_rows:
+    _store_papers(sat)
+
+
+def _answers(paper: list[dict], ability: float, rng: random.Random) -> dict[int, list[int]]:
+    """Right with chance ``ability``; else mostly a wrong option, sometimes no answer."""
+    answers: dict[int, list[int]] = {}
+    for item in paper:
+        roll = rng.random()
+        if roll < ability:
+            answers[item["question_id"]] = list(item["correct_option_ids"])
+        elif roll < ability + (1 - ability) * 0.9:
+            wrong = [o["id"] for o in item["options"] if o["id"] not in item["correct_option_ids"]]
+            answers[item["question_id"]] = [rng.choice(wrong)]
+    return answers
+
+
+def _sit(
+    round_: Round,
+    rng: random.Random,
+    user: User,
+    ability: float,
+    number: int,
+    started: datetime,
+    seed: int,
+) -> tuple[Attempt, list[dict], dict[int, list[int]], datetime]:
+    """One submitted attempt, graded: (attempt, paper, answers, submission time)."""
+    paper = papers.build_paper(round_, seed)
+    answers = _answers(paper, ability, rng)
+    grade = grading.grade(
+        [grading.PaperItem(i["question_id"], frozenset(i["correct_option_ids"])) for i in paper],
+        answers,
+    )
+    duration_ms = int(min(15 * 60_000, max(90_000, rng.gauss(420_000, 150_000))))
+    submitted = started + timedelta(milliseconds=duration_ms)
+    prediction = None if rng.random() < 0.08 else max(0, int(rng.gauss(34, 10)))
+    attempt = Attempt(
+        round_id=round_.id,
+        participant_id=user.id,
+        number=number,
+        is_practice=False,
+        seed=seed,
+        status=AttemptStatus.submitted,
+        started_at=started,
+        deadline=grading.attempt_deadline(started, round_.time_limit_minutes, round_.closes_at),
+        submitted_at=submitted,
+        score=grade.score,
+        total=grade.total,
+        duration_ms=duration_ms,
+        prediction=prediction,
+        prediction_saved_at=submitted,
+    )
+    return attempt, paper, answers, submitted
+
+
+def _store_papers(sat: list[tuple[Attempt, list[dict], dict[int, list[int]], datetime]]) -> None:
+    """The questions served and the answers saved of the attempts, in two bulk inserts."""
+    question_rows, answer_rows = [], []
+    for attempt, paper, answers, submitted in sat:
         for item in paper:
             question_rows.append(
                 {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,21 +16,16 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-COLLECTIVE_CHOICES = [
-    SelectChoice("participants", "Theo số người dự thi"),
-    SelectChoice("participation_rate", "Theo tỉ lệ tham gia (cần số người của đơn vị)"),
-    SelectChoice(
-        "points",
-        "Theo tổng điểm xếp hạng (10 → 1 điểm cho 10 đơn vị đứng đầu mỗi "
-        "tiêu chí: số người, tổng điểm, số lượt thi)",
-    ),
-]
+from contest.services.unit_ranking import UNIT_METHODS
 
 
 class CloseForm(FlaskForm):
     actual = IntegerField(
-        "Đáp án câu hỏi dự đoán",
-        validators=[Optional(), NumberRange(min=0, message="Đáp án phải là số nguyên không âm.")],
+        _l("Đáp án câu hỏi dự đoán"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, message=_l("Đáp án phải là số nguyên không âm.")),
+        ],
     )
 
 
@@ -42,30 +39,42 @@ class ConfirmForm(FlaskForm):
 
 class DisqualifyForm(FlaskForm):
     reason = TextAreaField(
-        "Lý do truất quyền",
-        validators=[InputRequired("Vui lòng nhập lý do truất quyền."), Length(max=1000)],
+        _l("Lý do truất quyền"),
+        validators=[InputRequired(_l("Vui lòng nhập lý do truất quyền.")), Length(max=1000)],
     )
 
 
 class PrizeOptionsForm(FlaskForm):
     min_score = IntegerField(
-        "Điểm tối thiểu để xét giải",
-        validators=[Optional(), NumberRange(min=0, message="Điểm tối thiểu không được âm.")],
+        _l("Điểm tối thiểu để xét giải"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Điểm tối thiểu không được âm."))],
     )
     max_share = DecimalField(
-        "Tỉ lệ giải tối đa (% số người được xếp hạng)",
+        _l("Tỉ lệ giải tối đa (% số người được xếp hạng)"),
         places=None,
-        validators=[Optional(), NumberRange(min=0.01, max=100, message="Tỉ lệ từ 0,01 đến 100 %.")],
+        validators=[
+            Optional(),
+            NumberRange(min=0.01, max=100, message=_l("Tỉ lệ từ 0,01 đến 100 %.")),
+        ],
     )
     once_per_contest = BooleanField(
-        "Mỗi người chỉ đoạt giải cá nhân một lần trong cuộc thi "
-        "(bỏ qua người đã đoạt giải ở đợt trước)"
+        _l(
+            "Mỗi người chỉ đoạt giải cá nhân một lần trong cuộc thi "
+            "(bỏ qua người đã đoạt giải ở đợt trước)"
+        )
     )
     other_quota = IntegerField(
-        "Số giải tối đa cho các đối tượng khác",
-        validators=[Optional(), NumberRange(min=0, message="Số giải không được âm.")],
+        _l("Số giải tối đa cho các đối tượng khác"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Số giải không được âm."))],
     )
-    collective_method = SelectField("Xếp hạng tập thể", choices=COLLECTIVE_CHOICES)
+    collective_method = SelectField(_l("Xếp hạng tập thể"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The choices come from the registry of methods, in the request's language.
+        self.collective_method.choices = [
+            SelectChoice(name, str(method.choice)) for name, method in UNIT_METHODS.items()
+        ]
 
 
 def parse_quotas(data, category_ids) -> tuple[dict[int, int], dict[int, str]]:
@@ -78,7 +87,7 @@ def parse_quotas(data, category_ids) -> tuple[dict[int, int], dict[int, str]]:
         if not raw:
             continue
         if not raw.isdigit():
-            errors[cid] = "Vui lòng nhập số nguyên không âm."
+            errors[cid] = _("Vui lòng nhập số nguyên không âm.")
             continue
         quotas[cid] = int(raw)
     return quotas, errors

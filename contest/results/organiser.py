@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import ContestKind, Role, User
+from contest.results.charts import charts
 from contest.results.forms import (
     CloseForm,
     ConfirmForm,
@@ -20,8 +22,19 @@ from contest.results.forms import (
     PublishForm,
     parse_quotas,
 )
-from contest.services import exports, prizes, ranking, results, rounds, stats, units
-from contest.services.errors import DomainError, NotFound
+from contest.services import (
+    exports,
+    prizes,
+    ranking,
+    result_closing,
+    result_pages,
+    result_publishing,
+    rounds,
+    stats,
+    units,
+)
+from contest.services.errors import DomainError, NotFound, ResultNotReady
+from contest.services.unit_ranking import DEFAULT_UNIT_METHOD, POINT_CRITERIA, UNIT_METHODS
 from contest.services.vn import mask_phone
 from contest.web import menu
 from contest.web.responses import send_xlsx
@@ -31,14 +44,14 @@ bp = Blueprint("results_admin", __name__, url_prefix="/ban-to-chuc/ket-qua")
 menu.add(
     2,
     "results_admin.list_rounds",
-    "Kết quả và giải thưởng",
-    "Đóng đợt thi, xếp hạng, trao giải, truất quyền, công bố và xuất Excel.",
+    _l("Kết quả và giải thưởng"),
+    _l("Đóng đợt thi, xếp hạng, trao giải, truất quyền, công bố và xuất Excel."),
 )
 menu.add(
     3,
     "results_admin.dashboard",
-    "Thống kê",
-    "Người thi và lượt thi theo đợt, theo ngày, đơn vị, đối tượng; phổ điểm; câu sai nhiều.",
+    _l("Thống kê"),
+    _l("Người thi và lượt thi theo đợt, theo ngày, đơn vị, đối tượng; phổ điểm; câu sai nhiều."),
 )
 
 PER_PAGE = 100
@@ -90,7 +103,7 @@ def list_rounds():
     return render_template(
         "results_admin/rounds.html",
         contests=contests,
-        overview=results.round_results_overview(ids),
+        overview=result_pages.round_results_overview(ids),
         counts=rounds.live_counts(ids),
         now=utcnow(),
         state_of=rounds.state_of,
@@ -101,39 +114,50 @@ def _int_arg(name: str) -> int | None:
     return request.args.get(name, type=int)
 
 
+@dataclass
+class _Filters:
+    """The ranking table's filters, from the query string."""
+
+    unit_id: int | None
+    category_id: int | None
+    winners_only: bool
+    page: int
+
+    @classmethod
+    def from_args(cls) -> _Filters:
+        return cls(
+            _int_arg("unit_id"),
+            _int_arg("category_id"),
+            request.args.get("winners") == "1",
+            max(_int_arg("page") or 1, 1),
+        )
+
+
+def _ranking_page(current, filters: _Filters) -> tuple[list, int]:
+    """One page of the current result's ranking, filtered (a unit includes its subunits)."""
+    if current is None:
+        return [], 0
+    unit_ids = None
+    if filters.unit_id:
+        unit_ids = {filters.unit_id} | units.descendant_ids(units.get_unit(filters.unit_id))
+    return result_pages.list_rows(
+        current,
+        unit_ids=unit_ids,
+        category_id=filters.category_id,
+        winners_only=filters.winners_only,
+        page=filters.page,
+        per_page=PER_PAGE,
+    )
+
+
 @bp.route("/dot-thi/<int:round_id>")
 def show(round_id: int):
     round_ = rounds.get_round_any(round_id)
     now = utcnow()
-    current = results.current_result(round_id)
-    published = results.published_result(round_id)
-    unit_id, category_id = _int_arg("unit_id"), _int_arg("category_id")
-    winners_only = request.args.get("winners") == "1"
-    page = max(_int_arg("page") or 1, 1)
-    rows, total = [], 0
-    if current is not None:
-        unit_ids = None
-        if unit_id:
-            unit_ids = {unit_id} | units.descendant_ids(units.get_unit(unit_id))
-        rows, total = results.list_rows(
-            current,
-            unit_ids=unit_ids,
-            category_id=category_id,
-            winners_only=winners_only,
-            page=page,
-            per_page=PER_PAGE,
-        )
+    current = result_pages.current_result(round_id)
+    filters = _Filters.from_args()
+    rows, total = _ranking_page(current, filters)
     changes = current.changes if current is not None else {}
-    changed_ids = {c["participant_id"] for c in changes.get("prize_changes", [])}
-    names = (
-        dict(
-            db.session.execute(
-                select(User.id, User.full_name).where(User.id.in_(changed_ids))
-            ).all()
-        )
-        if changed_ids
-        else {}
-    )
     close_form = CloseForm()
     if round_.actual_value is not None:
         close_form.actual.data = round_.actual_value
@@ -144,52 +168,76 @@ def show(round_id: int):
         now=now,
         state=rounds.state_of(round_, now),
         current=current,
-        published=published,
+        published=result_pages.published_result(round_id),
         rows=rows,
-        pagination=Page(page, PER_PAGE, total),
+        pagination=Page(filters.page, PER_PAGE, total),
         total=total,
-        unit_id=unit_id,
-        category_id=category_id,
-        winners_only=winners_only,
+        unit_id=filters.unit_id,
+        category_id=filters.category_id,
+        winners_only=filters.winners_only,
         unit_choices=units.unit_tree(),
         categories=units.list_categories(active_only=False),
-        unit_paths=results.unit_paths(),
-        category_names=results.category_names(),
-        disqualifications=results.list_disqualifications(round_id),
+        unit_paths=result_pages.unit_paths(),
+        category_names=result_pages.category_names(),
+        disqualifications=result_pages.list_disqualifications(round_id),
         changes=changes,
-        names=names,
+        names=result_pages.participant_names(
+            c["participant_id"] for c in changes.get("prize_changes", [])
+        ),
         close_form=close_form,
         publish_form=PublishForm(),
         confirm_form=ConfirmForm(),
-        chain=results.chain_text(current.tie_break if current else round_.tie_break.value),
+        chain=ranking.chain_text(current.tie_break if current else round_.tie_break.value),
         target_text=ranking.target_text(round_.prediction_target.value),
         manual=round_.prediction_target.value == "manual",
         mask_phone=mask_phone,
-        skip_text=results.skip_text,
+        skip_text=prizes.skip_text,
         decided_text=ranking.decided_text,
     )
 
 
-def _flash_outcome(outcome: results.CloseOutcome | None) -> None:
+def _flash_outcome(outcome: result_closing.CloseOutcome | None) -> None:
     if outcome is None:
         return
-    result = outcome.result
+    result, changes = outcome.result, outcome.changes
     if not outcome.created:
-        flash(f"Dữ liệu không thay đổi: kết quả vẫn là phiên bản {result.version}.", "info")
-        return
-    message = (
-        f"Đã xếp hạng {result.participants} người, {result.winners} người đoạt giải "
-        f"(phiên bản {result.version})."
-    )
-    if outcome.changes:
-        message += (
-            f" So với phiên bản {outcome.changes['previous_version']}: "
-            f"{outcome.changes['prize_changes_total']} thay đổi về giải, "
-            f"{outcome.changes['rank_changes']} người đổi thứ hạng."
+        flash(
+            _(
+                "Dữ liệu không thay đổi: kết quả vẫn là phiên bản %(version)s.",
+                version=result.version,
+            ),
+            "info",
         )
-        if outcome.changes.get("previous_published"):
-            message += " Trang công khai vẫn hiện kết quả đã công bố cho đến khi bạn công bố lại."
+        return
+    message = _(
+        "Đã xếp hạng %(ranked)s người, %(winners)s người đoạt giải (phiên bản %(version)s).",
+        ranked=result.participants,
+        winners=result.winners,
+        version=result.version,
+    )
+    if changes:
+        message += " " + _(
+            "So với phiên bản %(version)s: %(prizes)s thay đổi về giải, "
+            "%(ranks)s người đổi thứ hạng.",
+            version=changes["previous_version"],
+            prizes=changes["prize_changes_total"],
+            ranks=changes["rank_changes"],
+        )
+        if changes.get("previous_published"):
+            message += " " + _(
+                "Trang công khai vẫn hiện kết quả đã công bố cho đến khi bạn công bố lại."
+            )
     flash(message, "success")
+
+
+def _back_to_round(round_id: int, exc: DomainError):
+    """Disqualifying and reinstating start from pages a conflict makes stale (the person
+    is already, or no longer, disqualified; a concurrent close): every domain error is
+    flashed on the round's results page, whose list shows the truth — where the global
+    handler would send the organiser back to the stale form, or show a 404 page."""
+    db.session.rollback()
+    flash(str(exc.message), "danger")
+    return redirect(url_for("results_admin.show", round_id=round_id))
 
 
 @bp.post("/dot-thi/<int:round_id>/dong")
@@ -199,15 +247,10 @@ def close(round_id: int):
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:
-                flash(message, "danger")
+                flash(str(message), "danger")
         return redirect(url_for("results_admin.show", round_id=round_id))
     actual = form.actual.data if round_.prediction_target.value == "manual" else None
-    try:
-        outcome = results.close_round(round_, actor=_actor(), now=utcnow(), actual=actual)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("results_admin.show", round_id=round_id))
+    outcome = result_closing.close_round(round_, actor=_actor(), now=utcnow(), actual=actual)
     db.session.commit()
     _flash_outcome(outcome)
     return redirect(url_for("results_admin.show", round_id=round_id))
@@ -218,18 +261,13 @@ def publish(round_id: int):
     round_ = rounds.get_round_any(round_id)
     form = PublishForm()
     if not form.validate_on_submit() or not str(form.result_id.data).isdigit():
-        flash("Yêu cầu công bố không hợp lệ. Vui lòng tải lại trang.", "danger")
+        flash(_("Yêu cầu công bố không hợp lệ. Vui lòng tải lại trang."), "danger")
         return redirect(url_for("results_admin.show", round_id=round_id))
-    try:
-        result = results.publish_result(
-            round_, int(form.result_id.data), actor=_actor(), now=utcnow()
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("results_admin.show", round_id=round_id))
+    result = result_publishing.publish_result(
+        round_, int(form.result_id.data), actor=_actor(), now=utcnow()
+    )
     db.session.commit()
-    flash(f"Đã công bố kết quả (phiên bản {result.version}).", "success")
+    flash(_("Đã công bố kết quả (phiên bản %(version)s).", version=result.version), "success")
     return redirect(url_for("results_admin.show", round_id=round_id))
 
 
@@ -238,53 +276,66 @@ def disqualify(round_id: int, participant_id: int):
     round_ = rounds.get_round_any(round_id)
     person = db.session.get(User, participant_id)
     if person is None:
-        raise NotFound("Không tìm thấy người dự thi.")
-    current = results.current_result(round_id)
-    row = results.row_of(current, participant_id) if current else None
+        raise NotFound(_("Không tìm thấy người dự thi."))
+    current = result_pages.current_result(round_id)
     form = DisqualifyForm()
-    status = 200
     if form.validate_on_submit():
         try:
-            outcome = results.disqualify(
+            outcome = result_publishing.disqualify(
                 round_, participant_id, form.reason.data, actor=_actor(), now=utcnow()
             )
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("results_admin.show", round_id=round_id))
+            return _back_to_round(round_id, exc)
         db.session.commit()
-        flash(f"Đã truất quyền {person.full_name}.", "success")
+        flash(_("Đã truất quyền %(name)s.", name=person.full_name), "success")
         _flash_outcome(outcome)
         return redirect(url_for("results_admin.show", round_id=round_id))
-    if form.errors:
-        status = 422
     return render_template(
         "results_admin/disqualify.html",
         round=round_,
         person=person,
-        row=row,
+        row=result_pages.row_of(current, participant_id) if current else None,
         form=form,
-        unit_paths=results.unit_paths(),
+        unit_paths=result_pages.unit_paths(),
         mask_phone=mask_phone,
-    ), status
+    ), 422 if form.errors else 200
 
 
 @bp.post("/dot-thi/<int:round_id>/khoi-phuc/<int:participant_id>")
 def reinstate(round_id: int, participant_id: int):
     round_ = rounds.get_round_any(round_id)
     if not ConfirmForm().validate_on_submit():
-        flash("Yêu cầu không hợp lệ. Vui lòng tải lại trang.", "danger")
+        flash(_("Yêu cầu không hợp lệ. Vui lòng tải lại trang."), "danger")
         return redirect(url_for("results_admin.show", round_id=round_id))
     try:
-        outcome = results.reinstate(round_, participant_id, actor=_actor(), now=utcnow())
+        outcome = result_publishing.reinstate(round_, participant_id, actor=_actor(), now=utcnow())
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("results_admin.show", round_id=round_id))
+        return _back_to_round(round_id, exc)
     db.session.commit()
-    flash("Đã huỷ quyết định truất quyền.", "success")
+    flash(_("Đã huỷ quyết định truất quyền."), "success")
     _flash_outcome(outcome)
     return redirect(url_for("results_admin.show", round_id=round_id))
+
+
+def _fill_prize_form(form: PrizeOptionsForm, options: prizes.PrizeOptions) -> None:
+    """Show the stored options in the form (the share as a percentage)."""
+    form.min_score.data = options.min_score
+    form.max_share.data = None if options.max_share is None else round(options.max_share * 100, 2)
+    form.once_per_contest.data = options.once_per_contest
+    form.other_quota.data = options.other_quota
+    form.collective_method.data = options.collective_method
+
+
+def _prize_options_of(form: PrizeOptionsForm, quotas: dict[int, int]) -> prizes.PrizeOptions:
+    """The options a valid form asks for."""
+    return prizes.PrizeOptions(
+        min_score=form.min_score.data,
+        max_share=None if form.max_share.data is None else float(form.max_share.data) / 100,
+        once_per_contest=bool(form.once_per_contest.data),
+        category_quotas=quotas,
+        other_quota=form.other_quota.data,
+        collective_method=form.collective_method.data,
+    )
 
 
 @bp.route("/dot-thi/<int:round_id>/giai-thuong", methods=["GET", "POST"])
@@ -296,39 +347,21 @@ def prize_options(round_id: int):
     except prizes.InvalidPrizeOptions:
         current = prizes.PrizeOptions()
     form = PrizeOptionsForm()
-    quotas = dict(current.category_quotas)
-    quota_errors: dict[int, str] = {}
-    status = 200
+    quotas, quota_errors, status = dict(current.category_quotas), {}, 200
     if request.method == "GET":
-        form.min_score.data = current.min_score
-        form.max_share.data = (
-            None if current.max_share is None else round(current.max_share * 100, 2)
-        )
-        form.once_per_contest.data = current.once_per_contest
-        form.other_quota.data = current.other_quota
-        form.collective_method.data = current.collective_method
-    elif form.validate_on_submit():
-        quotas, quota_errors = parse_quotas(request.form, [c.id for c in categories])
-        if not quota_errors:
-            options = prizes.PrizeOptions(
-                min_score=form.min_score.data,
-                max_share=None if form.max_share.data is None else float(form.max_share.data) / 100,
-                once_per_contest=bool(form.once_per_contest.data),
-                category_quotas=quotas,
-                other_quota=form.other_quota.data,
-                collective_method=form.collective_method.data,
-            )
-            results.save_prize_options(round_, options, actor=_actor(), now=utcnow())
-            db.session.commit()
-            message = "Đã lưu cài đặt giải thưởng."
-            if round_.closed_at is not None:
-                message += " Bấm «Tính lại kết quả» để áp dụng cho đợt thi đã đóng."
-            flash(message, "success")
-            return redirect(url_for("results_admin.show", round_id=round_id))
-        status = 422
+        _fill_prize_form(form, current)
     else:
         quotas, quota_errors = parse_quotas(request.form, [c.id for c in categories])
         status = 422
+        if form.validate_on_submit() and not quota_errors:
+            options = _prize_options_of(form, quotas)
+            result_publishing.save_prize_options(round_, options, actor=_actor(), now=utcnow())
+            db.session.commit()
+            message = _("Đã lưu cài đặt giải thưởng.")
+            if round_.closed_at is not None:
+                message += " " + _("Bấm «Tính lại kết quả» để áp dụng cho đợt thi đã đóng.")
+            flash(message, "success")
+            return redirect(url_for("results_admin.show", round_id=round_id))
     return render_template(
         "results_admin/prize_options.html",
         round=round_,
@@ -342,19 +375,19 @@ def prize_options(round_id: int):
 @bp.route("/dot-thi/<int:round_id>/don-vi")
 def collective(round_id: int):
     round_ = rounds.get_round_any(round_id)
-    current = results.current_result(round_id)
+    current = result_pages.current_result(round_id)
     method = (
-        current.settings.get("options", {}).get("collective_method", "participants")
+        current.settings.get("options", {}).get("collective_method", DEFAULT_UNIT_METHOD)
         if current
-        else "participants"
+        else DEFAULT_UNIT_METHOD
     )
     return render_template(
         "results_admin/units.html",
         round=round_,
         current=current,
-        unit_paths=results.unit_paths(),
-        method=method,
-        method_text=exports.METHOD_TEXT,
+        unit_paths=result_pages.unit_paths(),
+        method_text=UNIT_METHODS[method].text if method in UNIT_METHODS else method,
+        point_words=[str(word) for word in POINT_CRITERIA.values()],
     )
 
 
@@ -364,9 +397,9 @@ def export(round_id: int, kind: str):
     if kind not in exports.EXPORT_KINDS:
         raise NotFound()
     rounds.get_round_any(round_id)
-    result = results.current_result(round_id)
+    result = result_pages.current_result(round_id)
     if result is None:
-        raise results.ResultNotReady()
+        raise ResultNotReady()
     now = utcnow()
 
     def write(out):
@@ -406,7 +439,7 @@ def dashboard():
         contest=contest,
         round=round_,
         figures=figures,
-        charts=stats.charts(figures) if figures else {},
+        charts=charts(figures) if figures else {},
     )
 
 
@@ -414,7 +447,7 @@ def dashboard():
 def dashboard_xlsx():
     _contests, contest, round_ = _stats_scope()
     if contest is None:
-        raise NotFound("Chưa có cuộc thi trắc nghiệm nào.")
+        raise NotFound(_("Chưa có cuộc thi trắc nghiệm nào."))
     now = utcnow()
     figures = stats.collect(contest, round_)
     name = f"thong-ke-{contest.id}{'-dot-' + str(round_.id) if round_ else ''}.xlsx"

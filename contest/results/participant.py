@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from contest.db import utcnow
 from contest.models import Role
-from contest.services import exports, ranking, results, rounds
+from contest.models.results import ResultRow, RoundResult
+from contest.services import exports, ranking, result_pages, rounds
 from contest.services.errors import NotFound
+from contest.services.formatting import format_duration
 from contest.services.vn import mask_phone
 from contest.web.responses import send_xlsx
 
@@ -19,8 +22,42 @@ bp = Blueprint("results", __name__)
 def _published(round_id: int):
     round_ = rounds.get_round_any(round_id)
     if not round_.contest.is_published:
-        raise NotFound("Không tìm thấy đợt thi.")
-    return round_, results.published_result(round_id)
+        raise NotFound(_("Không tìm thấy đợt thi."))
+    return round_, result_pages.published_result(round_id)
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def explain(row: ResultRow, result: RoundResult) -> str:
+    """Why a row ranks where it does, in the request's language: its keys, and the first
+    key of the chain that puts it above the next participant."""
+    parts = [_("Đúng %(score)s/%(total)s câu", score=row.score, total=row.total)]
+    chain = ranking.chain_of(result.tie_break)
+    if "prediction" in chain:
+        if row.prediction is None:
+            parts.append(_("không trả lời câu dự đoán"))
+        else:
+            parts.append(
+                _(
+                    "dự đoán %(prediction)s (lệch %(distance)s)",
+                    prediction=_thousands(row.prediction),
+                    distance=_thousands(row.distance),
+                )
+            )
+    if "duration" in chain or "prediction" not in chain:
+        parts.append(_("thời gian làm bài %(duration)s", duration=format_duration(row.duration_ms)))
+    if "attempts" in chain:
+        parts.append(_("%(n)s lượt thi", n=row.attempts))
+    text = "; ".join(parts) + "."
+    if row.decided_by is not None:
+        text += " " + _(
+            "Xếp trên người hạng %(rank)s vì %(reason)s.",
+            rank=row.rank + 1,
+            reason=ranking.decided_text(row.decided_by),
+        )
+    return text
 
 
 @bp.route("/dot-thi/<int:round_id>/ket-qua")
@@ -32,8 +69,8 @@ def winners(round_id: int):
         and current_user.is_authenticated
         and current_user.role is Role.participant
     ):
-        own = results.row_of(result, current_user.id)
-    rows = results.winners(result) if result is not None else []
+        own = result_pages.row_of(result, current_user.id)
+    rows = result_pages.winners(result) if result is not None else []
     return render_template(
         "results/winners.html",
         round=round_,
@@ -41,10 +78,10 @@ def winners(round_id: int):
         result=result,
         rows=rows,
         own=own,
-        units=results.unit_paths() if result else {},
-        chain=results.chain_text(result.tie_break) if result else [],
+        units=result_pages.unit_paths() if result else {},
+        chain=ranking.chain_text(result.tie_break) if result else [],
         target_text=ranking.target_text(round_.prediction_target.value),
-        explain=results.explain,
+        explain=explain,
         mask_phone=mask_phone,
     )
 
@@ -67,7 +104,7 @@ def winners_xlsx(round_id: int):
 def published_rank(round_id: int, user) -> dict | None:
     """For templates: whether the round's result is published, and the signed-in
     participant's row in it (None when not published)."""
-    result = results.published_result(round_id)
+    result = result_pages.published_result(round_id)
     if result is None:
         return None
     row = None
@@ -76,5 +113,5 @@ def published_rank(round_id: int, user) -> dict | None:
         and getattr(user, "is_authenticated", False)
         and user.role is Role.participant
     ):
-        row = results.row_of(result, user.id)
+        row = result_pages.row_of(result, user.id)
     return {"result": result, "row": row}

@@ -26,7 +26,7 @@ The rules (product.md §3):
   ranking, never to individuals.
 
 A participant passed over while prizes were still being given gets a reason code
-(``SKIP_*``) so the organiser page can say why.
+(``SKIP_*``) so the organiser page can say why (``SKIP_TEXT``, the one table of their words).
 """
 
 from __future__ import annotations
@@ -35,19 +35,28 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from contest.services.i18n import _, lazy_gettext
+from contest.services.unit_ranking import DEFAULT_POINTS_TOP, DEFAULT_UNIT_METHOD, UNIT_METHODS
+
 SKIP_EARLIER_WINNER = "earlier_winner"
 SKIP_CATEGORY_QUOTA = "category_quota"
 SKIP_NOT_ELIGIBLE = "not_eligible"
 SKIP_BELOW_MIN_SCORE = "below_min_score"
 
 SKIP_TEXT = {
-    SKIP_EARLIER_WINNER: "đã đoạt giải ở đợt thi trước (mỗi người chỉ đoạt giải một lần)",
-    SKIP_CATEGORY_QUOTA: "đối tượng của người này đã đủ số giải",
-    SKIP_NOT_ELIGIBLE: "không thuộc diện xét giải",
-    SKIP_BELOW_MIN_SCORE: "chưa đạt điểm tối thiểu để xét giải",
+    SKIP_EARLIER_WINNER: lazy_gettext(
+        "đã đoạt giải ở đợt thi trước (mỗi người chỉ đoạt giải một lần)"
+    ),
+    SKIP_CATEGORY_QUOTA: lazy_gettext("đối tượng của người này đã đủ số giải"),
+    SKIP_NOT_ELIGIBLE: lazy_gettext("không thuộc diện xét giải"),
+    SKIP_BELOW_MIN_SCORE: lazy_gettext("chưa đạt điểm tối thiểu để xét giải"),
 }
 
-COLLECTIVE_METHODS = ("participants", "participation_rate", "points")
+
+def skip_text(code: str | None) -> str:
+    """Why a participant was passed over, in words ('' for no code)."""
+    text = SKIP_TEXT.get(code or "")
+    return "" if text is None else str(text)
 
 
 class InvalidPrizeOptions(ValueError):
@@ -74,8 +83,8 @@ class PrizeOptions:
     once_per_contest: bool = False
     category_quotas: Mapping[int, int] = field(default_factory=dict)
     other_quota: int | None = None
-    collective_method: str = "participants"
-    points_top: int = 10
+    collective_method: str = DEFAULT_UNIT_METHOD
+    points_top: int = DEFAULT_POINTS_TOP
 
     @classmethod
     def from_dict(cls, data: Mapping | None) -> PrizeOptions:
@@ -88,7 +97,7 @@ class PrizeOptions:
             if value is None or value == "":
                 return None
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                errors[name] = f"phải là số nguyên từ {low} trở lên"
+                errors[name] = _("phải là số nguyên từ %(low)s trở lên", low=low)
                 return None
             return value
 
@@ -99,29 +108,29 @@ class PrizeOptions:
         if share in (None, ""):
             share = None
         elif isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
-            errors["max_share"] = "phải lớn hơn 0 và không quá 1"
+            errors["max_share"] = _("phải lớn hơn 0 và không quá 1")
             share = None
         quotas: dict[int, int] = {}
         raw = data.get("category_quotas") or {}
         if not isinstance(raw, Mapping):
-            errors["category_quotas"] = "phải là {mã đối tượng: số giải}"
+            errors["category_quotas"] = _("phải là {mã đối tượng: số giải}")
         else:
             for key, value in raw.items():
                 try:
                     cid = int(key)
                 except (TypeError, ValueError):
-                    errors["category_quotas"] = "mã đối tượng phải là số"
+                    errors["category_quotas"] = _("mã đối tượng phải là số")
                     continue
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    errors["category_quotas"] = "số giải phải là số nguyên không âm"
+                    errors["category_quotas"] = _("số giải phải là số nguyên không âm")
                     continue
                 quotas[cid] = value
-        method = data.get("collective_method") or "participants"
-        if method not in COLLECTIVE_METHODS:
-            errors["collective_method"] = "không hợp lệ"
+        method = data.get("collective_method") or DEFAULT_UNIT_METHOD
+        if method not in UNIT_METHODS:
+            errors["collective_method"] = _("không hợp lệ")
         once = data.get("once_per_contest", False)
         if not isinstance(once, bool):
-            errors["once_per_contest"] = "phải là true hoặc false"
+            errors["once_per_contest"] = _("phải là true hoặc false")
         if errors:
             raise InvalidPrizeOptions(errors)
         return cls(
@@ -131,7 +140,7 @@ class PrizeOptions:
             category_quotas=quotas,
             other_quota=other_quota,
             collective_method=method,
-            points_top=points_top or 10,
+            points_top=points_top or DEFAULT_POINTS_TOP,
         )
 
     def to_dict(self) -> dict:
@@ -147,9 +156,9 @@ class PrizeOptions:
             out["category_quotas"] = {str(k): v for k, v in sorted(self.category_quotas.items())}
         if self.other_quota is not None:
             out["other_quota"] = self.other_quota
-        if self.collective_method != "participants":
+        if self.collective_method != DEFAULT_UNIT_METHOD:
             out["collective_method"] = self.collective_method
-        if self.points_top != 10:
+        if self.points_top != DEFAULT_POINTS_TOP:
             out["points_top"] = self.points_top
         return out
 
@@ -195,6 +204,63 @@ def prize_cap(options: PrizeOptions, participants: int) -> int | None:
     return math.floor(options.max_share * participants + 1e-9)
 
 
+class _Slots:
+    """The individual prizes left, tier by tier, best tier first (at most the share cap)."""
+
+    def __init__(self, tiers: Sequence[Tier], cap: int | None):
+        self._slots = [
+            [i, t.count] for i, t in enumerate(tiers) if not t.collective and t.count > 0
+        ]
+        self._position = 0
+        self.remaining = sum(n for _i, n in self._slots)
+        if cap is not None:
+            self.remaining = min(self.remaining, cap)
+
+    def take(self) -> int:
+        """Give the best prize left; returns its index in the round's tier list."""
+        while self._slots[self._position][1] == 0:
+            self._position += 1
+        index = self._slots[self._position][0]
+        self._slots[self._position][1] -= 1
+        self.remaining -= 1
+        return index
+
+
+class _Quotas:
+    """The category quotas (``category_quotas`` and ``other_quota``) as prizes are given."""
+
+    def __init__(self, options: PrizeOptions):
+        self._quotas = options.category_quotas
+        self._other = options.other_quota
+        self._used: dict[int | None, int] = {}
+
+    def take(self, category_id: int | None) -> bool:
+        """Count a prize for the category; False (nothing counted) when its quota is full."""
+        if not self._quotas:
+            return True
+        listed = category_id in self._quotas
+        limit = self._quotas[category_id] if listed else self._other
+        bucket = category_id if listed else None
+        if limit is not None and self._used.get(bucket, 0) >= limit:
+            return False
+        self._used[bucket] = self._used.get(bucket, 0) + 1
+        return True
+
+
+def _passed_over(
+    c: Contender, options: PrizeOptions, banned: frozenset[int], earlier: frozenset[int]
+) -> str | None:
+    """Why ``c`` gets no prize whatever is left: a SKIP_* code, '' for a score below the
+    minimum (not recorded), None when they may win."""
+    if c.participant_id in banned:
+        return SKIP_NOT_ELIGIBLE
+    if options.min_score is not None and c.score < options.min_score:
+        return ""
+    if c.participant_id in earlier:
+        return SKIP_EARLIER_WINNER
+    return None
+
+
 def allocate(
     ranking: Iterable[Contender],
     tiers: Sequence[Tier],
@@ -214,47 +280,28 @@ def allocate(
     """
     earlier = frozenset(earlier_winners) if options.once_per_contest else frozenset()
     banned = frozenset(ineligible)
-    slots = [[i, t.count] for i, t in enumerate(tiers) if not t.collective and t.count > 0]
     if participants is None:
         ranking = list(ranking)
         participants = sum(1 for c in ranking if c.participant_id not in banned)
     cap = prize_cap(options, participants)
-    remaining_total = sum(n for _i, n in slots)
-    if cap is not None:
-        remaining_total = min(remaining_total, cap)
-    used_by_category: dict[int | None, int] = {}
-    quotas = options.category_quotas
+    slots, quotas = _Slots(tiers, cap), _Quotas(options)
     awards: dict[int, Award] = {}
     skipped: dict[int, str] = {}
-    position = 0
     for c in ranking:
-        if remaining_total <= 0:
+        if slots.remaining <= 0:
             break
         pid = c.participant_id
         if pid in awards or pid in skipped:
             continue  # one prize per participant
-        if pid in banned:
-            skipped[pid] = SKIP_NOT_ELIGIBLE
+        reason = _passed_over(c, options, banned, earlier)
+        if reason is None and not quotas.take(c.category_id):
+            reason = SKIP_CATEGORY_QUOTA
+        if reason is not None:
+            if reason:
+                skipped[pid] = reason
             continue
-        if options.min_score is not None and c.score < options.min_score:
-            continue
-        if pid in earlier:
-            skipped[pid] = SKIP_EARLIER_WINNER
-            continue
-        if quotas:
-            listed = c.category_id in quotas
-            limit = quotas[c.category_id] if listed else options.other_quota
-            bucket = c.category_id if listed else None
-            if limit is not None and used_by_category.get(bucket, 0) >= limit:
-                skipped[pid] = SKIP_CATEGORY_QUOTA
-                continue
-            used_by_category[bucket] = used_by_category.get(bucket, 0) + 1
-        while slots[position][1] == 0:
-            position += 1
-        index = slots[position][0]
-        slots[position][1] -= 1
+        index = slots.take()
         awards[pid] = Award(pid, index, tiers[index].name)
-        remaining_total -= 1
     return Allocation(awards, skipped, cap)
 
 
@@ -267,7 +314,7 @@ def allocate_collective(
     for index, tier in enumerate(tiers):
         if not tier.collective:
             continue
-        for _ in range(tier.count):
+        for _slot in range(tier.count):
             unit_id = next(queue, None)
             if unit_id is None:
                 return awards

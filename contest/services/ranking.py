@@ -31,7 +31,7 @@ The actual value of the prediction question comes from a registry of targets
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
@@ -108,9 +108,10 @@ def preset_label(preset: str) -> str:
     return f"{label} {_('(mặc định)')}" if preset == DEFAULT_PRESET else label
 
 
-def chain_text(preset: str) -> list[str]:
-    """The whole chain of a preset in plain words, one line a key, the id last."""
-    return [str(CRITERIA[key].rule) for key in chain_of(preset)]
+def chain_text(preset: str, text: Callable[[LazyText], str] = str) -> list[str]:
+    """The whole chain of a preset in plain words, one line a key, the id last. ``text``
+    turns each registry word into text (default: in the current language)."""
+    return [text(CRITERIA[key].rule) for key in chain_of(preset)]
 
 
 def decided_text(key: str | None) -> str:
@@ -459,9 +460,10 @@ TARGETS: dict[str, Target] = {
 DEFAULT_TARGET = "perfect_participants"
 
 
-def target_text(target: str) -> str:
-    """What the prediction question's answer is, in words ('số người tham gia')."""
-    return str(TARGETS[target].rule)
+def target_text(target: str, text: Callable[[LazyText], str] = str) -> str:
+    """What the prediction question's answer is, in words ('số người tham gia'); ``text``
+    as for ``chain_text``."""
+    return text(TARGETS[target].rule)
 
 
 def actual_value(target: str, facts: RoundFacts, manual: int | None = None) -> int:
@@ -471,83 +473,3 @@ def actual_value(target: str, facts: RoundFacts, manual: int | None = None) -> i
     ``attempts``: their finished ranked attempts; ``manual``: the value given at close.
     Raises KeyError (unknown target) and ActualValueRequired."""
     return TARGETS[target].value(facts, manual)
-
-
-# --- collective ranking of units ----------------------------------------------------------
-
-UNIT_METHODS = ("participants", "participation_rate", "points")
-POINT_CRITERIA = ("participants", "total_score", "attempts")
-
-
-@dataclass(frozen=True, slots=True)
-class UnitTally:
-    """A unit's figures in a round: ranked participants, the sum of their best scores,
-    their finished ranked attempts, and the unit's headcount when known."""
-
-    unit_id: int
-    participants: int
-    total_score: int
-    attempts: int
-    headcount: int | None = None
-
-    @property
-    def rate(self) -> float | None:
-        if not self.headcount:
-            return None
-        return self.participants / self.headcount
-
-
-@dataclass(frozen=True, slots=True)
-class UnitRanked:
-    rank: int | None  # None: cannot be ranked by this method (no headcount)
-    tally: UnitTally
-    points: int
-    breakdown: tuple[int, ...]  # points per criterion of POINT_CRITERIA
-
-
-def criterion_points(tallies: Sequence[UnitTally], criterion: str, top: int = 10) -> dict[int, int]:
-    """Đồng Nai: the ``top`` units by ``criterion`` get top → 1 points (ties go to more
-    participants, then the lower unit id); units with nothing get none."""
-    ordered = sorted(
-        (t for t in tallies if getattr(t, criterion) > 0),
-        key=lambda t: (-getattr(t, criterion), -t.participants, t.unit_id),
-    )
-    return {t.unit_id: top - i for i, t in enumerate(ordered[:top])}
-
-
-def rank_units(
-    tallies: Iterable[UnitTally], method: str = "participants", top: int = 10
-) -> list[UnitRanked]:
-    """Rank units, best first.
-
-    ``participants``: more participants, then higher total score, then lower unit id.
-    ``participation_rate``: participants ÷ headcount, for units whose headcount is known
-    (others come last, unranked), ties by more participants then lower unit id.
-    ``points``: the sum of ``criterion_points`` over participants, total score and
-    attempts; ties go to more participants, then the lower unit id.
-    Raises KeyError for an unknown method.
-    """
-    tallies = list(tallies)
-    if method not in UNIT_METHODS:
-        raise KeyError(method)
-    per = [criterion_points(tallies, c, top) for c in POINT_CRITERIA]
-    breakdown = {t.unit_id: tuple(p.get(t.unit_id, 0) for p in per) for t in tallies}
-    points = {uid: sum(b) for uid, b in breakdown.items()}
-    unranked: list[UnitTally] = []
-    if method == "participants":
-        ordered = sorted(tallies, key=lambda t: (-t.participants, -t.total_score, t.unit_id))
-    elif method == "participation_rate":
-        ordered = sorted(
-            (t for t in tallies if t.rate is not None),
-            key=lambda t: (-t.rate, -t.participants, t.unit_id),
-        )
-        unranked = sorted(
-            (t for t in tallies if t.rate is None), key=lambda t: (-t.participants, t.unit_id)
-        )
-    else:
-        ordered = sorted(tallies, key=lambda t: (-points[t.unit_id], -t.participants, t.unit_id))
-    result = [
-        UnitRanked(i + 1, t, points[t.unit_id], breakdown[t.unit_id]) for i, t in enumerate(ordered)
-    ]
-    result += [UnitRanked(None, t, points[t.unit_id], breakdown[t.unit_id]) for t in unranked]
-    return result

@@ -1,6 +1,7 @@
 """Participation statistics for organisers: per round and per day, by unit and category,
-the score distribution, the average duration and the most-missed questions; bar charts
-as plain geometry for server-side SVG (no script, no CDN); the same figures as .xlsx.
+the score distribution, the average duration and the most-missed questions; the same
+figures as .xlsx (a Vietnamese document, like the result exports). The dashboard's charts
+are drawn by the results pages (``contest.results.charts``).
 
 Only ranked attempts count (no practice). "Attempts" are finished attempts; the days are
 Vietnam days (UTC+7, no daylight saving) of the attempts' start.
@@ -16,15 +17,22 @@ from typing import IO
 from sqlalchemy import Date, and_, cast, func, literal_column, select
 
 from contest.extensions import db
-from contest.models import Attempt, AttemptQuestion, AttemptStatus, Contest, Round, User
+from contest.models import Attempt, AttemptQuestion, AttemptStatus, Contest, Round, Unit, User
 from contest.models.quiz import Answer
-from contest.services import results as results_service
+from contest.services import result_pages
+from contest.services.formatting import format_datetime_vn
+from contest.services.i18n import lazy_gettext
+from contest.services.xlsx_stream import Col, XlsxWriter, vietnamese
 
 FINISHED = (AttemptStatus.submitted, AttemptStatus.expired)
 # The most-missed questions are counted over the latest finished attempts (a sample),
 # so the dashboard stays fast on rounds with a million attempts.
 MISSED_SAMPLE = 3000
 MISSED_TOP = 10
+# The names of a missing unit or category in the figures (translated on the pages,
+# Vietnamese in the .xlsx).
+NO_UNIT = lazy_gettext("(không có đơn vị)")
+NO_CATEGORY = lazy_gettext("(chưa khai)")
 
 
 @dataclass
@@ -58,6 +66,13 @@ def _local_day():
     return cast(Attempt.started_at + literal_column("interval '7 hours'"), Date)
 
 
+def _average(value, digits: int | None = None):
+    """An SQL average as an int (``digits`` None) or rounded float; None stays None."""
+    if value is None:
+        return None
+    return int(value) if digits is None else round(float(value), digits)
+
+
 def collect(contest: Contest, round_: Round | None = None) -> Figures:
     """Every figure of the dashboard for a contest (all its rounds) or one round."""
     scope = _scope(contest, round_)
@@ -72,24 +87,34 @@ def collect(contest: Contest, round_: Round | None = None) -> Figures:
             func.count(Attempt.id), func.avg(Attempt.duration_ms), func.avg(Attempt.score)
         ).where(done)
     ).one()
-    f.average_duration_ms = None if avg_duration is None else int(avg_duration)
-    f.average_score = None if avg_score is None else round(float(avg_score), 2)
+    f.average_duration_ms = _average(avg_duration)
+    f.average_score = _average(avg_score, 2)
     f.in_progress = (
         db.session.scalar(
             select(func.count(Attempt.id)).where(scope, Attempt.status == AttemptStatus.in_progress)
         )
         or 0
     )
+    f.per_round = _per_round(contest, done)
+    f.per_day = _per_day(done)
+    f.by_unit = _by_unit(done)
+    f.by_category = _by_category(done)
+    f.scores = _scores(done)
+    f.missed, f.missed_sample = most_missed(done)
+    return f
 
+
+def _per_round(contest: Contest, done) -> list[dict]:
+    """Participants, attempts and averages per round, in the contest's round order."""
     names = {r.id: r.name for r in contest.rounds}
-    f.per_round = [
+    rows = [
         {
             "round_id": rid,
             "name": names.get(rid, str(rid)),
             "participants": p,
             "attempts": n,
-            "average_duration_ms": None if d is None else int(d),
-            "average_score": None if s is None else round(float(s), 2),
+            "average_duration_ms": _average(d),
+            "average_score": _average(s, 2),
         }
         for rid, p, n, d, s in db.session.execute(
             select(
@@ -104,10 +129,14 @@ def collect(contest: Contest, round_: Round | None = None) -> Figures:
         )
     ]
     order = {r.id: i for i, r in enumerate(contest.rounds)}
-    f.per_round.sort(key=lambda r: order.get(r["round_id"], 0))
+    rows.sort(key=lambda r: order.get(r["round_id"], 0))
+    return rows
 
+
+def _per_day(done) -> list[dict]:
+    """Participants and attempts per Vietnam day, oldest first."""
     day = _local_day().label("day")
-    f.per_day = [
+    return [
         {
             "day": d if isinstance(d, date) else date.fromisoformat(str(d)),
             "participants": p,
@@ -121,67 +150,80 @@ def collect(contest: Contest, round_: Round | None = None) -> Figures:
         )
     ]
 
-    paths = results_service.unit_paths()
-    from contest.models import Unit
 
-    headcounts = dict(db.session.execute(select(Unit.id, Unit.headcount)).all())
-    rows = db.session.execute(
-        select(
-            User.unit_id, func.count(func.distinct(Attempt.participant_id)), func.count(Attempt.id)
-        )
+def _grouped(column, done) -> list[tuple]:
+    """(value of the participant's ``column``, participants, attempts) per value."""
+    return db.session.execute(
+        select(column, func.count(func.distinct(Attempt.participant_id)), func.count(Attempt.id))
         .join(User, User.id == Attempt.participant_id)
         .where(done)
-        .group_by(User.unit_id)
+        .group_by(column)
     ).all()
-    f.by_unit = sorted(
-        (
+
+
+def _most_first(rows: list[dict]) -> list[dict]:
+    """More participants first, then by name (in Vietnamese, whatever the language)."""
+    return sorted(rows, key=lambda r: (-r["participants"], vietnamese(r["name"])))
+
+
+def _by_unit(done) -> list[dict]:
+    """Participants, attempts and participation rate per unit (by its path)."""
+    paths = result_pages.unit_paths()
+    headcounts = dict(db.session.execute(select(Unit.id, Unit.headcount)).all())
+    return _most_first(
+        [
             {
                 "unit_id": uid,
-                "name": paths.get(uid, "(không có đơn vị)"),
+                "name": paths.get(uid, NO_UNIT),
                 "participants": p,
                 "attempts": n,
                 "headcount": headcounts.get(uid),
                 "rate": (p / headcounts[uid]) if headcounts.get(uid) else None,
             }
-            for uid, p, n in rows
-        ),
-        key=lambda r: (-r["participants"], r["name"]),
+            for uid, p, n in _grouped(User.unit_id, done)
+        ]
     )
 
-    categories = results_service.category_names()
-    rows = db.session.execute(
-        select(
-            User.category_id,
-            func.count(func.distinct(Attempt.participant_id)),
-            func.count(Attempt.id),
-        )
-        .join(User, User.id == Attempt.participant_id)
-        .where(done)
-        .group_by(User.category_id)
-    ).all()
-    f.by_category = sorted(
-        (
+
+def _by_category(done) -> list[dict]:
+    """Participants and attempts per category."""
+    categories = result_pages.category_names()
+    return _most_first(
+        [
             {
                 "category_id": cid,
-                "name": categories.get(cid, "(chưa khai)"),
+                "name": categories.get(cid, NO_CATEGORY),
                 "participants": p,
                 "attempts": n,
             }
-            for cid, p, n in rows
-        ),
-        key=lambda r: (-r["participants"], r["name"]),
+            for cid, p, n in _grouped(User.category_id, done)
+        ]
     )
 
+
+def _scores(done) -> list[dict]:
+    """Attempts per score, from 0 to the top score (none when there is no attempt)."""
     counts = dict(
         db.session.execute(
             select(Attempt.score, func.count(Attempt.id)).where(done).group_by(Attempt.score)
         ).all()
     )
-    if counts:
-        top = max(max(k for k in counts if k is not None), 0)
-        f.scores = [{"score": s, "attempts": counts.get(s, 0)} for s in range(top + 1)]
-    f.missed, f.missed_sample = most_missed(done)
-    return f
+    if not counts:
+        return []
+    top = max(max(k for k in counts if k is not None), 0)
+    return [{"score": s, "attempts": counts.get(s, 0)} for s in range(top + 1)]
+
+
+# --- the most-missed questions --------------------------------------------------------------
+
+
+@dataclass
+class _Tally:
+    """Per question: times served, times answered right, the wrong choices made."""
+
+    served: Counter = field(default_factory=Counter)
+    right: Counter = field(default_factory=Counter)
+    wrong_choice: dict[int, Counter] = field(default_factory=dict)
 
 
 def most_missed(
@@ -198,9 +240,16 @@ def most_missed(
     )
     if not attempt_ids:
         return [], 0
-    served: Counter = Counter()
-    right: Counter = Counter()
-    wrong_choice: dict[int, Counter] = {}
+    tally = _tally(attempt_ids)
+    served, right = tally.served, tally.right
+    ranked = sorted(served, key=lambda q: (-(served[q] - right[q]) / served[q], -served[q], q))
+    return [_missed_question(qid, tally, attempt_ids) for qid in ranked[:top]], len(attempt_ids)
+
+
+def _tally(attempt_ids: list[int]) -> _Tally:
+    """Count, over the attempts, each question served, answered right and how it was
+    answered wrongly."""
+    tally = _Tally()
     answers: dict[tuple[int, int], tuple[int, ...]] = {}
     for chunk in _chunks(attempt_ids, 900):
         for aid, qid, options in db.session.execute(
@@ -216,45 +265,44 @@ def most_missed(
                 AttemptQuestion.correct_option_ids,
             ).where(AttemptQuestion.attempt_id.in_(chunk))
         ):
-            served[qid] += 1
+            tally.served[qid] += 1
             chosen = answers.get((aid, qid), ())
             if chosen and chosen == tuple(sorted(correct)):
-                right[qid] += 1
+                tally.right[qid] += 1
             elif chosen:
-                wrong_choice.setdefault(qid, Counter())[chosen] += 1
-    ranked = sorted(served, key=lambda q: (-(served[q] - right[q]) / served[q], -served[q], q))
-    out = []
-    for qid in ranked[:top]:
-        sample_row = db.session.scalar(
-            select(AttemptQuestion)
-            .where(
-                AttemptQuestion.question_id == qid,
-                AttemptQuestion.attempt_id.in_(attempt_ids[:900]),
-            )
-            .limit(1)
-        ) or db.session.scalar(
-            select(AttemptQuestion).where(AttemptQuestion.question_id == qid).limit(1)
+                tally.wrong_choice.setdefault(qid, Counter())[chosen] += 1
+    return tally
+
+
+def _missed_question(qid: int, tally: _Tally, attempt_ids: list[int]) -> dict:
+    """One most-missed question: its text (from a served copy), its key, and the wrong
+    choice made most."""
+    sample_row = db.session.scalar(
+        select(AttemptQuestion)
+        .where(
+            AttemptQuestion.question_id == qid,
+            AttemptQuestion.attempt_id.in_(attempt_ids[:900]),
         )
-        texts = {o["id"]: o["text"] for o in sample_row.options} if sample_row else {}
-        key = " + ".join(
-            texts.get(o, "?") for o in (sample_row.correct_option_ids if sample_row else [])
-        )
-        common = wrong_choice.get(qid, Counter()).most_common(1)
-        out.append(
-            {
-                "question_id": qid,
-                "text": sample_row.text if sample_row else "",
-                "served": served[qid],
-                "correct": right[qid],
-                "wrong_share": (served[qid] - right[qid]) / served[qid],
-                "key": key,
-                "common_wrong": " + ".join(texts.get(o, "?") for o in common[0][0])
-                if common
-                else "",
-                "common_wrong_share": (common[0][1] / served[qid]) if common else 0.0,
-            }
-        )
-    return out, len(attempt_ids)
+        .limit(1)
+    ) or db.session.scalar(
+        select(AttemptQuestion).where(AttemptQuestion.question_id == qid).limit(1)
+    )
+    texts = {o["id"]: o["text"] for o in sample_row.options} if sample_row else {}
+    key = " + ".join(
+        texts.get(o, "?") for o in (sample_row.correct_option_ids if sample_row else [])
+    )
+    served, right = tally.served[qid], tally.right[qid]
+    common = tally.wrong_choice.get(qid, Counter()).most_common(1)
+    return {
+        "question_id": qid,
+        "text": sample_row.text if sample_row else "",
+        "served": served,
+        "correct": right,
+        "wrong_share": (served - right) / served,
+        "key": key,
+        "common_wrong": " + ".join(texts.get(o, "?") for o in common[0][0]) if common else "",
+        "common_wrong_share": (common[0][1] / served) if common else 0.0,
+    }
 
 
 def _chunks(items: list, size: int):
@@ -262,137 +310,42 @@ def _chunks(items: list, size: int):
         yield items[i : i + size]
 
 
-# --- charts: plain geometry, drawn as SVG by templates/results_admin/_chart.html ---------
+# --- the same figures as .xlsx (Vietnamese) --------------------------------------------------
 
-
-@dataclass
-class Bar:
-    x: float
-    y: float
-    w: float
-    h: float
-    label: str
-    value: str
-    label_x: float
-    label_y: float
-    value_x: float
-    value_y: float
-
-
-@dataclass
-class Chart:
-    title: str
-    width: int
-    height: int
-    bars: list[Bar]
-    horizontal: bool
-    baseline: tuple[float, float, float, float]
-
-
-def vertical_chart(
-    title: str, items: list[tuple[str, float, str]], *, width: int = 640, height: int = 220
-) -> Chart:
-    """Columns for (label, value, value text) items, left to right."""
-    top, bottom, left, right = 18, 30, 8, 8
-    n = max(len(items), 1)
-    slot = (width - left - right) / n
-    peak = max((v for _l, v, _t in items), default=0) or 1
-    bars = []
-    for i, (label, value, text) in enumerate(items):
-        h = (height - top - bottom) * value / peak
-        x = left + i * slot + slot * 0.15
-        y = height - bottom - h
-        bars.append(
-            Bar(
-                round(x, 1),
-                round(y, 1),
-                round(slot * 0.7, 1),
-                round(h, 1),
-                label,
-                text,
-                round(x + slot * 0.35, 1),
-                height - bottom + 14,
-                round(x + slot * 0.35, 1),
-                round(y - 4, 1),
-            )
-        )
-    return Chart(
-        title, width, height, bars, False, (left, height - bottom, width - right, height - bottom)
-    )
-
-
-def horizontal_chart(
-    title: str, items: list[tuple[str, float, str]], *, width: int = 640, bar_height: int = 22
-) -> Chart:
-    """Bars for (label, value, value text) items, top to bottom, labels on the left."""
-    label_w, right, gap = 230, 60, 6
-    height = max(len(items), 1) * (bar_height + gap) + gap
-    peak = max((v for _l, v, _t in items), default=0) or 1
-    bars = []
-    for i, (label, value, text) in enumerate(items):
-        y = gap + i * (bar_height + gap)
-        w = (width - label_w - right) * value / peak
-        short = label if len(label) <= 34 else "…" + label[-33:]
-        bars.append(
-            Bar(
-                label_w,
-                y,
-                round(w, 1),
-                bar_height,
-                short,
-                text,
-                label_w - 6,
-                y + bar_height * 0.7,
-                round(label_w + w + 4, 1),
-                y + bar_height * 0.7,
-            )
-        )
-    return Chart(title, width, height, bars, True, (label_w, 0, label_w, height))
-
-
-def charts(f: Figures) -> dict[str, Chart]:
-    """The dashboard's charts from its figures."""
-    out = {}
-    if len(f.per_round) > 1:
-        out["rounds"] = horizontal_chart(
-            "Người thi theo đợt",
-            [
-                (r["name"], r["participants"], f"{r['participants']:,}".replace(",", "."))
-                for r in f.per_round
-            ],
-        )
-    if f.per_day:
-        days = f.per_day[-31:]
-        out["days"] = vertical_chart(
-            "Lượt thi theo ngày",
-            [(d["day"].strftime("%d/%m"), d["attempts"], str(d["attempts"])) for d in days],
-        )
-    if f.scores:
-        out["scores"] = vertical_chart(
-            "Phổ điểm (số lượt thi theo số câu đúng)",
-            [(str(s["score"]), s["attempts"], str(s["attempts"])) for s in f.scores],
-        )
-    if f.by_unit:
-        out["units"] = horizontal_chart(
-            "Người thi theo đơn vị (15 đơn vị nhiều nhất)",
-            [(u["name"], u["participants"], str(u["participants"])) for u in f.by_unit[:15]],
-        )
-    if f.by_category:
-        out["categories"] = horizontal_chart(
-            "Người thi theo đối tượng",
-            [(c["name"], c["participants"], str(c["participants"])) for c in f.by_category],
-        )
-    return out
-
-
-# --- the same figures as .xlsx -------------------------------------------------------------
+ROUND_COLUMNS = [
+    Col("Đợt thi", "text", 30),
+    Col("Người thi", "int", 11),
+    Col("Lượt thi", "int", 11),
+    Col("Thời gian làm bài trung bình", "duration", 14),
+    Col("Điểm trung bình", "num", 10),
+]
+DAY_COLUMNS = [Col("Ngày", "date", 12), Col("Người thi", "int", 11), Col("Lượt thi", "int", 11)]
+UNIT_COLUMNS = [
+    Col("Đơn vị", "text", 45),
+    Col("Người thi", "int", 11),
+    Col("Lượt thi", "int", 11),
+    Col("Số người của đơn vị", "int", 12),
+    Col("Tỉ lệ tham gia", "percent", 11),
+]
+CATEGORY_COLUMNS = [
+    Col("Đối tượng", "text", 35),
+    Col("Người thi", "int", 11),
+    Col("Lượt thi", "int", 11),
+]
+SCORE_COLUMNS = [Col("Số câu đúng", "int", 11), Col("Lượt thi", "int", 11)]
+MISSED_COLUMNS = [
+    Col("Câu hỏi", "text", 60),
+    Col("Số lần ra đề", "int", 11),
+    Col("Trả lời đúng", "int", 11),
+    Col("Tỉ lệ sai", "percent", 10),
+    Col("Đáp án", "text", 30),
+    Col("Phương án sai được chọn nhiều nhất", "text", 30),
+    Col("Tỉ lệ chọn phương án đó", "percent", 12),
+]
 
 
 def write_xlsx(f: Figures, out: IO[bytes], *, now: datetime) -> None:
     """Write the dashboard's figures, one sheet per table."""
-    from contest.services.exports import Col, XlsxWriter
-    from contest.services.formatting import format_datetime_vn
-
     scope = f.round.name if f.round is not None else "Tất cả các đợt"
     title = [
         f.contest.title,
@@ -401,82 +354,57 @@ def write_xlsx(f: Figures, out: IO[bytes], *, now: datetime) -> None:
         "chính thức (không tính thi thử).",
     ]
     with XlsxWriter(out) as book:
-        sheet = book.sheet(
-            "Theo đợt",
-            [
-                Col("Đợt thi", "text", 30),
-                Col("Người thi", "int", 11),
-                Col("Lượt thi", "int", 11),
-                Col("Thời gian làm bài trung bình", "duration", 14),
-                Col("Điểm trung bình", "num", 10),
-            ],
-            title,
+        for name, columns, rows, note in _sheets(f):
+            book.sheet(name, columns, [*title, *note]).rows_from(rows)
+
+
+def _sheets(f: Figures) -> list[tuple[str, list[Col], list[tuple], list[str]]]:
+    """(sheet name, columns, rows, lines added to the title) of each table."""
+    rounds = [
+        (r["name"], r["participants"], r["attempts"], r["average_duration_ms"], r["average_score"])
+        for r in f.per_round
+    ]
+    rounds.append(("Tổng", f.participants, f.attempts, f.average_duration_ms, f.average_score))
+    missed = [
+        (
+            q["text"],
+            q["served"],
+            q["correct"],
+            q["wrong_share"],
+            q["key"],
+            q["common_wrong"],
+            q["common_wrong_share"],
         )
-        for r in f.per_round:
-            sheet.row(
-                (
-                    r["name"],
-                    r["participants"],
-                    r["attempts"],
-                    r["average_duration_ms"],
-                    r["average_score"],
-                )
-            )
-        sheet.row(("Tổng", f.participants, f.attempts, f.average_duration_ms, f.average_score))
-        sheet = book.sheet(
+        for q in f.missed
+    ]
+    return [
+        ("Theo đợt", ROUND_COLUMNS, rounds, []),
+        (
             "Theo ngày",
-            [Col("Ngày", "date", 12), Col("Người thi", "int", 11), Col("Lượt thi", "int", 11)],
-            title,
-        )
-        for d in f.per_day:
-            sheet.row((d["day"], d["participants"], d["attempts"]))
-        sheet = book.sheet(
+            DAY_COLUMNS,
+            [(d["day"], d["participants"], d["attempts"]) for d in f.per_day],
+            [],
+        ),
+        (
             "Theo đơn vị",
+            UNIT_COLUMNS,
             [
-                Col("Đơn vị", "text", 45),
-                Col("Người thi", "int", 11),
-                Col("Lượt thi", "int", 11),
-                Col("Số người của đơn vị", "int", 12),
-                Col("Tỉ lệ tham gia", "percent", 11),
+                (vietnamese(u["name"]), u["participants"], u["attempts"], u["headcount"], u["rate"])
+                for u in f.by_unit
             ],
-            title,
-        )
-        for u in f.by_unit:
-            sheet.row((u["name"], u["participants"], u["attempts"], u["headcount"], u["rate"]))
-        sheet = book.sheet(
+            [],
+        ),
+        (
             "Theo đối tượng",
-            [Col("Đối tượng", "text", 35), Col("Người thi", "int", 11), Col("Lượt thi", "int", 11)],
-            title,
-        )
-        for c in f.by_category:
-            sheet.row((c["name"], c["participants"], c["attempts"]))
-        sheet = book.sheet(
-            "Phổ điểm", [Col("Số câu đúng", "int", 11), Col("Lượt thi", "int", 11)], title
-        )
-        for s in f.scores:
-            sheet.row((s["score"], s["attempts"]))
-        sheet = book.sheet(
+            CATEGORY_COLUMNS,
+            [(vietnamese(c["name"]), c["participants"], c["attempts"]) for c in f.by_category],
+            [],
+        ),
+        ("Phổ điểm", SCORE_COLUMNS, [(s["score"], s["attempts"]) for s in f.scores], []),
+        (
             "Câu sai nhiều",
-            [
-                Col("Câu hỏi", "text", 60),
-                Col("Số lần ra đề", "int", 11),
-                Col("Trả lời đúng", "int", 11),
-                Col("Tỉ lệ sai", "percent", 10),
-                Col("Đáp án", "text", 30),
-                Col("Phương án sai được chọn nhiều nhất", "text", 30),
-                Col("Tỉ lệ chọn phương án đó", "percent", 12),
-            ],
-            [*title, f"Tính trên {f.missed_sample} lượt thi gần nhất."],
-        )
-        for q in f.missed:
-            sheet.row(
-                (
-                    q["text"],
-                    q["served"],
-                    q["correct"],
-                    q["wrong_share"],
-                    q["key"],
-                    q["common_wrong"],
-                    q["common_wrong_share"],
-                )
-            )
+            MISSED_COLUMNS,
+            missed,
+            [f"Tính trên {f.missed_sample} lượt thi gần nhất."],
+        ),
+    ]

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from contest.models import AuditEntry, PredictionTarget
-from contest.services import results
+from contest.services import result_publishing
 from tests.conftest import NOW
 from tests.contest.results.test_results import (  # noqa: F401
     closed_round,
@@ -29,7 +29,7 @@ def test_close_round_prints_the_result_and_is_idempotent(runner, db, closed_roun
     again = runner.invoke(args=["quiz", "close-round", str(r.id)])
     assert again.exit_code == 0 and "unchanged (version 1" in again.output
 
-    results.disqualify(r, a.id, "Thi hộ", actor=None, now=NOW)  # recomputes: version 2
+    result_publishing.disqualify(r, a.id, "Thi hộ", actor=None, now=NOW)  # recomputes: version 2
     db.session.commit()
     assert "unchanged (version 2" in runner.invoke(args=["quiz", "close-round", str(r.id)]).output
 

@@ -22,7 +22,14 @@ from contest.models import (
     User,
 )
 from contest.models.results import ResultRow, RoundResult
-from contest.services import attempt_saves, attempts, results
+from contest.services import (
+    attempt_saves,
+    attempts,
+    errors,
+    result_closing,
+    result_pages,
+    result_publishing,
+)
 from contest.services.passwords import hash_password
 from question_bank.text import fold
 from tests.conftest import NOW, PASSWORD, csrf_from, unique_phone, valid_cccd
@@ -184,7 +191,7 @@ def test_close_round_end_to_end(db, make_round, make_user, people):
 
     r.closes_at = NOW - timedelta(minutes=1)
     db.session.commit()
-    outcome = results.close_round(r, actor=staff, now=NOW)
+    outcome = result_closing.close_round(r, actor=staff, now=NOW)
     db.session.commit()
 
     assert outcome.created and outcome.finalised == 1
@@ -209,27 +216,27 @@ def test_close_round_end_to_end(db, make_round, make_user, people):
 
 def test_round_still_open_cannot_close(db, make_round):
     r = make_round()
-    with pytest.raises(results.RoundStillOpen):
-        results.close_round(r, actor=None, now=NOW)
+    with pytest.raises(errors.RoundStillOpen):
+        result_closing.close_round(r, actor=None, now=NOW)
 
 
 def test_manual_target_needs_the_value_and_computed_targets_refuse_one(db, closed_round, people):
     manual = closed_round(prediction_target=PredictionTarget.manual)
     (p,) = people(1)
     finished(db, manual, p, score=5, prediction=40)
-    with pytest.raises(results.ActualValueNeeded):
-        results.close_round(manual, actor=None, now=NOW)
+    with pytest.raises(errors.ActualValueNeeded):
+        result_closing.close_round(manual, actor=None, now=NOW)
     db.session.rollback()
-    outcome = results.close_round(manual, actor=None, now=NOW, actual=42)
+    outcome = result_closing.close_round(manual, actor=None, now=NOW, actual=42)
     assert outcome.result.actual_value == 42
-    row = results.row_of(outcome.result, p.id)
+    row = result_pages.row_of(outcome.result, p.id)
     assert row.distance == 2
     # Re-closing keeps the frozen manual value.
-    assert results.close_round(manual, actor=None, now=NOW).created is False
+    assert result_closing.close_round(manual, actor=None, now=NOW).created is False
 
     computed = closed_round()
-    with pytest.raises(results.ValidationFailed):
-        results.close_round(computed, actor=None, now=NOW, actual=3)
+    with pytest.raises(errors.ValidationFailed):
+        result_closing.close_round(computed, actor=None, now=NOW, actual=3)
 
 
 def test_targets_participants_and_attempts(db, closed_round, people):
@@ -240,7 +247,7 @@ def test_targets_participants_and_attempts(db, closed_round, people):
         finished(db, r, p1, score=4)
         finished(db, r, p2, score=4)
         finished(db, r, p2, score=10, practice=True)
-        assert results.close_round(r, actor=None, now=NOW).result.actual_value == expected
+        assert result_closing.close_round(r, actor=None, now=NOW).result.actual_value == expected
 
 
 def test_excluded_disqualified_and_staff_never_rank_and_do_not_count(db, closed_round, people):
@@ -249,8 +256,8 @@ def test_excluded_disqualified_and_staff_never_rank_and_do_not_count(db, closed_
     r = closed_round(excluded_user_ids=[board.id])
     for user in (p1, p2, board, cheat, judge):
         finished(db, r, user, score=10, total=10, prediction=1)
-    results.disqualify(r, cheat.id, "Dùng nhiều tài khoản", actor=None, now=NOW)
-    outcome = results.close_round(r, actor=None, now=NOW)
+    result_publishing.disqualify(r, cheat.id, "Dùng nhiều tài khoản", actor=None, now=NOW)
+    outcome = result_closing.close_round(r, actor=None, now=NOW)
     ranked = set(
         db.session.scalars(
             select(ResultRow.participant_id).where(ResultRow.result_id == outcome.result.id)
@@ -264,8 +271,8 @@ def test_reclosing_unchanged_stores_nothing(db, closed_round, people):
     r = closed_round()
     (p,) = people(1)
     finished(db, r, p, score=7)
-    first = results.close_round(r, actor=None, now=NOW)
-    again = results.close_round(r, actor=None, now=NOW + timedelta(minutes=5))
+    first = result_closing.close_round(r, actor=None, now=NOW)
+    again = result_closing.close_round(r, actor=None, now=NOW + timedelta(minutes=5))
     assert again.created is False and again.result.id == first.result.id
     assert (
         db.session.scalar(select(func.count(RoundResult.id)).where(RoundResult.round_id == r.id))
@@ -282,11 +289,11 @@ def test_disqualification_after_publication_recomputes_and_never_changes_silentl
     gold, silver, bronze, fourth = people(4)
     for user, score in ((gold, 10), (silver, 9), (bronze, 8), (fourth, 7)):
         finished(db, r, user, score=score, prediction=0)
-    first = results.close_round(r, actor=organiser, now=NOW).result
-    results.publish_result(r, first.id, actor=organiser, now=NOW)
+    first = result_closing.close_round(r, actor=organiser, now=NOW).result
+    result_publishing.publish_result(r, first.id, actor=organiser, now=NOW)
     db.session.commit()
 
-    outcome = results.disqualify(r, gold.id, "Gian lận", actor=organiser, now=NOW)
+    outcome = result_publishing.disqualify(r, gold.id, "Gian lận", actor=organiser, now=NOW)
     db.session.commit()
     assert outcome.created and outcome.result.version == 2
     changes = outcome.changes
@@ -299,12 +306,12 @@ def test_disqualification_after_publication_recomputes_and_never_changes_silentl
         fourth.id: (None, "Giải Ba"),
     }
     # The public still sees version 1 until an organiser publishes version 2.
-    assert results.published_result(r.id).id == first.id
-    assert results.published_row_of(r.id, gold.id).prize == "Giải Nhất"
-    with pytest.raises(results.ResultOutdated):
-        results.publish_result(r, first.id, actor=organiser, now=NOW)
-    results.publish_result(r, outcome.result.id, actor=organiser, now=NOW)
-    assert results.published_row_of(r.id, gold.id) is None
+    assert result_pages.published_result(r.id).id == first.id
+    assert result_pages.published_row_of(r.id, gold.id).prize == "Giải Nhất"
+    with pytest.raises(errors.ResultOutdated):
+        result_publishing.publish_result(r, first.id, actor=organiser, now=NOW)
+    result_publishing.publish_result(r, outcome.result.id, actor=organiser, now=NOW)
+    assert result_pages.published_row_of(r.id, gold.id) is None
     (dq,) = audits(db, "result.disqualify")
     assert dq.details == {"participant_id": gold.id, "reason": "Gian lận"}
     reclose = audits(db, "round.reclose")[-1]
@@ -312,9 +319,9 @@ def test_disqualification_after_publication_recomputes_and_never_changes_silentl
     assert [e.details["version"] for e in audits(db, "result.publish")] == [1, 2]
 
     # Reinstating brings the first order back as a new version.
-    back = results.reinstate(r, gold.id, actor=organiser, now=NOW)
+    back = result_publishing.reinstate(r, gold.id, actor=organiser, now=NOW)
     assert back.result.version == 3
-    assert results.row_of(back.result, gold.id).prize == "Giải Nhất"
+    assert result_pages.row_of(back.result, gold.id).prize == "Giải Nhất"
     assert back.result.inputs_hash == first.inputs_hash
 
 
@@ -339,11 +346,11 @@ def test_once_per_contest_skips_earlier_winners(db, make_round, people):
     finished(db, first, star, score=10)
     finished(db, second, star, score=10)
     finished(db, second, other, score=8)
-    results.close_round(first, actor=None, now=NOW)
-    outcome = results.close_round(second, actor=None, now=NOW)
-    star_row = results.row_of(outcome.result, star.id)
+    result_closing.close_round(first, actor=None, now=NOW)
+    outcome = result_closing.close_round(second, actor=None, now=NOW)
+    star_row = result_pages.row_of(outcome.result, star.id)
     assert star_row.rank == 1 and star_row.prize is None and star_row.note == "earlier_winner"
-    assert results.row_of(outcome.result, other.id).prize == "Giải Nhất"
+    assert result_pages.row_of(outcome.result, other.id).prize == "Giải Nhất"
 
 
 def test_prize_options_min_score_cap_and_quotas(db, closed_round, people):
@@ -359,11 +366,11 @@ def test_prize_options_min_score_cap_and_quotas(db, closed_round, people):
     adults = people(3, category_id=cadres.id)
     for i, user in enumerate(kids + adults):
         finished(db, r, user, score=10 - i)  # kids 10, 9, 8; adults 7, 6, 5
-    result = results.close_round(r, actor=None, now=NOW).result
-    winners = [row.participant_id for row, _u in results.winners(result)]
+    result = result_closing.close_round(r, actor=None, now=NOW).result
+    winners = [row.participant_id for row, _u in result_pages.winners(result)]
     # cap: 50 % of 6 = 3 prizes; one pupil at most; min score 5 allows everyone here.
     assert winners == [kids[0].id, adults[0].id, adults[1].id]
-    assert results.row_of(result, kids[1].id).note == "category_quota"
+    assert result_pages.row_of(result, kids[1].id).note == "category_quota"
 
 
 def test_collective_points_formula(db, closed_round, people, make_unit):
@@ -376,7 +383,7 @@ def test_collective_points_formula(db, closed_round, people, make_unit):
         finished(db, r, user, score=5)
     for user in people(2, unit_id=small.id):
         finished(db, r, user, score=9)
-    result = results.close_round(r, actor=None, now=NOW).result
+    result = result_closing.close_round(r, actor=None, now=NOW).result
     by_unit = {u["unit_id"]: u for u in result.collective}
     assert by_unit[small.id]["rank"] == 1 and by_unit[small.id]["prize"] == "Giải tập thể"
     assert by_unit[small.id]["rate"] == 0.5 and by_unit[big.id]["rate"] == 0.03
@@ -423,14 +430,14 @@ def test_organiser_closes_filters_disqualifies_and_publishes(
     client.post(form, data={"csrf_token": csrf_from(client, form), "reason": "Thi hộ"})
     html = client.get(page).get_data(as_text=True)
     assert "Thi hộ" in html and "Thay đổi so với phiên bản 1" in html
-    current = results.current_result(r.id)
-    assert current.version == 2 and results.row_of(current, a.id) is None
+    current = result_pages.current_result(r.id)
+    assert current.version == 2 and result_pages.row_of(current, a.id) is None
 
     client.post(
         f"{page}/cong-bo",
         data={"csrf_token": csrf_from(client, page), "result_id": str(current.id)},
     )
-    assert results.published_result(r.id).id == current.id
+    assert result_pages.published_result(r.id).id == current.id
     public = client.get(f"/dot-thi/{r.id}/ket-qua").get_data(as_text=True)
     assert b.full_name in public and a.full_name not in public
 
@@ -452,8 +459,8 @@ def test_winners_page_masks_personal_data_and_explains(client, db, closed_round,
     finished(db, r, a, score=9, prediction=5, duration_ms=400_000)
     finished(db, r, b, score=9, prediction=5, duration_ms=300_000)
     assert "chưa được công bố" in client.get(f"/dot-thi/{r.id}/ket-qua").get_data(as_text=True)
-    result = results.close_round(r, actor=None, now=NOW).result
-    results.publish_result(r, result.id, actor=None, now=NOW)
+    result = result_closing.close_round(r, actor=None, now=NOW).result
+    result_publishing.publish_result(r, result.id, actor=None, now=NOW)
     db.session.commit()
     html = client.get(f"/dot-thi/{r.id}/ket-qua").get_data(as_text=True)
     for person in (a, b):
@@ -479,10 +486,10 @@ def test_contest_and_result_pages_link_to_the_published_winners(
     r = closed_round()
     (p,) = people(1)
     attempt = finished(db, r, p, score=4)
-    result = results.close_round(r, actor=None, now=NOW).result
+    result = result_closing.close_round(r, actor=None, now=NOW).result
     link = f"/dot-thi/{r.id}/ket-qua"
     assert link not in client.get(f"/cuoc-thi/{r.contest.slug}").get_data(as_text=True)
-    results.publish_result(r, result.id, actor=None, now=NOW)
+    result_publishing.publish_result(r, result.id, actor=None, now=NOW)
     db.session.commit()
     assert link in client.get(f"/cuoc-thi/{r.contest.slug}").get_data(as_text=True)
     login(p)
@@ -497,7 +504,7 @@ def test_demo_round_is_closed_published_and_loaded_once(client, db, login):
     load_demo(now=NOW)
     db.session.commit()
     round_ = db.session.scalar(select(Round).where(Round.name == DEMO_ROUND_NAME))
-    result = results.published_result(round_.id)
+    result = result_pages.published_result(round_.id)
     assert round_.closed_at is not None and result is not None
     assert result.participants == PARTICIPANTS and result.winners == 16
     assert any(u["prize"] for u in result.collective)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from contest.models import Role
+from contest.results import charts
 from contest.services import attempt_saves, attempts, stats
 from tests.conftest import NOW
 from tests.contest.results.test_results import finished, password_hash, people  # noqa: F401
@@ -98,11 +99,11 @@ def test_empty_dashboard(client, db, make_user, login, make_round):
 
 
 def test_chart_geometry():
-    chart = stats.vertical_chart(
+    chart = charts.vertical_chart(
         "x", [("a", 0, "0"), ("b", 10, "10"), ("c", 5, "5")], width=300, height=100
     )
     heights = [b.h for b in chart.bars]
     assert heights[0] == 0 and heights[1] > heights[2] > 0
     assert all(b.y + b.h <= 100 for b in chart.bars)
-    chart = stats.horizontal_chart("y", [("long " * 20, 3, "3")])
+    chart = charts.horizontal_chart("y", [("long " * 20, 3, "3")])
     assert chart.bars[0].label.startswith("…") and len(chart.bars[0].label) == 34

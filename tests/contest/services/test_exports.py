@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from contest.models import AuditEntry, Gender, Role, User
-from contest.services import exports, ranking, results
+from contest.services import exports, ranking, result_closing, result_publishing
 from question_bank.text import fold
 from tests.conftest import NOW
 from tests.contest.results.test_results import closed_round, finished, password_hash, people  # noqa: F401
@@ -100,8 +100,8 @@ def scenario(db, closed_round, make_unit, category):  # noqa: F811
             submitted_at=r.opens_at + timedelta(hours=1, seconds=i, milliseconds=7 * i),
         )
     finished(db, r, users[0], score=3)  # a weaker second attempt
-    result = results.close_round(r, actor=None, now=NOW).result
-    results.publish_result(r, result.id, actor=None, now=NOW)
+    result = result_closing.close_round(r, actor=None, now=NOW).result
+    result_publishing.publish_result(r, result.id, actor=None, now=NOW)
     db.session.commit()
     return r, users, result
 
@@ -219,7 +219,7 @@ def test_public_list_needs_a_published_result(client, db, closed_round, people):
     r = closed_round()
     (p,) = people(1)
     finished(db, r, p, score=5)
-    results.close_round(r, actor=None, now=NOW)
+    result_closing.close_round(r, actor=None, now=NOW)
     db.session.commit()
     assert client.get(f"/dot-thi/{r.id}/ket-qua.xlsx").status_code == 404
 
