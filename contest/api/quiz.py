@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import g, jsonify
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from contest.api.views import bp, json_body
@@ -22,8 +26,20 @@ def _int_or_none(value, name):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed({name: "Giá trị phải là số nguyên."})
+        raise ValidationFailed({name: _("Giá trị phải là số nguyên.")})
     return value
+
+
+@contextmanager
+def _keeping_finalisation() -> Iterator[None]:
+    """A write that arrives too late finalises the attempt on the way, then raises
+    DeadlinePassed: commit that finalisation before the error handler (which rolls back)
+    answers 410."""
+    try:
+        yield
+    except DeadlinePassed:
+        db.session.commit()
+        raise
 
 
 @bp.post("/rounds/<int:round_id>/attempts")
@@ -54,8 +70,8 @@ def get_attempt(attempt_id: int):
 def save_answer(attempt_id: int, question_id: int):
     body = json_body()
     if "option_ids" not in body:
-        raise ValidationFailed({"option_ids": "Thiếu danh sách phương án đã chọn."})
-    try:
+        raise ValidationFailed({"option_ids": _("Thiếu danh sách phương án đã chọn.")})
+    with _keeping_finalisation():
         answer = attempt_saves.save_own_answer(
             attempt_id,
             current_user,
@@ -64,9 +80,6 @@ def save_answer(attempt_id: int, question_id: int):
             arrived_at=g.arrived_at,
             seq=_int_or_none(body.get("seq"), "seq"),
         )
-    except DeadlinePassed:
-        db.session.commit()  # keep the finalisation done on the way
-        raise
     db.session.commit()
     return jsonify(
         {
@@ -83,11 +96,8 @@ def save_answer(attempt_id: int, question_id: int):
 def save_prediction(attempt_id: int):
     body = json_body()
     attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
-    try:
+    with _keeping_finalisation():
         attempt_saves.save_prediction(attempt, body.get("value"), arrived_at=g.arrived_at)
-    except DeadlinePassed:
-        db.session.commit()
-        raise
     db.session.commit()
     return jsonify({"prediction": attempt.prediction})
 
@@ -97,16 +107,13 @@ def save_prediction(attempt_id: int):
 def submit(attempt_id: int):
     body = json_body()
     attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
-    try:
+    with _keeping_finalisation():
         attempt_saves.submit_attempt(
             attempt,
             arrived_at=g.arrived_at,
             prediction=body.get("prediction"),
             has_prediction="prediction" in body,
         )
-    except DeadlinePassed:
-        db.session.commit()
-        raise
     db.session.commit()
     return jsonify(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -21,30 +22,32 @@ MAX_OPTIONS = 6
 
 
 class BankForm(FlaskForm):
-    name = StringField("Tên ngân hàng", validators=[Length(max=300)])
-    description = TextAreaField("Mô tả (không bắt buộc)", validators=[Length(max=4000)])
+    name = StringField(_l("Tên ngân hàng"), validators=[Length(max=300)])
+    description = TextAreaField(_l("Mô tả (không bắt buộc)"), validators=[Length(max=4000)])
 
 
 class OptionForm(Form):
     """One option row: its text and whether it is correct (a sub-form without CSRF)."""
 
-    text = StringField("Nội dung", validators=[Length(max=2000)])
-    is_correct = BooleanField("Đúng")
+    text = StringField(_l("Nội dung"), validators=[Length(max=2000)])
+    is_correct = BooleanField(_l("Đúng"))
 
 
 class QuestionForm(FlaskForm):
     topic = StringField(
-        "Chủ đề",
+        _l("Chủ đề"),
         validators=[Length(max=1000)],
         render_kw={"list": "topic-list", "autocomplete": "off"},
     )
     difficulty = SelectField(
-        "Mức độ",
+        _l("Mức độ"),
         default=Difficulty.medium.value,
     )
-    text = TextAreaField("Nội dung câu hỏi", validators=[Length(max=10000)], render_kw={"rows": 4})
+    text = TextAreaField(
+        _l("Nội dung câu hỏi"), validators=[Length(max=10000)], render_kw={"rows": 4}
+    )
     options = FieldList(FormField(OptionForm), min_entries=MAX_OPTIONS, max_entries=MAX_OPTIONS)
-    explanation = TextAreaField("Giải thích (không bắt buộc)", validators=[Length(max=20000)])
+    explanation = TextAreaField(_l("Giải thích (không bắt buộc)"), validators=[Length(max=20000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

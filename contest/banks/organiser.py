@@ -21,6 +21,8 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -37,7 +39,9 @@ from contest.web.security import role_required
 
 bp = Blueprint("banks", __name__, url_prefix="/ban-to-chuc/ngan-hang")
 
-menu.add(5, "banks.list_banks", "Ngân hàng câu hỏi", "Nhập từ Excel, tìm kiếm, sửa câu hỏi.")
+menu.add(
+    5, "banks.list_banks", _l("Ngân hàng câu hỏi"), _l("Nhập từ Excel, tìm kiếm, sửa câu hỏi.")
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS_SHOWN = 500
@@ -62,6 +66,18 @@ def _wants_json() -> bool:
     return request.headers.get("X-Requested-With") == "XMLHttpRequest"
 
 
+def _save(form, save, put_errors=apply_errors):
+    """``(saved, general)``: ``save()`` committed; or ``None`` and what ``put_errors`` returns
+    after putting the ValidationFailed's messages on the form (the page is shown again)."""
+    try:
+        saved = save()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return None, put_errors(form, exc)
+    db.session.commit()
+    return saved, None
+
+
 def _safe_back(default: str) -> str:
     target = request.form.get("next") or ""
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -83,16 +99,20 @@ def list_banks():
 def create_bank():
     form = BankForm()
     if form.validate_on_submit():
-        try:
-            bank = banks.create_bank(
+        bank, _general = _save(
+            form,
+            lambda: banks.create_bank(
                 form.name.data, form.description.data, actor=_actor(), now=utcnow()
+            ),
+        )
+        if bank is not None:
+            flash(
+                _(
+                    "Đã tạo ngân hàng «%(name)s». Bạn có thể nhập câu hỏi từ Excel.",
+                    name=bank.name,
+                ),
+                "success",
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Đã tạo ngân hàng «{bank.name}». Bạn có thể nhập câu hỏi từ Excel.", "success")
             return redirect(url_for("banks.upload_file", bank_id=bank.id))
     status = 422 if form.errors else 200
     return render_template("banks/bank_form.html", form=form, bank=None), status
@@ -103,20 +123,18 @@ def edit_bank(bank_id: int):
     bank = banks.get_bank(bank_id)
     form = BankForm(obj=bank)
     if form.validate_on_submit():
-        try:
-            banks.update_bank(
+        saved, _general = _save(
+            form,
+            lambda: banks.update_bank(
                 bank,
                 name=form.name.data,
                 description=form.description.data,
                 actor=_actor(),
                 now=utcnow(),
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash("Đã lưu thông tin ngân hàng.", "success")
+            ),
+        )
+        if saved is not None:
+            flash(_("Đã lưu thông tin ngân hàng."), "success")
             return redirect(url_for("banks.show_bank", bank_id=bank.id))
     status = 422 if form.errors else 200
     return render_template("banks/bank_form.html", form=form, bank=bank), status
@@ -199,7 +217,7 @@ def too_large(_exc):
         except NotFound:
             pass
     return render_template(
-        "errors/error.html", status=413, title="Tệp quá lớn", message=message
+        "errors/error.html", status=413, title=_("Tệp quá lớn"), message=message
     ), 413
 
 
@@ -211,7 +229,7 @@ def upload_file(bank_id: int):
     # CSRFProtect has already checked the token (a form field, also sent by upload.js).
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _upload_page(bank, "Vui lòng chọn tệp Excel (.xlsx) để tải lên.", 400)
+        return _upload_page(bank, _("Vui lòng chọn tệp Excel (.xlsx) để tải lên."), 400)
     data = upload.stream.read(bank_files.MAX_FILE_BYTES + 1)
     try:
         bank_files.check_upload(data)
@@ -239,8 +257,8 @@ def _staged(bank, token: str):
         return bank_files.read_staged(
             _staging_dir(), token, bank_id=bank.id, actor_id=current_user.id, now=utcnow()
         ), None
-    except NotFound as exc:
-        flash(exc.message, "warning")
+    except NotFound as exc:  # back to the upload form, not an error page
+        flash(str(exc), "warning")
         return None, redirect(url_for("banks.upload_file", bank_id=bank.id))
 
 
@@ -292,14 +310,24 @@ def confirm_import(bank_id: int, token: str):
         # The same questions were saved meanwhile (a second click, another organiser).
         db.session.rollback()
         flash(
-            "Các câu hỏi này vừa được nhập vào ngân hàng. Vui lòng kiểm tra lại danh sách.",
+            _("Các câu hỏi này vừa được nhập vào ngân hàng. Vui lòng kiểm tra lại danh sách."),
             "warning",
         )
         return redirect(url_for("banks.show_bank", bank_id=bank.id))
     bank_files.discard_staged(_staging_dir(), token)
-    message = f"Đã nhập {result.imported} câu hỏi vào ngân hàng «{bank.name}»."
     if result.duplicates:
-        message += f" Bỏ qua {result.duplicates} câu trùng."
+        message = _(
+            "Đã nhập %(count)s câu hỏi vào ngân hàng «%(name)s». Bỏ qua %(duplicates)s câu trùng.",
+            count=result.imported,
+            name=bank.name,
+            duplicates=result.duplicates,
+        )
+    else:
+        message = _(
+            "Đã nhập %(count)s câu hỏi vào ngân hàng «%(name)s».",
+            count=result.imported,
+            name=bank.name,
+        )
     flash(message, "success")
     return redirect(url_for("banks.show_bank", bank_id=bank.id))
 
@@ -323,11 +351,11 @@ def _apply_question_errors(form: QuestionForm, exc: ValidationFailed) -> dict[st
     general = {}
     for name, message in exc.fields.items():
         if name.startswith("option_"):
-            form.options[int(name.removeprefix("option_"))].form.text.errors = [message]
+            form.options[int(name.removeprefix("option_"))].form.text.errors = [str(message)]
         elif name in ("options", "correct"):
-            general[name] = message
+            general[name] = str(message)
         elif (field := getattr(form, name, None)) is not None:
-            field.errors = [message]
+            field.errors = [str(message)]
     return general
 
 
@@ -348,19 +376,29 @@ def create_question(bank_id: int):
     form = QuestionForm()
     general: dict[str, str] = {}
     if form.validate_on_submit():
-        try:
-            question = questions.create_question(
+        question, general = _save(
+            form,
+            lambda: questions.create_question(
                 bank, _question_input(form), actor=_actor(), now=utcnow()
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            general = _apply_question_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Đã thêm câu hỏi số {question.id}.", "success")
+            ),
+            _apply_question_errors,
+        )
+        if question is not None:
+            flash(_("Đã thêm câu hỏi số %(number)s.", number=question.id), "success")
             return redirect(url_for("banks.show_bank", bank_id=bank.id))
     status = 422 if request.method == "POST" else 200
     return _question_page(form, bank, None, general, status)
+
+
+def _saved_message(saved, question_id: int) -> str:
+    if saved.id != question_id:
+        return _(
+            "Đã lưu phiên bản %(version)s của câu hỏi (số %(number)s). Các lượt "
+            "thi đã làm vẫn giữ nguyên câu hỏi và đáp án cũ.",
+            version=saved.version,
+            number=saved.id,
+        )
+    return _("Đã lưu câu hỏi số %(number)s.", number=saved.id)
 
 
 @bp.route("/<int:bank_id>/cau-hoi/<int:question_id>/sua", methods=["GET", "POST"])
@@ -382,23 +420,15 @@ def edit_question(bank_id: int, question_id: int):
         form = QuestionForm()
     general: dict[str, str] = {}
     if form.validate_on_submit():
-        try:
-            saved = questions.update_question(
+        saved, general = _save(
+            form,
+            lambda: questions.update_question(
                 question, _question_input(form), actor=_actor(), now=utcnow()
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            general = _apply_question_errors(form, exc)
-        else:
-            db.session.commit()
-            if saved.id != question_id:
-                flash(
-                    f"Đã lưu phiên bản {saved.version} của câu hỏi (số {saved.id}). Các lượt "
-                    "thi đã làm vẫn giữ nguyên câu hỏi và đáp án cũ.",
-                    "success",
-                )
-            else:
-                flash(f"Đã lưu câu hỏi số {saved.id}.", "success")
+            ),
+            _apply_question_errors,
+        )
+        if saved is not None:
+            flash(_saved_message(saved, question_id), "success")
             return redirect(url_for("banks.show_bank", bank_id=bank.id))
     status = 422 if request.method == "POST" else 200
     return _question_page(form, bank, question, general, status)
@@ -412,11 +442,14 @@ def set_question_active(bank_id: int, question_id: int):
     questions.set_question_active(question, active, actor=_actor(), now=utcnow())
     db.session.commit()
     if active:
-        flash(f"Đã dùng lại câu hỏi số {question.id}.", "success")
+        flash(_("Đã dùng lại câu hỏi số %(number)s.", number=question.id), "success")
     else:
         flash(
-            f"Đã ngừng sử dụng câu hỏi số {question.id}. Câu này không được rút vào đề thi "
-            "mới; các lượt thi đã làm không thay đổi.",
+            _(
+                "Đã ngừng sử dụng câu hỏi số %(number)s. Câu này không được rút vào đề thi "
+                "mới; các lượt thi đã làm không thay đổi.",
+                number=question.id,
+            ),
             "success",
         )
     return redirect(_safe_back(url_for("banks.show_bank", bank_id=bank.id)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -18,68 +19,74 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from contest.services import ranking
 
 REVIEW_CHOICES = [
-    SelectChoice("after_close", "Sau khi đợt thi kết thúc"),
-    SelectChoice("after_submit", "Ngay sau khi nộp bài"),
-    SelectChoice("never", "Không công bố"),
+    SelectChoice("after_close", _l("Sau khi đợt thi kết thúc")),
+    SelectChoice("after_submit", _l("Ngay sau khi nộp bài")),
+    SelectChoice("never", _l("Không công bố")),
 ]
 
 
 class ContestForm(FlaskForm):
     title = StringField(
-        "Tên cuộc thi", validators=[InputRequired("Vui lòng nhập tên cuộc thi."), Length(max=300)]
+        _l("Tên cuộc thi"),
+        validators=[InputRequired(_l("Vui lòng nhập tên cuộc thi.")), Length(max=300)],
     )
-    summary = StringField("Giới thiệu ngắn", validators=[Length(max=500)])
-    rules_text = TextAreaField("Thể lệ", validators=[Length(max=20000)])
+    summary = StringField(_l("Giới thiệu ngắn"), validators=[Length(max=500)])
+    rules_text = TextAreaField(_l("Thể lệ"), validators=[Length(max=20000)])
 
 
 class RoundForm(FlaskForm):
     name = StringField(
-        "Tên đợt thi", validators=[InputRequired("Vui lòng nhập tên đợt thi."), Length(max=200)]
+        _l("Tên đợt thi"),
+        validators=[InputRequired(_l("Vui lòng nhập tên đợt thi.")), Length(max=200)],
     )
     opens_at = DateTimeLocalField(
-        "Mở lúc (giờ Việt Nam)",
+        _l("Mở lúc (giờ Việt Nam)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired("Vui lòng chọn thời điểm mở.")],
+        validators=[InputRequired(_l("Vui lòng chọn thời điểm mở."))],
     )
     closes_at = DateTimeLocalField(
-        "Đóng lúc (giờ Việt Nam)",
+        _l("Đóng lúc (giờ Việt Nam)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired("Vui lòng chọn thời điểm đóng.")],
+        validators=[InputRequired(_l("Vui lòng chọn thời điểm đóng."))],
     )
-    question_count = IntegerField("Số câu hỏi", validators=[InputRequired(), NumberRange(1, 200)])
+    question_count = IntegerField(
+        _l("Số câu hỏi"), validators=[InputRequired(), NumberRange(1, 200)]
+    )
     time_limit_minutes = IntegerField(
-        "Thời gian làm bài (phút)", validators=[InputRequired(), NumberRange(1, 600)]
+        _l("Thời gian làm bài (phút)"), validators=[InputRequired(), NumberRange(1, 600)]
     )
     max_attempts = IntegerField(
-        "Số lượt thi tối đa", validators=[InputRequired(), NumberRange(1, 100)]
+        _l("Số lượt thi tối đa"), validators=[InputRequired(), NumberRange(1, 100)]
     )
-    allow_practice = BooleanField("Cho phép thi thử không tính điểm")
-    shuffle_questions = BooleanField("Xáo trộn thứ tự câu hỏi", default=True)
-    shuffle_options = BooleanField("Xáo trộn thứ tự phương án", default=True)
-    review_policy = SelectField("Công bố đáp án", choices=REVIEW_CHOICES)
-    bank_ids = SelectMultipleField("Ngân hàng câu hỏi", coerce=int, validate_choice=False)
+    allow_practice = BooleanField(_l("Cho phép thi thử không tính điểm"))
+    shuffle_questions = BooleanField(_l("Xáo trộn thứ tự câu hỏi"), default=True)
+    shuffle_options = BooleanField(_l("Xáo trộn thứ tự phương án"), default=True)
+    review_policy = SelectField(_l("Công bố đáp án"), choices=REVIEW_CHOICES)
+    bank_ids = SelectMultipleField(_l("Ngân hàng câu hỏi"), coerce=int, validate_choice=False)
     quotas = TextAreaField(
-        "Số câu theo chủ đề và mức độ (không bắt buộc)",
+        _l("Số câu theo chủ đề và mức độ (không bắt buộc)"),
         validators=[Length(max=4000)],
-        description="Mỗi dòng: chủ đề | mức độ | số câu. Để trống chủ đề hoặc mức độ nghĩa là "
-        "bất kỳ. Ví dụ: Đại hội XIV của Đảng | Khó | 2",
+        description=_l(
+            "Mỗi dòng: chủ đề | mức độ | số câu. Để trống chủ đề hoặc mức độ nghĩa là "
+            "bất kỳ. Ví dụ: Đại hội XIV của Đảng | Khó | 2"
+        ),
     )
     eligible_category_ids = SelectMultipleField(
-        "Chỉ dành cho đối tượng (để trống: tất cả)", coerce=int, validate_choice=False
+        _l("Chỉ dành cho đối tượng (để trống: tất cả)"), coerce=int, validate_choice=False
     )
     eligible_unit_ids = SelectMultipleField(
-        "Chỉ dành cho đơn vị (để trống: tất cả)", coerce=int, validate_choice=False
+        _l("Chỉ dành cho đơn vị (để trống: tất cả)"), coerce=int, validate_choice=False
     )
     min_age = IntegerField(
-        "Tuổi tối thiểu (không bắt buộc)", validators=[Optional(), NumberRange(0, 120)]
+        _l("Tuổi tối thiểu (không bắt buộc)"), validators=[Optional(), NumberRange(0, 120)]
     )
-    prediction_text = TextAreaField("Câu hỏi dự đoán", validators=[Length(max=1000)])
-    prediction_target = SelectField("Đáp án câu dự đoán là")
-    tie_break = SelectField("Thứ tự xếp hạng")
+    prediction_text = TextAreaField(_l("Câu hỏi dự đoán"), validators=[Length(max=1000)])
+    prediction_target = SelectField(_l("Đáp án câu dự đoán là"))
+    tie_break = SelectField(_l("Thứ tự xếp hạng"))
     prize_tiers = TextAreaField(
-        "Cơ cấu giải",
+        _l("Cơ cấu giải"),
         validators=[Length(max=2000)],
-        description="Mỗi dòng: tên giải | số lượng. Ví dụ: Giải Nhất | 1",
+        description=_l("Mỗi dòng: tên giải | số lượng. Ví dụ: Giải Nhất | 1"),
     )
 
     def __init__(self, *args, **kwargs):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -12,19 +14,19 @@ from contest.extensions import db
 from contest.models import ContestKind, QuestionBank, Role
 from contest.quiz.forms import ContestForm, RoundForm
 from contest.services import papers, rounds, units
-from contest.services.errors import DomainError, ValidationFailed
+from contest.services.errors import PoolTooSmall, ValidationFailed
 from contest.services.formatting import local_to_utc, to_local
 from contest.web import menu
 from contest.web.forms import apply_errors
 from contest.web.security import role_required
-from question_bank import DIFFICULTY_LABELS
+from question_bank import DIFFICULTY_LABELS, parse_difficulty
 
 bp = Blueprint("quiz_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi")
 menu.add(
     1,
     "quiz_admin.list_contests",
-    "Cuộc thi và đợt thi",
-    "Tạo cuộc thi, đợt thi, xem trước đề, theo dõi số người đang thi.",
+    _l("Cuộc thi và đợt thi"),
+    _l("Tạo cuộc thi, đợt thi, xem trước đề, theo dõi số người đang thi."),
 )
 
 
@@ -32,6 +34,18 @@ menu.add(
 @role_required(Role.organiser)
 def guard():
     return None
+
+
+def _save(form, save):
+    """``(saved, status)``: ``save()`` committed, or its field errors put on the form (422)."""
+    try:
+        saved = save()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return None, 422
+    db.session.commit()
+    return saved, 200
 
 
 @bp.route("/")
@@ -54,8 +68,9 @@ def edit_contest(contest_id: int | None = None):
     form = ContestForm(obj=contest)
     status = 200
     if form.validate_on_submit():
-        try:
-            contest = rounds.save_contest(
+        saved, status = _save(
+            form,
+            lambda: rounds.save_contest(
                 rounds.ContestInput(
                     title=form.title.data,
                     summary=form.summary.data or "",
@@ -64,14 +79,10 @@ def edit_contest(contest_id: int | None = None):
                 actor=current_user,
                 now=utcnow(),
                 contest=contest,
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash("Đã lưu cuộc thi.", "success")
+            ),
+        )
+        if saved is not None:
+            flash(_("Đã lưu cuộc thi."), "success")
             return redirect(url_for("quiz_admin.list_contests"))
     elif form.errors:
         status = 422
@@ -83,7 +94,7 @@ def toggle_publish(contest_id: int):
     contest = rounds.get_contest(contest_id)
     rounds.set_published(contest, not contest.is_published, actor=current_user, now=utcnow())
     db.session.commit()
-    flash("Đã công bố cuộc thi." if contest.is_published else "Đã ẩn cuộc thi.", "success")
+    flash(_("Đã công bố cuộc thi.") if contest.is_published else _("Đã ẩn cuộc thi."), "success")
     return redirect(url_for("quiz_admin.list_contests"))
 
 
@@ -105,36 +116,34 @@ def _parse_lines(text: str, field: str, parts: int):
             continue
         cells = [c.strip() for c in line.split("|")]
         if len(cells) != parts or not cells[-1].isdigit():
-            raise ValidationFailed({field: f"Dòng {n} chưa đúng dạng. Xem ví dụ bên dưới ô."})
+            raise ValidationFailed(
+                {field: _("Dòng %(row)s chưa đúng dạng. Xem ví dụ bên dưới ô.", row=n)}
+            )
         rows.append(cells)
     return rows
 
 
-DIFFICULTY_WORDS = {
-    "de": "easy",
-    "dễ": "easy",
-    "trung bình": "medium",
-    "trung binh": "medium",
-    "khó": "hard",
-    "kho": "hard",
-    "": None,
-}
+def _quota_level(level: str) -> str | None:
+    """A quota line's level in the bank's words (``None``: any level)."""
+    if not level:
+        return None
+    value = parse_difficulty(level)
+    if value is None:
+        raise ValidationFailed(
+            {
+                "quotas": _(
+                    "Mức độ «%(level)s» không hợp lệ: dùng Dễ, Trung bình hoặc Khó.", level=level
+                )
+            }
+        )
+    return value
 
 
 def _round_input(form) -> rounds.RoundInput:
-    quotas = []
-    for topic, level, count in _parse_lines(form.quotas.data, "quotas", 3):
-        if level.lower() not in DIFFICULTY_WORDS:
-            raise ValidationFailed(
-                {"quotas": f"Mức độ «{level}» không hợp lệ: dùng Dễ, Trung bình hoặc Khó."}
-            )
-        quotas.append(
-            {
-                "topic": topic or None,
-                "difficulty": DIFFICULTY_WORDS[level.lower()],
-                "count": int(count),
-            }
-        )
+    quotas = [
+        {"topic": topic or None, "difficulty": _quota_level(level), "count": int(count)}
+        for topic, level, count in _parse_lines(form.quotas.data, "quotas", 3)
+    ]
     tiers = [
         {"name": name, "count": int(count)}
         for name, count in _parse_lines(form.prize_tiers.data, "prize_tiers", 2)
@@ -162,6 +171,10 @@ def _round_input(form) -> rounds.RoundInput:
     )
 
 
+def _level_word(value: str | None) -> str:
+    return _(DIFFICULTY_LABELS[value]) if value in DIFFICULTY_LABELS else ""
+
+
 def _load_round_into(form, round_) -> None:
     form.name.data = round_.name
     form.opens_at.data = to_local(round_.opens_at).replace(tzinfo=None)
@@ -183,10 +196,10 @@ def _load_round_into(form, round_) -> None:
     form.review_policy.data = round_.review_policy.value
     form.prediction_target.data = round_.prediction_target.value
     form.tie_break.data = round_.tie_break.value
-    # The quota lines are typed in the bank's own words (Dễ / Trung bình / Khó).
+    # The quota lines are typed in the bank's own words (Dễ / Trung bình / Khó), in the
+    # page's language: both read back (question_bank.parse_difficulty).
     form.quotas.data = "\n".join(
-        f"{q['topic'] or ''} | {DIFFICULTY_LABELS.get(q['difficulty'], '')} | {q['count']}"
-        for q in round_.quotas
+        f"{q['topic'] or ''} | {_level_word(q['difficulty'])} | {q['count']}" for q in round_.quotas
     )
     form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}" for t in round_.prize_tiers)
 
@@ -210,18 +223,15 @@ def edit_round(contest_id: int, round_id: int | None = None):
             )
     status = 200
     if form.validate_on_submit():
-        try:
-            round_ = rounds.save_round(
+        saved, status = _save(
+            form,
+            lambda: rounds.save_round(
                 contest, _round_input(form), actor=current_user, now=utcnow(), round_=round_
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash("Đã lưu đợt thi.", "success")
-            return redirect(url_for("quiz_admin.preview", round_id=round_.id))
+            ),
+        )
+        if saved is not None:
+            flash(_("Đã lưu đợt thi."), "success")
+            return redirect(url_for("quiz_admin.preview", round_id=saved.id))
     elif form.errors:
         status = 422
     return render_template(
@@ -236,8 +246,8 @@ def preview(round_id: int):
     try:
         paper = papers.build_paper(round_, seed)
         problem = None
-    except DomainError as exc:
-        paper, problem = [], exc.message
+    except PoolTooSmall as exc:  # shown on the preview page itself
+        paper, problem = [], str(exc)
     return render_template(
         "quiz_admin/preview.html", round=round_, paper=paper, seed=seed, problem=problem
     )
@@ -245,7 +255,5 @@ def preview(round_id: int):
 
 @bp.route("/dot-thi/<int:round_id>/so-lieu")
 def live(round_id: int):
-    from flask import jsonify
-
     round_ = rounds.get_round_any(round_id)
     return jsonify(rounds.live_counts([round_.id])[round_.id])

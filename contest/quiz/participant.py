@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -41,8 +41,6 @@ def contest_page(slug: str):
 @bp.route("/dot-thi/<int:round_id>/bat-dau", methods=["GET", "POST"])
 @login_required
 def start(round_id: int):
-    from flask import request
-
     round_ = attempts.get_round(round_id)
     now = utcnow()
     if request.method == "POST":
@@ -52,8 +50,10 @@ def start(round_id: int):
                 round_, current_user, now=now, practice=practice
             )
         except DomainError as exc:
+            # Unlike the error handler (an error page for NotEligible's 403, the referrer for
+            # the others), every refusal comes back to this start page, which explains it.
             db.session.rollback()
-            flash(exc.message, "danger")
+            flash(str(exc), "danger")
             return redirect(url_for("quiz.start", round_id=round_id))
         db.session.commit()
         return redirect(url_for("quiz.take", attempt_id=attempt.id))
