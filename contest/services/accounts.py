@@ -161,6 +161,7 @@ def create_account(
 
 
 def get_user(user_id: int) -> User:
+    """The account with ``user_id``. Raises NotFound."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(_("Không tìm thấy tài khoản."))
@@ -187,6 +188,7 @@ def search_users(query: str = "", *, role: Role | None = None, page: int = 1, pe
 
 
 def set_role(user: User, role: Role, *, actor: User, now: datetime) -> None:
+    """Give ``user`` another role and sign them out everywhere (audited)."""
     old = user.role
     user.role = role
     revoke_sessions(user)
@@ -194,6 +196,10 @@ def set_role(user: User, role: Role, *, actor: User, now: datetime) -> None:
 
 
 def set_active(user: User, active: bool, *, actor: User, now: datetime) -> None:
+    """Lock (signing out everywhere) or unlock an account (audited).
+
+    Raises ValidationFailed when admins try to lock themselves out.
+    """
     if user.id == actor.id and not active:
         raise ValidationFailed({"user": _("Bạn không thể tự khoá tài khoản của mình.")})
     user.is_active_account = active

@@ -24,10 +24,13 @@ MIN_LENGTH = 8
 
 
 def hash_password(password: str) -> str:
+    """The Argon2id hash to store."""
     return _hasher.hash(password)
 
 
 def verify_password(stored: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``stored``; with no stored hash, False after the same
+    work, so the answer takes as long either way."""
     try:
         return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -35,6 +38,7 @@ def verify_password(stored: str | None, password: str) -> bool:
 
 
 def needs_rehash(stored: str) -> bool:
+    """Whether ``stored`` was made with other parameters (or is not a valid hash)."""
     try:
         return _hasher.check_needs_rehash(stored)
     except InvalidHashError:

@@ -109,6 +109,8 @@ class _Planned:
 
 @dataclass
 class UnitImportResult:
+    """How many units an import created, updated or left unchanged, and the units."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0

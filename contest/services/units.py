@@ -43,6 +43,7 @@ def list_units(active_only: bool = True) -> list[Unit]:
 
 
 def list_categories(active_only: bool = True) -> list[Category]:
+    """The participant categories in their display order."""
     stmt = select(Category).order_by(Category.position, Category.id)
     if active_only:
         stmt = stmt.where(Category.is_active.is_(True))
@@ -50,6 +51,7 @@ def list_categories(active_only: bool = True) -> list[Category]:
 
 
 def get_unit(unit_id: int) -> Unit:
+    """The unit with ``unit_id``. Raises NotFound."""
     unit = db.session.get(Unit, unit_id)
     if unit is None:
         raise NotFound(_("Không tìm thấy đơn vị."))
@@ -133,6 +135,7 @@ def save_unit(
 
 
 def ensure_default_categories() -> None:
+    """Add the usual categories when there are none yet (a new installation)."""
     if db.session.scalar(select(Category.id).limit(1)) is None:
         for position, name in enumerate(DEFAULT_CATEGORIES):
             db.session.add(Category(name=name, position=position))
@@ -148,6 +151,8 @@ def save_category(
     now: datetime,
     category: Category | None = None,
 ) -> Category:
+    """Create (``category`` None) or edit a category; returns it. Raises ValidationFailed
+    (empty or too long name, a name already in the list)."""
     name = normalise_text(name)
     if not name:
         raise ValidationFailed({"name": _("Vui lòng nhập tên đối tượng.")})
@@ -327,6 +332,7 @@ def set_unit_active(unit: Unit, active: bool, *, actor: User, now: datetime) -> 
 
 
 def get_category(category_id: int) -> Category:
+    """The category with ``category_id``. Raises NotFound."""
     category = db.session.get(Category, category_id)
     if category is None:
         raise NotFound(_("Không tìm thấy đối tượng dự thi."))

@@ -79,6 +79,8 @@ SHEET_LIFETIME_SECONDS = 3600
 
 @dataclass
 class ImportedUser:
+    """One created account: its row in the file and its generated password, if any."""
+
     row: int
     user: User
     generated_password: str | None = None
@@ -86,6 +88,8 @@ class ImportedUser:
 
 @dataclass
 class UserImportResult:
+    """The accounts an import created, in the file's order."""
+
     users: list[ImportedUser] = field(default_factory=list)
 
     @property
