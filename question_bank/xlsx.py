@@ -241,11 +241,12 @@ def _read_rows(
         if not filled:
             continue
         if len(result) >= max_rows:
+            limit = f"{max_rows:,}".replace(",", ".")  # Vietnamese thousands separator
             raise UnreadableFile(
                 _(
                     "Tệp có hơn %(count)s dòng dữ liệu. "
                     "Vui lòng chia thành nhiều tệp nhỏ hơn rồi nhập lần lượt.",
-                    count=f"{max_rows:,}".replace(",", "."),
+                    count=limit,
                 )
             )
         record.update(absent)
