@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -184,36 +185,58 @@ def set_unit_active(unit_id: int):
     return redirect(url_for(".list_units"))
 
 
+class _Upload(NamedTuple):
+    """What an import page shows after a POST: the import's result (None when nothing
+    was saved), the file's row errors and the status."""
+
+    result: object = None
+    errors: list | tuple = ()
+    status: int = 200
+
+
+def _import_upload(form: ImportForm, run) -> _Upload:
+    """Validate the upload form and run ``run(file bytes)`` (an import service).
+
+    An unreadable file or a file with row errors is shown on the page again (the session
+    rolled back, nothing saved): its message beside the file field, or the list of rows.
+    The caller commits a result.
+    """
+    if not form.validate_on_submit():
+        return _Upload(status=422 if form.errors else 200)
+    try:
+        return _Upload(run(form.file.data.read()))
+    except UnreadableFile as exc:
+        db.session.rollback()
+        form.file.errors = [exc.message]
+        return _Upload(status=422)
+    except ImportFailed as exc:
+        db.session.rollback()
+        return _Upload(errors=exc.errors, status=422)
+
+
 @bp.route("/don-vi/nhap", methods=["GET", "POST"])
 def import_units():
     form = ImportForm()
-    errors, status = [], 200
-    if form.validate_on_submit():
-        try:
-            result = unit_import.import_units(form.file.data.read(), actor=_actor(), now=utcnow())
-        except UnreadableFile as exc:
-            db.session.rollback()
-            form.file.errors = [exc.message]
-            status = 422
-        except ImportFailed as exc:
-            db.session.rollback()
-            errors, status = exc.errors, 422
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Đã nhập danh sách đơn vị: thêm mới %(created)s, cập nhật "
-                    "%(updated)s, không thay đổi %(unchanged)s.",
-                    created=result.created,
-                    updated=result.updated,
-                    unchanged=result.unchanged,
-                ),
-                "success",
-            )
-            return redirect(url_for(".list_units"))
-    elif form.errors:
-        status = 422
-    return render_template("organiser/import_units.html", form=form, errors=errors), status
+    upload = _import_upload(
+        form, lambda data: unit_import.import_units(data, actor=_actor(), now=utcnow())
+    )
+    if upload.result is not None:
+        db.session.commit()
+        result = upload.result
+        flash(
+            _(
+                "Đã nhập danh sách đơn vị: thêm mới %(created)s, cập nhật "
+                "%(updated)s, không thay đổi %(unchanged)s.",
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+            ),
+            "success",
+        )
+        return redirect(url_for(".list_units"))
+    return render_template(
+        "organiser/import_units.html", form=form, errors=upload.errors
+    ), upload.status
 
 
 @bp.route("/don-vi/mau-nhap-don-vi.xlsx")
@@ -260,52 +283,45 @@ def _sheets_dir() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "password-sheets"
 
 
+def _store_password_sheet(generated, *, actor, now) -> str:
+    """Keep the generated passwords' sheet for an hour (outside static/); its token."""
+    sheet = user_import.password_sheet_bytes(generated, now=now)
+    return user_import.store_password_sheet(sheet, directory=_sheets_dir(), owner_id=actor.id)
+
+
 @bp.route("/thi-sinh/nhap", methods=["GET", "POST"])
 def import_participants():
     form = ImportForm()
-    errors, status = [], 200
-    if form.validate_on_submit():
-        actor, now = _actor(), utcnow()
-        try:
-            result = user_import.import_participants(
-                form.file.data.read(), actor=actor, now=now, min_age=current_app.config["MIN_AGE"]
+    actor, now = _actor(), utcnow()
+    upload = _import_upload(
+        form,
+        lambda data: user_import.import_participants(
+            data, actor=actor, now=now, min_age=current_app.config["MIN_AGE"]
+        ),
+    )
+    if upload.result is not None:
+        generated = upload.result.generated
+        token = _store_password_sheet(generated, actor=actor, now=now) if generated else None
+        db.session.commit()
+        flash(_("Đã tạo %(n)s tài khoản thí sinh.", n=upload.result.created), "success")
+        if generated:
+            session["password_sheet"] = {"token": token, "rows": len(generated)}
+            flash(
+                _(
+                    "%(n)s tài khoản dùng mật khẩu tạm do hệ thống tạo. Hãy tải "
+                    "danh sách mật khẩu ngay (tệp chỉ giữ trong 1 giờ).",
+                    n=len(generated),
+                ),
+                "warning",
             )
-        except UnreadableFile as exc:
-            db.session.rollback()
-            form.file.errors = [exc.message]
-            status = 422
-        except ImportFailed as exc:
-            db.session.rollback()
-            errors, status = exc.errors, 422
-        else:
-            generated = result.generated
-            if generated:
-                sheet = user_import.password_sheet_bytes(generated, now=now)
-                token = user_import.store_password_sheet(
-                    sheet, directory=_sheets_dir(), owner_id=actor.id
-                )
-            db.session.commit()
-            flash(_("Đã tạo %(n)s tài khoản thí sinh.", n=result.created), "success")
-            if generated:
-                session["password_sheet"] = {"token": token, "rows": len(generated)}
-                flash(
-                    _(
-                        "%(n)s tài khoản dùng mật khẩu tạm do hệ thống tạo. Hãy tải "
-                        "danh sách mật khẩu ngay (tệp chỉ giữ trong 1 giờ).",
-                        n=len(generated),
-                    ),
-                    "warning",
-                )
-            return redirect(url_for(".import_participants"))
-    elif form.errors:
-        status = 422
+        return redirect(url_for(".import_participants"))
     return render_template(
         "organiser/import_participants.html",
         form=form,
-        errors=errors,
+        errors=upload.errors,
         sheet=session.get("password_sheet"),
         max_rows=user_import.WEB_MAX_ROWS,
-    ), status
+    ), upload.status
 
 
 @bp.route("/thi-sinh/mau-danh-sach-thi-sinh.xlsx")
