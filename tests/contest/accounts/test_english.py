@@ -5,8 +5,10 @@ translated too, not only the templates' text. What the database holds is left ou
 from __future__ import annotations
 
 import html
+import io
 import re
 
+import openpyxl
 import pytest
 
 from contest.models import Role
@@ -142,3 +144,48 @@ def test_api_errors_in_english(client, db, english):
     assert not any(VIETNAMESE.search(text) for text in [body["message"], *body["fields"].values()])
     response = client.get("/api/auth/me?lang=en")
     assert response.get_json()["message"] == "Please sign in to continue."
+
+
+def test_forms_and_results_of_organiser_actions_in_english(
+    client, db, english, data_words, make_user, login, unit, category
+):
+    admin = make_user(Role.admin, full_name="Quản Trị Viên")
+    other = make_user(full_name="Lò Văn Thử")
+    login(admin)
+    names = [*data_words, admin.full_name, other.full_name]
+    for path in (
+        "/doi-mat-khau",
+        f"/quan-tri/doi-tuong/{category.id}",
+        f"/ban-to-chuc/don-vi/{unit.id}/sua",
+    ):
+        response = client.get(f"{path}?lang=en")
+        assert response.status_code == 200, path
+        assert not leftover(response.get_data(as_text=True), names), path
+    token = csrf_from(client, "/ban-to-chuc/don-vi/nhap?lang=en")
+    response = client.post(
+        f"/ban-to-chuc/thi-sinh/{other.id}/dat-lai-mat-khau?lang=en", data={"csrf_token": token}
+    )
+    assert response.status_code == 200
+    assert not leftover(response.get_data(as_text=True), names)
+    response = client.post(
+        "/ban-to-chuc/don-vi/them?lang=en",
+        data={"csrf_token": token, "name": unit.name, "parent_id": "", "kind": "school"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "There is already a unit with this name under the same parent." in page
+    assert not leftover(page, names)
+    book = openpyxl.Workbook()
+    book.active.append(["Tên đơn vị", "Đơn vị cấp trên", "Loại", "Số người"])
+    book.active.append(["Xã Mới", "Không Có Đơn Vị Này", "Làng", "nhiều"])
+    data = io.BytesIO()
+    book.save(data)
+    response = client.post(
+        "/ban-to-chuc/don-vi/nhap?lang=en",
+        data={"csrf_token": token, "file": (io.BytesIO(data.getvalue()), "don-vi.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Unit “Không Có Đơn Vị Này” not found." in page
+    assert "The headcount is a whole number" in page
