@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from contest.services.result_publishing import MAX_REASON
 from contest.services.unit_ranking import UNIT_METHODS
 
 
@@ -40,7 +41,7 @@ class ConfirmForm(FlaskForm):
 class DisqualifyForm(FlaskForm):
     reason = TextAreaField(
         _l("Lý do truất quyền"),
-        validators=[InputRequired(_l("Vui lòng nhập lý do truất quyền.")), Length(max=1000)],
+        validators=[InputRequired(_l("Vui lòng nhập lý do truất quyền.")), Length(max=MAX_REASON)],
     )
 
 

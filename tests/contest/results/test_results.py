@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -389,6 +390,32 @@ def test_collective_points_formula(db, closed_round, people, make_unit):
     assert by_unit[small.id]["rate"] == 0.5 and by_unit[big.id]["rate"] == 0.03
     # Individual tiers: none; collective tiers never go to a person.
     assert result.winners == 0
+
+
+def test_collective_methods_come_from_one_registry(
+    app, client, db, organiser, closed_round, people
+):
+    """The prize options form offers the registry's methods in its words, and the units
+    page states the method of the result in the registry's words."""
+    from contest.results.forms import PrizeOptionsForm
+    from contest.services.unit_ranking import POINT_CRITERIA, UNIT_METHODS
+
+    with app.test_request_context("/"):
+        form = PrizeOptionsForm(meta={"csrf": False})
+        assert [c.value for c in form.collective_method.choices] == list(UNIT_METHODS)
+        assert [c.label for c in form.collective_method.choices] == [
+            str(m.choice) for m in UNIT_METHODS.values()
+        ]
+    r = closed_round(prize_options={"collective_method": "points"})
+    (p,) = people(1)
+    finished(db, r, p, score=3)
+    result_closing.close_round(r, actor=None, now=NOW)
+    db.session.commit()
+    page = unescape(
+        client.get(f"/ban-to-chuc/ket-qua/dot-thi/{r.id}/don-vi").get_data(as_text=True)
+    )
+    assert f"Xếp hạng {UNIT_METHODS['points'].text}." in page
+    assert " / ".join(str(w) for w in POINT_CRITERIA.values()) in page
 
 
 # --- pages ---------------------------------------------------------------------------------
