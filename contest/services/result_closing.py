@@ -38,6 +38,8 @@ from contest.services.unit_ranking import UnitTally, rank_units
 
 @dataclass
 class Computed:
+    """A result as computed, before it is stored: the ranking, the prizes, the units."""
+
     actual: int | None
     facts: ranking.RoundFacts
     ranked: list[ranking.Ranked]
@@ -145,6 +147,9 @@ def _collective(ranked: list[ranking.Ranked], inputs: Inputs) -> list[dict]:
 
 @dataclass
 class CloseOutcome:
+    """What ``close_round`` did: the result (new or unchanged), what changed, how many
+    open attempts it finalised."""
+
     result: RoundResult
     created: bool  # False: the inputs were unchanged, nothing stored
     changes: dict = field(default_factory=dict)

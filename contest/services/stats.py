@@ -37,6 +37,8 @@ NO_CATEGORY = lazy_gettext("(chưa khai)")
 
 @dataclass
 class Figures:
+    """Every figure of the dashboard, for a contest or one of its rounds."""
+
     contest: Contest
     round: Round | None
     participants: int = 0

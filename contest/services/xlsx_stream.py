@@ -230,6 +230,7 @@ class SheetWriter:
             self.flush()
 
     def rows_from(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Append every row of ``rows``."""
         for values in rows:
             self.row(values)
 
@@ -241,11 +242,13 @@ class SheetWriter:
         )
 
     def flush(self) -> None:
+        """Write the buffered rows to the sheet's stream."""
         if self._buffer:
             self._stream.write("".join(self._buffer).encode())
             self._buffer.clear()
 
     def close(self) -> None:
+        """End the sheet and close its stream (the next sheet can start)."""
         self.flush()
         self._stream.write(
             b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" '
@@ -269,6 +272,8 @@ class XlsxWriter:
     def sheet(
         self, title: str, columns: Sequence[Col], title_rows: Sequence[str] = ()
     ) -> SheetWriter:
+        """Start a sheet (closing the previous one): ``title`` becomes a unique, valid sheet
+        name; ``title_rows`` go above the bold, frozen header row of ``columns``."""
         if self._current is not None:
             self._current.close()
         # Sheet names: at most 31 characters, none of []:*?/\ , unique.
