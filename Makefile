@@ -28,6 +28,7 @@ translations: $(BIN)/.installed
 # merge it into the English catalogue, then translate the new entries in messages.po.
 messages: $(BIN)/.installed
 	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _l -k lazy_gettext \
+		--ignore-dirs '.* __pycache__' \
 		-o contest/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i contest/translations/messages.pot \
 		-d contest/translations -D messages

@@ -31,6 +31,12 @@ KEYWORDS = {
 }
 
 
+def _wanted_directory(dirpath: str) -> bool:
+    """Babel skips folders starting with "_" by default; templates/_macros has messages."""
+    name = Path(dirpath).name
+    return not name.startswith(".") and name not in ("__pycache__", "node_modules")
+
+
 def extracted() -> Catalog:
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
@@ -41,9 +47,8 @@ def extracted() -> Catalog:
         options_map,
         keywords=KEYWORDS,
         strip_comment_tags=True,
+        directory_filter=_wanted_directory,
     ):
-        if ".venv" in filename:
-            continue
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 

@@ -105,7 +105,9 @@ CRITERIA: dict[str, Criterion] = {
 def preset_label(preset: str) -> str:
     """The organiser's name for a preset: 'Điểm → dự đoán → thời gian → nộp sớm (mặc định)'."""
     label = " → ".join(str(CRITERIA[key].short) for key in PRESETS[preset])
-    return f"{label} {_('(mặc định)')}" if preset == DEFAULT_PRESET else label
+    if preset != DEFAULT_PRESET:
+        return label
+    return _("%(chain)s (mặc định)", chain=label)
 
 
 def chain_text(preset: str, text: Callable[[LazyText], str] = str) -> list[str]:

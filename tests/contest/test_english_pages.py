@@ -175,6 +175,11 @@ def _fill(rule, demo: Demo) -> str | None:
     return rule.build(values, append_unknown=False)[1]
 
 
+def _is_data_word(word: str, demo: Demo) -> bool:
+    """A word of the data, or a piece of one (a chart cuts a long unit name)."""
+    return word in demo.words or any(word in value for value in demo.data)
+
+
 def _leftover_vietnamese(page: str, demo: Demo, app, allowed=()) -> list[str]:
     page = SCRIPT.sub(" ", page)
     text = html.unescape(" ".join([TAG.sub(" ", page), *ATTRIBUTE.findall(page)]))
@@ -185,7 +190,7 @@ def _leftover_vietnamese(page: str, demo: Demo, app, allowed=()) -> list[str]:
     left = []
     for line in text.splitlines():
         words = [w for w in re.split(r"\s+", line) if w and VIETNAMESE.search(w)]
-        words = [w for w in words if w.strip(",.;:()«»\"'") not in demo.words]
+        words = [w for w in words if not _is_data_word(w.strip(",.;:()«»\"'…"), demo)]
         if words:
             left.append(line.strip()[:160])
     return left
