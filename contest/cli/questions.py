@@ -32,10 +32,8 @@ def _read_file(path: str) -> bytes:
         click.echo(f"Không đọc được tệp {path}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     if len(data) > bank_files.MAX_FILE_BYTES:
-        click.echo(
-            f"Tệp quá lớn. Vui lòng dùng tệp không quá {bank_files.MAX_FILE_BYTES // (1024 * 1024)} MB.",
-            err=True,
-        )
+        size = bank_files.MAX_FILE_BYTES // (1024 * 1024)
+        click.echo(f"Tệp quá lớn. Vui lòng dùng tệp không quá {size} MB.", err=True)
         sys.exit(2)
     return data
 

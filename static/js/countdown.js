@@ -1,5 +1,5 @@
-/* Countdowns to a round's opening: "2 ngày 03:14:07". Informational only: the server
- * decides when a round opens. */
+/* Countdowns to a round's opening: "2 ngày 03:14:07" (the word for days comes from the
+ * page, in its language). Informational only: the server decides when a round opens. */
 (function () {
   "use strict";
   var nodes = document.querySelectorAll(".countdown[data-target]");
@@ -13,7 +13,7 @@
       var days = Math.floor(s / 86400);
       var rest = pad(Math.floor(s % 86400 / 3600)) + ":" + pad(Math.floor(s % 3600 / 60)) + ":" +
         pad(s % 60);
-      node.textContent = (days ? days + " ngày " : "") + rest;
+      node.textContent = (days ? days + " " + (node.dataset.day || "ngày") + " " : "") + rest;
     });
   }
   update();
