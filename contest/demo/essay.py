@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from contest.extensions import db
 from contest.models import Contest, Role, Unit, User
-from contest.services import essays, rounds
+from contest.services import essay_contests, rounds
 
 DEMO_ESSAY_TITLE = (
     "Cuộc thi viết tìm hiểu lịch sử Đảng bộ tỉnh Lai Châu và văn kiện Đại hội Đảng bộ tỉnh"
@@ -55,8 +55,8 @@ def load_demo_essay(*, now: datetime) -> Contest | None:
     if existing is not None:
         return existing
     start = now.replace(second=0, microsecond=0) - timedelta(hours=1)
-    contest = essays.save_essay_contest(
-        essays.EssayContestInput(
+    contest = essay_contests.save_essay_contest(
+        essay_contests.EssayContestInput(
             title=DEMO_ESSAY_TITLE,
             rules_text=DEMO_ESSAY_RULES,
             summary="Viết trực tiếp hoặc tải lên tệp Word, PDF; chấm rọc phách hai vòng.",

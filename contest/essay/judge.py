@@ -11,7 +11,7 @@ from contest.essay.forms import ScoreForm
 from contest.extensions import db
 from contest.models import Role
 from contest.models.essay import AssignmentStatus, FileKind
-from contest.services import essays
+from contest.services import essay_contests, essay_entries, essay_judging
 from contest.services.errors import DomainError, ValidationFailed
 from contest.web.responses import send_essay_file
 from contest.web.security import role_required
@@ -27,13 +27,13 @@ def guard():
 
 @bp.route("/")
 def queue():
-    todo, done = essays.judge_queue(current_user)
+    todo, done = essay_judging.judge_queue(current_user)
     return render_template("judge/queue.html", todo=todo, done=done)
 
 
 def _sheet_page(assignment, *, form=None, errors=None, values=None, status=200):
-    version = essays.judged_version(assignment.entry)
-    criteria = essays.criteria_of(assignment.stage.contest)
+    version = essay_judging.judged_version(assignment.entry)
+    criteria = essay_contests.criteria_of(assignment.stage.contest)
     if values is None:
         given = {s.criterion_id: s.points_x100 for s in assignment.scores}
         values = {c.id: ("" if c.id not in given else f"{given[c.id] / 100:g}") for c in criteria}
@@ -57,19 +57,21 @@ def _sheet_page(assignment, *, form=None, errors=None, values=None, status=200):
 
 @bp.route("/<int:assignment_id>", methods=["GET", "POST"])
 def sheet(assignment_id: int):
-    assignment = essays.get_judge_assignment(
+    assignment = essay_judging.get_judge_assignment(
         assignment_id, current_user, lock=request.method == "POST"
     )
     if request.method == "GET":
         return _sheet_page(assignment)
     form = ScoreForm()
-    criteria = essays.criteria_of(assignment.stage.contest)
+    criteria = essay_contests.criteria_of(assignment.stage.contest)
     values = {c.id: request.form.get(f"score_{c.id}", "") for c in criteria}
     if not form.validate():
         return _sheet_page(assignment, form=form, values=values, status=422)
     submit = request.form.get("action") == "submit"
     try:
-        essays.save_scores(assignment, values, form.comment.data or "", submit=submit, now=utcnow())
+        essay_judging.save_scores(
+            assignment, values, form.comment.data or "", submit=submit, now=utcnow()
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         return _sheet_page(assignment, form=form, values=values, errors=exc.fields, status=422)
@@ -87,11 +89,11 @@ def sheet(assignment_id: int):
 
 @bp.get("/<int:assignment_id>/tep")
 def download(assignment_id: int):
-    assignment = essays.get_judge_assignment(assignment_id, current_user)
-    version = essays.judged_version(assignment.entry)
+    assignment = essay_judging.get_judge_assignment(assignment_id, current_user)
+    version = essay_judging.judged_version(assignment.entry)
     stored = version.file
     # Judges get .docx files only (metadata stripped at upload); PDFs keep what their
     # author's software wrote, so judges read the typed text instead.
     if stored is None or stored.kind is not FileKind.docx:
         abort(404)
-    return send_essay_file(stored, essays.download_name(assignment.entry, stored))
+    return send_essay_file(stored, essay_entries.download_name(assignment.entry, stored))

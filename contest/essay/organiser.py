@@ -14,7 +14,7 @@ from contest.essay.forms import ActionForm, DisqualifyForm, EssayContestForm, Re
 from contest.extensions import db
 from contest.models import Role
 from contest.models.essay import AssignmentStatus
-from contest.services import essays, judging
+from contest.services import essay_contests, essay_entries, essay_judging, essay_stages, judging
 from contest.services.errors import DomainError, ValidationFailed
 from contest.services.formatting import local_to_utc, to_local
 from contest.web import menu
@@ -58,7 +58,7 @@ _TOP = re.compile(r"^(?:top\s*)?(\d+)\s*(?:bài)?$", re.IGNORECASE)
 _CUT = re.compile(r"^(?:từ|>=|≥)\s*([\d.,]+)\s*(?:điểm)?$", re.IGNORECASE)
 
 
-def _contest_input(form) -> essays.EssayContestInput:
+def _contest_input(form) -> essay_contests.EssayContestInput:
     criteria = []
     for name, points in _lines(form.criteria.data, "criteria", 2):
         if not points.isdigit():
@@ -80,10 +80,10 @@ def _contest_input(form) -> essays.EssayContestInput:
         if not count.isdigit():
             raise ValidationFailed({"prize_tiers": f"Số lượng của «{name}» phải là số nguyên."})
         tiers.append({"name": name, "count": int(count)})
-    excluded, missing = essays.find_users((form.excluded.data or "").splitlines())
+    excluded, missing = essay_contests.find_users((form.excluded.data or "").splitlines())
     if missing:
         raise ValidationFailed({"excluded": "Không tìm thấy tài khoản: " + ", ".join(missing)})
-    return essays.EssayContestInput(
+    return essay_contests.EssayContestInput(
         title=form.title.data,
         summary=form.summary.data or "",
         rules_text=form.rules_text.data or "",
@@ -134,12 +134,12 @@ def _load_into(form, contest) -> None:
     form.discrepancy.data = judging.points_text(settings.discrepancy_x100)
     form.discrepancy_rule.data = settings.discrepancy_rule.value
     form.criteria.data = "\n".join(
-        f"{c.name} | {c.max_points}" for c in essays.criteria_of(contest)
+        f"{c.name} | {c.max_points}" for c in essay_contests.criteria_of(contest)
     )
-    form.stages.data = "\n".join(_stage_line(s) for s in essays.stages_of(contest))
+    form.stages.data = "\n".join(_stage_line(s) for s in essay_contests.stages_of(contest))
     form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}" for t in settings.prize_tiers)
     form.excluded.data = "\n".join(
-        u.phone or u.email or "" for u in essays.excluded_users(settings)
+        u.phone or u.email or "" for u in essay_contests.excluded_users(settings)
     )
 
 
@@ -147,9 +147,9 @@ def _load_into(form, contest) -> None:
 def list_contests():
     return render_template(
         "essay_admin/contests.html",
-        contests=essays.list_essay_contests(published_only=False),
+        contests=essay_contests.list_essay_contests(published_only=False),
         now=utcnow(),
-        state_of=essays.submission_state,
+        state_of=essay_contests.submission_state,
         form=ActionForm(),
     )
 
@@ -157,11 +157,11 @@ def list_contests():
 @bp.route("/moi", methods=["GET", "POST"])
 @bp.route("/<int:contest_id>/sua", methods=["GET", "POST"])
 def edit_contest(contest_id: int | None = None):
-    contest = essays.get_essay_contest(contest_id) if contest_id else None
+    contest = essay_contests.get_essay_contest(contest_id) if contest_id else None
     form = EssayContestForm()
     form.judge_ids.choices = [
         SelectChoice(j.id, f"{j.full_name}" + (f" — {j.unit.name}" if j.unit else ""))
-        for j in essays.list_judges()
+        for j in essay_contests.list_judges()
     ]
     if request.method == "GET":
         if contest is not None:
@@ -169,15 +169,15 @@ def edit_contest(contest_id: int | None = None):
         else:
             form.max_entries.data, form.judges_per_entry.data = 1, 2
             form.discrepancy.data = "20"
-            form.criteria.data = "\n".join(f"{n} | {m}" for n, m in essays.DEFAULT_CRITERIA)
+            form.criteria.data = "\n".join(f"{n} | {m}" for n, m in essay_contests.DEFAULT_CRITERIA)
             form.stages.data = "Sơ khảo | 10 bài\nChung khảo"
             form.prize_tiers.data = "\n".join(
-                f"{t['name']} | {t['count']}" for t in essays.DEFAULT_PRIZE_TIERS
+                f"{t['name']} | {t['count']}" for t in essay_contests.DEFAULT_PRIZE_TIERS
             )
     status = 200
     if form.validate_on_submit():
         try:
-            contest = essays.save_essay_contest(
+            contest = essay_contests.save_essay_contest(
                 _contest_input(form), actor=_actor(), now=utcnow(), contest=contest
             )
         except ValidationFailed as exc:
@@ -197,7 +197,7 @@ def edit_contest(contest_id: int | None = None):
 def toggle_publish(contest_id: int):
     from contest.services import rounds
 
-    contest = essays.get_essay_contest(contest_id)
+    contest = essay_contests.get_essay_contest(contest_id)
     rounds.set_published(contest, not contest.is_published, actor=_actor(), now=utcnow())
     db.session.commit()
     flash("Đã công bố cuộc thi." if contest.is_published else "Đã ẩn cuộc thi.", "success")
@@ -206,17 +206,19 @@ def toggle_publish(contest_id: int):
 
 @bp.route("/<int:contest_id>")
 def overview(contest_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    entries = essays.list_entries(contest)
+    contest = essay_contests.get_essay_contest(contest_id)
+    entries = essay_entries.list_entries(contest)
     warnings = {}
     for e in entries:
         version = e.latest_version
         if version is not None:
-            hits = essays.identity_warnings(e, version.text, version.title)
+            hits = essay_entries.identity_warnings(e, version.text, version.title)
             if hits:
                 warnings[e.id] = hits
-    stages = essays.stages_of(contest)
-    progress = {s.id: essays.progress_counts(essays.stage_progress(s)) for s in stages}
+    stages = essay_contests.stages_of(contest)
+    progress = {
+        s.id: essay_judging.progress_counts(essay_judging.stage_progress(s)) for s in stages
+    }
     return render_template(
         "essay_admin/overview.html",
         contest=contest,
@@ -225,24 +227,26 @@ def overview(contest_id: int):
         warnings=warnings,
         stages=stages,
         progress=progress,
-        state=essays.submission_state(contest.essay_settings, utcnow()),
+        state=essay_contests.submission_state(contest.essay_settings, utcnow()),
         form=ActionForm(),
-        ready=essays.results_ready(contest),
+        ready=essay_stages.results_ready(contest),
     )
 
 
 @bp.route("/<int:contest_id>/bai/<int:entry_id>")
 def entry(contest_id: int, entry_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    item = essays.get_entry(contest, entry_id)
+    contest = essay_contests.get_essay_contest(contest_id)
+    item = essay_entries.get_entry(contest, entry_id)
     version = item.latest_version
     return render_template(
         "essay_admin/entry.html",
         contest=contest,
         entry=item,
         version=version,
-        warnings=essays.identity_warnings(item, version.text, version.title) if version else [],
-        results=essays.entry_results(item),
+        warnings=essay_entries.identity_warnings(item, version.text, version.title)
+        if version
+        else [],
+        results=essay_stages.entry_results(item),
         form=DisqualifyForm(),
         action_form=ActionForm(),
     )
@@ -250,8 +254,8 @@ def entry(contest_id: int, entry_id: int):
 
 @bp.get("/<int:contest_id>/bai/<int:entry_id>/tep/<int:file_id>")
 def download(contest_id: int, entry_id: int, file_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    item = essays.get_entry(contest, entry_id)
+    contest = essay_contests.get_essay_contest(contest_id)
+    item = essay_entries.get_entry(contest, entry_id)
     stored = next((f for f in item.files if f.id == file_id), None)
     if stored is None:
         return render_template(
@@ -260,18 +264,18 @@ def download(contest_id: int, entry_id: int, file_id: int):
             title="Không tìm thấy tệp",
             message="Không tìm thấy tệp của bài dự thi.",
         ), 404
-    return send_essay_file(stored, essays.download_name(item, stored))
+    return send_essay_file(stored, essay_entries.download_name(item, stored))
 
 
 @bp.post("/<int:contest_id>/bai/<int:entry_id>/loai")
 def disqualify(contest_id: int, entry_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    item = essays.get_entry(contest, entry_id)
+    contest = essay_contests.get_essay_contest(contest_id)
+    item = essay_entries.get_entry(contest, entry_id)
     form = DisqualifyForm()
     if not form.validate():
         flash("Vui lòng ghi lý do loại bài.", "danger")
         return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
-    essays.disqualify(item, form.reason.data, actor=_actor(), now=utcnow())
+    essay_entries.disqualify(item, form.reason.data, actor=_actor(), now=utcnow())
     db.session.commit()
     flash(f"Đã loại bài {item.code}.", "success")
     return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
@@ -279,9 +283,9 @@ def disqualify(contest_id: int, entry_id: int):
 
 @bp.post("/<int:contest_id>/bai/<int:entry_id>/khoi-phuc")
 def restore(contest_id: int, entry_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    item = essays.get_entry(contest, entry_id)
-    essays.restore(item, actor=_actor(), now=utcnow())
+    contest = essay_contests.get_essay_contest(contest_id)
+    item = essay_entries.get_entry(contest, entry_id)
+    essay_entries.restore(item, actor=_actor(), now=utcnow())
     db.session.commit()
     flash(f"Đã khôi phục bài {item.code}. Hãy chạy lại phân công nếu bài cần giám khảo.", "success")
     return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
@@ -289,10 +293,10 @@ def restore(contest_id: int, entry_id: int):
 
 @bp.post("/<int:contest_id>/vong/<int:stage_id>/phan-cong")
 def assign(contest_id: int, stage_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    stage = essays.get_stage(contest, stage_id)
+    contest = essay_contests.get_essay_contest(contest_id)
+    stage = essay_contests.get_stage(contest, stage_id)
     try:
-        result = essays.assign_stage(stage, actor=_actor(), now=utcnow())
+        result = essay_judging.assign_stage(stage, actor=_actor(), now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -310,38 +314,38 @@ def assign(contest_id: int, stage_id: int):
 
 @bp.route("/<int:contest_id>/vong/<int:stage_id>")
 def stage(contest_id: int, stage_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    item = essays.get_stage(contest, stage_id)
-    rows = essays.stage_progress(item)
-    judges = essays.panel(contest.essay_settings)
+    contest = essay_contests.get_essay_contest(contest_id)
+    item = essay_contests.get_stage(contest, stage_id)
+    rows = essay_judging.stage_progress(item)
+    judges = essay_contests.panel(contest.essay_settings)
     return render_template(
         "essay_admin/stage.html",
         contest=contest,
         stage=item,
         rows=rows,
-        counts=essays.progress_counts(rows),
-        workload=essays.workload(item),
+        counts=essay_judging.progress_counts(rows),
+        workload=essay_judging.workload(item),
         judges=judges,
         form=ActionForm(),
         submitted=AssignmentStatus.submitted,
-        criteria=essays.criteria_of(contest),
+        criteria=essay_contests.criteria_of(contest),
     )
 
 
 @bp.post("/<int:contest_id>/phieu/<int:assignment_id>/chuyen")
 def reassign(contest_id: int, assignment_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    assignment = essays.get_assignment(contest, assignment_id)
+    contest = essay_contests.get_essay_contest(contest_id)
+    assignment = essay_judging.get_assignment(contest, assignment_id)
     form = ReassignForm()
     form.judge_id.choices = [
-        SelectChoice(j.id, j.full_name) for j in essays.panel(contest.essay_settings)
+        SelectChoice(j.id, j.full_name) for j in essay_contests.panel(contest.essay_settings)
     ]
     target = url_for("essay_admin.stage", contest_id=contest.id, stage_id=assignment.stage_id)
     if not form.validate():
         flash("Vui lòng chọn giám khảo.", "danger")
         return redirect(target, 303)
     try:
-        essays.reassign(assignment, form.judge_id.data, actor=_actor(), now=utcnow())
+        essay_judging.reassign(assignment, form.judge_id.data, actor=_actor(), now=utcnow())
     except ValidationFailed as exc:
         db.session.rollback()
         flash(" ".join(exc.fields.values()), "danger")
@@ -357,10 +361,10 @@ def reassign(contest_id: int, assignment_id: int):
 
 @bp.post("/<int:contest_id>/vong/<int:stage_id>/ket-thuc")
 def close_stage(contest_id: int, stage_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    item = essays.get_stage(contest, stage_id)
+    contest = essay_contests.get_essay_contest(contest_id)
+    item = essay_contests.get_stage(contest, stage_id)
     try:
-        essays.close_stage(item, actor=_actor(), now=utcnow())
+        essay_stages.close_stage(item, actor=_actor(), now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -372,29 +376,31 @@ def close_stage(contest_id: int, stage_id: int):
 
 @bp.route("/<int:contest_id>/ket-qua")
 def results(contest_id: int):
-    contest = essays.get_essay_contest(contest_id)
+    contest = essay_contests.get_essay_contest(contest_id)
     stages = [
-        (s, essays.stage_entries(s)) for s in essays.stages_of(contest) if s.closed_at is not None
+        (s, essay_judging.stage_entries(s))
+        for s in essay_contests.stages_of(contest)
+        if s.closed_at is not None
     ]
     return render_template(
         "essay_admin/results.html",
         contest=contest,
         stages=stages,
         settings=contest.essay_settings,
-        ready=essays.results_ready(contest),
+        ready=essay_stages.results_ready(contest),
         form=ActionForm(),
     )
 
 
 @bp.post("/<int:contest_id>/cong-bo-ket-qua")
 def publish_results(contest_id: int):
-    contest = essays.get_essay_contest(contest_id)
+    contest = essay_contests.get_essay_contest(contest_id)
     try:
         if contest.essay_settings.results_published_at is None:
-            essays.publish_results(contest, actor=_actor(), now=utcnow())
+            essay_stages.publish_results(contest, actor=_actor(), now=utcnow())
             message = "Đã công bố kết quả."
         else:
-            essays.unpublish_results(contest, actor=_actor(), now=utcnow())
+            essay_stages.unpublish_results(contest, actor=_actor(), now=utcnow())
             message = "Đã thôi công bố kết quả."
     except DomainError as exc:
         db.session.rollback()
@@ -407,15 +413,15 @@ def publish_results(contest_id: int):
 
 @bp.get("/<int:contest_id>/xuat/danh-sach.xlsx")
 def export_entries(contest_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    data = essays.export_entries(contest, actor=_actor(), now=utcnow())
+    contest = essay_contests.get_essay_contest(contest_id)
+    data = essay_stages.export_entries(contest, actor=_actor(), now=utcnow())
     db.session.commit()
     return xlsx_response(data, f"danh-sach-bai-du-thi-{contest.id}.xlsx", private=True)
 
 
 @bp.get("/<int:contest_id>/xuat/phieu-cham.xlsx")
 def export_scores(contest_id: int):
-    contest = essays.get_essay_contest(contest_id)
-    data = essays.export_scores(contest, actor=_actor(), now=utcnow())
+    contest = essay_contests.get_essay_contest(contest_id)
+    data = essay_stages.export_scores(contest, actor=_actor(), now=utcnow())
     db.session.commit()
     return xlsx_response(data, f"phieu-cham-{contest.id}.xlsx", private=True)

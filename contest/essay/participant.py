@@ -20,7 +20,7 @@ from contest.db import utcnow
 from contest.essay.forms import ActionForm, EntryForm, SubmitForm, UploadForm
 from contest.extensions import db
 from contest.models import Role
-from contest.services import documents, essays, judging
+from contest.services import documents, essay_contests, essay_entries, essay_stages, judging
 from contest.services.errors import DomainError, ValidationFailed
 from contest.web.responses import send_essay_file
 
@@ -66,19 +66,19 @@ def _entry_page(
         upload_form=UploadForm(formdata=None),
         submit_form=SubmitForm(formdata=None),
         action_form=ActionForm(formdata=None),
-        state=essays.submission_state(settings, now),
+        state=essay_contests.submission_state(settings, now),
         errors=errors or {},
-        problems=essays.submission_problems(entry),
+        problems=essay_entries.submission_problems(entry),
         upload_error=upload_error,
-        has_docx=essays.has_docx(entry),
-        changed=essays.has_unsubmitted_changes(entry),
-        results=essays.entry_results(entry) if published else [],
+        has_docx=essay_entries.has_docx(entry),
+        changed=essay_entries.has_unsubmitted_changes(entry),
+        results=essay_stages.entry_results(entry) if published else [],
     ), status
 
 
 def _own(entry_id: int):
     # Writes lock the entry's row: concurrent saves, uploads and submits run one at a time.
-    return essays.get_own_entry(entry_id, current_user, lock=request.method == "POST")
+    return essay_entries.get_own_entry(entry_id, current_user, lock=request.method == "POST")
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -100,30 +100,30 @@ def too_large(_exc):
 
 @bp.route("/cuoc-thi-viet/<slug>")
 def contest_page(slug: str):
-    contest = essays.get_essay_contest_by_slug(slug)
+    contest = essay_contests.get_essay_contest_by_slug(slug)
     settings = contest.essay_settings
     mine = []
     if current_user.is_authenticated and current_user.role is Role.participant:
-        mine = essays.list_own_entries(current_user, contest)
+        mine = essay_entries.list_own_entries(current_user, contest)
     return render_template(
         "essay/contest.html",
         contest=contest,
         settings=settings,
-        state=essays.submission_state(settings, utcnow()),
-        criteria=essays.criteria_of(contest),
-        stages=essays.stages_of(contest),
+        state=essay_contests.submission_state(settings, utcnow()),
+        criteria=essay_contests.criteria_of(contest),
+        stages=essay_contests.stages_of(contest),
         mine=mine,
         form=ActionForm(),
-        rule_text=essays.RULE_TEXT[settings.discrepancy_rule],
+        rule_text=essay_contests.RULE_TEXT[settings.discrepancy_rule],
     )
 
 
 @bp.post("/cuoc-thi-viet/<slug>/viet-bai")
 @login_required
 def new_entry(slug: str):
-    contest = essays.get_essay_contest_by_slug(slug)
+    contest = essay_contests.get_essay_contest_by_slug(slug)
     try:
-        entry = essays.create_entry(contest, current_user, now=utcnow())
+        entry = essay_entries.create_entry(contest, current_user, now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -134,14 +134,14 @@ def new_entry(slug: str):
 
 @bp.route("/cuoc-thi-viet/<slug>/ket-qua")
 def winners(slug: str):
-    contest = essays.get_essay_contest_by_slug(slug)
+    contest = essay_contests.get_essay_contest_by_slug(slug)
     settings = contest.essay_settings
     published = settings.results_published_at is not None
     return render_template(
         "essay/winners.html",
         contest=contest,
         published=published,
-        rows=essays.winners(contest) if published else [],
+        rows=essay_stages.winners(contest) if published else [],
     )
 
 
@@ -150,9 +150,9 @@ def winners(slug: str):
 def my_entries():
     if current_user.role is not Role.participant:
         abort(404)
-    entries = essays.list_own_entries(current_user)
+    entries = essay_entries.list_own_entries(current_user)
     results = {
-        e.id: essays.entry_results(e)
+        e.id: essay_stages.entry_results(e)
         for e in entries
         if e.contest.essay_settings.results_published_at is not None
     }
@@ -161,7 +161,7 @@ def my_entries():
         entries=entries,
         results=results,
         now=utcnow(),
-        state_of=essays.submission_state,
+        state_of=essay_contests.submission_state,
     )
 
 
@@ -175,7 +175,7 @@ def edit_entry(entry_id: int):
     if not form.validate():
         return _entry_page(entry, status=422, form=form)
     try:
-        essays.save_draft(
+        essay_entries.save_draft(
             entry, title=form.title.data or "", text=form.text.data or "", now=utcnow()
         )
     except ValidationFailed as exc:
@@ -200,7 +200,7 @@ def autosave(entry_id: int):
     except (TypeError, ValueError):
         seq = None
     try:
-        saved = essays.save_draft(
+        saved = essay_entries.save_draft(
             entry,
             title=str(payload.get("title") or ""),
             text=str(payload.get("text") or ""),
@@ -237,7 +237,7 @@ def upload(entry_id: int):
         )
     data = stored.stream.read(documents.MAX_FILE_BYTES + 1)
     try:
-        essays.attach_file(entry, data, filename=stored.filename, now=utcnow())
+        essay_entries.attach_file(entry, data, filename=stored.filename, now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         return _entry_page(entry, status=exc.status, upload_error=exc.message)
@@ -251,7 +251,7 @@ def upload(entry_id: int):
 def remove_file(entry_id: int):
     entry = _own(entry_id)
     try:
-        essays.remove_file(entry, now=utcnow())
+        essay_entries.remove_file(entry, now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         return _entry_page(entry, status=exc.status, upload_error=exc.message)
@@ -270,13 +270,15 @@ def submit(entry_id: int):
     try:
         if "title" in request.form:
             # The button belongs to the writing form: save what is on screen first.
-            essays.save_draft(
+            essay_entries.save_draft(
                 entry,
                 title=request.form.get("title", ""),
                 text=request.form.get("text", entry.text),
                 now=utcnow(),
             )
-        version = essays.submit_entry(entry, declared=bool(form.declaration.data), now=utcnow())
+        version = essay_entries.submit_entry(
+            entry, declared=bool(form.declaration.data), now=utcnow()
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         return _entry_page(entry, status=422, errors=exc.fields)

@@ -8,7 +8,7 @@ import tempfile
 
 from flask import Response, send_file
 
-from contest.services import documents, essays, exports
+from contest.services import documents, essay_entries, exports
 
 XLSX = exports.XLSX_MIME
 
@@ -53,7 +53,7 @@ def send_essay_file(stored, name: str):
     """An essay file as an attachment, never cached, never sniffed (F5)."""
     mimetype = documents.DOCX_MIME if stored.kind.value == "docx" else documents.PDF_MIME
     response = send_file(
-        io.BytesIO(essays.file_bytes(stored)),
+        io.BytesIO(essay_entries.file_bytes(stored)),
         mimetype=mimetype,
         as_attachment=True,
         download_name=name,

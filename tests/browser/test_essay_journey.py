@@ -33,7 +33,7 @@ def essay_world(live_app, live_organiser):
     from contest.db import utcnow
     from contest.extensions import db
     from contest.models import Role, Unit
-    from contest.services import accounts, essays, rounds
+    from contest.services import accounts, essay_contests, rounds
     from question_bank.text import fold
 
     now = utcnow()
@@ -63,8 +63,8 @@ def essay_world(live_app, live_organiser):
             now=now,
         )
         author.unit_id = units[3].id
-        contest = essays.save_essay_contest(
-            essays.EssayContestInput(
+        contest = essay_contests.save_essay_contest(
+            essay_contests.EssayContestInput(
                 title="Cuộc thi viết trong trình duyệt",
                 rules_text="Thể lệ.",
                 opens_at=now - timedelta(days=1),

@@ -7,7 +7,7 @@ import io
 import zipfile
 from datetime import timedelta
 
-from contest.services import essays, rounds
+from contest.services import essay_contests, essay_entries, rounds
 from tests.conftest import NOW
 
 AUTHOR = "Hoàng Thị Tác Giả"
@@ -102,7 +102,7 @@ def make_essay_contest(
 ):
     """A published essay contest open now (unless told otherwise), default rubric 60/20/20,
     stages Sơ khảo (top 2) → Chung khảo."""
-    data = essays.EssayContestInput(
+    data = essay_contests.EssayContestInput(
         title=overrides.pop("title", "Cuộc thi viết thử nghiệm"),
         rules_text="Thể lệ cuộc thi viết.",
         opens_at=opens_at or NOW - timedelta(days=1),
@@ -117,7 +117,7 @@ def make_essay_contest(
         ),
         **overrides,
     )
-    contest = essays.save_essay_contest(data, actor=None, now=NOW)
+    contest = essay_contests.save_essay_contest(data, actor=None, now=NOW)
     if published:
         rounds.set_published(contest, True, actor=None, now=NOW)
     db.session.commit()
@@ -129,9 +129,9 @@ def submitted_entry(
 ):
     """An entry written and submitted by ``author`` (service calls, committed)."""
     at = at or NOW - timedelta(hours=1)
-    entry = essays.create_entry(contest, author, now=at)
-    essays.save_draft(entry, title=title, text=text, now=at)
-    essays.submit_entry(entry, declared=True, now=at)
+    entry = essay_entries.create_entry(contest, author, now=at)
+    essay_entries.save_draft(entry, title=title, text=text, now=at)
+    essay_entries.submit_entry(entry, declared=True, now=at)
     db.session.commit()
     return entry
 

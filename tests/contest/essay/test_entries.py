@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from contest.models import Contest, Role
 from contest.models.essay import Entry, EntryStatus
-from contest.services import documents, essays
+from contest.services import documents, essay_contests, essay_entries
 from contest.services.errors import Forbidden, ValidationFailed
 from tests.conftest import NOW, csrf_from
 from tests.contest.essay.support import (
@@ -245,7 +245,7 @@ def test_upload_docx_pdf_and_attacks_over_http(client, db, login, make_user, con
     assert upload(pdf_bytes(), "bai.pdf").status_code == 303
     db.session.expire_all()
     entry = db.session.get(Entry, entry_id)
-    essays.save_draft(entry, title="Bài PDF", text="", now=NOW)
+    essay_entries.save_draft(entry, title="Bài PDF", text="", now=NOW)
     db.session.commit()
     refused = client.post(
         f"/bai-du-thi/{entry_id}/nop-bai", headers=login.headers, data={"declaration": "y"}
@@ -279,7 +279,7 @@ def test_request_over_the_global_cap_gets_a_413_page(
 def test_after_the_deadline_edits_and_submits_are_gone(client, db, login, make_user):
     contest = make_essay_contest(db, closes_at=NOW + timedelta(seconds=2))
     user = make_user()
-    entry = essays.create_entry(contest, user, now=NOW)
+    entry = essay_entries.create_entry(contest, user, now=NOW)
     db.session.commit()
     contest.essay_settings.closes_at = NOW - timedelta(seconds=1)
     db.session.commit()
@@ -301,13 +301,13 @@ def test_after_the_deadline_edits_and_submits_are_gone(client, db, login, make_u
 
 def test_only_participants_write_entries(db, make_user, contest):
     with pytest.raises(Forbidden):
-        essays.create_entry(contest, make_user(Role.judge), now=NOW)
+        essay_entries.create_entry(contest, make_user(Role.judge), now=NOW)
 
 
 def test_contest_settings_are_validated(db):
     with pytest.raises(ValidationFailed) as caught:
-        essays.save_essay_contest(
-            essays.EssayContestInput(
+        essay_contests.save_essay_contest(
+            essay_contests.EssayContestInput(
                 title="",
                 opens_at=NOW,
                 closes_at=NOW - timedelta(days=1),
@@ -376,14 +376,14 @@ def test_demo_essay_contest_is_open_and_idempotent(db, make_user, make_unit):
     contests = db.session.scalars(select(Contest).where(Contest.title == DEMO_ESSAY_TITLE)).all()
     assert len(contests) == 1
     settings = contests[0].essay_settings
-    assert contests[0].is_published and essays.submission_state(settings, NOW) == "open"
+    assert contests[0].is_published and essay_contests.submission_state(settings, NOW) == "open"
     assert [(c.name, c.max_points) for c in settings.criteria] == [
         ("Nội dung", 60),
         ("Hình thức", 20),
         ("Sáng tạo", 20),
     ]
-    assert len(essays.panel(settings)) == 3
-    assert all(j.unit_id for j in essays.panel(settings))
+    assert len(essay_contests.panel(settings)) == 3
+    assert all(j.unit_id for j in essay_contests.panel(settings))
 
 
 def test_identity_warning_for_the_organiser(client, db, login, make_user, contest):

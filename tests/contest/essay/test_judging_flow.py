@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from contest.models import AuditEntry, Role
 from contest.models.essay import Assignment, AssignmentStatus
-from contest.services import essays
+from contest.services import errors, essay_contests, essay_entries, essay_judging, essay_stages
 from contest.services.errors import Conflict, ValidationFailed
 from tests.conftest import NOW
 from tests.contest.essay.support import (
@@ -67,8 +67,8 @@ def sheets_of(db, stage, entry):
 
 
 def score(db, assignment, points):
-    criteria = essays.criteria_of(assignment.stage.contest)
-    essays.save_scores(
+    criteria = essay_contests.criteria_of(assignment.stage.contest)
+    essay_judging.save_scores(
         assignment,
         {c.id: str(p) for c, p in zip(criteria, points, strict=True)},
         "Nhận xét.",
@@ -80,28 +80,28 @@ def score(db, assignment, points):
 
 def test_assignment_waits_for_the_deadline_then_is_balanced_and_conflict_free(db, world):
     contest = world["contest"]
-    stage = essays.stages_of(contest)[0]
+    stage = essay_contests.stages_of(contest)[0]
     with pytest.raises(Conflict):
-        essays.assign_stage(stage, actor=None, now=NOW)
+        essay_judging.assign_stage(stage, actor=None, now=NOW)
     close_window(db, contest)
-    result = essays.assign_stage(stage, actor=None, now=NOW, seed=7)
+    result = essay_judging.assign_stage(stage, actor=None, now=NOW, seed=7)
     db.session.commit()
     assert result.created == 8 and not result.short
-    loads = {w.judge.id: w.total for w in essays.workload(stage)}
+    loads = {w.judge.id: w.total for w in essay_judging.workload(stage)}
     assert max(loads.values()) - min(loads.values()) <= 1
     for entry in world["entries"]:
         chosen = sheets_of(db, stage, entry)
         assert len({a.judge_id for a in chosen}) == 2
         assert all(a.judge.unit_id != entry.participant.unit_id for a in chosen)
-    again = essays.assign_stage(stage, actor=None, now=NOW, seed=8)
+    again = essay_judging.assign_stage(stage, actor=None, now=NOW, seed=8)
     assert again.created == 0  # idempotent
 
 
 def test_discrepancy_brings_a_third_judge_and_stages_lead_to_prizes(client, db, login, world):
     contest, entries = world["contest"], world["entries"]
-    first, final = essays.stages_of(contest)
+    first, final = essay_contests.stages_of(contest)
     close_window(db, contest)
-    essays.assign_stage(first, actor=None, now=NOW, seed=3)
+    essay_judging.assign_stage(first, actor=None, now=NOW, seed=3)
     db.session.commit()
     plan = {
         0: [(50, 15, 15), (30, 10, 5)],  # 80 vs 45: differ by 35 > 20
@@ -119,9 +119,9 @@ def test_discrepancy_brings_a_third_judge_and_stages_lead_to_prizes(client, db, 
         a.judge_id for a in sheets_of(db, first, entries[0]) if not a.is_extra
     }
     with pytest.raises(Conflict, match="chưa có điểm cuối cùng"):
-        essays.close_stage(first, actor=None, now=NOW)
+        essay_stages.close_stage(first, actor=None, now=NOW)
     score(db, third[0], (40, 15, 15))  # 70: the official score (third_judge rule)
-    results = essays.close_stage(first, actor=None, now=NOW, seed=5)
+    results = essay_stages.close_stage(first, actor=None, now=NOW, seed=5)
     db.session.commit()
     assert [(r.entry_id, r.final_x100) for r in results] == [
         (entries[1].id, 8500),
@@ -136,9 +136,9 @@ def test_discrepancy_brings_a_third_judge_and_stages_lead_to_prizes(client, db, 
     for entry, points in ((entries[1], (48, 16, 16)), (entries[3], (52, 14, 14))):
         for assignment in sheets_of(db, final, entry):
             score(db, assignment, points)
-    essays.close_stage(final, actor=None, now=NOW)
+    essay_stages.close_stage(final, actor=None, now=NOW)
     db.session.commit()
-    assert [(se.entry_id, se.prize) for se in essays.winners(contest)] == [
+    assert [(se.entry_id, se.prize) for se in essay_stages.winners(contest)] == [
         (entries[3].id, "Giải Nhất"),
         (entries[1].id, "Giải Nhì"),
     ]
@@ -146,7 +146,7 @@ def test_discrepancy_brings_a_third_judge_and_stages_lead_to_prizes(client, db, 
     assert "chưa được công bố" in client.get(f"/cuoc-thi-viet/{contest.slug}/ket-qua").get_data(
         as_text=True
     )
-    essays.publish_results(contest, actor=None, now=NOW)
+    essay_stages.publish_results(contest, actor=None, now=NOW)
     db.session.commit()
     html = client.get(f"/cuoc-thi-viet/{contest.slug}/ket-qua").get_data(as_text=True)
     winner = world["authors"][3]
@@ -160,45 +160,49 @@ def test_discrepancy_brings_a_third_judge_and_stages_lead_to_prizes(client, db, 
 
 def test_scores_are_validated_and_a_submitted_sheet_is_locked(db, world):
     contest = world["contest"]
-    stage = essays.stages_of(contest)[0]
+    stage = essay_contests.stages_of(contest)[0]
     close_window(db, contest)
-    essays.assign_stage(stage, actor=None, now=NOW, seed=1)
+    essay_judging.assign_stage(stage, actor=None, now=NOW, seed=1)
     assignment = sheets_of(db, stage, world["entries"][2])[0]
-    criteria = essays.criteria_of(contest)
+    criteria = essay_contests.criteria_of(contest)
     for bad in ("7,3", "61", "-1", "abc"):
         with pytest.raises(ValidationFailed) as caught:
-            essays.save_scores(assignment, {criteria[0].id: bad}, "", submit=False, now=NOW)
+            essay_judging.save_scores(assignment, {criteria[0].id: bad}, "", submit=False, now=NOW)
         assert f"score_{criteria[0].id}" in caught.value.fields
     with pytest.raises(ValidationFailed):  # a submitted sheet needs every criterion
-        essays.save_scores(assignment, {criteria[0].id: "50"}, "", submit=True, now=NOW)
-    essays.save_scores(assignment, {criteria[0].id: "59,75"}, "Nháp", submit=False, now=NOW)
+        essay_judging.save_scores(assignment, {criteria[0].id: "50"}, "", submit=True, now=NOW)
+    essay_judging.save_scores(assignment, {criteria[0].id: "59,75"}, "Nháp", submit=False, now=NOW)
     assert assignment.status is AssignmentStatus.draft
-    essays.save_scores(assignment, {c.id: "10.25" for c in criteria}, "", submit=True, now=NOW)
+    essay_judging.save_scores(
+        assignment, {c.id: "10.25" for c in criteria}, "", submit=True, now=NOW
+    )
     assert assignment.total_x100 == 3075
-    with pytest.raises(essays.SheetSubmitted):
-        essays.save_scores(assignment, {c.id: "1" for c in criteria}, "", submit=False, now=NOW)
+    with pytest.raises(errors.SheetSubmitted):
+        essay_judging.save_scores(
+            assignment, {c.id: "1" for c in criteria}, "", submit=False, now=NOW
+        )
 
 
 def test_manual_reassignment_respects_conflicts(db, world):
     contest = world["contest"]
-    stage = essays.stages_of(contest)[0]
+    stage = essay_contests.stages_of(contest)[0]
     close_window(db, contest)
-    essays.assign_stage(stage, actor=None, now=NOW, seed=2)
+    essay_judging.assign_stage(stage, actor=None, now=NOW, seed=2)
     entry = world["entries"][0]  # author in unit 0: judge 0 may never score it
     assignment = sheets_of(db, stage, entry)[0]
     with pytest.raises(ValidationFailed) as caught:
-        essays.reassign(assignment, world["judges"][0].id, actor=None, now=NOW)
+        essay_judging.reassign(assignment, world["judges"][0].id, actor=None, now=NOW)
     assert "cùng đơn vị" in caught.value.fields["judge_id"]
     other = sheets_of(db, stage, entry)[1]
     with pytest.raises(ValidationFailed) as caught:
-        essays.reassign(assignment, other.judge_id, actor=None, now=NOW)
+        essay_judging.reassign(assignment, other.judge_id, actor=None, now=NOW)
     assert "đã được phân công" in caught.value.fields["judge_id"]
     free = next(
         j
         for j in world["judges"][1:]
         if j.id not in {a.judge_id for a in sheets_of(db, stage, entry)}
     )
-    essays.reassign(assignment, free.id, actor=None, now=NOW)
+    essay_judging.reassign(assignment, free.id, actor=None, now=NOW)
     assert assignment.judge_id == free.id
 
 
@@ -210,7 +214,7 @@ def test_organiser_pages_assign_reassign_progress_and_exports(client, db, login,
     close_window(db, contest)
     organiser = make_user(Role.organiser)
     login(organiser)
-    stage = essays.stages_of(contest)[0]
+    stage = essay_contests.stages_of(contest)[0]
     base = f"/ban-to-chuc/cuoc-thi-viet/{contest.id}"
     assert (
         client.post(f"{base}/vong/{stage.id}/phan-cong", headers=login.headers).status_code == 303
@@ -254,14 +258,16 @@ def test_organiser_pages_assign_reassign_progress_and_exports(client, db, login,
 def test_judge_sees_only_the_code_and_stripped_content(client, db, login, make_user, world):
     contest = world["contest"]
     author = make_user(full_name=AUTHOR, unit_id=world["units"][2].id)
-    entry = essays.create_entry(contest, author, now=NOW)
-    essays.attach_file(entry, docx_bytes(), filename=f"Bai du thi cua {AUTHOR}.docx", now=NOW)
-    essays.save_draft(entry, title="Đảng và tuổi trẻ", text="", now=NOW)
-    essays.submit_entry(entry, declared=True, now=NOW)
+    entry = essay_entries.create_entry(contest, author, now=NOW)
+    essay_entries.attach_file(
+        entry, docx_bytes(), filename=f"Bai du thi cua {AUTHOR}.docx", now=NOW
+    )
+    essay_entries.save_draft(entry, title="Đảng và tuổi trẻ", text="", now=NOW)
+    essay_entries.submit_entry(entry, declared=True, now=NOW)
     db.session.commit()
     close_window(db, contest)
-    stage = essays.stages_of(contest)[0]
-    essays.assign_stage(stage, actor=None, now=NOW, seed=4)
+    stage = essay_contests.stages_of(contest)[0]
+    essay_judging.assign_stage(stage, actor=None, now=NOW, seed=4)
     db.session.commit()
     mine = sheets_of(db, stage, entry)
     judge = mine[0].judge
@@ -307,13 +313,13 @@ def test_pdf_is_never_served_to_judges(client, db, login, make_user, world):
 
     contest = world["contest"]
     author = make_user(full_name=AUTHOR, unit_id=world["units"][2].id)
-    entry = essays.create_entry(contest, author, now=NOW)
-    essays.attach_file(entry, pdf_bytes(), filename="bai.pdf", now=NOW)
-    essays.save_draft(entry, title="Bài PDF", text="Nội dung gõ lại của bài PDF.", now=NOW)
-    essays.submit_entry(entry, declared=True, now=NOW)
+    entry = essay_entries.create_entry(contest, author, now=NOW)
+    essay_entries.attach_file(entry, pdf_bytes(), filename="bai.pdf", now=NOW)
+    essay_entries.save_draft(entry, title="Bài PDF", text="Nội dung gõ lại của bài PDF.", now=NOW)
+    essay_entries.submit_entry(entry, declared=True, now=NOW)
     close_window(db, contest)
-    stage = essays.stages_of(contest)[0]
-    essays.assign_stage(stage, actor=None, now=NOW, seed=4)
+    stage = essay_contests.stages_of(contest)[0]
+    essay_judging.assign_stage(stage, actor=None, now=NOW, seed=4)
     db.session.commit()
     assignment = sheets_of(db, stage, entry)[0]
     login(assignment.judge)
@@ -329,7 +335,7 @@ def test_participant_routes_refuse_another_participants_entry(client, db, login,
     victim = world["entries"][0]
     contest = world["contest"]
     intruder = make_user()
-    own = essays.create_entry(contest, intruder, now=NOW)
+    own = essay_entries.create_entry(contest, intruder, now=NOW)
     db.session.commit()
     login(intruder)
     h = login.headers
@@ -361,9 +367,9 @@ def test_participant_routes_refuse_another_participants_entry(client, db, login,
 
 def test_judge_routes_refuse_another_judges_sheet(client, db, login, world):
     contest = world["contest"]
-    stage = essays.stages_of(contest)[0]
+    stage = essay_contests.stages_of(contest)[0]
     close_window(db, contest)
-    essays.assign_stage(stage, actor=None, now=NOW, seed=9)
+    essay_judging.assign_stage(stage, actor=None, now=NOW, seed=9)
     db.session.commit()
     judge = world["judges"][3]
     foreign = db.session.scalars(select(Assignment).where(Assignment.judge_id != judge.id)).first()
@@ -384,9 +390,9 @@ def test_organiser_routes_need_the_organiser_and_matching_ids(client, db, login,
     contest = world["contest"]
     other = make_essay_contest(db, title="Cuộc thi viết khác")
     entry = world["entries"][0]
-    stage = essays.stages_of(contest)[0]
+    stage = essay_contests.stages_of(contest)[0]
     close_window(db, contest)
-    essays.assign_stage(stage, actor=None, now=NOW, seed=1)
+    essay_judging.assign_stage(stage, actor=None, now=NOW, seed=1)
     db.session.commit()
     assignment = db.session.scalars(select(Assignment)).first()
     base = f"/ban-to-chuc/cuoc-thi-viet/{contest.id}"

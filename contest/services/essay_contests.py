@@ -1,0 +1,397 @@
+"""Essay contests: reading them, setting them up (settings, criteria, stages, panel,
+exclusions). Plain functions with an explicit ``actor`` and ``now``; they flush, never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+
+from contest.extensions import db
+from contest.models import Contest, ContestKind, Role, Unit, User
+from contest.models.essay import (
+    AdvanceRule,
+    Criterion,
+    DiscrepancyRule,
+    EssaySettings,
+    Score,
+    Stage,
+)
+from contest.services import audit, rounds
+from contest.services.errors import (
+    NotFound,
+    ValidationFailed,
+)
+from question_bank.text import normalise_text
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+MAX_TITLE = 300
+MAX_COMMENT = 5000
+
+DEFAULT_CRITERIA = [("Nội dung", 60), ("Hình thức", 20), ("Sáng tạo", 20)]
+DEFAULT_STAGES = [
+    {"name": "Sơ khảo", "rule": "top_k", "value": 10},
+    {"name": "Chung khảo", "rule": None, "value": None},
+]
+DEFAULT_PRIZE_TIERS = [
+    {"name": "Giải Nhất", "count": 1},
+    {"name": "Giải Nhì", "count": 2},
+    {"name": "Giải Ba", "count": 3},
+    {"name": "Giải Khuyến khích", "count": 5},
+]
+RULE_TEXT = {
+    DiscrepancyRule.third_judge: "điểm của giám khảo thứ ba là điểm chính thức",
+    DiscrepancyRule.closest_two_mean: "điểm chính thức là trung bình cộng của hai kết quả "
+    "gần nhau nhất",
+}
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_essay_contest(contest_id: int) -> Contest:
+    contest = db.session.get(Contest, contest_id)
+    if contest is None or contest.kind is not ContestKind.essay or contest.essay_settings is None:
+        raise NotFound("Không tìm thấy cuộc thi viết.")
+    return contest
+
+
+def get_essay_contest_by_slug(slug: str, *, published_only: bool = True) -> Contest:
+    contest = rounds.get_contest_by_slug(slug, published_only=published_only)
+    if contest.kind is not ContestKind.essay or contest.essay_settings is None:
+        raise NotFound("Không tìm thấy cuộc thi viết.")
+    return contest
+
+
+def list_essay_contests(*, published_only: bool = True) -> list[Contest]:
+    return [
+        c
+        for c in rounds.list_contests(published_only=published_only, kind=ContestKind.essay)
+        if c.essay_settings is not None
+    ]
+
+
+def get_stage(contest: Contest, stage_id: int) -> Stage:
+    stage = db.session.get(Stage, stage_id)
+    if stage is None or stage.contest_id != contest.id:
+        raise NotFound("Không tìm thấy vòng chấm.")
+    return stage
+
+
+def stages_of(contest: Contest) -> list[Stage]:
+    return list(
+        db.session.scalars(
+            select(Stage).where(Stage.contest_id == contest.id).order_by(Stage.position)
+        )
+    )
+
+
+def criteria_of(contest: Contest) -> list[Criterion]:
+    return list(
+        db.session.scalars(
+            select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
+        )
+    )
+
+
+def submission_state(settings: EssaySettings, now: datetime) -> str:
+    """'upcoming', 'open' or 'closed' (the same words as a quiz round's state)."""
+    if now < settings.opens_at:
+        return "upcoming"
+    return "open" if now < settings.closes_at else "closed"
+
+
+# --- contest set-up ------------------------------------------------------------------------
+
+
+@dataclass
+class EssayContestInput:
+    title: str = ""
+    summary: str = ""
+    rules_text: str = ""
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    min_words: int | None = None
+    max_words: int | None = None
+    allow_online: bool = True
+    allow_docx: bool = True
+    allow_pdf: bool = True
+    max_entries: int | None = 1
+    judges_per_entry: int | None = 2
+    discrepancy: str | Decimal | int = "20"
+    discrepancy_rule: str = "third_judge"
+    criteria: list[tuple[str, int]] = field(default_factory=lambda: list(DEFAULT_CRITERIA))
+    # {"name", "rule": "top_k" | "cutoff" | None, "value": K or cut-off points}
+    stages: list[dict] = field(default_factory=lambda: [dict(s) for s in DEFAULT_STAGES])
+    prize_tiers: list[dict] = field(default_factory=lambda: [dict(t) for t in DEFAULT_PRIZE_TIERS])
+    judge_ids: list[int] = field(default_factory=list)
+    excluded_user_ids: list[int] = field(default_factory=list)
+
+
+def points_x100(value, *, step: int = 1) -> int | None:
+    """'20', '20,5', Decimal('20.5') → hundredths; None when not a number or not a
+    multiple of ``step`` hundredths."""
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite():
+        return None
+    scaled = number * 100
+    if scaled != scaled.to_integral_value() or int(scaled) % step:
+        return None
+    return int(scaled)
+
+
+def _has_scores(contest: Contest) -> bool:
+    return (
+        db.session.scalar(
+            select(func.count(Score.id))
+            .join(Criterion, Score.criterion_id == Criterion.id)
+            .where(Criterion.contest_id == contest.id)
+        )
+        > 0
+    )
+
+
+def save_essay_contest(
+    data: EssayContestInput, *, actor: User | None, now: datetime, contest: Contest | None = None
+) -> Contest:
+    """Create or edit an essay contest with its settings, rubric, stages and prizes.
+
+    Raises ValidationFailed with one Vietnamese message per field. Once judges have scored,
+    the rubric's criteria count and maxima are frozen, and stages already used stay.
+    """
+    errors: dict[str, str] = {}
+    if not normalise_text(data.title):
+        errors["title"] = "Vui lòng nhập tên cuộc thi."
+    if data.opens_at is None:
+        errors["opens_at"] = "Vui lòng chọn thời điểm bắt đầu nhận bài."
+    if data.closes_at is None:
+        errors["closes_at"] = "Vui lòng chọn hạn nộp bài."
+    elif data.opens_at and data.closes_at <= data.opens_at:
+        errors["closes_at"] = "Hạn nộp bài phải sau thời điểm bắt đầu nhận bài."
+    if data.min_words is not None and data.min_words < 0:
+        errors["min_words"] = "Số chữ tối thiểu không được âm."
+    if data.max_words is not None and data.max_words <= 0:
+        errors["max_words"] = "Số chữ tối đa phải lớn hơn 0."
+    elif (
+        data.max_words is not None
+        and data.min_words is not None
+        and data.max_words < data.min_words
+    ):
+        errors["max_words"] = "Số chữ tối đa phải không nhỏ hơn số chữ tối thiểu."
+    if not (data.allow_online or data.allow_docx or data.allow_pdf):
+        errors["allow_online"] = "Vui lòng cho phép ít nhất một hình thức nộp bài."
+    if data.max_entries is None or not 1 <= data.max_entries <= 10:
+        errors["max_entries"] = "Số bài mỗi người được gửi phải từ 1 đến 10."
+    if data.judges_per_entry is None or not 1 <= data.judges_per_entry <= 5:
+        errors["judges_per_entry"] = "Số giám khảo chấm mỗi bài phải từ 1 đến 5."
+    threshold = points_x100(data.discrepancy)
+    if threshold is None or threshold < 0:
+        errors["discrepancy"] = "Độ lệch cho phép phải là một số không âm, ví dụ 20 hoặc 12,5."
+    try:
+        rule = DiscrepancyRule(data.discrepancy_rule)
+    except ValueError:
+        errors["discrepancy_rule"] = "Cách xử lý khi điểm lệch không hợp lệ."
+        rule = DiscrepancyRule.third_judge
+    criteria = []
+    for name, max_points in data.criteria:
+        name = normalise_text(name)
+        if not name or not isinstance(max_points, int) or not 1 <= max_points <= 1000:
+            errors["criteria"] = "Mỗi tiêu chí cần tên và điểm tối đa là số nguyên từ 1 đến 1000."
+            break
+        criteria.append((name[:200], max_points))
+    if not criteria and "criteria" not in errors:
+        errors["criteria"] = "Vui lòng nhập ít nhất một tiêu chí chấm."
+    stages = []
+    for index, stage in enumerate(data.stages):
+        name = normalise_text(stage.get("name") or "")[:120]
+        last = index == len(data.stages) - 1
+        raw_rule = None if last else stage.get("rule")
+        if not name:
+            errors["stages"] = "Mỗi vòng chấm cần có tên."
+            break
+        if not last:
+            if raw_rule == "top_k":
+                value = stage.get("value")
+                if not isinstance(value, int) or value < 1:
+                    errors["stages"] = (
+                        f"Vòng «{name}»: số bài vào vòng sau phải là số nguyên dương."
+                    )
+                    break
+            elif raw_rule == "cutoff":
+                value = points_x100(stage.get("value"))
+                if value is None or value < 0:
+                    errors["stages"] = f"Vòng «{name}»: điểm sàn vào vòng sau không hợp lệ."
+                    break
+            else:
+                errors["stages"] = (
+                    f"Vòng «{name}» chưa nói bao nhiêu bài vào vòng sau "
+                    "(ví dụ: Sơ khảo | 10 bài, hoặc Sơ khảo | từ 70 điểm)."
+                )
+                break
+        else:
+            value = None
+        stages.append((name, AdvanceRule(raw_rule) if raw_rule else None, value))
+    if not stages and "stages" not in errors:
+        errors["stages"] = "Vui lòng nhập ít nhất một vòng chấm."
+    tiers = []
+    for tier in data.prize_tiers:
+        name = normalise_text(tier.get("name") or "")[:120]
+        count = tier.get("count")
+        if not name or not isinstance(count, int) or count < 1:
+            errors["prize_tiers"] = "Mỗi giải cần tên và số lượng là số nguyên dương."
+            break
+        tiers.append({"name": name, "count": count})
+    judges = set(data.judge_ids)
+    if judges:
+        found = set(
+            db.session.scalars(select(User.id).where(User.id.in_(judges), User.role == Role.judge))
+        )
+        if found != judges:
+            errors["judge_ids"] = "Danh sách giám khảo có tài khoản không phải giám khảo."
+    if contest is not None and contest.essay_settings is not None and not errors:
+        errors.update(_frozen_changes(contest, criteria, stages))
+    if errors:
+        raise ValidationFailed(errors)
+
+    contest = rounds.save_contest(
+        rounds.ContestInput(
+            title=data.title,
+            summary=data.summary,
+            rules_text=data.rules_text,
+            kind="essay",
+            starts_at=data.opens_at,
+            ends_at=data.closes_at,
+        ),
+        actor=actor,
+        now=now,
+        contest=contest,
+    )
+    settings = contest.essay_settings
+    if settings is None:
+        settings = EssaySettings(contest_id=contest.id, created_at=now)
+        db.session.add(settings)
+    settings.opens_at, settings.closes_at = data.opens_at, data.closes_at
+    settings.min_words, settings.max_words = data.min_words, data.max_words
+    settings.allow_online, settings.allow_docx = data.allow_online, data.allow_docx
+    settings.allow_pdf = data.allow_pdf
+    settings.max_entries, settings.judges_per_entry = data.max_entries, data.judges_per_entry
+    settings.discrepancy_x100, settings.discrepancy_rule = threshold, rule
+    settings.prize_tiers = tiers
+    settings.judge_ids = sorted(judges)
+    settings.excluded_user_ids = sorted(set(data.excluded_user_ids))
+    db.session.flush()
+    _sync_criteria(contest, criteria)
+    _sync_stages(contest, stages)
+    db.session.flush()
+    db.session.expire(settings, ["criteria", "stages"])
+    return contest
+
+
+def _frozen_changes(contest: Contest, criteria, stages) -> dict[str, str]:
+    errors = {}
+    existing = criteria_of(contest)
+    if _has_scores(contest) and [c.max_points for c in existing] != [m for _, m in criteria]:
+        errors["criteria"] = (
+            "Giám khảo đã chấm bài: không thể thay đổi số tiêu chí hoặc "
+            "điểm tối đa, chỉ được sửa tên tiêu chí."
+        )
+    used = [s for s in stages_of(contest) if s.assigned_at is not None]
+    if len(stages) < len(used):
+        errors["stages"] = "Không thể bỏ vòng chấm đã phân công giám khảo."
+    for stage, (_name, rule, value) in zip(used, stages, strict=False):
+        if stage.closed_at is not None and (stage.advance_rule, stage.advance_value) != (
+            rule,
+            value,
+        ):
+            errors["stages"] = f"Vòng «{stage.name}» đã kết thúc: không thể đổi cách chọn bài."
+    return errors
+
+
+def _sync_criteria(contest: Contest, criteria: list[tuple[str, int]]) -> None:
+    existing = criteria_of(contest)
+    for position, (name, max_points) in enumerate(criteria):
+        if position < len(existing):
+            row = existing[position]
+            row.name, row.max_points = name, max_points
+        else:
+            db.session.add(
+                Criterion(
+                    contest_id=contest.id, position=position, name=name, max_points=max_points
+                )
+            )
+    for row in existing[len(criteria) :]:
+        db.session.delete(row)
+
+
+def _sync_stages(contest: Contest, stages) -> None:
+    existing = stages_of(contest)
+    for position, (name, rule, value) in enumerate(stages):
+        if position < len(existing):
+            row = existing[position]
+        else:
+            row = Stage(contest_id=contest.id, position=position)
+            db.session.add(row)
+        row.name, row.advance_rule, row.advance_value = name, rule, value
+    for row in existing[len(stages) :]:
+        db.session.delete(row)
+
+
+def set_excluded(contest: Contest, user_ids: list[int], *, actor: User, now: datetime) -> None:
+    contest.essay_settings.excluded_user_ids = sorted(set(user_ids))
+    audit.record(actor, "essay.exclusions", "contest", contest.id, now=now, rows=len(set(user_ids)))
+
+
+def panel(settings: EssaySettings) -> list[User]:
+    """The contest's judges: the chosen panel, or every active judge when none is chosen."""
+    stmt = select(User).where(User.role == Role.judge, User.is_active_account.is_(True))
+    if settings.judge_ids:
+        stmt = stmt.where(User.id.in_(settings.judge_ids))
+    return list(db.session.scalars(stmt.order_by(User.id)))
+
+
+def list_judges() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == Role.judge).order_by(User.full_name, User.id)
+        )
+    )
+
+
+def unit_choices() -> list[Unit]:
+    from contest.services.units import list_units
+
+    return list_units()
+
+
+def find_users(lines: list[str]) -> tuple[list[int], list[str]]:
+    """Resolve lines of email or phone to user ids; returns (ids, lines not found)."""
+    from contest.services.vn import normalise_phone
+
+    ids, missing = [], []
+    for line in lines:
+        value = line.strip()
+        if not value:
+            continue
+        phone = normalise_phone(value)
+        user = db.session.scalar(
+            select(User).where(
+                (User.phone == phone) if phone else (func.lower(User.email) == value.lower())
+            )
+        )
+        if user is None:
+            missing.append(value)
+        else:
+            ids.append(user.id)
+    return ids, missing
+
+
+def excluded_users(settings: EssaySettings) -> list[User]:
+    if not settings.excluded_user_ids:
+        return []
+    return list(db.session.scalars(select(User).where(User.id.in_(settings.excluded_user_ids))))

@@ -1,0 +1,306 @@
+"""Closing an essay stage (advancing, awarding), publishing the results, the winners and
+the organisers' exports (E1, E3)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from contest.extensions import db
+from contest.models import Contest, User
+from contest.models.essay import (
+    AssignmentStatus,
+    Entry,
+    EntryStatus,
+    Stage,
+    StageEntry,
+)
+from contest.services import audit, judging
+from contest.services.errors import (
+    Conflict,
+    StageClosed,
+)
+from contest.services.essay_contests import criteria_of, stages_of
+from contest.services.essay_entries import list_entries
+from contest.services.essay_judging import (
+    assign_stage,
+    judged_version,
+    next_stage,
+    previous_stage,
+    stage_entries,
+    stage_progress,
+)
+
+
+def close_stage(
+    stage: Stage, *, actor: User, now: datetime, seed: int | None = None
+) -> list[StageEntry]:
+    """Close a stage once every entry has a final score: rank its entries; for a stage
+    before the last, advance the top K (or those at or above the cut-off) to the next stage
+    and assign them fresh judges; for the last stage, award the prizes.
+
+    Raises StageClosed, Conflict (earlier stage still open, or scores missing).
+    """
+    if stage.closed_at is not None:
+        raise StageClosed("Vòng chấm này đã kết thúc.")
+    previous = previous_stage(stage)
+    if previous is not None and previous.closed_at is None:
+        raise Conflict(f"Vòng «{previous.name}» chưa kết thúc.")
+    rows = stage_progress(stage)
+    if not rows:
+        raise Conflict("Vòng chấm chưa có bài nào. Hãy phân công chấm trước.")
+    missing = [r.entry.code for r in rows if r.outcome.final_x100 is None]
+    if missing:
+        raise Conflict(
+            f"Còn {len(missing)} bài chưa có điểm cuối cùng (ví dụ mã phách "
+            f"{', '.join(missing[:5])}). Hãy chờ giám khảo chấm xong."
+        )
+    records = []
+    by_entry = {}
+    for row in rows:
+        version = judged_version(row.entry)
+        records.append(
+            judging.RankRecord(
+                row.entry.id,
+                row.entry.participant_id,
+                row.outcome.final_x100,
+                row.outcome.first_x100,
+                version.submitted_at,
+            )
+        )
+        by_entry[row.entry.id] = row.stage_entry
+    ranked = judging.rank(records)
+    nxt = next_stage(stage)
+    moving = (
+        judging.advancing(
+            ranked, stage.advance_rule.value if stage.advance_rule else None, stage.advance_value
+        )
+        if nxt
+        else set()
+    )
+    prizes = {} if nxt else judging.award(ranked, stage.contest.essay_settings.prize_tiers)
+    for position, record in enumerate(ranked, start=1):
+        se = by_entry[record.entry_id]
+        se.final_x100, se.first_x100, se.rank = record.final_x100, record.first_x100, position
+        se.advanced = record.entry_id in moving
+        se.prize = prizes.get(record.entry_id)
+    stage.closed_at = now
+    db.session.flush()
+    audit.record(
+        actor,
+        "essay.close_stage",
+        "essay_stage",
+        stage.id,
+        now=now,
+        rows=len(ranked),
+        advanced=len(moving),
+        prizes=len(prizes),
+    )
+    if nxt is not None:
+        for entry_id in sorted(moving):
+            db.session.add(StageEntry(stage_id=nxt.id, entry_id=entry_id, created_at=now))
+        db.session.flush()
+        if moving:
+            assign_stage(nxt, actor=actor, now=now, seed=seed)
+    return [by_entry[r.entry_id] for r in ranked]
+
+
+def final_stage(contest: Contest) -> Stage | None:
+    stages = stages_of(contest)
+    return stages[-1] if stages else None
+
+
+def results_ready(contest: Contest) -> bool:
+    last = final_stage(contest)
+    return last is not None and last.closed_at is not None
+
+
+def publish_results(contest: Contest, *, actor: User, now: datetime) -> None:
+    """Make the results public. Raises Conflict until the last stage is closed."""
+    if not results_ready(contest):
+        raise Conflict("Vòng chấm cuối chưa kết thúc nên chưa thể công bố kết quả.")
+    contest.essay_settings.results_published_at = now
+    audit.record(actor, "essay.publish_results", "contest", contest.id, now=now)
+    db.session.flush()
+
+
+def unpublish_results(contest: Contest, *, actor: User, now: datetime) -> None:
+    contest.essay_settings.results_published_at = None
+    audit.record(actor, "essay.unpublish_results", "contest", contest.id, now=now)
+    db.session.flush()
+
+
+def winners(contest: Contest) -> list[StageEntry]:
+    """The last stage's prize-winning entries, best first."""
+    last = final_stage(contest)
+    if last is None or last.closed_at is None:
+        return []
+    return [se for se in stage_entries(last) if se.prize]
+
+
+@dataclass
+class EntryResult:
+    stage: Stage
+    stage_entry: StageEntry
+
+
+def entry_results(entry: Entry) -> list[EntryResult]:
+    """The entry's results in each closed stage it took part in, first stage first."""
+    rows = db.session.execute(
+        select(Stage, StageEntry)
+        .join(StageEntry, StageEntry.stage_id == Stage.id)
+        .where(StageEntry.entry_id == entry.id, Stage.closed_at.is_not(None))
+        .order_by(Stage.position)
+    ).all()
+    return [EntryResult(stage, se) for stage, se in rows]
+
+
+# --- exports (E1, E3) ----------------------------------------------------------------------
+
+
+def _results_by_entry(contest: Contest) -> dict[int, dict[int, StageEntry]]:
+    out: dict[int, dict[int, StageEntry]] = defaultdict(dict)
+    for se in db.session.scalars(
+        select(StageEntry).join(Stage).where(Stage.contest_id == contest.id)
+    ):
+        out[se.entry_id][se.stage_id] = se
+    return out
+
+
+def export_entries(contest: Contest, *, actor: User, now: datetime) -> bytes:
+    """The organisers' list with names and contact details (full PII: audited, E3)."""
+    from question_bank.xlsx import Sheet, write_workbook
+
+    stages = stages_of(contest)
+    results = _results_by_entry(contest)
+    rows = []
+    for entry in list_entries(contest):
+        if entry.status is not EntryStatus.submitted:
+            continue
+        author = entry.participant
+        per_stage = results.get(entry.id, {})
+        row = [
+            entry.code,
+            author.full_name,
+            author.birth_date.strftime("%d/%m/%Y") if author.birth_date else "",
+            author.phone or "",
+            author.email or "",
+            author.unit.path if author.unit else "",
+            entry.latest_version.title,
+            entry.latest_version.word_count,
+            _local(entry.submitted_at),
+            len(entry.versions),
+        ]
+        for stage in stages:
+            se = per_stage.get(stage.id)
+            row.append(se.final_x100 / 100 if se and se.final_x100 is not None else None)
+        last = per_stage.get(stages[-1].id) if stages else None
+        row += [
+            last.rank if last and last.rank else None,
+            last.prize if last else None,
+            entry.disqualified_reason or "",
+        ]
+        rows.append(row)
+    header = [
+        "Mã phách",
+        "Họ và tên",
+        "Ngày sinh",
+        "Số điện thoại",
+        "Email",
+        "Đơn vị",
+        "Tên bài",
+        "Số chữ",
+        "Nộp lúc",
+        "Số lần nộp",
+        *[f"Điểm {s.name}" for s in stages],
+        "Xếp hạng",
+        "Giải",
+        "Loại bài (lý do)",
+    ]
+    data = write_workbook(
+        [
+            Sheet(
+                title="Danh sách bài dự thi",
+                header=header,
+                rows=rows,
+                title_rows=[
+                    contest.title,
+                    "Danh sách bài dự thi (tài liệu nội bộ — có thông tin cá nhân)",
+                ],
+                widths=[12, 26, 12, 14, 26, 34, 40, 9, 18, 9],
+            )
+        ]
+    )
+    audit.record(actor, "essay.export_entries", "contest", contest.id, now=now, rows=len(rows))
+    return data
+
+
+def export_scores(contest: Contest, *, actor: User, now: datetime) -> bytes:
+    """Each entry's sheets by criterion, per stage, with judges' names (audited, E3)."""
+    from question_bank.xlsx import Sheet, write_workbook
+
+    criteria = criteria_of(contest)
+    sheets = []
+    for stage in stages_of(contest):
+        rows = []
+        for row in stage_progress(stage):
+            final = row.outcome.final_x100
+            for a in row.assignments:
+                points = {s.criterion_id: s.points_x100 / 100 for s in a.scores}
+                rows.append(
+                    [
+                        row.entry.code,
+                        a.judge.full_name,
+                        "Giám khảo thứ ba" if a.is_extra else "Chấm chính",
+                        *[points.get(c.id) for c in criteria],
+                        a.total_x100 / 100 if a.total_x100 is not None else None,
+                        STATUS_TEXT[a.status],
+                        a.comment,
+                        final / 100 if final is not None else None,
+                    ]
+                )
+        header = [
+            "Mã phách",
+            "Giám khảo",
+            "Vai trò",
+            *[f"{c.name} (/{c.max_points})" for c in criteria],
+            "Tổng",
+            "Trạng thái",
+            "Nhận xét",
+            "Điểm cuối cùng của bài",
+        ]
+        sheets.append(
+            Sheet(
+                title=stage.name,
+                header=header,
+                rows=rows,
+                wrap=True,
+                title_rows=[contest.title, f"Phiếu chấm — {stage.name}"],
+            )
+        )
+    data = write_workbook(sheets)
+    audit.record(
+        actor,
+        "essay.export_scores",
+        "contest",
+        contest.id,
+        now=now,
+        rows=sum(len(list(s.rows)) for s in sheets),
+    )
+    return data
+
+
+STATUS_TEXT = {
+    AssignmentStatus.assigned: "Chưa chấm",
+    AssignmentStatus.draft: "Đang chấm",
+    AssignmentStatus.submitted: "Đã nộp",
+}
+
+
+def _local(value: datetime | None) -> str:
+    from contest.services.formatting import format_datetime_vn
+
+    return format_datetime_vn(value, "%d/%m/%Y %H:%M") if value else ""
