@@ -12,7 +12,7 @@ from sqlalchemy import select
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Contest, QuestionBank
-from contest.services import attempts, rounds
+from contest.services import attempts, ranking, rounds
 from contest.services.errors import ValidationFailed
 from contest.services.formatting import LOCAL_TZ
 
@@ -41,8 +41,8 @@ def parse_when(value: str) -> datetime:
 @click.option("--closes", required=True)
 @click.option(
     "--prediction-target",
-    default="perfect_participants",
-    type=click.Choice(["perfect_participants", "participants", "attempts", "manual"]),
+    default=ranking.DEFAULT_TARGET,
+    type=click.Choice(list(ranking.TARGETS)),
 )
 @click.option("--publish/--no-publish", default=False, help="Publish the contest too.")
 def create_round(

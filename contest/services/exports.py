@@ -20,10 +20,11 @@ from typing import IO
 from sqlalchemy import select
 
 from contest.extensions import db
-from contest.models import Gender, Unit, User
+from contest.models import Unit, User
 from contest.models.results import ResultRow, RoundResult
 from contest.services import audit, prizes, ranking, result_pages
 from contest.services.formatting import format_datetime_vn
+from contest.services.participants import GENDER_LABELS
 from contest.services.unit_ranking import DEFAULT_UNIT_METHOD, POINT_CRITERIA, UNIT_METHODS
 from contest.services.vn import mask_phone
 from contest.services.xlsx_stream import XLSX_MIME as XLSX_MIME  # web.responses reads it here
@@ -32,7 +33,8 @@ from contest.services.xlsx_stream import Col, SheetWriter, XlsxWriter, vietnames
 BATCH = 2000
 Progress = Callable[[int], None] | None
 
-GENDER_TEXT = {Gender.male: "Nam", Gender.female: "Nữ"}
+# The gender words of the accounts registry, in Vietnamese (an official document).
+GENDER_TEXT = {gender: vietnamese(label) for gender, label in GENDER_LABELS.items()}
 RESULTS_NOTE = (
     "Thời điểm nộp bài theo giờ Việt Nam, chính xác đến mili giây. "
     "Sai số dự đoán = |dự đoán − đáp án|; để trống khi không dự đoán."
