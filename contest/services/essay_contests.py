@@ -26,11 +26,6 @@ from contest.services.errors import (
 )
 from question_bank.text import normalise_text
 
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 8
-MAX_TITLE = 300
-MAX_COMMENT = 5000
-
 DEFAULT_CRITERIA = [("Nội dung", 60), ("Hình thức", 20), ("Sáng tạo", 20)]
 DEFAULT_STAGES = [
     {"name": "Sơ khảo", "rule": "top_k", "value": 10},
@@ -86,6 +81,22 @@ def stages_of(contest: Contest) -> list[Stage]:
         db.session.scalars(
             select(Stage).where(Stage.contest_id == contest.id).order_by(Stage.position)
         )
+    )
+
+
+def previous_stage(stage: Stage) -> Stage | None:
+    return db.session.scalar(
+        select(Stage)
+        .where(Stage.contest_id == stage.contest_id, Stage.position < stage.position)
+        .order_by(Stage.position.desc())
+    )
+
+
+def next_stage(stage: Stage) -> Stage | None:
+    return db.session.scalar(
+        select(Stage)
+        .where(Stage.contest_id == stage.contest_id, Stage.position > stage.position)
+        .order_by(Stage.position)
     )
 
 
@@ -157,15 +168,8 @@ def _has_scores(contest: Contest) -> bool:
     )
 
 
-def save_essay_contest(
-    data: EssayContestInput, *, actor: User | None, now: datetime, contest: Contest | None = None
-) -> Contest:
-    """Create or edit an essay contest with its settings, rubric, stages and prizes.
-
-    Raises ValidationFailed with one Vietnamese message per field. Once judges have scored,
-    the rubric's criteria count and maxima are frozen, and stages already used stay.
-    """
-    errors: dict[str, str] = {}
+def _check_basics(data: EssayContestInput, errors: dict[str, str]) -> None:
+    """Title, submission window and word limits."""
     if not normalise_text(data.title):
         errors["title"] = "Vui lòng nhập tên cuộc thi."
     if data.opens_at is None:
@@ -184,12 +188,22 @@ def save_essay_contest(
         and data.max_words < data.min_words
     ):
         errors["max_words"] = "Số chữ tối đa phải không nhỏ hơn số chữ tối thiểu."
+
+
+def _check_submission(data: EssayContestInput, errors: dict[str, str]) -> None:
+    """Allowed formats, entries per person and judges per entry."""
     if not (data.allow_online or data.allow_docx or data.allow_pdf):
         errors["allow_online"] = "Vui lòng cho phép ít nhất một hình thức nộp bài."
     if data.max_entries is None or not 1 <= data.max_entries <= 10:
         errors["max_entries"] = "Số bài mỗi người được gửi phải từ 1 đến 10."
     if data.judges_per_entry is None or not 1 <= data.judges_per_entry <= 5:
         errors["judges_per_entry"] = "Số giám khảo chấm mỗi bài phải từ 1 đến 5."
+
+
+def _check_discrepancy(
+    data: EssayContestInput, errors: dict[str, str]
+) -> tuple[int | None, DiscrepancyRule]:
+    """The allowed gap between judges (hundredths of a point) and what happens beyond it."""
     threshold = points_x100(data.discrepancy)
     if threshold is None or threshold < 0:
         errors["discrepancy"] = "Độ lệch cho phép phải là một số không âm, ví dụ 20 hoặc 12,5."
@@ -198,8 +212,13 @@ def save_essay_contest(
     except ValueError:
         errors["discrepancy_rule"] = "Cách xử lý khi điểm lệch không hợp lệ."
         rule = DiscrepancyRule.third_judge
+    return threshold, rule
+
+
+def _check_criteria(rows: list[tuple[str, int]], errors: dict[str, str]) -> list[tuple[str, int]]:
+    """The rubric as (name, max points); stops at the first bad row."""
     criteria = []
-    for name, max_points in data.criteria:
+    for name, max_points in rows:
         name = normalise_text(name)
         if not name or not isinstance(max_points, int) or not 1 <= max_points <= 1000:
             errors["criteria"] = "Mỗi tiêu chí cần tên và điểm tối đa là số nguyên từ 1 đến 1000."
@@ -207,58 +226,132 @@ def save_essay_contest(
         criteria.append((name[:200], max_points))
     if not criteria and "criteria" not in errors:
         errors["criteria"] = "Vui lòng nhập ít nhất một tiêu chí chấm."
+    return criteria
+
+
+def _stage_rule_error(name: str, raw_rule, raw_value) -> tuple[object, str | None]:
+    """A non-final stage's advance value and, when it is not usable, the message."""
+    if raw_rule == "top_k":
+        if not isinstance(raw_value, int) or raw_value < 1:
+            return raw_value, f"Vòng «{name}»: số bài vào vòng sau phải là số nguyên dương."
+        return raw_value, None
+    if raw_rule == "cutoff":
+        value = points_x100(raw_value)
+        if value is None or value < 0:
+            return value, f"Vòng «{name}»: điểm sàn vào vòng sau không hợp lệ."
+        return value, None
+    return None, (
+        f"Vòng «{name}» chưa nói bao nhiêu bài vào vòng sau "
+        "(ví dụ: Sơ khảo | 10 bài, hoặc Sơ khảo | từ 70 điểm)."
+    )
+
+
+def _check_stages(rows: list[dict], errors: dict[str, str]) -> list[tuple]:
+    """Stages as (name, AdvanceRule or None, value); the last stage advances nobody.
+    Stops at the first bad stage."""
     stages = []
-    for index, stage in enumerate(data.stages):
+    for index, stage in enumerate(rows):
         name = normalise_text(stage.get("name") or "")[:120]
-        last = index == len(data.stages) - 1
+        last = index == len(rows) - 1
         raw_rule = None if last else stage.get("rule")
         if not name:
             errors["stages"] = "Mỗi vòng chấm cần có tên."
             break
+        value = None
         if not last:
-            if raw_rule == "top_k":
-                value = stage.get("value")
-                if not isinstance(value, int) or value < 1:
-                    errors["stages"] = (
-                        f"Vòng «{name}»: số bài vào vòng sau phải là số nguyên dương."
-                    )
-                    break
-            elif raw_rule == "cutoff":
-                value = points_x100(stage.get("value"))
-                if value is None or value < 0:
-                    errors["stages"] = f"Vòng «{name}»: điểm sàn vào vòng sau không hợp lệ."
-                    break
-            else:
-                errors["stages"] = (
-                    f"Vòng «{name}» chưa nói bao nhiêu bài vào vòng sau "
-                    "(ví dụ: Sơ khảo | 10 bài, hoặc Sơ khảo | từ 70 điểm)."
-                )
+            value, message = _stage_rule_error(name, raw_rule, stage.get("value"))
+            if message:
+                errors["stages"] = message
                 break
-        else:
-            value = None
         stages.append((name, AdvanceRule(raw_rule) if raw_rule else None, value))
     if not stages and "stages" not in errors:
         errors["stages"] = "Vui lòng nhập ít nhất một vòng chấm."
+    return stages
+
+
+def _check_prize_tiers(rows: list[dict], errors: dict[str, str]) -> list[dict]:
+    """Prize tiers as {"name", "count"}; stops at the first bad tier."""
     tiers = []
-    for tier in data.prize_tiers:
+    for tier in rows:
         name = normalise_text(tier.get("name") or "")[:120]
         count = tier.get("count")
         if not name or not isinstance(count, int) or count < 1:
             errors["prize_tiers"] = "Mỗi giải cần tên và số lượng là số nguyên dương."
             break
         tiers.append({"name": name, "count": count})
-    judges = set(data.judge_ids)
+    return tiers
+
+
+def _check_judges(judge_ids: list[int], errors: dict[str, str]) -> set[int]:
+    """The chosen panel: every id must be a judge's account."""
+    judges = set(judge_ids)
     if judges:
         found = set(
             db.session.scalars(select(User.id).where(User.id.in_(judges), User.role == Role.judge))
         )
         if found != judges:
             errors["judge_ids"] = "Danh sách giám khảo có tài khoản không phải giám khảo."
+    return judges
+
+
+@dataclass
+class _Checked:
+    """What validation produced, ready to apply."""
+
+    threshold: int
+    rule: DiscrepancyRule
+    criteria: list[tuple[str, int]]
+    stages: list[tuple]
+    tiers: list[dict]
+    judges: set[int]
+
+
+def _validate(data: EssayContestInput, contest: Contest | None) -> _Checked:
+    """Check every group of fields; raise ValidationFailed with one message per field."""
+    errors: dict[str, str] = {}
+    _check_basics(data, errors)
+    _check_submission(data, errors)
+    threshold, rule = _check_discrepancy(data, errors)
+    criteria = _check_criteria(data.criteria, errors)
+    stages = _check_stages(data.stages, errors)
+    tiers = _check_prize_tiers(data.prize_tiers, errors)
+    judges = _check_judges(data.judge_ids, errors)
     if contest is not None and contest.essay_settings is not None and not errors:
         errors.update(_frozen_changes(contest, criteria, stages))
     if errors:
         raise ValidationFailed(errors)
+    return _Checked(threshold, rule, criteria, stages, tiers, judges)
 
+
+def _apply_settings(
+    contest: Contest, data: EssayContestInput, checked: _Checked, *, now: datetime
+) -> EssaySettings:
+    """Write the checked values on the contest's essay settings (created when missing)."""
+    settings = contest.essay_settings
+    if settings is None:
+        settings = EssaySettings(contest_id=contest.id, created_at=now)
+        db.session.add(settings)
+    settings.opens_at, settings.closes_at = data.opens_at, data.closes_at
+    settings.min_words, settings.max_words = data.min_words, data.max_words
+    settings.allow_online, settings.allow_docx = data.allow_online, data.allow_docx
+    settings.allow_pdf = data.allow_pdf
+    settings.max_entries, settings.judges_per_entry = data.max_entries, data.judges_per_entry
+    settings.discrepancy_x100, settings.discrepancy_rule = checked.threshold, checked.rule
+    settings.prize_tiers = checked.tiers
+    settings.judge_ids = sorted(checked.judges)
+    settings.excluded_user_ids = sorted(set(data.excluded_user_ids))
+    return settings
+
+
+def save_essay_contest(
+    data: EssayContestInput, *, actor: User | None, now: datetime, contest: Contest | None = None
+) -> Contest:
+    """Create or edit an essay contest with its settings, rubric, stages and prizes.
+
+    Raises ValidationFailed with one Vietnamese message per field. Once judges have scored,
+    the rubric's criteria count and maxima are frozen, and stages already used stay.
+    """
+    checked = _validate(data, contest)
     contest = rounds.save_contest(
         rounds.ContestInput(
             title=data.title,
@@ -272,22 +365,10 @@ def save_essay_contest(
         now=now,
         contest=contest,
     )
-    settings = contest.essay_settings
-    if settings is None:
-        settings = EssaySettings(contest_id=contest.id, created_at=now)
-        db.session.add(settings)
-    settings.opens_at, settings.closes_at = data.opens_at, data.closes_at
-    settings.min_words, settings.max_words = data.min_words, data.max_words
-    settings.allow_online, settings.allow_docx = data.allow_online, data.allow_docx
-    settings.allow_pdf = data.allow_pdf
-    settings.max_entries, settings.judges_per_entry = data.max_entries, data.judges_per_entry
-    settings.discrepancy_x100, settings.discrepancy_rule = threshold, rule
-    settings.prize_tiers = tiers
-    settings.judge_ids = sorted(judges)
-    settings.excluded_user_ids = sorted(set(data.excluded_user_ids))
+    settings = _apply_settings(contest, data, checked, now=now)
     db.session.flush()
-    _sync_criteria(contest, criteria)
-    _sync_stages(contest, stages)
+    _sync_criteria(contest, checked.criteria)
+    _sync_stages(contest, checked.stages)
     db.session.flush()
     db.session.expire(settings, ["criteria", "stages"])
     return contest

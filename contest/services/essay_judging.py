@@ -32,12 +32,11 @@ from contest.services.errors import (
     StageClosed,
     ValidationFailed,
 )
-from contest.services.essay_contests import criteria_of, panel, points_x100
-
-# --- assignment ----------------------------------------------------------------------------
-
+from contest.services.essay_contests import criteria_of, panel, points_x100, previous_stage
 
 MAX_COMMENT = 5000
+
+# --- assignment ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -49,22 +48,6 @@ class AssignResult:
 def _excluded(entry: Entry, settings: EssaySettings) -> bool:
     return entry.disqualified_at is not None or entry.participant_id in set(
         settings.excluded_user_ids or []
-    )
-
-
-def previous_stage(stage: Stage) -> Stage | None:
-    return db.session.scalar(
-        select(Stage)
-        .where(Stage.contest_id == stage.contest_id, Stage.position < stage.position)
-        .order_by(Stage.position.desc())
-    )
-
-
-def next_stage(stage: Stage) -> Stage | None:
-    return db.session.scalar(
-        select(Stage)
-        .where(Stage.contest_id == stage.contest_id, Stage.position > stage.position)
-        .order_by(Stage.position)
     )
 
 
@@ -101,38 +84,42 @@ def _slots(settings: EssaySettings, stage: Stage) -> list[judging.JudgeSlot]:
     return [judging.JudgeSlot(j.id, j.unit_id, loads.get(j.id, 0)) for j in panel(settings)]
 
 
-def assign_stage(
-    stage: Stage, *, actor: User | None, now: datetime, seed: int | None = None
-) -> AssignResult:
-    """Give every entry of the stage its judges (automatic, balanced, no judge from the
-    author's unit). For the first stage, the submitted entries join it first. Safe to run
-    again: only missing judges are added.
+def _enter_first_stage(stage: Stage, settings: EssaySettings, *, now: datetime) -> None:
+    """The contest's submitted entries (not excluded) join its first stage, once each."""
+    present = set(
+        db.session.scalars(select(StageEntry.entry_id).where(StageEntry.stage_id == stage.id))
+    )
+    for entry in db.session.scalars(
+        select(Entry).where(
+            Entry.contest_id == stage.contest_id, Entry.status == EntryStatus.submitted
+        )
+    ):
+        if entry.id not in present and not _excluded(entry, settings):
+            db.session.add(StageEntry(stage_id=stage.id, entry_id=entry.id, created_at=now))
+    db.session.flush()
 
-    Raises Conflict before the submission deadline or after the stage is closed.
-    """
-    contest = stage.contest
-    settings = contest.essay_settings
+
+def _prepare_stage(stage: Stage, settings: EssaySettings, *, now: datetime) -> None:
+    """Check the stage can be assigned now and fill the first stage with its entries.
+
+    Raises Conflict before the deadline or while the previous stage has sent no entries,
+    StageClosed once the stage is closed."""
     if now < settings.closes_at:
         raise Conflict("Chỉ phân công chấm sau khi hết hạn nộp bài.")
     if stage.closed_at is not None:
         raise StageClosed("Vòng chấm này đã kết thúc.")
     if previous_stage(stage) is None:
-        present = set(
-            db.session.scalars(select(StageEntry.entry_id).where(StageEntry.stage_id == stage.id))
-        )
-        for entry in db.session.scalars(
-            select(Entry).where(
-                Entry.contest_id == contest.id, Entry.status == EntryStatus.submitted
-            )
-        ):
-            if entry.id not in present and not _excluded(entry, settings):
-                db.session.add(StageEntry(stage_id=stage.id, entry_id=entry.id, created_at=now))
-        db.session.flush()
+        _enter_first_stage(stage, settings, now=now)
     elif stage.assigned_at is None and not db.session.scalar(
         select(func.count(StageEntry.id)).where(StageEntry.stage_id == stage.id)
     ):
         raise Conflict("Vòng trước chưa kết thúc nên chưa có bài vào vòng này.")
-    members = [se for se in stage_entries(stage) if not _excluded(se.entry, settings)]
+
+
+def _judge_needs(
+    stage: Stage, members: list[StageEntry], settings: EssaySettings
+) -> list[judging.EntryNeed]:
+    """For each member entry, how many regular judges it still lacks and who already has it."""
     existing: dict[int, list[Assignment]] = defaultdict(list)
     for a in db.session.scalars(select(Assignment).where(Assignment.stage_id == stage.id)):
         existing[a.entry_id].append(a)
@@ -149,25 +136,54 @@ def assign_stage(
                     frozenset(a.judge_id for a in existing[se.entry_id]),
                 )
             )
-    slots = _slots(settings, stage)
+    return needs
+
+
+def _add_assignments(stage: Stage, pairs: dict[int, list[int]], *, now: datetime) -> int:
+    """Create the planned sheets; returns how many."""
+    rows = [
+        Assignment(stage_id=stage.id, entry_id=entry_id, judge_id=judge_id, created_at=now)
+        for entry_id, judge_ids in pairs.items()
+        for judge_id in judge_ids
+    ]
+    db.session.add_all(rows)
+    return len(rows)
+
+
+def _retry_third_judges(stage: Stage, *, now: datetime) -> int:
+    """A third judge that could not be found earlier (or was removed) is looked for again;
+    returns how many were added."""
+    return sum(
+        1
+        for row in stage_progress(stage)
+        if row.outcome.needs_extra and check_discrepancy(stage, row.entry, now=now)
+    )
+
+
+def assign_stage(
+    stage: Stage, *, actor: User | None, now: datetime, seed: int | None = None
+) -> AssignResult:
+    """Give every entry of the stage its judges (automatic, balanced, no judge from the
+    author's unit). For the first stage, the submitted entries join it first. Safe to run
+    again: only missing judges are added.
+
+    Raises Conflict before the submission deadline or after the stage is closed.
+    """
+    settings = stage.contest.essay_settings
+    _prepare_stage(stage, settings, now=now)
+    members = [se for se in stage_entries(stage) if not _excluded(se.entry, settings)]
     plan = judging.plan_assignments(
-        needs, slots, seed=seed if seed is not None else secrets.randbits(32)
+        _judge_needs(stage, members, settings),
+        _slots(settings, stage),
+        seed=seed if seed is not None else secrets.randbits(32),
     )
     result = AssignResult()
+    result.created = _add_assignments(stage, plan.pairs, now=now)
     codes = {se.entry_id: se.entry.code for se in members}
-    for entry_id, judge_ids in plan.pairs.items():
-        for judge_id in judge_ids:
-            db.session.add(
-                Assignment(stage_id=stage.id, entry_id=entry_id, judge_id=judge_id, created_at=now)
-            )
-            result.created += 1
     result.short = sorted(codes[e] for e in plan.short)
     stage.assigned_at = stage.assigned_at or now
     db.session.flush()
-    # A third judge that could not be found earlier (or was removed) is looked for again.
-    for row in stage_progress(stage):
-        if row.outcome.needs_extra and check_discrepancy(stage, row.entry, now=now):
-            result.created += 1
+    result.created += _retry_third_judges(stage, now=now)
     audit.record(
         actor,
         "essay.assign",
@@ -218,12 +234,8 @@ def reassign(assignment: Assignment, judge_id: int, *, actor: User, now: datetim
     old = assignment.judge_id
     assignment.judge_id = judge_id
     assignment.scores.clear()
-    assignment.status, assignment.total_x100, assignment.comment = (
-        AssignmentStatus.assigned,
-        None,
-        "",
-    )
-    assignment.saved_at = None
+    assignment.status, assignment.comment = AssignmentStatus.assigned, ""
+    assignment.total_x100 = assignment.saved_at = None
     db.session.flush()
     audit.record(
         actor, "essay.reassign", "essay_assignment", assignment.id, now=now, old=old, new=judge_id
@@ -297,31 +309,20 @@ def judged_version(entry: Entry) -> EntryVersion:
     return version
 
 
-def save_scores(
-    assignment: Assignment, raw: dict[int, str], comment: str, *, submit: bool, now: datetime
-) -> Assignment:
-    """Save a judge's sheet: points per criterion id (text as typed, "7,5" or "7.5"), and a
-    comment. A draft may leave criteria blank; submitting needs them all and locks the
-    sheet, then checks the entry for a discrepancy (adding a third judge if needed).
+def _lock_entry_sheets(assignment: Assignment) -> None:
+    """Serialise the submissions of one entry's judges, so the discrepancy check always
+    sees every other submitted sheet (two judges submitting at once)."""
+    same_entry = (StageEntry.stage_id == assignment.stage_id) & (
+        StageEntry.entry_id == assignment.entry_id
+    )
+    db.session.execute(select(StageEntry.id).where(same_entry).with_for_update())
 
-    Raises StageClosed, SheetSubmitted (409) and ValidationFailed (422) with one message
-    per criterion (``score_<id>``).
-    """
-    stage = assignment.stage
-    if stage.closed_at is not None:
-        raise StageClosed()
-    if assignment.status is AssignmentStatus.submitted:
-        raise SheetSubmitted()
-    if submit:
-        # Serialise the submissions of one entry's judges, so the discrepancy check always
-        # sees every other submitted sheet (two judges submitting at once).
-        db.session.execute(
-            select(StageEntry.id)
-            .where(StageEntry.stage_id == stage.id, StageEntry.entry_id == assignment.entry_id)
-            .with_for_update()
-        )
-    criteria = criteria_of(stage.contest)
-    errors: dict[str, str] = {}
+
+def _read_points(
+    criteria: list, raw: dict[int, str], *, submit: bool, errors: dict[str, str]
+) -> dict[int, int]:
+    """Points (hundredths) per criterion id from the typed text; a blank is an error only
+    when submitting."""
     values: dict[int, int] = {}
     for criterion in criteria:
         text = (raw.get(criterion.id) or "").strip()
@@ -338,11 +339,11 @@ def save_scores(
             )
             continue
         values[criterion.id] = points
-    comment = (comment or "").replace("\r\n", "\n").strip()
-    if len(comment) > MAX_COMMENT:
-        errors["comment"] = f"Nhận xét dài tối đa {MAX_COMMENT} ký tự."
-    if errors:
-        raise ValidationFailed(errors)
+    return values
+
+
+def _store_points(assignment: Assignment, criteria: list, values: dict[int, int]) -> None:
+    """Make the sheet's scores exactly ``values`` (blank criteria lose their score)."""
     by_criterion = {s.criterion_id: s for s in assignment.scores}
     for criterion in criteria:
         if criterion.id in values:
@@ -354,6 +355,34 @@ def save_scores(
                 )
         elif criterion.id in by_criterion:
             assignment.scores.remove(by_criterion[criterion.id])
+
+
+def save_scores(
+    assignment: Assignment, raw: dict[int, str], comment: str, *, submit: bool, now: datetime
+) -> Assignment:
+    """Save a judge's sheet: points per criterion id (text as typed, "7,5" or "7.5"), and a
+    comment. A draft may leave criteria blank; submitting needs them all and locks the
+    sheet, then checks the entry for a discrepancy (adding a third judge if needed).
+
+    Raises StageClosed, SheetSubmitted (409) and ValidationFailed (422) with one message
+    per criterion (``score_<id>``).
+    """
+    stage = assignment.stage
+    if stage.closed_at is not None:
+        raise StageClosed()
+    if assignment.status is AssignmentStatus.submitted:
+        raise SheetSubmitted()
+    if submit:
+        _lock_entry_sheets(assignment)
+    criteria = criteria_of(stage.contest)
+    errors: dict[str, str] = {}
+    values = _read_points(criteria, raw, submit=submit, errors=errors)
+    comment = (comment or "").replace("\r\n", "\n").strip()
+    if len(comment) > MAX_COMMENT:
+        errors["comment"] = f"Nhận xét dài tối đa {MAX_COMMENT} ký tự."
+    if errors:
+        raise ValidationFailed(errors)
+    _store_points(assignment, criteria, values)
     assignment.comment = comment
     assignment.saved_at = now
     assignment.status = AssignmentStatus.draft

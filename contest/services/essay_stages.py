@@ -23,27 +23,21 @@ from contest.services.errors import (
     Conflict,
     StageClosed,
 )
-from contest.services.essay_contests import criteria_of, stages_of
+from contest.services.essay_contests import criteria_of, next_stage, previous_stage, stages_of
 from contest.services.essay_entries import list_entries
 from contest.services.essay_judging import (
+    ProgressRow,
     assign_stage,
     judged_version,
-    next_stage,
-    previous_stage,
     stage_entries,
     stage_progress,
 )
 
 
-def close_stage(
-    stage: Stage, *, actor: User, now: datetime, seed: int | None = None
-) -> list[StageEntry]:
-    """Close a stage once every entry has a final score: rank its entries; for a stage
-    before the last, advance the top K (or those at or above the cut-off) to the next stage
-    and assign them fresh judges; for the last stage, award the prizes.
+def _closable_rows(stage: Stage) -> list[ProgressRow]:
+    """The stage's progress rows, once it may be closed.
 
-    Raises StageClosed, Conflict (earlier stage still open, or scores missing).
-    """
+    Raises StageClosed, Conflict (earlier stage still open, no entries, scores missing)."""
     if stage.closed_at is not None:
         raise StageClosed("Vòng chấm này đã kết thúc.")
     previous = previous_stage(stage)
@@ -58,8 +52,12 @@ def close_stage(
             f"Còn {len(missing)} bài chưa có điểm cuối cùng (ví dụ mã phách "
             f"{', '.join(missing[:5])}). Hãy chờ giám khảo chấm xong."
         )
+    return rows
+
+
+def _rank_records(rows: list[ProgressRow]) -> list[judging.RankRecord]:
+    """One rank record per entry: final and first-criterion points, submission time."""
     records = []
-    by_entry = {}
     for row in rows:
         version = judged_version(row.entry)
         records.append(
@@ -71,16 +69,33 @@ def close_stage(
                 version.submitted_at,
             )
         )
-        by_entry[row.entry.id] = row.stage_entry
-    ranked = judging.rank(records)
+    return records
+
+
+def _advance(nxt: Stage, moving: set[int], *, actor: User, now: datetime, seed: int | None) -> None:
+    """The advancing entries join the next stage, which gets its judges at once."""
+    for entry_id in sorted(moving):
+        db.session.add(StageEntry(stage_id=nxt.id, entry_id=entry_id, created_at=now))
+    db.session.flush()
+    if moving:
+        assign_stage(nxt, actor=actor, now=now, seed=seed)
+
+
+def close_stage(
+    stage: Stage, *, actor: User, now: datetime, seed: int | None = None
+) -> list[StageEntry]:
+    """Close a stage once every entry has a final score: rank its entries; for a stage
+    before the last, advance the top K (or those at or above the cut-off) to the next stage
+    and assign them fresh judges; for the last stage, award the prizes.
+
+    Raises StageClosed, Conflict (earlier stage still open, or scores missing).
+    """
+    rows = _closable_rows(stage)
+    by_entry = {row.entry.id: row.stage_entry for row in rows}
+    ranked = judging.rank(_rank_records(rows))
     nxt = next_stage(stage)
-    moving = (
-        judging.advancing(
-            ranked, stage.advance_rule.value if stage.advance_rule else None, stage.advance_value
-        )
-        if nxt
-        else set()
-    )
+    rule = stage.advance_rule.value if stage.advance_rule else None
+    moving = judging.advancing(ranked, rule, stage.advance_value) if nxt else set()
     prizes = {} if nxt else judging.award(ranked, stage.contest.essay_settings.prize_tiers)
     for position, record in enumerate(ranked, start=1):
         se = by_entry[record.entry_id]
@@ -100,11 +115,7 @@ def close_stage(
         prizes=len(prizes),
     )
     if nxt is not None:
-        for entry_id in sorted(moving):
-            db.session.add(StageEntry(stage_id=nxt.id, entry_id=entry_id, created_at=now))
-        db.session.flush()
-        if moving:
-            assign_stage(nxt, actor=actor, now=now, seed=seed)
+        _advance(nxt, moving, actor=actor, now=now, seed=seed)
     return [by_entry[r.entry_id] for r in ranked]
 
 
@@ -170,56 +181,61 @@ def _results_by_entry(contest: Contest) -> dict[int, dict[int, StageEntry]]:
     return out
 
 
+ENTRY_HEADER = [
+    "Mã phách",
+    "Họ và tên",
+    "Ngày sinh",
+    "Số điện thoại",
+    "Email",
+    "Đơn vị",
+    "Tên bài",
+    "Số chữ",
+    "Nộp lúc",
+    "Số lần nộp",
+]
+ENTRY_RESULT_HEADER = ["Xếp hạng", "Giải", "Loại bài (lý do)"]
+
+
+def _entry_row(entry: Entry, stages: list[Stage], per_stage: dict[int, StageEntry]) -> list:
+    """One row of the entries list: the author, the entry, its points per stage, its rank,
+    prize and disqualification reason."""
+    author = entry.participant
+    row = [
+        entry.code,
+        author.full_name,
+        author.birth_date.strftime("%d/%m/%Y") if author.birth_date else "",
+        author.phone or "",
+        author.email or "",
+        author.unit.path if author.unit else "",
+        entry.latest_version.title,
+        entry.latest_version.word_count,
+        _local(entry.submitted_at),
+        len(entry.versions),
+    ]
+    for stage in stages:
+        se = per_stage.get(stage.id)
+        row.append(se.final_x100 / 100 if se and se.final_x100 is not None else None)
+    last = per_stage.get(stages[-1].id) if stages else None
+    row += [
+        last.rank if last and last.rank else None,
+        last.prize if last else None,
+        entry.disqualified_reason or "",
+    ]
+    return row
+
+
 def export_entries(contest: Contest, *, actor: User, now: datetime) -> bytes:
     """The organisers' list with names and contact details (full PII: audited, E3)."""
     from question_bank.xlsx import Sheet, write_workbook
 
     stages = stages_of(contest)
     results = _results_by_entry(contest)
-    rows = []
-    for entry in list_entries(contest):
-        if entry.status is not EntryStatus.submitted:
-            continue
-        author = entry.participant
-        per_stage = results.get(entry.id, {})
-        row = [
-            entry.code,
-            author.full_name,
-            author.birth_date.strftime("%d/%m/%Y") if author.birth_date else "",
-            author.phone or "",
-            author.email or "",
-            author.unit.path if author.unit else "",
-            entry.latest_version.title,
-            entry.latest_version.word_count,
-            _local(entry.submitted_at),
-            len(entry.versions),
-        ]
-        for stage in stages:
-            se = per_stage.get(stage.id)
-            row.append(se.final_x100 / 100 if se and se.final_x100 is not None else None)
-        last = per_stage.get(stages[-1].id) if stages else None
-        row += [
-            last.rank if last and last.rank else None,
-            last.prize if last else None,
-            entry.disqualified_reason or "",
-        ]
-        rows.append(row)
-    header = [
-        "Mã phách",
-        "Họ và tên",
-        "Ngày sinh",
-        "Số điện thoại",
-        "Email",
-        "Đơn vị",
-        "Tên bài",
-        "Số chữ",
-        "Nộp lúc",
-        "Số lần nộp",
-        *[f"Điểm {s.name}" for s in stages],
-        "Xếp hạng",
-        "Giải",
-        "Loại bài (lý do)",
+    rows = [
+        _entry_row(entry, stages, results.get(entry.id, {}))
+        for entry in list_entries(contest)
+        if entry.status is EntryStatus.submitted
     ]
+    header = [*ENTRY_HEADER, *[f"Điểm {s.name}" for s in stages], *ENTRY_RESULT_HEADER]
     data = write_workbook(
         [
             Sheet(
