@@ -13,6 +13,7 @@ from contest.extensions import db
 from contest.models import Contest, User
 from contest.models.essay import (
     AssignmentStatus,
+    Criterion,
     Entry,
     EntryStatus,
     Stage,
@@ -81,6 +82,64 @@ def _advance(nxt: Stage, moving: set[int], *, actor: User, now: datetime, seed: 
         assign_stage(nxt, actor=actor, now=now, seed=seed)
 
 
+def _closable_rows(stage: Stage) -> list[ProgressRow]:
+    """The stage's rows, once the stage may close: open, the previous stage closed, and
+    every entry with a final score. Raises StageClosed or Conflict."""
+    if stage.closed_at is not None:
+        raise StageClosed("Vòng chấm này đã kết thúc.")
+    previous = previous_stage(stage)
+    if previous is not None and previous.closed_at is None:
+        raise Conflict(f"Vòng «{previous.name}» chưa kết thúc.")
+    rows = stage_progress(stage)
+    if not rows:
+        raise Conflict("Vòng chấm chưa có bài nào. Hãy phân công chấm trước.")
+    missing = [r.entry.code for r in rows if r.outcome.final_x100 is None]
+    if missing:
+        raise Conflict(
+            f"Còn {len(missing)} bài chưa có điểm cuối cùng (ví dụ mã phách "
+            f"{', '.join(missing[:5])}). Hãy chờ giám khảo chấm xong."
+        )
+    return rows
+
+
+def _rank_rows(rows: list[ProgressRow]) -> list[judging.RankRecord]:
+    """The rows as ranking records (final score, first criterion, submission time), best
+    first."""
+    return judging.rank(
+        judging.RankRecord(
+            row.entry.id,
+            row.entry.participant_id,
+            row.outcome.final_x100,
+            row.outcome.first_x100,
+            judged_version(row.entry).submitted_at,
+        )
+        for row in rows
+    )
+
+
+def _record_standing(
+    by_entry: dict[int, StageEntry],
+    ranked: list[judging.RankRecord],
+    moving: set[int],
+    prizes: dict[int, str],
+) -> None:
+    """Write each entry's final score, rank, advancement and prize on its stage row."""
+    for position, record in enumerate(ranked, start=1):
+        se = by_entry[record.entry_id]
+        se.final_x100, se.first_x100, se.rank = record.final_x100, record.first_x100, position
+        se.advanced = record.entry_id in moving
+        se.prize = prizes.get(record.entry_id)
+
+
+def _advance(nxt: Stage, moving: set[int], *, actor: User, now: datetime, seed: int | None) -> None:
+    """The advancing entries join the next stage, which gets its judges at once."""
+    for entry_id in sorted(moving):
+        db.session.add(StageEntry(stage_id=nxt.id, entry_id=entry_id, created_at=now))
+    db.session.flush()
+    if moving:
+        assign_stage(nxt, actor=actor, now=now, seed=seed)
+
+
 def close_stage(
     stage: Stage, *, actor: User, now: datetime, seed: int | None = None
 ) -> list[StageEntry]:
@@ -88,20 +147,17 @@ def close_stage(
     before the last, advance the top K (or those at or above the cut-off) to the next stage
     and assign them fresh judges; for the last stage, award the prizes.
 
-    Raises StageClosed, Conflict (earlier stage still open, or scores missing).
+    Returns the stage's rows, best first. Raises StageClosed, Conflict (earlier stage still
+    open, or scores missing).
     """
     rows = _closable_rows(stage)
     by_entry = {row.entry.id: row.stage_entry for row in rows}
-    ranked = judging.rank(_rank_records(rows))
+    ranked = _rank_rows(rows)
     nxt = next_stage(stage)
     rule = stage.advance_rule.value if stage.advance_rule else None
     moving = judging.advancing(ranked, rule, stage.advance_value) if nxt else set()
     prizes = {} if nxt else judging.award(ranked, stage.contest.essay_settings.prize_tiers)
-    for position, record in enumerate(ranked, start=1):
-        se = by_entry[record.entry_id]
-        se.final_x100, se.first_x100, se.rank = record.final_x100, record.first_x100, position
-        se.advanced = record.entry_id in moving
-        se.prize = prizes.get(record.entry_id)
+    _record_standing(by_entry, ranked, moving, prizes)
     stage.closed_at = now
     db.session.flush()
     audit.record(
@@ -224,8 +280,56 @@ def _entry_row(entry: Entry, stages: list[Stage], per_stage: dict[int, StageEntr
     return row
 
 
+def _entry_row(entry: Entry, stages: list[Stage], per_stage: dict[int, StageEntry]) -> list:
+    """One line of the entries list: the author, the judged version, each stage's score,
+    then the last stage's rank and prize and the reason for a disqualification."""
+    author = entry.participant
+    row = [
+        entry.code,
+        author.full_name,
+        author.birth_date.strftime("%d/%m/%Y") if author.birth_date else "",
+        author.phone or "",
+        author.email or "",
+        author.unit.path if author.unit else "",
+        entry.latest_version.title,
+        entry.latest_version.word_count,
+        _local(entry.submitted_at),
+        len(entry.versions),
+    ]
+    for stage in stages:
+        se = per_stage.get(stage.id)
+        row.append(se.final_x100 / 100 if se and se.final_x100 is not None else None)
+    last = per_stage.get(stages[-1].id) if stages else None
+    row += [
+        last.rank if last and last.rank else None,
+        last.prize if last else None,
+        entry.disqualified_reason or "",
+    ]
+    return row
+
+
+def _entries_header(stages: list[Stage]) -> list[str]:
+    return [
+        "Mã phách",
+        "Họ và tên",
+        "Ngày sinh",
+        "Số điện thoại",
+        "Email",
+        "Đơn vị",
+        "Tên bài",
+        "Số chữ",
+        "Nộp lúc",
+        "Số lần nộp",
+        *[f"Điểm {s.name}" for s in stages],
+        "Xếp hạng",
+        "Giải",
+        "Loại bài (lý do)",
+    ]
+
+
 def export_entries(contest: Contest, *, actor: User, now: datetime) -> bytes:
-    """The organisers' list with names and contact details (full PII: audited, E3)."""
+    """The organisers' list of submitted entries with names and contact details, as .xlsx
+    bytes (full PII: audited, E3). The workbook is an official document: Vietnamese."""
     from question_bank.xlsx import Sheet, write_workbook
 
     stages = stages_of(contest)
@@ -235,68 +339,78 @@ def export_entries(contest: Contest, *, actor: User, now: datetime) -> bytes:
         for entry in list_entries(contest)
         if entry.status is EntryStatus.submitted
     ]
-    header = [*ENTRY_HEADER, *[f"Điểm {s.name}" for s in stages], *ENTRY_RESULT_HEADER]
-    data = write_workbook(
-        [
-            Sheet(
-                title="Danh sách bài dự thi",
-                header=header,
-                rows=rows,
-                title_rows=[
-                    contest.title,
-                    "Danh sách bài dự thi (tài liệu nội bộ — có thông tin cá nhân)",
-                ],
-                widths=[12, 26, 12, 14, 26, 34, 40, 9, 18, 9],
-            )
-        ]
+    sheet = Sheet(
+        title="Danh sách bài dự thi",
+        header=_entries_header(stages),
+        rows=rows,
+        title_rows=[
+            contest.title,
+            "Danh sách bài dự thi (tài liệu nội bộ — có thông tin cá nhân)",
+        ],
+        widths=[12, 26, 12, 14, 26, 34, 40, 9, 18, 9],
     )
+    data = write_workbook([sheet])
     audit.record(actor, "essay.export_entries", "contest", contest.id, now=now, rows=len(rows))
     return data
 
 
+# The status words of the score-sheet export (an official Vietnamese document, E3).
+STATUS_TEXT = {
+    AssignmentStatus.assigned: "Chưa chấm",
+    AssignmentStatus.draft: "Đang chấm",
+    AssignmentStatus.submitted: "Đã nộp",
+}
+
+
+def _score_rows(stage: Stage, criteria: list[Criterion]) -> list[list]:
+    """One line per sheet of the stage: the entry's code, the judge, the points by
+    criterion, the sheet's total and status, the comment and the entry's final score."""
+    rows = []
+    for row in stage_progress(stage):
+        final = row.outcome.final_x100
+        for a in row.assignments:
+            points = {s.criterion_id: s.points_x100 / 100 for s in a.scores}
+            rows.append(
+                [
+                    row.entry.code,
+                    a.judge.full_name,
+                    "Giám khảo thứ ba" if a.is_extra else "Chấm chính",
+                    *[points.get(c.id) for c in criteria],
+                    a.total_x100 / 100 if a.total_x100 is not None else None,
+                    STATUS_TEXT[a.status],
+                    a.comment,
+                    final / 100 if final is not None else None,
+                ]
+            )
+    return rows
+
+
 def export_scores(contest: Contest, *, actor: User, now: datetime) -> bytes:
-    """Each entry's sheets by criterion, per stage, with judges' names (audited, E3)."""
+    """Each entry's sheets by criterion, one worksheet per stage, with judges' names, as
+    .xlsx bytes (audited, E3). The workbook is an official document: Vietnamese."""
     from question_bank.xlsx import Sheet, write_workbook
 
     criteria = criteria_of(contest)
-    sheets = []
-    for stage in stages_of(contest):
-        rows = []
-        for row in stage_progress(stage):
-            final = row.outcome.final_x100
-            for a in row.assignments:
-                points = {s.criterion_id: s.points_x100 / 100 for s in a.scores}
-                rows.append(
-                    [
-                        row.entry.code,
-                        a.judge.full_name,
-                        "Giám khảo thứ ba" if a.is_extra else "Chấm chính",
-                        *[points.get(c.id) for c in criteria],
-                        a.total_x100 / 100 if a.total_x100 is not None else None,
-                        STATUS_TEXT[a.status],
-                        a.comment,
-                        final / 100 if final is not None else None,
-                    ]
-                )
-        header = [
-            "Mã phách",
-            "Giám khảo",
-            "Vai trò",
-            *[f"{c.name} (/{c.max_points})" for c in criteria],
-            "Tổng",
-            "Trạng thái",
-            "Nhận xét",
-            "Điểm cuối cùng của bài",
-        ]
-        sheets.append(
-            Sheet(
-                title=stage.name,
-                header=header,
-                rows=rows,
-                wrap=True,
-                title_rows=[contest.title, f"Phiếu chấm — {stage.name}"],
-            )
+    header = [
+        "Mã phách",
+        "Giám khảo",
+        "Vai trò",
+        *[f"{c.name} (/{c.max_points})" for c in criteria],
+        "Tổng",
+        "Trạng thái",
+        "Nhận xét",
+        "Điểm cuối cùng của bài",
+    ]
+    sheets = [
+        Sheet(
+            title=stage.name,
+            header=header,
+            rows=_score_rows(stage, criteria),
+            wrap=True,
+            title_rows=[contest.title, f"Phiếu chấm — {stage.name}"],
         )
+        for stage in stages_of(contest)
+    ]
     data = write_workbook(sheets)
     audit.record(
         actor,
@@ -307,13 +421,6 @@ def export_scores(contest: Contest, *, actor: User, now: datetime) -> bytes:
         rows=sum(len(list(s.rows)) for s in sheets),
     )
     return data
-
-
-STATUS_TEXT = {
-    AssignmentStatus.assigned: "Chưa chấm",
-    AssignmentStatus.draft: "Đang chấm",
-    AssignmentStatus.submitted: "Đã nộp",
-}
 
 
 def _local(value: datetime | None) -> str:
