@@ -73,11 +73,13 @@ def sheet(assignment_id: int):
             assignment, values, form.comment.data or "", submit=submit, now=utcnow()
         )
     except ValidationFailed as exc:
+        # The sheet comes back with what was typed and a message beside each criterion.
         db.session.rollback()
         return _sheet_page(assignment, form=form, values=values, errors=exc.fields, status=422)
     except DomainError as exc:
+        # Closed stage or submitted sheet: the locked sheet is shown with the reason.
         db.session.rollback()
-        flash(exc.message, "danger")
+        flash(str(exc.message), "danger")
         return _sheet_page(assignment, status=exc.status)
     db.session.commit()
     if submit:

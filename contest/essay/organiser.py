@@ -15,10 +15,10 @@ from contest.extensions import db
 from contest.models import Role
 from contest.models.essay import AssignmentStatus
 from contest.services import essay_contests, essay_entries, essay_judging, essay_stages, judging
-from contest.services.errors import DomainError, ValidationFailed
+from contest.services.errors import ValidationFailed
 from contest.services.formatting import local_to_utc, to_local
 from contest.web import menu
-from contest.web.forms import apply_errors
+from contest.web.forms import save_form
 from contest.web.responses import send_essay_file, xlsx_response
 from contest.web.security import role_required
 
@@ -176,18 +176,16 @@ def edit_contest(contest_id: int | None = None):
             )
     status = 200
     if form.validate_on_submit():
-        try:
-            contest = essay_contests.save_essay_contest(
+        saved = save_form(
+            form,
+            lambda: essay_contests.save_essay_contest(
                 _contest_input(form), actor=_actor(), now=utcnow(), contest=contest
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+            ),
+        )
+        if saved.ok:
             flash("Đã lưu cuộc thi viết.", "success")
-            return redirect(url_for("essay_admin.overview", contest_id=contest.id), 303)
+            return redirect(url_for("essay_admin.overview", contest_id=saved.value.id), 303)
+        status = 422
     elif form.errors:
         status = 422
     return render_template("essay_admin/contest_form.html", form=form, contest=contest), status
@@ -295,12 +293,7 @@ def restore(contest_id: int, entry_id: int):
 def assign(contest_id: int, stage_id: int):
     contest = essay_contests.get_essay_contest(contest_id)
     stage = essay_contests.get_stage(contest, stage_id)
-    try:
-        result = essay_judging.assign_stage(stage, actor=_actor(), now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("essay_admin.overview", contest_id=contest.id), 303)
+    result = essay_judging.assign_stage(stage, actor=_actor(), now=utcnow())
     db.session.commit()
     flash(f"Đã phân công {result.created} phiếu chấm.", "success")
     if result.short:
@@ -347,12 +340,9 @@ def reassign(contest_id: int, assignment_id: int):
     try:
         essay_judging.reassign(assignment, form.judge_id.data, actor=_actor(), now=utcnow())
     except ValidationFailed as exc:
+        # The judge list is a select in the table row: its messages go in the flash.
         db.session.rollback()
-        flash(" ".join(exc.fields.values()), "danger")
-        return redirect(target, 303)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+        flash(" ".join(str(m) for m in exc.fields.values()), "danger")
         return redirect(target, 303)
     db.session.commit()
     flash(f"Đã chuyển phiếu chấm bài {assignment.entry.code}.", "success")
@@ -363,12 +353,7 @@ def reassign(contest_id: int, assignment_id: int):
 def close_stage(contest_id: int, stage_id: int):
     contest = essay_contests.get_essay_contest(contest_id)
     item = essay_contests.get_stage(contest, stage_id)
-    try:
-        essay_stages.close_stage(item, actor=_actor(), now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("essay_admin.stage", contest_id=contest.id, stage_id=item.id), 303)
+    essay_stages.close_stage(item, actor=_actor(), now=utcnow())
     db.session.commit()
     flash(f"Đã kết thúc vòng {item.name}.", "success")
     return redirect(url_for("essay_admin.results", contest_id=contest.id), 303)
@@ -395,19 +380,14 @@ def results(contest_id: int):
 @bp.post("/<int:contest_id>/cong-bo-ket-qua")
 def publish_results(contest_id: int):
     contest = essay_contests.get_essay_contest(contest_id)
-    try:
-        if contest.essay_settings.results_published_at is None:
-            essay_stages.publish_results(contest, actor=_actor(), now=utcnow())
-            message = "Đã công bố kết quả."
-        else:
-            essay_stages.unpublish_results(contest, actor=_actor(), now=utcnow())
-            message = "Đã thôi công bố kết quả."
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if contest.essay_settings.results_published_at is None:
+        essay_stages.publish_results(contest, actor=_actor(), now=utcnow())
+        message = "Đã công bố kết quả."
     else:
-        db.session.commit()
-        flash(message, "success")
+        essay_stages.unpublish_results(contest, actor=_actor(), now=utcnow())
+        message = "Đã thôi công bố kết quả."
+    db.session.commit()
+    flash(message, "success")
     return redirect(url_for("essay_admin.results", contest_id=contest.id), 303)
 
 

@@ -22,6 +22,7 @@ from contest.extensions import db
 from contest.models import Role
 from contest.services import documents, essay_contests, essay_entries, essay_stages, judging
 from contest.services.errors import DomainError, ValidationFailed
+from contest.web.errors import api_error
 from contest.web.responses import send_essay_file
 
 bp = Blueprint("essay", __name__)
@@ -76,6 +77,28 @@ def _entry_page(
     ), status
 
 
+def _attempt(entry, save, *, form=None, upload: bool = False):
+    """Run ``save()`` (a service call on ``entry``) and commit: ``(value, None)``.
+
+    On a domain error the session is rolled back and the entry page is shown again with the
+    error's status, ``(None, page)``: an upload's refusal beside the upload box (``upload``),
+    field errors beside the writing form, any other message as a flash. The page, not a
+    redirect, so what the participant typed stays on screen.
+    """
+    try:
+        value = save()
+    except DomainError as exc:
+        db.session.rollback()
+        if upload:
+            return None, _entry_page(entry, status=exc.status, upload_error=exc.message)
+        if isinstance(exc, ValidationFailed):
+            return None, _entry_page(entry, status=422, errors=exc.fields, form=form)
+        flash(str(exc.message), "danger")
+        return None, _entry_page(entry, status=exc.status, form=form)
+    db.session.commit()
+    return value, None
+
+
 def _own(entry_id: int):
     # Writes lock the entry's row: concurrent saves, uploads and submits run one at a time.
     return essay_entries.get_own_entry(entry_id, current_user, lock=request.method == "POST")
@@ -126,7 +149,7 @@ def new_entry(slug: str):
         entry = essay_entries.create_entry(contest, current_user, now=utcnow())
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "danger")
+        flash(str(exc.message), "danger")
         return redirect(url_for("essay.contest_page", slug=slug), 303)
     db.session.commit()
     return redirect(url_for("essay.edit_entry", entry_id=entry.id), 303)
@@ -174,18 +197,15 @@ def edit_entry(entry_id: int):
     form = EntryForm()
     if not form.validate():
         return _entry_page(entry, status=422, form=form)
-    try:
-        essay_entries.save_draft(
+    _saved, page = _attempt(
+        entry,
+        lambda: essay_entries.save_draft(
             entry, title=form.title.data or "", text=form.text.data or "", now=utcnow()
-        )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _entry_page(entry, status=422, errors=exc.fields, form=form)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _entry_page(entry, status=exc.status, form=form)
-    db.session.commit()
+        ),
+        form=form,
+    )
+    if page:
+        return page
     flash("Đã lưu bản nháp.", "success")
     return redirect(url_for("essay.edit_entry", entry_id=entry.id), 303)
 
@@ -207,12 +227,13 @@ def autosave(entry_id: int):
             now=utcnow(),
             seq=seq,
         )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return jsonify({"error": exc.code, "message": exc.message, "fields": exc.fields}), 422
     except DomainError as exc:
+        # The editor's script reads JSON, also outside /api/.
         db.session.rollback()
-        return jsonify({"error": exc.code, "message": exc.message}), exc.status
+        extra = {}
+        if isinstance(exc, ValidationFailed):
+            extra["fields"] = {name: str(text) for name, text in exc.fields.items()}
+        return api_error(exc.status, exc.code, exc.message, **extra)
     db.session.commit()
     return jsonify(
         {"saved": saved, "word_count": entry.word_count, "saved_at": entry.updated_at.isoformat()}
@@ -236,12 +257,13 @@ def upload(entry_id: int):
             entry, status=422, upload_error="Vui lòng chọn tệp bài viết (.docx hoặc .pdf)."
         )
     data = stored.stream.read(documents.MAX_FILE_BYTES + 1)
-    try:
-        essay_entries.attach_file(entry, data, filename=stored.filename, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        return _entry_page(entry, status=exc.status, upload_error=exc.message)
-    db.session.commit()
+    _file, page = _attempt(
+        entry,
+        lambda: essay_entries.attach_file(entry, data, filename=stored.filename, now=utcnow()),
+        upload=True,
+    )
+    if page:
+        return page
     flash("Đã tải lên tệp bài viết.", "success")
     return redirect(url_for("essay.edit_entry", entry_id=entry.id), 303)
 
@@ -250,12 +272,11 @@ def upload(entry_id: int):
 @login_required
 def remove_file(entry_id: int):
     entry = _own(entry_id)
-    try:
-        essay_entries.remove_file(entry, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        return _entry_page(entry, status=exc.status, upload_error=exc.message)
-    db.session.commit()
+    _none, page = _attempt(
+        entry, lambda: essay_entries.remove_file(entry, now=utcnow()), upload=True
+    )
+    if page:
+        return page
     flash("Đã gỡ tệp. Bạn có thể viết trực tiếp hoặc tải lên tệp khác.", "success")
     return redirect(url_for("essay.edit_entry", entry_id=entry.id), 303)
 
@@ -267,7 +288,8 @@ def submit(entry_id: int):
     form = SubmitForm()
     if not form.validate():
         return _entry_page(entry, status=400)
-    try:
+
+    def save_and_submit():
         if "title" in request.form:
             # The button belongs to the writing form: save what is on screen first.
             essay_entries.save_draft(
@@ -276,17 +298,11 @@ def submit(entry_id: int):
                 text=request.form.get("text", entry.text),
                 now=utcnow(),
             )
-        version = essay_entries.submit_entry(
-            entry, declared=bool(form.declaration.data), now=utcnow()
-        )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _entry_page(entry, status=422, errors=exc.fields)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _entry_page(entry, status=exc.status)
-    db.session.commit()
+        return essay_entries.submit_entry(entry, declared=bool(form.declaration.data), now=utcnow())
+
+    version, page = _attempt(entry, save_and_submit)
+    if page:
+        return page
     flash(
         "Đã nộp bài dự thi."
         if version.number == 1
