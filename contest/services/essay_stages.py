@@ -36,53 +36,6 @@ from contest.services.essay_judging import (
 
 
 def _closable_rows(stage: Stage) -> list[ProgressRow]:
-    """The stage's progress rows, once it may be closed.
-
-    Raises StageClosed, Conflict (earlier stage still open, no entries, scores missing)."""
-    if stage.closed_at is not None:
-        raise StageClosed("Vòng chấm này đã kết thúc.")
-    previous = previous_stage(stage)
-    if previous is not None and previous.closed_at is None:
-        raise Conflict(f"Vòng «{previous.name}» chưa kết thúc.")
-    rows = stage_progress(stage)
-    if not rows:
-        raise Conflict("Vòng chấm chưa có bài nào. Hãy phân công chấm trước.")
-    missing = [r.entry.code for r in rows if r.outcome.final_x100 is None]
-    if missing:
-        raise Conflict(
-            f"Còn {len(missing)} bài chưa có điểm cuối cùng (ví dụ mã phách "
-            f"{', '.join(missing[:5])}). Hãy chờ giám khảo chấm xong."
-        )
-    return rows
-
-
-def _rank_records(rows: list[ProgressRow]) -> list[judging.RankRecord]:
-    """One rank record per entry: final and first-criterion points, submission time."""
-    records = []
-    for row in rows:
-        version = judged_version(row.entry)
-        records.append(
-            judging.RankRecord(
-                row.entry.id,
-                row.entry.participant_id,
-                row.outcome.final_x100,
-                row.outcome.first_x100,
-                version.submitted_at,
-            )
-        )
-    return records
-
-
-def _advance(nxt: Stage, moving: set[int], *, actor: User, now: datetime, seed: int | None) -> None:
-    """The advancing entries join the next stage, which gets its judges at once."""
-    for entry_id in sorted(moving):
-        db.session.add(StageEntry(stage_id=nxt.id, entry_id=entry_id, created_at=now))
-    db.session.flush()
-    if moving:
-        assign_stage(nxt, actor=actor, now=now, seed=seed)
-
-
-def _closable_rows(stage: Stage) -> list[ProgressRow]:
     """The stage's rows, once the stage may close: open, the previous stage closed, and
     every entry with a final score. Raises StageClosed or Conflict."""
     if stage.closed_at is not None:
@@ -235,49 +188,6 @@ def _results_by_entry(contest: Contest) -> dict[int, dict[int, StageEntry]]:
     ):
         out[se.entry_id][se.stage_id] = se
     return out
-
-
-ENTRY_HEADER = [
-    "Mã phách",
-    "Họ và tên",
-    "Ngày sinh",
-    "Số điện thoại",
-    "Email",
-    "Đơn vị",
-    "Tên bài",
-    "Số chữ",
-    "Nộp lúc",
-    "Số lần nộp",
-]
-ENTRY_RESULT_HEADER = ["Xếp hạng", "Giải", "Loại bài (lý do)"]
-
-
-def _entry_row(entry: Entry, stages: list[Stage], per_stage: dict[int, StageEntry]) -> list:
-    """One row of the entries list: the author, the entry, its points per stage, its rank,
-    prize and disqualification reason."""
-    author = entry.participant
-    row = [
-        entry.code,
-        author.full_name,
-        author.birth_date.strftime("%d/%m/%Y") if author.birth_date else "",
-        author.phone or "",
-        author.email or "",
-        author.unit.path if author.unit else "",
-        entry.latest_version.title,
-        entry.latest_version.word_count,
-        _local(entry.submitted_at),
-        len(entry.versions),
-    ]
-    for stage in stages:
-        se = per_stage.get(stage.id)
-        row.append(se.final_x100 / 100 if se and se.final_x100 is not None else None)
-    last = per_stage.get(stages[-1].id) if stages else None
-    row += [
-        last.rank if last and last.rank else None,
-        last.prize if last else None,
-        entry.disqualified_reason or "",
-    ]
-    return row
 
 
 def _entry_row(entry: Entry, stages: list[Stage], per_stage: dict[int, StageEntry]) -> list:
