@@ -1,6 +1,6 @@
 """Round results: frozen rankings and prizes, and disqualifications.
 
-Closing a round (``contest.services.results.close_round``) writes one ``RoundResult``
+Closing a round (``contest.services.result_closing.close_round``) writes one ``RoundResult``
 version with one ``ResultRow`` per ranked participant. A version never changes once
 written: re-closing writes a new version, and the public pages show only the version an
 organiser published (so a published result never changes silently).
@@ -75,7 +75,7 @@ class ResultRow(db.Model):
     on SQLite) — and the ids are plain integers without foreign keys. Checking foreign
     keys row by row tripled the insert time on SQLite (participant and attempt) and more
     than doubled it on PostgreSQL (even the one to the result). The rows are derived
-    data, written only by ``contest.services.results.close_round`` in the transaction
+    data, written only by ``contest.services.result_closing.close_round`` in the transaction
     that creates their ``RoundResult``, from users and attempts that are never deleted.
     """
 
