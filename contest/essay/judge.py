@@ -4,6 +4,7 @@ stripped .docx named by the entry's code. Nothing here may reveal who wrote what
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from contest.db import utcnow
@@ -83,9 +84,9 @@ def sheet(assignment_id: int):
         return _sheet_page(assignment, status=exc.status)
     db.session.commit()
     if submit:
-        flash(f"Đã nộp phiếu chấm bài {assignment.entry.code}.", "success")
+        flash(_("Đã nộp phiếu chấm bài %(code)s.", code=assignment.entry.code), "success")
         return redirect(url_for("judge.queue"), 303)
-    flash("Đã lưu nháp phiếu chấm.", "success")
+    flash(_("Đã lưu nháp phiếu chấm."), "success")
     return redirect(url_for("judge.sheet", assignment_id=assignment.id), 303)
 
 

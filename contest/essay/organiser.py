@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -26,9 +28,11 @@ bp = Blueprint("essay_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi-viet")
 menu.add(
     2,
     "essay_admin.list_contests",
-    "Cuộc thi viết",
-    "Tạo cuộc thi viết, tiêu chí chấm, vòng chấm; phân công giám khảo, theo dõi chấm, "
-    "công bố và xuất kết quả.",
+    _l("Cuộc thi viết"),
+    _l(
+        "Tạo cuộc thi viết, tiêu chí chấm, vòng chấm; phân công giám khảo, theo dõi chấm, "
+        "công bố và xuất kết quả."
+    ),
 )
 
 
@@ -49,7 +53,9 @@ def _lines(text: str, field: str, parts: int) -> list[list[str]]:
             continue
         cells = [c.strip() for c in line.split("|")]
         if len(cells) > parts or not cells[0]:
-            raise ValidationFailed({field: f"Dòng {n} chưa đúng dạng. Xem ví dụ bên dưới ô."})
+            raise ValidationFailed(
+                {field: _("Dòng %(n)s chưa đúng dạng. Xem ví dụ bên dưới ô.", n=n)}
+            )
         rows.append(cells + [""] * (parts - len(cells)))
     return rows
 
@@ -62,7 +68,9 @@ def _contest_input(form) -> essay_contests.EssayContestInput:
     criteria = []
     for name, points in _lines(form.criteria.data, "criteria", 2):
         if not points.isdigit():
-            raise ValidationFailed({"criteria": f"Điểm tối đa của «{name}» phải là số nguyên."})
+            raise ValidationFailed(
+                {"criteria": _("Điểm tối đa của «%(name)s» phải là số nguyên.", name=name)}
+            )
         criteria.append((name, int(points)))
     stages = []
     rows = _lines(form.stages.data, "stages", 2)
@@ -78,11 +86,15 @@ def _contest_input(form) -> essay_contests.EssayContestInput:
     tiers = []
     for name, count in _lines(form.prize_tiers.data, "prize_tiers", 2):
         if not count.isdigit():
-            raise ValidationFailed({"prize_tiers": f"Số lượng của «{name}» phải là số nguyên."})
+            raise ValidationFailed(
+                {"prize_tiers": _("Số lượng của «%(name)s» phải là số nguyên.", name=name)}
+            )
         tiers.append({"name": name, "count": int(count)})
     excluded, missing = essay_contests.find_users((form.excluded.data or "").splitlines())
     if missing:
-        raise ValidationFailed({"excluded": "Không tìm thấy tài khoản: " + ", ".join(missing)})
+        raise ValidationFailed(
+            {"excluded": _("Không tìm thấy tài khoản: %(list)s", list=", ".join(missing))}
+        )
     return essay_contests.EssayContestInput(
         title=form.title.data,
         summary=form.summary.data or "",
@@ -107,6 +119,8 @@ def _contest_input(form) -> essay_contests.EssayContestInput:
 
 
 def _stage_line(stage) -> str:
+    """The stage as a line of the stages box. "bài", "từ", "điểm" are the box's syntax
+    (read back by _TOP and _CUT), so they stay Vietnamese in every language."""
     if stage.advance_rule is None:
         return stage.name
     if stage.advance_rule.value == "top_k":
@@ -183,7 +197,7 @@ def edit_contest(contest_id: int | None = None):
             ),
         )
         if saved.ok:
-            flash("Đã lưu cuộc thi viết.", "success")
+            flash(_("Đã lưu cuộc thi viết."), "success")
             return redirect(url_for("essay_admin.overview", contest_id=saved.value.id), 303)
         status = 422
     elif form.errors:
@@ -198,7 +212,7 @@ def toggle_publish(contest_id: int):
     contest = essay_contests.get_essay_contest(contest_id)
     rounds.set_published(contest, not contest.is_published, actor=_actor(), now=utcnow())
     db.session.commit()
-    flash("Đã công bố cuộc thi." if contest.is_published else "Đã ẩn cuộc thi.", "success")
+    flash(_("Đã công bố cuộc thi.") if contest.is_published else _("Đã ẩn cuộc thi."), "success")
     return redirect(url_for("essay_admin.overview", contest_id=contest.id), 303)
 
 
@@ -259,8 +273,8 @@ def download(contest_id: int, entry_id: int, file_id: int):
         return render_template(
             "errors/error.html",
             status=404,
-            title="Không tìm thấy tệp",
-            message="Không tìm thấy tệp của bài dự thi.",
+            title=_("Không tìm thấy tệp"),
+            message=_("Không tìm thấy tệp của bài dự thi."),
         ), 404
     return send_essay_file(stored, essay_entries.download_name(item, stored))
 
@@ -271,11 +285,11 @@ def disqualify(contest_id: int, entry_id: int):
     item = essay_entries.get_entry(contest, entry_id)
     form = DisqualifyForm()
     if not form.validate():
-        flash("Vui lòng ghi lý do loại bài.", "danger")
+        flash(_("Vui lòng ghi lý do loại bài."), "danger")
         return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
     essay_entries.disqualify(item, form.reason.data, actor=_actor(), now=utcnow())
     db.session.commit()
-    flash(f"Đã loại bài {item.code}.", "success")
+    flash(_("Đã loại bài %(code)s.", code=item.code), "success")
     return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
 
 
@@ -285,7 +299,13 @@ def restore(contest_id: int, entry_id: int):
     item = essay_entries.get_entry(contest, entry_id)
     essay_entries.restore(item, actor=_actor(), now=utcnow())
     db.session.commit()
-    flash(f"Đã khôi phục bài {item.code}. Hãy chạy lại phân công nếu bài cần giám khảo.", "success")
+    flash(
+        _(
+            "Đã khôi phục bài %(code)s. Hãy chạy lại phân công nếu bài cần giám khảo.",
+            code=item.code,
+        ),
+        "success",
+    )
     return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
 
 
@@ -295,11 +315,13 @@ def assign(contest_id: int, stage_id: int):
     stage = essay_contests.get_stage(contest, stage_id)
     result = essay_judging.assign_stage(stage, actor=_actor(), now=utcnow())
     db.session.commit()
-    flash(f"Đã phân công {result.created} phiếu chấm.", "success")
+    flash(_("Đã phân công %(n)s phiếu chấm.", n=result.created), "success")
     if result.short:
         flash(
-            "Không đủ giám khảo phù hợp (khác đơn vị tác giả) cho các bài: "
-            + ", ".join(result.short),
+            _(
+                "Không đủ giám khảo phù hợp (khác đơn vị tác giả) cho các bài: %(codes)s",
+                codes=", ".join(result.short),
+            ),
             "warning",
         )
     return redirect(url_for("essay_admin.stage", contest_id=contest.id, stage_id=stage.id), 303)
@@ -335,7 +357,7 @@ def reassign(contest_id: int, assignment_id: int):
     ]
     target = url_for("essay_admin.stage", contest_id=contest.id, stage_id=assignment.stage_id)
     if not form.validate():
-        flash("Vui lòng chọn giám khảo.", "danger")
+        flash(_("Vui lòng chọn giám khảo."), "danger")
         return redirect(target, 303)
     try:
         essay_judging.reassign(assignment, form.judge_id.data, actor=_actor(), now=utcnow())
@@ -345,7 +367,7 @@ def reassign(contest_id: int, assignment_id: int):
         flash(" ".join(str(m) for m in exc.fields.values()), "danger")
         return redirect(target, 303)
     db.session.commit()
-    flash(f"Đã chuyển phiếu chấm bài {assignment.entry.code}.", "success")
+    flash(_("Đã chuyển phiếu chấm bài %(code)s.", code=assignment.entry.code), "success")
     return redirect(target, 303)
 
 
@@ -355,7 +377,7 @@ def close_stage(contest_id: int, stage_id: int):
     item = essay_contests.get_stage(contest, stage_id)
     essay_stages.close_stage(item, actor=_actor(), now=utcnow())
     db.session.commit()
-    flash(f"Đã kết thúc vòng {item.name}.", "success")
+    flash(_("Đã kết thúc vòng %(name)s.", name=item.name), "success")
     return redirect(url_for("essay_admin.results", contest_id=contest.id), 303)
 
 
@@ -382,10 +404,10 @@ def publish_results(contest_id: int):
     contest = essay_contests.get_essay_contest(contest_id)
     if contest.essay_settings.results_published_at is None:
         essay_stages.publish_results(contest, actor=_actor(), now=utcnow())
-        message = "Đã công bố kết quả."
+        message = _("Đã công bố kết quả.")
     else:
         essay_stages.unpublish_results(contest, actor=_actor(), now=utcnow())
-        message = "Đã thôi công bố kết quả."
+        message = _("Đã thôi công bố kết quả.")
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("essay_admin.results", contest_id=contest.id), 303)

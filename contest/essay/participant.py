@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -56,7 +57,7 @@ def _entry_page(
     for name, message in (errors or {}).items():
         field = getattr(form, name, None)
         if field is not None:
-            field.errors = [message]
+            field.errors = [str(message)]
     published = settings.results_published_at is not None
     return render_template(
         "essay/entry.html",
@@ -106,9 +107,9 @@ def _own(entry_id: int):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_exc):
-    message = (
-        f"Tệp quá lớn. Vui lòng tải lên tệp không quá "
-        f"{documents.MAX_FILE_BYTES // documents.MB} MB."
+    message = _(
+        "Tệp quá lớn. Vui lòng tải lên tệp không quá %(max)s MB.",
+        max=documents.MAX_FILE_BYTES // documents.MB,
     )
     entry_id = (request.view_args or {}).get("entry_id")
     if entry_id is not None and current_user.is_authenticated:
@@ -117,7 +118,7 @@ def too_large(_exc):
         except DomainError:
             pass
     return render_template(
-        "errors/error.html", status=413, title="Tệp quá lớn", message=message
+        "errors/error.html", status=413, title=_("Tệp quá lớn"), message=message
     ), 413
 
 
@@ -137,7 +138,6 @@ def contest_page(slug: str):
         stages=essay_contests.stages_of(contest),
         mine=mine,
         form=ActionForm(),
-        rule_text=essay_contests.RULE_TEXT[settings.discrepancy_rule],
     )
 
 
@@ -206,7 +206,7 @@ def edit_entry(entry_id: int):
     )
     if page:
         return page
-    flash("Đã lưu bản nháp.", "success")
+    flash(_("Đã lưu bản nháp."), "success")
     return redirect(url_for("essay.edit_entry", entry_id=entry.id), 303)
 
 
@@ -249,12 +249,12 @@ def upload(entry_id: int):
         return _entry_page(
             entry,
             status=400,
-            upload_error="Phiên làm việc đã hết hạn. Vui lòng tải lại trang rồi thử lại.",
+            upload_error=_("Phiên làm việc đã hết hạn. Vui lòng tải lại trang rồi thử lại."),
         )
     stored = request.files.get("file")
     if stored is None or not stored.filename:
         return _entry_page(
-            entry, status=422, upload_error="Vui lòng chọn tệp bài viết (.docx hoặc .pdf)."
+            entry, status=422, upload_error=_("Vui lòng chọn tệp bài viết (.docx hoặc .pdf).")
         )
     data = stored.stream.read(documents.MAX_FILE_BYTES + 1)
     _file, page = _attempt(
@@ -264,7 +264,7 @@ def upload(entry_id: int):
     )
     if page:
         return page
-    flash("Đã tải lên tệp bài viết.", "success")
+    flash(_("Đã tải lên tệp bài viết."), "success")
     return redirect(url_for("essay.edit_entry", entry_id=entry.id), 303)
 
 
@@ -277,7 +277,7 @@ def remove_file(entry_id: int):
     )
     if page:
         return page
-    flash("Đã gỡ tệp. Bạn có thể viết trực tiếp hoặc tải lên tệp khác.", "success")
+    flash(_("Đã gỡ tệp. Bạn có thể viết trực tiếp hoặc tải lên tệp khác."), "success")
     return redirect(url_for("essay.edit_entry", entry_id=entry.id), 303)
 
 
@@ -304,9 +304,12 @@ def submit(entry_id: int):
     if page:
         return page
     flash(
-        "Đã nộp bài dự thi."
+        _("Đã nộp bài dự thi.")
         if version.number == 1
-        else f"Đã nộp lại bài dự thi (lần {version.number}). Ban Giám khảo sẽ chấm bản này.",
+        else _(
+            "Đã nộp lại bài dự thi (lần %(number)s). Ban Giám khảo sẽ chấm bản này.",
+            number=version.number,
+        ),
         "success",
     )
     return redirect(url_for("essay.edit_entry", entry_id=entry.id), 303)

@@ -28,6 +28,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from contest.services.i18n import _, lazy_gettext
 from question_bank.safety import OLE2_SIGNATURE, UnreadableFile, check_docx
 from question_bank.text import fold
 
@@ -114,11 +115,14 @@ def inspect_upload(data: bytes) -> CleanDocument:
     macros), a zip bomb, a damaged document, or a PDF with active content.
     """
     if not data:
-        raise UploadRefused("Tệp trống. Vui lòng chọn đúng tệp bài viết.")
+        raise UploadRefused(_("Tệp trống. Vui lòng chọn đúng tệp bài viết."))
     if len(data) > MAX_FILE_BYTES:
         raise UploadRefused(
-            f"Tệp quá lớn ({_mb(len(data))}). Vui lòng tải lên tệp không quá "
-            f"{MAX_FILE_BYTES // MB} MB.",
+            _(
+                "Tệp quá lớn (%(size)s). Vui lòng tải lên tệp không quá %(max)s MB.",
+                size=_mb(len(data)),
+                max=MAX_FILE_BYTES // MB,
+            ),
             too_large=True,
         )
     if data.startswith(b"%PDF-"):
@@ -133,9 +137,16 @@ def inspect_upload(data: bytes) -> CleanDocument:
         clean = strip_docx_metadata(data)
         return CleanDocument("docx", clean, hashlib.sha256(clean).hexdigest(), text)
     raise UploadRefused(
-        "Tệp này không phải tệp Word (.docx) hay PDF (có thể là tệp chương trình, ảnh hoặc "
-        "tệp đã bị đổi đuôi). Vui lòng lưu bài viết thành tệp .docx hoặc .pdf rồi tải lên lại."
+        _(
+            "Tệp này không phải tệp Word (.docx) hay PDF (có thể là tệp chương trình, ảnh hoặc "
+            "tệp đã bị đổi đuôi). Vui lòng lưu bài viết thành tệp .docx hoặc .pdf rồi tải lên lại."
+        )
     )
+
+
+def thousands(number: int) -> str:
+    """12000 → "12.000" (the Vietnamese thousands separator)."""
+    return f"{number:,}".replace(",", ".")
 
 
 def _mb(size: int) -> str:
@@ -144,8 +155,10 @@ def _mb(size: int) -> str:
 
 def _damaged_docx() -> UploadRefused:
     return UploadRefused(
-        "Không đọc được tệp Word: tệp bị hỏng hoặc có nội dung không hợp lệ. Vui lòng mở tệp "
-        "bằng Word, chọn Lưu thành Word Document (.docx) rồi tải lên lại."
+        _(
+            "Không đọc được tệp Word: tệp bị hỏng hoặc có nội dung không hợp lệ. Vui lòng mở tệp "
+            "bằng Word, chọn Lưu thành Word Document (.docx) rồi tải lên lại."
+        )
     )
 
 
@@ -156,8 +169,10 @@ def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
     info = archive.getinfo(name)
     if info.file_size > MAX_XML_PART:
         raise UploadRefused(
-            "Tệp Word có phần nội dung quá lớn. Vui lòng bớt hình ảnh hoặc chia nhỏ rồi tải "
-            "lên lại."
+            _(
+                "Tệp Word có phần nội dung quá lớn. Vui lòng bớt hình ảnh hoặc chia nhỏ rồi tải "
+                "lên lại."
+            )
         )
     return archive.read(info)
 
@@ -233,8 +248,10 @@ def docx_text(data: bytes) -> str:
     text = unicodedata.normalize("NFC", "\n\n".join([body, *side]).strip())
     if len(text) > MAX_TEXT_CHARS:
         raise UploadRefused(
-            f"Bài viết trong tệp quá dài (hơn {MAX_TEXT_CHARS:,} ký tự).".replace(",", ".")
-            + " Vui lòng kiểm tra lại tệp."
+            _(
+                "Bài viết trong tệp quá dài (hơn %(max)s ký tự). Vui lòng kiểm tra lại tệp.",
+                max=thousands(MAX_TEXT_CHARS),
+            )
         )
     return text
 
@@ -312,15 +329,15 @@ _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _STREAM = re.compile(rb"stream\r?\n")
 # Actions and content that run code, start programs, carry other files or send data.
 FORBIDDEN_PDF_NAMES = {
-    b"JavaScript": "mã JavaScript",
-    b"JS": "mã JavaScript",
-    b"Launch": "lệnh mở chương trình",
-    b"EmbeddedFile": "tệp đính kèm",
-    b"EmbeddedFiles": "tệp đính kèm",
-    b"RichMedia": "nội dung đa phương tiện",
-    b"XFA": "biểu mẫu động",
-    b"SubmitForm": "biểu mẫu gửi dữ liệu",
-    b"ImportData": "lệnh nhập dữ liệu",
+    b"JavaScript": lazy_gettext("mã JavaScript"),
+    b"JS": lazy_gettext("mã JavaScript"),
+    b"Launch": lazy_gettext("lệnh mở chương trình"),
+    b"EmbeddedFile": lazy_gettext("tệp đính kèm"),
+    b"EmbeddedFiles": lazy_gettext("tệp đính kèm"),
+    b"RichMedia": lazy_gettext("nội dung đa phương tiện"),
+    b"XFA": lazy_gettext("biểu mẫu động"),
+    b"SubmitForm": lazy_gettext("biểu mẫu gửi dữ liệu"),
+    b"ImportData": lazy_gettext("lệnh nhập dữ liệu"),
 }
 
 
@@ -328,7 +345,7 @@ def _forbidden_in(chunk: bytes) -> str | None:
     for match in _PDF_NAME.finditer(chunk):
         name = _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
         if name in FORBIDDEN_PDF_NAMES:
-            return FORBIDDEN_PDF_NAMES[name]
+            return str(FORBIDDEN_PDF_NAMES[name])
     return None
 
 
@@ -355,10 +372,10 @@ def check_pdf(data: bytes) -> None:
     """Accept a PDF that is complete and carries no active content; raise ``UploadRefused``
     otherwise (Vietnamese message)."""
     if not data.startswith(b"%PDF-"):
-        raise UploadRefused("Tệp này không phải tệp PDF. Vui lòng chọn đúng tệp bài viết.")
+        raise UploadRefused(_("Tệp này không phải tệp PDF. Vui lòng chọn đúng tệp bài viết."))
     if b"%%EOF" not in data[-4096:]:
         raise UploadRefused(
-            "Tệp PDF bị hỏng hoặc chưa tải lên hết. Vui lòng lưu lại tệp PDF rồi tải lên lại."
+            _("Tệp PDF bị hỏng hoặc chưa tải lên hết. Vui lòng lưu lại tệp PDF rồi tải lên lại.")
         )
     found = _forbidden_in(data)
     if found is None:
@@ -368,8 +385,11 @@ def check_pdf(data: bytes) -> None:
                 break
     if found:
         raise UploadRefused(
-            f"Tệp PDF có chứa {found} nên không được chấp nhận. Vui lòng xuất lại bài viết "
-            "thành PDF thông thường (trong Word: Lưu thành PDF) rồi tải lên lại."
+            _(
+                "Tệp PDF có chứa %(what)s nên không được chấp nhận. Vui lòng xuất lại bài viết "
+                "thành PDF thông thường (trong Word: Lưu thành PDF) rồi tải lên lại.",
+                what=found,
+            )
         )
 
 
@@ -400,23 +420,23 @@ def identity_hits(
     unit_names: list[str] | tuple[str, ...] = (),
 ) -> list[str]:
     """What in ``text`` could reveal its author to a judge, as Vietnamese labels ("họ và tên
-    tác giả", "số điện thoại", …). Matching ignores case, diacritics and spacing; phone
+    tác giả", _("số điện thoại"), …). Matching ignores case, diacritics and spacing; phone
     and ID numbers are found even when written with spaces, dots or dashes."""
     hits = []
     folded = fold(text)
     name = fold(full_name or "")
     if len(name.split()) >= 2 and _contains_words(folded, name):
-        hits.append("họ và tên tác giả")
+        hits.append(_("họ và tên tác giả"))
     digits = re.sub(r"(?<=\d)[\s.\-]+(?=\d)", "", text or "")
     if phone and len(phone) >= 9:
         variants = {phone, "84" + phone[1:]} if phone.startswith("0") else {phone}
         if any(v in digits for v in variants):
-            hits.append("số điện thoại")
+            hits.append(_("số điện thoại"))
     if id_number and id_number in digits:
-        hits.append("số CCCD")
+        hits.append(_("số CCCD"))
     if email and email.lower() in (text or "").lower():
         hits.append("email")
     for unit in unit_names:
         if unit and _contains_words(folded, fold(unit)):
-            hits.append(f"tên đơn vị «{unit}»")
+            hits.append(_("tên đơn vị «%(name)s»", name=unit))
     return hits

@@ -24,6 +24,7 @@ from contest.services.errors import (
     NotFound,
     ValidationFailed,
 )
+from contest.services.i18n import _
 from question_bank.text import normalise_text
 
 DEFAULT_CRITERIA = [("Nội dung", 60), ("Hình thức", 20), ("Sáng tạo", 20)]
@@ -37,11 +38,6 @@ DEFAULT_PRIZE_TIERS = [
     {"name": "Giải Ba", "count": 3},
     {"name": "Giải Khuyến khích", "count": 5},
 ]
-RULE_TEXT = {
-    DiscrepancyRule.third_judge: "điểm của giám khảo thứ ba là điểm chính thức",
-    DiscrepancyRule.closest_two_mean: "điểm chính thức là trung bình cộng của hai kết quả "
-    "gần nhau nhất",
-}
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -50,14 +46,14 @@ RULE_TEXT = {
 def get_essay_contest(contest_id: int) -> Contest:
     contest = db.session.get(Contest, contest_id)
     if contest is None or contest.kind is not ContestKind.essay or contest.essay_settings is None:
-        raise NotFound("Không tìm thấy cuộc thi viết.")
+        raise NotFound(_("Không tìm thấy cuộc thi viết."))
     return contest
 
 
 def get_essay_contest_by_slug(slug: str, *, published_only: bool = True) -> Contest:
     contest = rounds.get_contest_by_slug(slug, published_only=published_only)
     if contest.kind is not ContestKind.essay or contest.essay_settings is None:
-        raise NotFound("Không tìm thấy cuộc thi viết.")
+        raise NotFound(_("Không tìm thấy cuộc thi viết."))
     return contest
 
 
@@ -72,7 +68,7 @@ def list_essay_contests(*, published_only: bool = True) -> list[Contest]:
 def get_stage(contest: Contest, stage_id: int) -> Stage:
     stage = db.session.get(Stage, stage_id)
     if stage is None or stage.contest_id != contest.id:
-        raise NotFound("Không tìm thấy vòng chấm.")
+        raise NotFound(_("Không tìm thấy vòng chấm."))
     return stage
 
 
@@ -171,33 +167,33 @@ def _has_scores(contest: Contest) -> bool:
 def _check_basics(data: EssayContestInput, errors: dict[str, str]) -> None:
     """Title, submission window and word limits."""
     if not normalise_text(data.title):
-        errors["title"] = "Vui lòng nhập tên cuộc thi."
+        errors["title"] = _("Vui lòng nhập tên cuộc thi.")
     if data.opens_at is None:
-        errors["opens_at"] = "Vui lòng chọn thời điểm bắt đầu nhận bài."
+        errors["opens_at"] = _("Vui lòng chọn thời điểm bắt đầu nhận bài.")
     if data.closes_at is None:
-        errors["closes_at"] = "Vui lòng chọn hạn nộp bài."
+        errors["closes_at"] = _("Vui lòng chọn hạn nộp bài.")
     elif data.opens_at and data.closes_at <= data.opens_at:
-        errors["closes_at"] = "Hạn nộp bài phải sau thời điểm bắt đầu nhận bài."
+        errors["closes_at"] = _("Hạn nộp bài phải sau thời điểm bắt đầu nhận bài.")
     if data.min_words is not None and data.min_words < 0:
-        errors["min_words"] = "Số chữ tối thiểu không được âm."
+        errors["min_words"] = _("Số chữ tối thiểu không được âm.")
     if data.max_words is not None and data.max_words <= 0:
-        errors["max_words"] = "Số chữ tối đa phải lớn hơn 0."
+        errors["max_words"] = _("Số chữ tối đa phải lớn hơn 0.")
     elif (
         data.max_words is not None
         and data.min_words is not None
         and data.max_words < data.min_words
     ):
-        errors["max_words"] = "Số chữ tối đa phải không nhỏ hơn số chữ tối thiểu."
+        errors["max_words"] = _("Số chữ tối đa phải không nhỏ hơn số chữ tối thiểu.")
 
 
 def _check_submission(data: EssayContestInput, errors: dict[str, str]) -> None:
     """Allowed formats, entries per person and judges per entry."""
     if not (data.allow_online or data.allow_docx or data.allow_pdf):
-        errors["allow_online"] = "Vui lòng cho phép ít nhất một hình thức nộp bài."
+        errors["allow_online"] = _("Vui lòng cho phép ít nhất một hình thức nộp bài.")
     if data.max_entries is None or not 1 <= data.max_entries <= 10:
-        errors["max_entries"] = "Số bài mỗi người được gửi phải từ 1 đến 10."
+        errors["max_entries"] = _("Số bài mỗi người được gửi phải từ 1 đến 10.")
     if data.judges_per_entry is None or not 1 <= data.judges_per_entry <= 5:
-        errors["judges_per_entry"] = "Số giám khảo chấm mỗi bài phải từ 1 đến 5."
+        errors["judges_per_entry"] = _("Số giám khảo chấm mỗi bài phải từ 1 đến 5.")
 
 
 def _check_discrepancy(
@@ -206,11 +202,11 @@ def _check_discrepancy(
     """The allowed gap between judges (hundredths of a point) and what happens beyond it."""
     threshold = points_x100(data.discrepancy)
     if threshold is None or threshold < 0:
-        errors["discrepancy"] = "Độ lệch cho phép phải là một số không âm, ví dụ 20 hoặc 12,5."
+        errors["discrepancy"] = _("Độ lệch cho phép phải là một số không âm, ví dụ 20 hoặc 12,5.")
     try:
         rule = DiscrepancyRule(data.discrepancy_rule)
     except ValueError:
-        errors["discrepancy_rule"] = "Cách xử lý khi điểm lệch không hợp lệ."
+        errors["discrepancy_rule"] = _("Cách xử lý khi điểm lệch không hợp lệ.")
         rule = DiscrepancyRule.third_judge
     return threshold, rule
 
@@ -221,11 +217,13 @@ def _check_criteria(rows: list[tuple[str, int]], errors: dict[str, str]) -> list
     for name, max_points in rows:
         name = normalise_text(name)
         if not name or not isinstance(max_points, int) or not 1 <= max_points <= 1000:
-            errors["criteria"] = "Mỗi tiêu chí cần tên và điểm tối đa là số nguyên từ 1 đến 1000."
+            errors["criteria"] = _(
+                "Mỗi tiêu chí cần tên và điểm tối đa là số nguyên từ 1 đến 1000."
+            )
             break
         criteria.append((name[:200], max_points))
     if not criteria and "criteria" not in errors:
-        errors["criteria"] = "Vui lòng nhập ít nhất một tiêu chí chấm."
+        errors["criteria"] = _("Vui lòng nhập ít nhất một tiêu chí chấm.")
     return criteria
 
 
@@ -233,16 +231,19 @@ def _stage_rule_error(name: str, raw_rule, raw_value) -> tuple[object, str | Non
     """A non-final stage's advance value and, when it is not usable, the message."""
     if raw_rule == "top_k":
         if not isinstance(raw_value, int) or raw_value < 1:
-            return raw_value, f"Vòng «{name}»: số bài vào vòng sau phải là số nguyên dương."
+            return raw_value, _(
+                "Vòng «%(name)s»: số bài vào vòng sau phải là số nguyên dương.", name=name
+            )
         return raw_value, None
     if raw_rule == "cutoff":
         value = points_x100(raw_value)
         if value is None or value < 0:
-            return value, f"Vòng «{name}»: điểm sàn vào vòng sau không hợp lệ."
+            return value, _("Vòng «%(name)s»: điểm sàn vào vòng sau không hợp lệ.", name=name)
         return value, None
-    return None, (
-        f"Vòng «{name}» chưa nói bao nhiêu bài vào vòng sau "
-        "(ví dụ: Sơ khảo | 10 bài, hoặc Sơ khảo | từ 70 điểm)."
+    return None, _(
+        "Vòng «%(name)s» chưa nói bao nhiêu bài vào vòng sau "
+        "(ví dụ: Sơ khảo | 10 bài, hoặc Sơ khảo | từ 70 điểm).",
+        name=name,
     )
 
 
@@ -255,7 +256,7 @@ def _check_stages(rows: list[dict], errors: dict[str, str]) -> list[tuple]:
         last = index == len(rows) - 1
         raw_rule = None if last else stage.get("rule")
         if not name:
-            errors["stages"] = "Mỗi vòng chấm cần có tên."
+            errors["stages"] = _("Mỗi vòng chấm cần có tên.")
             break
         value = None
         if not last:
@@ -265,7 +266,7 @@ def _check_stages(rows: list[dict], errors: dict[str, str]) -> list[tuple]:
                 break
         stages.append((name, AdvanceRule(raw_rule) if raw_rule else None, value))
     if not stages and "stages" not in errors:
-        errors["stages"] = "Vui lòng nhập ít nhất một vòng chấm."
+        errors["stages"] = _("Vui lòng nhập ít nhất một vòng chấm.")
     return stages
 
 
@@ -276,7 +277,7 @@ def _check_prize_tiers(rows: list[dict], errors: dict[str, str]) -> list[dict]:
         name = normalise_text(tier.get("name") or "")[:120]
         count = tier.get("count")
         if not name or not isinstance(count, int) or count < 1:
-            errors["prize_tiers"] = "Mỗi giải cần tên và số lượng là số nguyên dương."
+            errors["prize_tiers"] = _("Mỗi giải cần tên và số lượng là số nguyên dương.")
             break
         tiers.append({"name": name, "count": count})
     return tiers
@@ -290,7 +291,7 @@ def _check_judges(judge_ids: list[int], errors: dict[str, str]) -> set[int]:
             db.session.scalars(select(User.id).where(User.id.in_(judges), User.role == Role.judge))
         )
         if found != judges:
-            errors["judge_ids"] = "Danh sách giám khảo có tài khoản không phải giám khảo."
+            errors["judge_ids"] = _("Danh sách giám khảo có tài khoản không phải giám khảo.")
     return judges
 
 
@@ -378,19 +379,21 @@ def _frozen_changes(contest: Contest, criteria, stages) -> dict[str, str]:
     errors = {}
     existing = criteria_of(contest)
     if _has_scores(contest) and [c.max_points for c in existing] != [m for _, m in criteria]:
-        errors["criteria"] = (
+        errors["criteria"] = _(
             "Giám khảo đã chấm bài: không thể thay đổi số tiêu chí hoặc "
             "điểm tối đa, chỉ được sửa tên tiêu chí."
         )
     used = [s for s in stages_of(contest) if s.assigned_at is not None]
     if len(stages) < len(used):
-        errors["stages"] = "Không thể bỏ vòng chấm đã phân công giám khảo."
+        errors["stages"] = _("Không thể bỏ vòng chấm đã phân công giám khảo.")
     for stage, (_name, rule, value) in zip(used, stages, strict=False):
         if stage.closed_at is not None and (stage.advance_rule, stage.advance_value) != (
             rule,
             value,
         ):
-            errors["stages"] = f"Vòng «{stage.name}» đã kết thúc: không thể đổi cách chọn bài."
+            errors["stages"] = _(
+                "Vòng «%(name)s» đã kết thúc: không thể đổi cách chọn bài.", name=stage.name
+            )
     return errors
 
 

@@ -34,6 +34,7 @@ from contest.services.errors import (
     ValidationFailed,
 )
 from contest.services.essay_contests import submission_state
+from contest.services.i18n import _
 from question_bank.text import normalise_text
 
 # --- entries -------------------------------------------------------------------------------
@@ -65,16 +66,16 @@ def get_own_entry(entry_id: int, user: User, *, lock: bool = False) -> Entry:
     Raises NotFound or Forbidden."""
     entry = db.session.get(Entry, entry_id, with_for_update=lock or None)
     if entry is None:
-        raise NotFound("Không tìm thấy bài dự thi.")
+        raise NotFound(_("Không tìm thấy bài dự thi."))
     if entry.participant_id != user.id:
-        raise Forbidden("Bài dự thi này không phải của bạn.")
+        raise Forbidden(_("Bài dự thi này không phải của bạn."))
     return entry
 
 
 def get_entry(contest: Contest, entry_id: int) -> Entry:
     entry = db.session.get(Entry, entry_id)
     if entry is None or entry.contest_id != contest.id:
-        raise NotFound("Không tìm thấy bài dự thi.")
+        raise NotFound(_("Không tìm thấy bài dự thi."))
     return entry
 
 
@@ -91,7 +92,7 @@ def create_entry(contest: Contest, participant: User, *, now: datetime) -> Entry
     SubmissionClosed, EntryLimitReached."""
     settings = contest.essay_settings
     if participant.role is not Role.participant:
-        raise Forbidden("Chỉ thí sinh mới gửi được bài dự thi.")
+        raise Forbidden(_("Chỉ thí sinh mới gửi được bài dự thi."))
     _require_open(settings, now)
     count = db.session.scalar(
         select(func.count(Entry.id)).where(
@@ -100,7 +101,11 @@ def create_entry(contest: Contest, participant: User, *, now: datetime) -> Entry
     )
     if count >= settings.max_entries:
         raise EntryLimitReached(
-            f"Bạn đã có {count} bài dự thi trong cuộc thi này (tối đa {settings.max_entries})."
+            _(
+                "Bạn đã có %(count)s bài dự thi trong cuộc thi này (tối đa %(max)s).",
+                count=count,
+                max=settings.max_entries,
+            )
         )
     entry = Entry(
         contest_id=contest.id,
@@ -115,7 +120,7 @@ def create_entry(contest: Contest, participant: User, *, now: datetime) -> Entry
         db.session.flush()
     except IntegrityError as exc:  # a concurrent request took the same number (C4)
         raise EntryLimitReached(
-            "Bài dự thi vừa được tạo ở một cửa sổ khác. Vui lòng tải lại trang."
+            _("Bài dự thi vừa được tạo ở một cửa sổ khác. Vui lòng tải lại trang.")
         ) from exc
     return entry
 
@@ -148,11 +153,12 @@ def save_draft(
     title = normalise_text(title)
     errors = {}
     if len(title) > MAX_TITLE:
-        errors["title"] = f"Tên bài dài tối đa {MAX_TITLE} ký tự."
+        errors["title"] = _("Tên bài dài tối đa %(max)s ký tự.", max=MAX_TITLE)
     text = _clean_text(text)
     if len(text) > documents.MAX_TEXT_CHARS:
-        errors["text"] = f"Bài viết quá dài (tối đa {documents.MAX_TEXT_CHARS:,} ký tự).".replace(
-            ",", "."
+        errors["text"] = _(
+            "Bài viết quá dài (tối đa %(max)s ký tự).",
+            max=documents.thousands(documents.MAX_TEXT_CHARS),
         )
     if errors:
         raise ValidationFailed(errors)
@@ -178,9 +184,9 @@ def attach_file(entry: Entry, data: bytes, *, filename: str, now: datetime) -> E
     except documents.UploadRefused as exc:
         raise FileRefused(exc.message, too_large=exc.too_large) from exc
     if doc.kind == "docx" and not settings.allow_docx:
-        raise FileRefused("Cuộc thi này không nhận bài bằng tệp Word (.docx).")
+        raise FileRefused(_("Cuộc thi này không nhận bài bằng tệp Word (.docx)."))
     if doc.kind == "pdf" and not settings.allow_pdf:
-        raise FileRefused("Cuộc thi này không nhận bài bằng tệp PDF.")
+        raise FileRefused(_("Cuộc thi này không nhận bài bằng tệp PDF."))
     for old in entry.files:
         old.is_current = False
     db.session.flush()
@@ -220,24 +226,28 @@ def submission_problems(entry: Entry) -> dict[str, str]:
     problems = {}
     current = entry.current_file
     if not entry.title:
-        problems["title"] = "Vui lòng nhập tên bài dự thi."
+        problems["title"] = _("Vui lòng nhập tên bài dự thi.")
     if current is None and not settings.allow_online:
-        problems["file"] = "Cuộc thi này yêu cầu tải lên tệp bài viết."
+        problems["file"] = _("Cuộc thi này yêu cầu tải lên tệp bài viết.")
     if not entry.text.strip():
         if current is not None and current.kind is FileKind.pdf:
-            problems["text"] = (
+            problems["text"] = _(
                 "Vui lòng dán hoặc gõ lại nội dung bài viết vào ô bên dưới: "
                 "Ban Giám khảo chấm bài theo nội dung này."
             )
         else:
-            problems["text"] = "Bài viết chưa có nội dung."
+            problems["text"] = _("Bài viết chưa có nội dung.")
     elif settings.min_words and entry.word_count < settings.min_words:
-        problems["text"] = (
-            f"Bài viết có {entry.word_count} chữ, ít hơn mức tối thiểu {settings.min_words} chữ."
+        problems["text"] = _(
+            "Bài viết có %(count)s chữ, ít hơn mức tối thiểu %(min)s chữ.",
+            count=entry.word_count,
+            min=settings.min_words,
         )
     elif settings.max_words and entry.word_count > settings.max_words:
-        problems["text"] = (
-            f"Bài viết có {entry.word_count} chữ, vượt mức tối đa {settings.max_words} chữ."
+        problems["text"] = _(
+            "Bài viết có %(count)s chữ, vượt mức tối đa %(max)s chữ.",
+            count=entry.word_count,
+            max=settings.max_words,
         )
     return problems
 
@@ -251,7 +261,7 @@ def submit_entry(entry: Entry, *, declared: bool, now: datetime) -> EntryVersion
     _require_open(entry.contest.essay_settings, now)
     problems = submission_problems(entry)
     if not declared:
-        problems["declaration"] = "Bạn cần cam kết bài viết là của chính mình trước khi nộp bài."
+        problems["declaration"] = _("Bạn cần cam kết bài viết là của chính mình trước khi nộp bài.")
     if problems:
         raise ValidationFailed(problems)
     number = len(entry.versions) + 1
@@ -316,7 +326,7 @@ def disqualify(entry: Entry, reason: str, *, actor: User, now: datetime) -> None
     """Take an entry out of judging and ranking (its unsubmitted sheets are deleted)."""
     reason = normalise_text(reason)
     if not reason:
-        raise ValidationFailed({"reason": "Vui lòng ghi lý do loại bài."})
+        raise ValidationFailed({"reason": _("Vui lòng ghi lý do loại bài.")})
     entry.disqualified_at, entry.disqualified_reason = now, reason[:2000]
     for assignment in db.session.scalars(
         select(Assignment).where(

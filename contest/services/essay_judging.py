@@ -33,6 +33,7 @@ from contest.services.errors import (
     ValidationFailed,
 )
 from contest.services.essay_contests import criteria_of, panel, points_x100, previous_stage
+from contest.services.i18n import _
 
 MAX_COMMENT = 5000
 
@@ -105,15 +106,15 @@ def _prepare_stage(stage: Stage, settings: EssaySettings, *, now: datetime) -> N
     Raises Conflict before the deadline or while the previous stage has sent no entries,
     StageClosed once the stage is closed."""
     if now < settings.closes_at:
-        raise Conflict("Chỉ phân công chấm sau khi hết hạn nộp bài.")
+        raise Conflict(_("Chỉ phân công chấm sau khi hết hạn nộp bài."))
     if stage.closed_at is not None:
-        raise StageClosed("Vòng chấm này đã kết thúc.")
+        raise StageClosed(_("Vòng chấm này đã kết thúc."))
     if previous_stage(stage) is None:
         _enter_first_stage(stage, settings, now=now)
     elif stage.assigned_at is None and not db.session.scalar(
         select(func.count(StageEntry.id)).where(StageEntry.stage_id == stage.id)
     ):
-        raise Conflict("Vòng trước chưa kết thúc nên chưa có bài vào vòng này.")
+        raise Conflict(_("Vòng trước chưa kết thúc nên chưa có bài vào vòng này."))
 
 
 def _judge_needs(
@@ -199,7 +200,7 @@ def assign_stage(
 def get_assignment(contest: Contest, assignment_id: int) -> Assignment:
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.stage.contest_id != contest.id:
-        raise NotFound("Không tìm thấy phiếu chấm.")
+        raise NotFound(_("Không tìm thấy phiếu chấm."))
     return assignment
 
 
@@ -210,17 +211,17 @@ def reassign(assignment: Assignment, judge_id: int, *, actor: User, now: datetim
     is not on the panel, is from the author's unit, or already judges this entry).
     """
     if assignment.status is AssignmentStatus.submitted:
-        raise Conflict("Phiếu chấm đã nộp, không thể chuyển cho giám khảo khác.")
+        raise Conflict(_("Phiếu chấm đã nộp, không thể chuyển cho giám khảo khác."))
     if assignment.stage.closed_at is not None:
         raise StageClosed()
     settings = assignment.stage.contest.essay_settings
     judge = next((j for j in panel(settings) if j.id == judge_id), None)
     if judge is None:
-        raise ValidationFailed({"judge_id": "Người này không thuộc Ban Giám khảo cuộc thi."})
+        raise ValidationFailed({"judge_id": _("Người này không thuộc Ban Giám khảo cuộc thi.")})
     author = assignment.entry.participant
     if judge.unit_id is not None and judge.unit_id == author.unit_id:
         raise ValidationFailed(
-            {"judge_id": "Giám khảo cùng đơn vị với tác giả, không được chấm bài này."}
+            {"judge_id": _("Giám khảo cùng đơn vị với tác giả, không được chấm bài này.")}
         )
     taken = db.session.scalar(
         select(func.count(Assignment.id)).where(
@@ -230,7 +231,7 @@ def reassign(assignment: Assignment, judge_id: int, *, actor: User, now: datetim
         )
     )
     if taken:
-        raise ValidationFailed({"judge_id": "Giám khảo này đã được phân công chấm bài này."})
+        raise ValidationFailed({"judge_id": _("Giám khảo này đã được phân công chấm bài này.")})
     old = assignment.judge_id
     assignment.judge_id = judge_id
     assignment.scores.clear()
@@ -298,14 +299,14 @@ def get_judge_assignment(assignment_id: int, judge: User, *, lock: bool = False)
         or assignment.judge_id != judge.id
         or assignment.entry.disqualified_at is not None
     ):
-        raise NotFound("Không tìm thấy phiếu chấm.")
+        raise NotFound(_("Không tìm thấy phiếu chấm."))
     return assignment
 
 
 def judged_version(entry: Entry) -> EntryVersion:
     version = entry.latest_version
     if version is None:
-        raise NotFound("Bài dự thi chưa được nộp.")
+        raise NotFound(_("Bài dự thi chưa được nộp."))
     return version
 
 
@@ -329,13 +330,14 @@ def _read_points(
         key = f"score_{criterion.id}"
         if not text:
             if submit:
-                errors[key] = f"Vui lòng cho điểm tiêu chí «{criterion.name}»."
+                errors[key] = _("Vui lòng cho điểm tiêu chí «%(name)s».", name=criterion.name)
             continue
         points = points_x100(text, step=25)
         if points is None or not 0 <= points <= criterion.max_points * 100:
-            errors[key] = (
-                f"Điểm «{criterion.name}» phải từ 0 đến {criterion.max_points}, "
-                "bước 0,25 (ví dụ 7,25)."
+            errors[key] = _(
+                "Điểm «%(name)s» phải từ 0 đến %(max)s, bước 0,25 (ví dụ 7,25).",
+                name=criterion.name,
+                max=criterion.max_points,
             )
             continue
         values[criterion.id] = points
@@ -379,7 +381,7 @@ def save_scores(
     values = _read_points(criteria, raw, submit=submit, errors=errors)
     comment = (comment or "").replace("\r\n", "\n").strip()
     if len(comment) > MAX_COMMENT:
-        errors["comment"] = f"Nhận xét dài tối đa {MAX_COMMENT} ký tự."
+        errors["comment"] = _("Nhận xét dài tối đa %(max)s ký tự.", max=MAX_COMMENT)
     if errors:
         raise ValidationFailed(errors)
     _store_points(assignment, criteria, values)

@@ -33,24 +33,29 @@ from contest.services.essay_judging import (
     stage_entries,
     stage_progress,
 )
+from contest.services.i18n import _
 
 
 def _closable_rows(stage: Stage) -> list[ProgressRow]:
     """The stage's rows, once the stage may close: open, the previous stage closed, and
     every entry with a final score. Raises StageClosed or Conflict."""
     if stage.closed_at is not None:
-        raise StageClosed("Vòng chấm này đã kết thúc.")
+        raise StageClosed(_("Vòng chấm này đã kết thúc."))
     previous = previous_stage(stage)
     if previous is not None and previous.closed_at is None:
-        raise Conflict(f"Vòng «{previous.name}» chưa kết thúc.")
+        raise Conflict(_("Vòng «%(name)s» chưa kết thúc.", name=previous.name))
     rows = stage_progress(stage)
     if not rows:
-        raise Conflict("Vòng chấm chưa có bài nào. Hãy phân công chấm trước.")
+        raise Conflict(_("Vòng chấm chưa có bài nào. Hãy phân công chấm trước."))
     missing = [r.entry.code for r in rows if r.outcome.final_x100 is None]
     if missing:
         raise Conflict(
-            f"Còn {len(missing)} bài chưa có điểm cuối cùng (ví dụ mã phách "
-            f"{', '.join(missing[:5])}). Hãy chờ giám khảo chấm xong."
+            _(
+                "Còn %(count)s bài chưa có điểm cuối cùng (ví dụ mã phách %(codes)s). "
+                "Hãy chờ giám khảo chấm xong.",
+                count=len(missing),
+                codes=", ".join(missing[:5]),
+            )
         )
     return rows
 
@@ -141,7 +146,7 @@ def results_ready(contest: Contest) -> bool:
 def publish_results(contest: Contest, *, actor: User, now: datetime) -> None:
     """Make the results public. Raises Conflict until the last stage is closed."""
     if not results_ready(contest):
-        raise Conflict("Vòng chấm cuối chưa kết thúc nên chưa thể công bố kết quả.")
+        raise Conflict(_("Vòng chấm cuối chưa kết thúc nên chưa thể công bố kết quả."))
     contest.essay_settings.results_published_at = now
     audit.record(actor, "essay.publish_results", "contest", contest.id, now=now)
     db.session.flush()
