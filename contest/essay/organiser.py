@@ -60,8 +60,10 @@ def _lines(text: str, field: str, parts: int) -> list[list[str]]:
     return rows
 
 
-_TOP = re.compile(r"^(?:top\s*)?(\d+)\s*(?:bài)?$", re.IGNORECASE)
-_CUT = re.compile(r"^(?:từ|>=|≥)\s*([\d.,]+)\s*(?:điểm)?$", re.IGNORECASE)
+# A stage line's rule: "10 bài" or "từ 70 điểm"; the English words ("10 entries", "from 70
+# points") are read too, so the box can be written in the page's language.
+_TOP = re.compile(r"^(?:top\s*)?(\d+)\s*(?:bài|entries|entry)?$", re.IGNORECASE)
+_CUT = re.compile(r"^(?:từ|from|>=|≥)\s*([\d.,]+)\s*(?:điểm|points?)?$", re.IGNORECASE)
 
 
 def _contest_input(form) -> essay_contests.EssayContestInput:
@@ -118,14 +120,15 @@ def _contest_input(form) -> essay_contests.EssayContestInput:
     )
 
 
-def _stage_line(stage) -> str:
-    """The stage as a line of the stages box. "bài", "từ", "điểm" are the box's syntax
-    (read back by _TOP and _CUT), so they stay Vietnamese in every language."""
-    if stage.advance_rule is None:
-        return stage.name
-    if stage.advance_rule.value == "top_k":
-        return f"{stage.name} | {stage.advance_value} bài"
-    return f"{stage.name} | từ {judging.points_text(stage.advance_value)} điểm"
+def _stage_line(name: str, rule: str | None, value) -> str:
+    """A stage as a line of the stages box, in the page's language (_TOP and _CUT read
+    both): the name, then how many entries go on (``top_k``) or from which score
+    (``cutoff``, hundredths); the last stage is its name alone."""
+    if rule == "top_k":
+        return _("%(name)s | %(n)s bài", name=name, n=value)
+    if rule == "cutoff":
+        return _("%(name)s | từ %(points)s điểm", name=name, points=judging.points_text(value))
+    return name
 
 
 def _load_into(form, contest) -> None:
@@ -150,7 +153,10 @@ def _load_into(form, contest) -> None:
     form.criteria.data = "\n".join(
         f"{c.name} | {c.max_points}" for c in essay_contests.criteria_of(contest)
     )
-    form.stages.data = "\n".join(_stage_line(s) for s in essay_contests.stages_of(contest))
+    form.stages.data = "\n".join(
+        _stage_line(s.name, s.advance_rule and s.advance_rule.value, s.advance_value)
+        for s in essay_contests.stages_of(contest)
+    )
     form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}" for t in settings.prize_tiers)
     form.excluded.data = "\n".join(
         u.phone or u.email or "" for u in essay_contests.excluded_users(settings)
@@ -184,7 +190,9 @@ def edit_contest(contest_id: int | None = None):
             form.max_entries.data, form.judges_per_entry.data = 1, 2
             form.discrepancy.data = "20"
             form.criteria.data = "\n".join(f"{n} | {m}" for n, m in essay_contests.DEFAULT_CRITERIA)
-            form.stages.data = "Sơ khảo | 10 bài\nChung khảo"
+            form.stages.data = "\n".join(
+                _stage_line(s["name"], s["rule"], s["value"]) for s in essay_contests.DEFAULT_STAGES
+            )
             form.prize_tiers.data = "\n".join(
                 f"{t['name']} | {t['count']}" for t in essay_contests.DEFAULT_PRIZE_TIERS
             )
