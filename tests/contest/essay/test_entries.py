@@ -363,6 +363,22 @@ def test_organiser_creates_an_essay_contest_through_the_form(client, db, login, 
     assert bad.status_code == 422 and "chưa nói bao nhiêu bài" in bad.get_data(as_text=True)
     edit = client.get(f"/ban-to-chuc/cuoc-thi-viet/{contest.id}/sua").get_data(as_text=True)
     assert "Sơ khảo | từ 70 điểm" in edit
+    # The stages box reads the English words too (the English page writes them).
+    english = client.post(
+        "/ban-to-chuc/cuoc-thi-viet/moi",
+        data={
+            **form,
+            "title": "Tiếng Anh",
+            "stages": "Vòng 1 | 3 entries\nVòng 2 | from 50 points\nCuối",
+        },
+    )
+    assert english.status_code == 303
+    other = db.session.scalar(select(Contest).where(Contest.title == "Tiếng Anh"))
+    assert [(s.name, s.advance_value) for s in other.essay_settings.stages] == [
+        ("Vòng 1", 3),
+        ("Vòng 2", 5000),
+        ("Cuối", None),
+    ]
 
 
 def test_demo_essay_contest_is_open_and_idempotent(db, make_user, make_unit):
