@@ -52,9 +52,11 @@ test: setup
 		$(BIN)/pytest -q -p no:cacheprovider -m "not browser" --db-url "$$TEST_DATABASE_URL"; \
 	fi
 
+# Style, complexity (pyproject.toml) and the layering and size limits (docs/architecture.md).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q -p no:cacheprovider tests/contest/test_layering.py tests/question_bank/test_qb_package.py
 
 bench: setup
 	$(BIN)/python -m bench

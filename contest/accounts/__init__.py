@@ -1,1 +1,2 @@
-"""accounts"""
+"""Accounts: signing in and out, registration, password change (``auth``) and the
+participant's profile (``participant``)."""
