@@ -17,7 +17,7 @@ from contest.services import audit as audit_log
 from contest.services.accounts import ROLE_LABELS
 from contest.services.errors import ValidationFailed
 from contest.services.participants import GENDER_LABELS
-from contest.web.forms import save_form
+from contest.web.forms import flash_refusal, save_form
 from contest.web.security import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
@@ -108,10 +108,7 @@ def set_active(user_id: int):
     try:
         accounts.set_active(user, active, actor=_actor(), now=utcnow())
     except ValidationFailed as exc:
-        # Back to this user's page with the reason (the error handler would go back to
-        # the referrer with a general message).
-        db.session.rollback()
-        flash(" ".join(str(text) for text in exc.fields.values()), "danger")
+        flash_refusal(exc)
     else:
         db.session.commit()
         flash(

@@ -29,7 +29,7 @@ from contest.services import accounts, unit_import, units, user_import
 from contest.services.errors import ImportFailed, ValidationFailed
 from contest.services.vn import mask_phone
 from contest.web import menu
-from contest.web.forms import save_form
+from contest.web.forms import flash_refusal, save_form
 from contest.web.responses import xlsx_response
 from contest.web.security import role_required
 from question_bank.safety import UnreadableFile
@@ -166,10 +166,7 @@ def set_unit_active(unit_id: int):
     try:
         units.set_unit_active(unit, active, actor=_actor(), now=utcnow())
     except ValidationFailed as exc:
-        # Back to the units list with the reason (the error handler would go back to the
-        # referrer with a general message).
-        db.session.rollback()
-        flash(" ".join(str(text) for text in exc.fields.values()), "danger")
+        flash_refusal(exc)
     else:
         db.session.commit()
         flash(

@@ -85,3 +85,10 @@ def save_form(form, save: Callable[[], T]) -> Saved:
         return Saved(False)
     db.session.commit()
     return Saved(True, value)
+
+
+def flash_refusal(exc: ValidationFailed) -> None:
+    """Roll back and flash every reason of a refused change, for a view that goes back to
+    its own page (the error handler would go back to the referrer with a general message)."""
+    db.session.rollback()
+    flash(" ".join(str(text) for text in exc.fields.values()), "danger")
