@@ -274,33 +274,38 @@ def _preview_page(bank, token: str, filename: str, preview):
     ), status
 
 
-@bp.route("/<int:bank_id>/nhap-excel/<token>")
-def preview_import(bank_id: int, token: str):
-    bank = banks.get_bank(bank_id)
+def _staged_preview(bank, token: str):
+    """The staged upload read again: ((data, filename, preview), None), or (None, the page
+    to show instead) when it is gone or can no longer be read."""
     staged, response = _staged(bank, token)
     if response is not None:
-        return response
+        return None, response
     data, filename = staged
     try:
         preview = bank_files.preview_import(bank, data)
     except bank_files.UnreadableFile as exc:
         bank_files.discard_staged(_staging_dir(), token)
-        return _upload_page(bank, exc.message, 400)
+        return None, _upload_page(bank, exc.message, 400)
+    return (data, filename, preview), None
+
+
+@bp.route("/<int:bank_id>/nhap-excel/<token>")
+def preview_import(bank_id: int, token: str):
+    bank = banks.get_bank(bank_id)
+    staged, response = _staged_preview(bank, token)
+    if response is not None:
+        return response
+    _data, filename, preview = staged
     return _preview_page(bank, token, filename, preview)
 
 
 @bp.route("/<int:bank_id>/nhap-excel/<token>", methods=["POST"])
 def confirm_import(bank_id: int, token: str):
     bank = banks.get_bank(bank_id)
-    staged, response = _staged(bank, token)
+    staged, response = _staged_preview(bank, token)
     if response is not None:
         return response
-    data, filename = staged
-    try:
-        preview = bank_files.preview_import(bank, data)
-    except bank_files.UnreadableFile as exc:
-        bank_files.discard_staged(_staging_dir(), token)
-        return _upload_page(bank, exc.message, 400)
+    _data, filename, preview = staged
     if not preview.ok:
         return _preview_page(bank, token, filename, preview)
     try:
