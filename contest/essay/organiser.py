@@ -20,7 +20,7 @@ from contest.services import essay_contests, essay_entries, essay_judging, essay
 from contest.services.errors import ValidationFailed
 from contest.services.formatting import local_to_utc, to_local
 from contest.web import menu
-from contest.web.forms import save_form
+from contest.web.forms import flash_refusal, save_form
 from contest.web.responses import send_essay_file, xlsx_response
 from contest.web.security import role_required
 
@@ -371,8 +371,7 @@ def reassign(contest_id: int, assignment_id: int):
         essay_judging.reassign(assignment, form.judge_id.data, actor=_actor(), now=utcnow())
     except ValidationFailed as exc:
         # The judge list is a select in the table row: its messages go in the flash.
-        db.session.rollback()
-        flash(" ".join(str(m) for m in exc.fields.values()), "danger")
+        flash_refusal(exc)
         return redirect(target, 303)
     db.session.commit()
     flash(_("Đã chuyển phiếu chấm bài %(code)s.", code=assignment.entry.code), "success")
