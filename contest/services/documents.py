@@ -419,9 +419,9 @@ def identity_hits(
     id_number: str | None = None,
     unit_names: list[str] | tuple[str, ...] = (),
 ) -> list[str]:
-    """What in ``text`` could reveal its author to a judge, as Vietnamese labels ("họ và tên
-    tác giả", _("số điện thoại"), …). Matching ignores case, diacritics and spacing; phone
-    and ID numbers are found even when written with spaces, dots or dashes."""
+    """What in ``text`` could reveal its author to a judge, as labels in the current language
+    ("họ và tên tác giả", "số điện thoại", …). Matching ignores case, diacritics and spacing;
+    phone and ID numbers are found even when written with spaces, dots or dashes."""
     hits = []
     folded = fold(text)
     name = fold(full_name or "")
