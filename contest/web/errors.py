@@ -108,9 +108,11 @@ def init_app(app: Flask) -> None:
             if isinstance(exc, ValidationFailed):
                 extra["fields"] = {name: str(text) for name, text in exc.fields.items()}
             return api_error(exc.status, exc.code, exc.message, **extra)
-        if exc.status in (409, 410, 422) and request.method == "POST":
+        # Back to the page the form was on; without a Referer there is no such page (the
+        # POST-only URL would answer 405), so the error page says it instead.
+        if exc.status in (409, 410, 422) and request.method == "POST" and request.referrer:
             flash(str(exc.message), "danger")
-            return redirect(request.referrer or request.path)
+            return redirect(request.referrer)
         return _page(exc.status, exc.message)
 
     @app.errorhandler(CSRFError)
