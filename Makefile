@@ -37,7 +37,7 @@ messages: $(BIN)/.installed
 # Migrations and demo data run once, here, before gunicorn starts its workers (C7).
 run: setup
 	mkdir -p instance
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 	$(FLASK) demo load
 	$(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads $(THREADS) \
 		--bind 127.0.0.1:$(PORT) --access-logfile - --access-logformat '$(ACCESS_LOG)' \

@@ -99,7 +99,7 @@ def app(db_url, tmp_path_factory):
     app.test_client_class = FreshContextClient
     with app.app_context():
         _reset_database(db_url)
-        upgrade()
+        upgrade(revision="heads")
     yield app
     with app.app_context():
         _db.session.remove()
