@@ -23,6 +23,10 @@ def paths(error) -> dict:
                 "items": {"type": "integer"},
                 "description": "only for a finished attempt whose review policy allows it",
             },
+            "explanation": {
+                "type": "string",
+                "description": "the question's explanation; with correct_option_ids only",
+            },
         },
     }
     attempt = {
@@ -62,6 +66,31 @@ def paths(error) -> dict:
             "duration_ms": {"type": "integer"},
             "submitted_at": {"type": "string", "format": "date-time"},
             "prediction": {"type": ["integer", "null"]},
+        },
+    }
+    saved_answer = {
+        "type": "object",
+        "properties": {
+            "question_id": {"type": "integer"},
+            "option_ids": {"type": "array", "items": {"type": "integer"}},
+            "seq": {"type": "integer"},
+            "client": {"type": ["string", "null"]},
+            "saved_at": {"type": "string", "format": "date-time"},
+            "applied": {"type": "boolean"},
+            "reason": {
+                "type": "string",
+                "enum": ["older_retry", "newer_save"],
+                "description": "when not applied: an older save of the same device, or "
+                "another save arrived after this one",
+            },
+        },
+    }
+    unsent = {
+        "type": "object",
+        "properties": {
+            "unsent": {"type": "object"},
+            "positions": {"type": "array", "items": {"type": "integer"}},
+            "prediction": {"type": "boolean"},
         },
     }
     csrf = [{"$ref": "#/components/parameters/CSRF"}]
@@ -147,28 +176,31 @@ def paths(error) -> dict:
                             "seq": {
                                 "type": "integer",
                                 "minimum": 0,
-                                "description": "client sequence number; "
-                                "a lower one than stored is ignored",
+                                "description": "this device's sequence number: it orders "
+                                "only this device's saves (a lower one than the stored "
+                                "answer's, from the same client, is an old retry and is "
+                                "ignored); saves from different devices are ordered by "
+                                "their arrival at the server",
+                            },
+                            "client": {
+                                "type": "string",
+                                "pattern": "^[A-Za-z0-9_.:-]{1,64}$",
+                                "description": "the device (quiz page) sending the save, a "
+                                "random id it keeps per attempt; without it, saves with seq "
+                                "count as one device's",
                             },
                         },
                     }
                 ),
                 "responses": {
                     "200": ok(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "question_id": {"type": "integer"},
-                                "option_ids": {"type": "array", "items": {"type": "integer"}},
-                                "seq": {"type": "integer"},
-                                "saved_at": {"type": "string"},
-                            },
-                        }
+                        saved_answer,
+                        "what is stored now; applied says whether this save is it",
                     ),
                     **common,
                     "409": error("already submitted"),
-                    "410": error("deadline (plus grace) passed"),
-                    "422": error("bad options"),
+                    "410": error("deadline plus grace passed, or the attempt has ended"),
+                    "422": error("bad options, seq or client; a body that is not JSON"),
                 },
             }
         },
@@ -191,8 +223,11 @@ def paths(error) -> dict:
                     ),
                     **common,
                     "409": error("already submitted"),
-                    "410": error("deadline passed"),
-                    "422": error("not a whole number ≥ 0"),
+                    "410": error("deadline plus grace passed, or the attempt has ended"),
+                    "422": error(
+                        "not a whole number ≥ 0, no value key, or a body that is not JSON "
+                        "(never read as a clear)"
+                    ),
                 },
             }
         },
@@ -214,10 +249,45 @@ def paths(error) -> dict:
                     },
                 },
                 "responses": {
-                    "200": ok(result),
+                    "200": ok(result, "submitted; a repeat returns the same result"),
                     **common,
-                    "410": error("deadline passed; finalised from saved answers"),
-                    "422": error("bad prediction"),
+                    "410": error(
+                        "deadline plus grace passed, or the attempt has ended (expired): "
+                        "finalised from saved answers"
+                    ),
+                    "422": error("bad prediction, or a body that is not JSON"),
+                },
+            }
+        },
+        "/api/attempts/{attempt_id}/unsent": {
+            "put": {
+                "summary": "Report what the page chose but could not send before the end",
+                "description": "A record for disputes and for the result page, never "
+                "graded: it changes no answer, score or prediction, so it is taken after "
+                "the attempt has ended, even after deadline plus grace. Answers the server "
+                "does hold are left out; reports merge.",
+                "parameters": [attempt_id, *csrf],
+                "requestBody": json_body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "answers": {
+                                "type": "object",
+                                "description": "{question_id: [option ids]}",
+                                "additionalProperties": {
+                                    "type": "array",
+                                    "items": {"type": "integer"},
+                                },
+                            },
+                            "prediction": {"type": ["integer", "null"], "minimum": 0},
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": ok(unsent),
+                    **common,
+                    "409": error("the attempt is in progress: save the answers instead"),
+                    "422": error("a question not on the paper, a bad choice, not JSON"),
                 },
             }
         },

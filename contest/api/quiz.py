@@ -9,7 +9,7 @@ from flask import g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from contest.api.views import bp, json_body
+from contest.api.views import bp, json_body, json_object
 from contest.db import utcnow
 from contest.extensions import db
 from contest.services import attempt_saves, attempts
@@ -68,7 +68,7 @@ def get_attempt(attempt_id: int):
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
 @login_required
 def save_answer(attempt_id: int, question_id: int):
-    body = json_body()
+    body = json_object(required=True)
     if "option_ids" not in body:
         raise ValidationFailed({"option_ids": _("Thiếu danh sách phương án đã chọn.")})
     with _keeping_finalisation():
@@ -79,25 +79,33 @@ def save_answer(attempt_id: int, question_id: int):
             body.get("option_ids"),
             arrived_at=g.arrived_at,
             seq=_int_or_none(body.get("seq"), "seq"),
+            client=body.get("client"),
         )
     db.session.commit()
-    return jsonify(
-        {
-            "question_id": question_id,
-            "option_ids": answer.option_ids,
-            "seq": answer.seq,
-            "saved_at": attempts.iso(answer.saved_at),
-        }
-    )
+    reply = {
+        "question_id": question_id,
+        "option_ids": answer.option_ids,
+        "seq": answer.seq,
+        "client": answer.client,
+        "saved_at": attempts.iso(answer.saved_at),
+        "applied": answer.applied,
+    }
+    if not answer.applied:
+        reply["reason"] = answer.reason
+    return jsonify(reply)
 
 
 @bp.put("/attempts/<int:attempt_id>/prediction")
 @login_required
 def save_prediction(attempt_id: int):
-    body = json_body()
+    body = json_object(required=True)
+    if "value" not in body:  # only an explicit null clears the prediction
+        raise ValidationFailed(
+            {"value": _("Thiếu giá trị dự đoán. Gửi một số nguyên, hoặc null để xoá.")}
+        )
     attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
     with _keeping_finalisation():
-        attempt_saves.save_prediction(attempt, body.get("value"), arrived_at=g.arrived_at)
+        attempt_saves.save_prediction(attempt, body["value"], arrived_at=g.arrived_at)
     db.session.commit()
     return jsonify({"prediction": attempt.prediction})
 
@@ -105,7 +113,7 @@ def save_prediction(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
-    body = json_body()
+    body = json_object(required=False)
     attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
     with _keeping_finalisation():
         attempt_saves.submit_attempt(
@@ -126,3 +134,21 @@ def submit(attempt_id: int):
             "prediction": attempt.prediction,
         }
     )
+
+
+@bp.put("/attempts/<int:attempt_id>/unsent")
+@login_required
+def report_unsent(attempt_id: int):
+    body = json_object(required=True)
+    attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
+    attempts.finalise_if_overdue(attempt, g.arrived_at)
+    report = attempt_saves.record_unsent(
+        attempt,
+        body.get("answers", {}),
+        arrived_at=g.arrived_at,
+        prediction=body.get("prediction"),
+        has_prediction="prediction" in body,
+    )
+    db.session.commit()
+    lines = attempts.unsent_report(attempt) or {"positions": [], "prediction": False}
+    return jsonify({"unsent": report, **lines})

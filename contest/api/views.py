@@ -11,6 +11,7 @@ from contest.api.openapi import build_spec
 from contest.db import utcnow
 from contest.extensions import csrf, db, limiter
 from contest.services import accounts, participants, units
+from contest.services.errors import ValidationFailed
 from contest.web.errors import api_error
 from contest.web.limits import login_limits, register_limit
 
@@ -36,6 +37,22 @@ def json_body() -> dict:
         data = request.form.to_dict()
     if not isinstance(data, dict):
         return {}
+    return data
+
+
+def json_object(*, required: bool) -> dict:
+    """The request's body as a JSON object, strictly: a body that is not one (garbled
+    JSON, an array, a form) is a 422, never read as empty; no body at all is a 422 when
+    ``required``, else ``{}``."""
+    if not request.get_data(cache=True).strip():
+        if required:
+            raise ValidationFailed({"body": _("Thiếu nội dung JSON của yêu cầu.")})
+        return {}
+    data = request.get_json(force=True, silent=True)
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            {"body": _("Nội dung yêu cầu không phải một đối tượng JSON hợp lệ.")}
+        )
     return data
 
 

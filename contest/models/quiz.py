@@ -103,8 +103,6 @@ class Round(db.Model):
     eligible_category_ids: Mapped[list] = mapped_column(JSON, default=list)
     eligible_unit_ids: Mapped[list] = mapped_column(JSON, default=list)
     min_age: Mapped[int | None] = mapped_column(Integer)
-    # People who may take part but never rank (organising board, question setters…).
-    excluded_user_ids: Mapped[list] = mapped_column(JSON, default=list)
     prediction_text: Mapped[str] = mapped_column(Text, default="")
     prediction_target: Mapped[PredictionTarget] = mapped_column(
         enum_column(PredictionTarget, 30), default=PredictionTarget.perfect_participants
@@ -158,6 +156,10 @@ class Attempt(db.Model):
     duration_ms: Mapped[int | None] = mapped_column(BigInteger)
     prediction: Mapped[int | None] = mapped_column(BigInteger)
     prediction_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the quiz page reported it could not send before the attempt ended (answers
+    # {question id: option ids} and the prediction): a record for disputes, never graded.
+    unsent: Mapped[dict | None] = mapped_column(JSON)
+    unsent_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     round: Mapped[Round] = relationship()
     participant: Mapped[User] = relationship()
@@ -208,6 +210,8 @@ class Answer(db.Model):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
     option_ids: Mapped[list] = mapped_column(JSON, default=list)
-    # When the request arrived (T4), and the client's sequence number (D3).
+    # When the request arrived (T4); the device (quiz page) that sent it and that device's
+    # sequence number, which orders only that device's retries (D3).
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    client: Mapped[str | None] = mapped_column(String(64))

@@ -8,10 +8,11 @@ lock=True)``), except for ``save_own_answer``, which locks it itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import and_, func, not_, or_, select
 
 from contest.extensions import db
 from contest.models import User
@@ -19,28 +20,50 @@ from contest.models.quiz import Answer, Attempt, AttemptQuestion, AttemptStatus,
 from contest.services import grading
 from contest.services.attempts import (
     MAX_PREDICTION,
+    answers_of,
     finalise,
     finalise_if_overdue,
     get_own_attempt,
 )
-from contest.services.errors import AlreadySubmitted, DeadlinePassed, NotFound, ValidationFailed
+from contest.services.errors import (
+    AlreadySubmitted,
+    Conflict,
+    DeadlinePassed,
+    NotFound,
+    ValidationFailed,
+)
 from contest.services.i18n import _
 
 
 def _writable(attempt: Attempt, arrived_at: datetime) -> None:
-    if attempt.is_finished:
-        raise AlreadySubmitted()
-    if not grading.accepts_writes(attempt.deadline, attempt.round.grace_seconds, arrived_at):
+    """Late first (410, even for a submitted attempt: nothing changes after deadline +
+    grace, and an attempt the clock ended is over), then already submitted (409)."""
+    if attempt.status is AttemptStatus.expired or not grading.accepts_writes(
+        attempt.deadline, attempt.round.grace_seconds, arrived_at
+    ):
         finalise_if_overdue(attempt, arrived_at)
         raise DeadlinePassed()
+    if attempt.is_finished:
+        raise AlreadySubmitted()
+
+
+# Why a save was not applied: the same device had already saved a later change (its
+# older request arrived late), or another save of this question arrived after it.
+OLDER_RETRY = "older_retry"
+NEWER_SAVE = "newer_save"
 
 
 @dataclass(frozen=True)
 class SavedAnswer:
+    """What is stored after a save, and whether this save is what is stored."""
+
     question_id: int
     option_ids: list[int]
     seq: int
     saved_at: datetime
+    client: str | None = None
+    applied: bool = True
+    reason: str | None = None  # OLDER_RETRY or NEWER_SAVE when not applied
 
 
 def _upsert(dialect_name: str):
@@ -52,18 +75,31 @@ def _upsert(dialect_name: str):
 
 
 def save_answer(
-    attempt: Attempt, question_id: int, option_ids, *, arrived_at: datetime, seq: int | None = None
+    attempt: Attempt,
+    question_id: int,
+    option_ids,
+    *,
+    arrived_at: datetime,
+    seq: int | None = None,
+    client: str | None = None,
 ) -> SavedAnswer:
     """Save the participant's choice for one question (an empty list clears it).
 
-    A save carrying a sequence number lower than the stored one is stale and ignored (D3);
-    without one, the arrival time orders saves. One INSERT … ON CONFLICT DO UPDATE … WHERE
-    does it, so the rule holds in the database itself. Returns what is stored afterwards.
+    The server orders saves by arrival (T4), whichever device sent them; ``client`` names
+    the device (a quiz page) and ``seq`` orders only that device's own saves: a save from
+    the device that made the stored answer, with a lower ``seq``, is an old retry and is
+    ignored (D3). Without ``seq``, arrival alone decides; without ``client``, saves with
+    ``seq`` count as one device's (the API before devices were named). One INSERT … ON
+    CONFLICT DO UPDATE … WHERE does it, so the rule holds in the database itself.
+    Returns what is stored afterwards and whether this save is it (``applied``).
     Raises AlreadySubmitted, DeadlinePassed, NotFound (question not on the paper),
-    ValidationFailed (unknown option, several options on a single-answer question).
+    ValidationFailed (unknown option, several options on a single-answer question, a
+    bad ``seq`` or ``client``).
     """
     _writable(attempt, arrived_at)
-    return _store_answer(attempt.id, question_id, option_ids, seq=seq, arrived_at=arrived_at)
+    return _store_answer(
+        attempt.id, question_id, option_ids, seq=seq, client=client, arrived_at=arrived_at
+    )
 
 
 def save_own_answer(
@@ -74,6 +110,7 @@ def save_own_answer(
     *,
     arrived_at: datetime,
     seq: int | None = None,
+    client: str | None = None,
 ) -> SavedAnswer:
     """``save_answer`` for the API's hottest path: it locks the attempt's row and reads only
     the four values it needs; anything unusual (not the participant's, finished, late) goes
@@ -91,11 +128,18 @@ def save_own_answer(
         or not grading.accepts_writes(head.deadline, head.grace_seconds, arrived_at)
     ):
         attempt = get_own_attempt(attempt_id, user, lock=True)
-        return save_answer(attempt, question_id, option_ids, arrived_at=arrived_at, seq=seq)
-    return _store_answer(attempt_id, question_id, option_ids, seq=seq, arrived_at=arrived_at)
+        return save_answer(
+            attempt, question_id, option_ids, arrived_at=arrived_at, seq=seq, client=client
+        )
+    return _store_answer(
+        attempt_id, question_id, option_ids, seq=seq, client=client, arrived_at=arrived_at
+    )
 
 
-def _check_choice(item, option_ids, seq) -> list[int]:
+CLIENT_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def _check_choice(item, option_ids) -> list[int]:
     """The chosen option ids, sorted and unique; raises ValidationFailed for a bad save."""
     if not isinstance(option_ids, list) or not all(
         isinstance(o, int) and not isinstance(o, bool) for o in option_ids
@@ -107,14 +151,19 @@ def _check_choice(item, option_ids, seq) -> list[int]:
         raise ValidationFailed({"option_ids": _("Phương án không thuộc câu hỏi này.")})
     if len(chosen) > 1 and len(item.correct_option_ids) <= 1:
         raise ValidationFailed({"option_ids": _("Câu hỏi này chỉ chọn một phương án.")})
-    if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool) or seq < 0):
-        raise ValidationFailed({"seq": _("Số thứ tự lưu không hợp lệ.")})
     return chosen
 
 
-def _store_answer(
-    attempt_id: int, question_id: int, option_ids, *, seq: int | None, arrived_at: datetime
-) -> SavedAnswer:
+def _check_device(seq, client) -> None:
+    if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool) or seq < 0):
+        raise ValidationFailed({"seq": _("Số thứ tự lưu không hợp lệ.")})
+    if client is not None and not (isinstance(client, str) and CLIENT_RE.fullmatch(client)):
+        raise ValidationFailed(
+            {"client": _("Mã thiết bị không hợp lệ (tối đa 64 chữ cái, chữ số, - _ . :).")}
+        )
+
+
+def _paper_item(attempt_id: int, question_id: int):
     item = db.session.execute(
         select(AttemptQuestion.options, AttemptQuestion.correct_option_ids).where(
             AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.question_id == question_id
@@ -122,7 +171,20 @@ def _store_answer(
     ).first()
     if item is None:
         raise NotFound(_("Câu hỏi không thuộc lượt thi này."))
-    chosen = _check_choice(item, option_ids, seq)
+    return item
+
+
+def _store_answer(
+    attempt_id: int,
+    question_id: int,
+    option_ids,
+    *,
+    seq: int | None,
+    client: str | None,
+    arrived_at: datetime,
+) -> SavedAnswer:
+    _check_device(seq, client)
+    chosen = _check_choice(_paper_item(attempt_id, question_id), option_ids)
     table = Answer.__table__
     stmt = _upsert(db.session.get_bind().dialect.name)(table).values(
         attempt_id=attempt_id,
@@ -130,39 +192,56 @@ def _store_answer(
         option_ids=chosen,
         saved_at=arrived_at,
         seq=seq or 0,
+        client=client,
     )
-    newer = (
-        (stmt.excluded.seq >= table.c.seq)
-        if seq is not None
-        else (stmt.excluded.saved_at >= table.c.saved_at)
-    )
+    new, old = stmt.excluded, table.c
+    later = new.saved_at >= old.saved_at
+    if seq is None:
+        newer = later
+    else:
+        same_device = func.coalesce(new.client, "") == func.coalesce(old.client, "")
+        newer = or_(and_(same_device, new.seq >= old.seq), and_(not_(same_device), later))
     stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.attempt_id, table.c.question_id],
+        index_elements=[old.attempt_id, old.question_id],
         set_={
-            "option_ids": stmt.excluded.option_ids,
-            "saved_at": stmt.excluded.saved_at,
-            "seq": case((stmt.excluded.seq > table.c.seq, stmt.excluded.seq), else_=table.c.seq),
+            "option_ids": new.option_ids,
+            "saved_at": new.saved_at,
+            "seq": new.seq,
+            "client": new.client,
         },
         where=newer,
-    ).returning(table.c.option_ids, table.c.seq, table.c.saved_at)
+    ).returning(old.option_ids, old.seq, old.saved_at, old.client)
     row = db.session.execute(stmt).first()
-    if row is None:  # stale: the stored answer stays
-        row = db.session.execute(
-            select(table.c.option_ids, table.c.seq, table.c.saved_at).where(
-                table.c.attempt_id == attempt_id, table.c.question_id == question_id
-            )
-        ).one()
-    return SavedAnswer(question_id, list(row.option_ids), row.seq, row.saved_at)
+    if row is not None:
+        return SavedAnswer(question_id, list(row.option_ids), row.seq, row.saved_at, row.client)
+    # Not applied: the stored answer stays, and the caller is told why.
+    row = db.session.execute(
+        select(old.option_ids, old.seq, old.saved_at, old.client).where(
+            old.attempt_id == attempt_id, old.question_id == question_id
+        )
+    ).one()
+    same = seq is not None and (row.client or "") == (client or "")
+    return SavedAnswer(
+        question_id,
+        list(row.option_ids),
+        row.seq,
+        row.saved_at,
+        row.client,
+        applied=False,
+        reason=OLDER_RETRY if same else NEWER_SAVE,
+    )
 
 
 def _check_prediction(value) -> int | None:
-    if value is None or value == "":
+    """A whole number ≥ 0 (``"1.250"`` and ``"1 250"`` read as 1250), or None: only an
+    explicit null clears; an empty text is refused, never read as a clear."""
+    if value is None:
         return None
     if isinstance(value, bool):
         raise ValidationFailed({"prediction": _("Câu hỏi dự đoán cần một số nguyên.")})
     if isinstance(value, str):
         value = value.strip().replace(".", "").replace(",", "").replace(" ", "")
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise _not_whole()
         value = int(value)
     if isinstance(value, float) and value.is_integer():
@@ -190,16 +269,20 @@ def save_prediction(attempt: Attempt, value, *, arrived_at: datetime) -> None:
 def submit_attempt(
     attempt: Attempt, *, arrived_at: datetime, prediction=None, has_prediction: bool = False
 ) -> Attempt:
-    """Submit exactly once (C2): a repeated submit returns the stored result unchanged.
+    """Submit exactly once (C2): repeating the submit of a submitted attempt returns the
+    stored result unchanged, whenever the repeat arrives.
 
-    A submit that arrives within the grace period counts as made at the deadline; later,
-    the attempt is finalised from what was saved and DeadlinePassed is raised. With
+    A submit that arrives within the grace period counts as made at the deadline; a later
+    one, or one for an attempt the clock has already ended (``expired``), raises
+    DeadlinePassed (410) after finalising the attempt from what was saved. With
     ``has_prediction``, ``prediction`` is saved first (ValidationFailed if it is not a
     whole number).
     """
-    if attempt.is_finished:
+    if attempt.status is AttemptStatus.submitted:
         return attempt
-    if not grading.accepts_writes(attempt.deadline, attempt.round.grace_seconds, arrived_at):
+    if attempt.status is AttemptStatus.expired or not grading.accepts_writes(
+        attempt.deadline, attempt.round.grace_seconds, arrived_at
+    ):
         finalise_if_overdue(attempt, arrived_at)
         raise DeadlinePassed()
     if has_prediction:
@@ -210,3 +293,53 @@ def submit_attempt(
     )
     db.session.flush()
     return attempt
+
+
+def _check_unsent_answers(attempt: Attempt, answers) -> dict[str, list[int]]:
+    if not isinstance(answers, dict):
+        raise ValidationFailed({"answers": _("Danh sách câu trả lời chưa gửi không hợp lệ.")})
+    paper = {q.question_id: q for q in attempt.questions}
+    checked = {}
+    for key, option_ids in answers.items():
+        item = paper.get(int(key)) if str(key).isascii() and str(key).isdigit() else None
+        if item is None:
+            raise ValidationFailed({"answers": _("Câu hỏi không thuộc lượt thi này.")})
+        checked[int(key)] = _check_choice(item, option_ids)
+    return checked
+
+
+def record_unsent(
+    attempt: Attempt,
+    answers,
+    *,
+    arrived_at: datetime,
+    prediction=None,
+    has_prediction: bool = False,
+) -> dict:
+    """Keep the quiz page's report of what it chose but could not send before the attempt
+    ended: ``answers`` ``{question id: option ids}`` and, with ``has_prediction``, the
+    prediction. A record for disputes and for the result page, never graded: it changes
+    no answer, score or prediction, so it is taken even after deadline + grace. Entries
+    the server does hold (the save did arrive; only its reply was lost) are left out.
+    Reports merge (two devices, a retry). Returns the stored report.
+    Raises Conflict while the attempt is in progress (save the answers instead),
+    ValidationFailed for a question not on the paper or a bad choice.
+    """
+    if not attempt.is_finished:
+        raise Conflict(_("Lượt thi đang diễn ra: câu trả lời cần được lưu, không cần báo cáo."))
+    claimed = _check_unsent_answers(attempt, answers)
+    stored = answers_of(attempt)
+    report = dict(attempt.unsent or {})
+    lost = dict(report.get("answers", {}))
+    for qid, chosen in claimed.items():
+        if stored.get(qid, []) != chosen:
+            lost[str(qid)] = chosen
+    report["answers"] = lost
+    if has_prediction:
+        value = _check_prediction(prediction)
+        if value != attempt.prediction:
+            report["prediction"] = value
+    attempt.unsent = report
+    attempt.unsent_reported_at = arrived_at
+    db.session.flush()
+    return report

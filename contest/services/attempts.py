@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from contest.extensions import db
-from contest.models import Role, Unit, User
+from contest.models import Question, Role, Unit, User
 from contest.models.quiz import (
     Answer,
     Attempt,
@@ -362,7 +362,7 @@ def _paper_rows(attempt: Attempt, paper: list[dict] | None) -> list[dict]:
     ]
 
 
-def _question_view(q: dict, reveal: bool) -> dict:
+def _question_view(q: dict, explanations: dict[int, str] | None) -> dict:
     item = {
         "id": q["question_id"],
         "position": q["position"],
@@ -370,15 +370,62 @@ def _question_view(q: dict, reveal: bool) -> dict:
         "multiple": len(q["correct_option_ids"]) > 1,
         "options": [{"id": o["id"], "text": o["text"]} for o in q["options"]],
     }
-    if reveal:
+    if explanations is not None:  # review allowed
         item["correct_option_ids"] = list(q["correct_option_ids"])
+        item["explanation"] = explanations.get(q["question_id"], "")
     return item
+
+
+def explanations_of(attempt: Attempt) -> dict[int, str]:
+    """The explanation of each question on the paper, ``{question id: text}``.
+
+    Read from the question row that was served: an edit of the options or the key makes a
+    new row, while a corrected explanation changes that row in place and so reaches the
+    review too. Only for the review (``review_allowed``), like the correct answers.
+    """
+    ids = select(AttemptQuestion.question_id).where(AttemptQuestion.attempt_id == attempt.id)
+    return {
+        qid: text or ""
+        for qid, text in db.session.execute(
+            select(Question.id, Question.explanation).where(Question.id.in_(ids))
+        )
+    }
+
+
+def review_items(attempt: Attempt, now: datetime) -> list[dict] | None:
+    """The result page's review, when the round's policy allows it (else None): per
+    question as served, the choice, the correct options and the explanation."""
+    if not review_allowed(attempt, now):
+        return None
+    answers = answers_of(attempt)
+    explanations = explanations_of(attempt)
+    return [
+        {
+            "q": q,
+            "chosen": set(answers.get(q.question_id, [])),
+            "correct": set(q.correct_option_ids),
+            "explanation": explanations.get(q.question_id, ""),
+        }
+        for q in attempt.questions
+    ]
+
+
+def unsent_report(attempt: Attempt) -> dict | None:
+    """What the quiz page reported it could not send before the attempt ended, for the
+    result page: ``positions`` (question numbers as shown, from 1, in order) and ``prediction``
+    (whether the prediction was among them); None when nothing was reported."""
+    report = attempt.unsent or {}
+    lost = {int(k) for k in report.get("answers", {})}
+    positions = [q.position + 1 for q in attempt.questions if q.question_id in lost]
+    if not positions and "prediction" not in report:
+        return None
+    return {"positions": positions, "prediction": "prediction" in report}
 
 
 def attempt_view(attempt: Attempt, now: datetime, *, paper: list[dict] | None = None) -> dict:
     """The attempt as the API returns it. Correct answers only when review is allowed
     (never during the attempt: G7). ``paper``: a paper just drawn (nothing saved yet)."""
-    reveal = review_allowed(attempt, now)
+    explanations = explanations_of(attempt) if review_allowed(attempt, now) else None
     body = {
         "id": attempt.id,
         "round_id": attempt.round_id,
@@ -389,7 +436,7 @@ def attempt_view(attempt: Attempt, now: datetime, *, paper: list[dict] | None = 
         "deadline": iso(attempt.deadline),
         "server_time": iso(now),
         "grace_seconds": attempt.round.grace_seconds,
-        "questions": [_question_view(q, reveal) for q in _paper_rows(attempt, paper)],
+        "questions": [_question_view(q, explanations) for q in _paper_rows(attempt, paper)],
         "answers": {} if paper is not None else {str(k): v for k, v in answers_of(attempt).items()},
         "prediction": attempt.prediction,
         "prediction_text": attempt.round.prediction_text,
