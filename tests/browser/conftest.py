@@ -66,7 +66,7 @@ def live_app(tmp_path_factory):
         }
     )
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
     yield app
     from contest.extensions import db
 

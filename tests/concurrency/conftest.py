@@ -48,7 +48,7 @@ def race_app(request, tmp_path_factory):
         }
     )
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
     yield app
     from contest.extensions import db
 
