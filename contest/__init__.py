@@ -59,6 +59,7 @@ def _blueprints() -> list:
     from contest.essay import judge as essay_judge
     from contest.essay import organiser as essay_organiser
     from contest.essay import participant as essay_participant
+    from contest.exclusions import organiser as exclusions_organiser
     from contest.public import views as public
     from contest.quiz import organiser as quiz_organiser
     from contest.quiz import participant as quiz_participant
@@ -80,4 +81,5 @@ def _blueprints() -> list:
         essay_participant.bp,
         essay_judge.bp,
         essay_organiser.bp,
+        exclusions_organiser.bp,
     ]

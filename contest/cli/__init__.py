@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from contest.cli import exclusions as _exclusions  # noqa: F401  (adds `quiz exclude` …)
 from contest.cli.demo import demo_cli
 from contest.cli.questions import questions_cli
 from contest.cli.quiz import quiz_cli

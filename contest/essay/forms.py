@@ -130,8 +130,3 @@ class EssayContestForm(FlaskForm):
     judge_ids = SelectMultipleField(
         _l("Ban Giám khảo (để trống: mọi giám khảo)"), coerce=int, validate_choice=False
     )
-    excluded = TextAreaField(
-        _l("Không xét giải (Ban Tổ chức, Tổ thư ký…)"),
-        validators=[Length(max=20000)],
-        description=_l("Mỗi dòng một số điện thoại hoặc email."),
-    )

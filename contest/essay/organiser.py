@@ -16,7 +16,14 @@ from contest.essay.forms import ActionForm, DisqualifyForm, EssayContestForm, Re
 from contest.extensions import db
 from contest.models import Role
 from contest.models.essay import AssignmentStatus
-from contest.services import essay_contests, essay_entries, essay_judging, essay_stages, judging
+from contest.services import (
+    essay_contests,
+    essay_entries,
+    essay_judging,
+    essay_stages,
+    exclusions,
+    judging,
+)
 from contest.services.errors import ValidationFailed
 from contest.services.formatting import local_to_utc, to_local
 from contest.web import menu
@@ -92,11 +99,6 @@ def _contest_input(form) -> essay_contests.EssayContestInput:
                 {"prize_tiers": _("Số lượng của «%(name)s» phải là số nguyên.", name=name)}
             )
         tiers.append({"name": name, "count": int(count)})
-    excluded, missing = essay_contests.find_users((form.excluded.data or "").splitlines())
-    if missing:
-        raise ValidationFailed(
-            {"excluded": _("Không tìm thấy tài khoản: %(list)s", list=", ".join(missing))}
-        )
     return essay_contests.EssayContestInput(
         title=form.title.data,
         summary=form.summary.data or "",
@@ -116,7 +118,6 @@ def _contest_input(form) -> essay_contests.EssayContestInput:
         stages=stages,
         prize_tiers=tiers,
         judge_ids=list(form.judge_ids.data or []),
-        excluded_user_ids=excluded,
     )
 
 
@@ -158,9 +159,6 @@ def _load_into(form, contest) -> None:
         for s in essay_contests.stages_of(contest)
     )
     form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}" for t in settings.prize_tiers)
-    form.excluded.data = "\n".join(
-        u.phone or u.email or "" for u in essay_contests.excluded_users(settings)
-    )
 
 
 @bp.route("/")
@@ -403,6 +401,7 @@ def results(contest_id: int):
         settings=contest.essay_settings,
         ready=essay_stages.results_ready(contest),
         form=ActionForm(),
+        exclusion_summary=exclusions.summarise(contest),
     )
 
 

@@ -2,6 +2,7 @@
 
 from contest.models import essay, results  # noqa: F401  (their tables register themselves)
 from contest.models.audit import AuditEntry
+from contest.models.exclusion import Exclusion
 from contest.models.question import Difficulty, Option, Question, QuestionBank
 from contest.models.quiz import (
     Answer,
@@ -28,6 +29,7 @@ __all__ = [
     "Contest",
     "ContestKind",
     "Difficulty",
+    "Exclusion",
     "Gender",
     "Option",
     "PredictionTarget",

@@ -96,8 +96,6 @@ class EssaySettings(db.Model):
     )
     # [{"name": "Giải Nhất", "count": 1}, …], best first.
     prize_tiers: Mapped[list] = mapped_column(JSON, default=list)
-    # People who may submit but are never judged, ranked or awarded (organising board…).
-    excluded_user_ids: Mapped[list] = mapped_column(JSON, default=list)
     # The panel (Ban Giám khảo): users with the judge role; empty means every active judge.
     judge_ids: Mapped[list] = mapped_column(JSON, default=list)
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -23,6 +23,7 @@ from contest.results.forms import (
     parse_quotas,
 )
 from contest.services import (
+    exclusions,
     exports,
     prizes,
     ranking,
@@ -180,6 +181,7 @@ def show(round_id: int):
         unit_paths=result_pages.unit_paths(),
         category_names=result_pages.category_names(),
         disqualifications=result_pages.list_disqualifications(round_id),
+        exclusion_summary=exclusions.summarise(round_.contest, round_),
         changes=changes,
         names=result_pages.participant_names(
             c["participant_id"] for c in changes.get("prize_changes", [])

@@ -75,6 +75,10 @@ ACTION_LABELS = {
     "essay.disqualify": lazy_gettext("Loại bài dự thi"),
     "essay.restore": lazy_gettext("Khôi phục bài dự thi"),
     "essay.exclusions": lazy_gettext("Sửa danh sách không xét giải"),
+    "exclusion.add": lazy_gettext("Thêm vào danh sách không xét giải"),
+    "exclusion.remove": lazy_gettext("Bỏ khỏi danh sách không xét giải"),
+    "exclusion.import": lazy_gettext("Nhập danh sách không xét giải từ Excel"),
+    "exclusion.export": lazy_gettext("Xuất danh sách không xét giải"),
     "essay.export_entries": lazy_gettext("Xuất danh sách bài dự thi"),
     "essay.export_scores": lazy_gettext("Xuất bảng điểm giám khảo"),
     "essay.publish_results": lazy_gettext("Công bố kết quả cuộc thi viết"),
@@ -110,6 +114,12 @@ DETAIL_LABELS = {
     "imported": lazy_gettext("đã nhập"),
     "duplicates": lazy_gettext("trùng"),
     "bank_id": lazy_gettext("ngân hàng"),
+    "user_id": lazy_gettext("tài khoản"),
+    "reason": lazy_gettext("lý do"),
+    "already": lazy_gettext("đã có trong danh sách"),
+    "staff": lazy_gettext("tài khoản cán bộ"),
+    "repeated": lazy_gettext("lặp lại trong tệp"),
+    "replaced_rounds": lazy_gettext("thay cho danh sách của các đợt"),
 }
 
 # Keys that would hold personal data; the log must never show them (L2).

@@ -190,3 +190,23 @@ class ResultOutdated(DomainError):
     message = lazy_gettext(
         "Kết quả vừa được tính lại sau khi bạn mở trang. Vui lòng xem lại kết quả mới rồi công bố."
     )
+
+
+# Exclusion lists.
+
+
+class AlreadyExcluded(DomainError):
+    status = 409
+    code = "already_excluded"
+    message = lazy_gettext(
+        "Người này đã có trong danh sách không xét giải. Danh sách không thay đổi."
+    )
+
+
+class StaffNeverRanks(DomainError):
+    status = 409
+    code = "staff_never_ranks"
+    message = lazy_gettext(
+        "Tài khoản này thuộc Ban Tổ chức, giám khảo hoặc quản trị: luôn được tự động "
+        "không xét giải, không cần thêm vào danh sách."
+    )

@@ -1,5 +1,6 @@
-"""Essay contests: reading them, setting them up (settings, criteria, stages, panel,
-exclusions). Plain functions with an explicit ``actor`` and ``now``; they flush, never commit."""
+"""Essay contests: reading them, setting them up (settings, criteria, stages, panel; the
+exclusion list lives in ``exclusions``). Plain functions with an explicit ``actor`` and
+``now``; they flush, never commit."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from contest.models.essay import (
     Score,
     Stage,
 )
-from contest.services import audit, rounds
+from contest.services import rounds
 from contest.services.errors import (
     NotFound,
     ValidationFailed,
@@ -135,7 +136,6 @@ class EssayContestInput:
     stages: list[dict] = field(default_factory=lambda: [dict(s) for s in DEFAULT_STAGES])
     prize_tiers: list[dict] = field(default_factory=lambda: [dict(t) for t in DEFAULT_PRIZE_TIERS])
     judge_ids: list[int] = field(default_factory=list)
-    excluded_user_ids: list[int] = field(default_factory=list)
 
 
 def points_x100(value, *, step: int = 1) -> int | None:
@@ -340,7 +340,6 @@ def _apply_settings(
     settings.discrepancy_x100, settings.discrepancy_rule = checked.threshold, checked.rule
     settings.prize_tiers = checked.tiers
     settings.judge_ids = sorted(checked.judges)
-    settings.excluded_user_ids = sorted(set(data.excluded_user_ids))
     return settings
 
 
@@ -426,11 +425,6 @@ def _sync_stages(contest: Contest, stages) -> None:
         db.session.delete(row)
 
 
-def set_excluded(contest: Contest, user_ids: list[int], *, actor: User, now: datetime) -> None:
-    contest.essay_settings.excluded_user_ids = sorted(set(user_ids))
-    audit.record(actor, "essay.exclusions", "contest", contest.id, now=now, rows=len(set(user_ids)))
-
-
 def panel(settings: EssaySettings) -> list[User]:
     """The contest's judges: the chosen panel, or every active judge when none is chosen."""
     stmt = select(User).where(User.role == Role.judge, User.is_active_account.is_(True))
@@ -451,31 +445,3 @@ def unit_choices() -> list[Unit]:
     from contest.services.units import list_units
 
     return list_units()
-
-
-def find_users(lines: list[str]) -> tuple[list[int], list[str]]:
-    """Resolve lines of email or phone to user ids; returns (ids, lines not found)."""
-    from contest.services.vn import normalise_phone
-
-    ids, missing = [], []
-    for line in lines:
-        value = line.strip()
-        if not value:
-            continue
-        phone = normalise_phone(value)
-        user = db.session.scalar(
-            select(User).where(
-                (User.phone == phone) if phone else (func.lower(User.email) == value.lower())
-            )
-        )
-        if user is None:
-            missing.append(value)
-        else:
-            ids.append(user.id)
-    return ids, missing
-
-
-def excluded_users(settings: EssaySettings) -> list[User]:
-    if not settings.excluded_user_ids:
-        return []
-    return list(db.session.scalars(select(User).where(User.id.in_(settings.excluded_user_ids))))

@@ -24,7 +24,7 @@ from contest.models.essay import (
     Stage,
     StageEntry,
 )
-from contest.services import audit, judging
+from contest.services import audit, exclusions, judging
 from contest.services.errors import (
     Conflict,
     NotFound,
@@ -46,10 +46,8 @@ class AssignResult:
     short: list[str] = field(default_factory=list)  # codes that lack judges
 
 
-def _excluded(entry: Entry, settings: EssaySettings) -> bool:
-    return entry.disqualified_at is not None or entry.participant_id in set(
-        settings.excluded_user_ids or []
-    )
+def _excluded(entry: Entry, excluded: frozenset[int]) -> bool:  # exclusions.excluded_ids
+    return entry.disqualified_at is not None or entry.participant_id in excluded
 
 
 def stage_entries(stage: Stage) -> list[StageEntry]:
@@ -90,12 +88,13 @@ def _enter_first_stage(stage: Stage, settings: EssaySettings, *, now: datetime) 
     present = set(
         db.session.scalars(select(StageEntry.entry_id).where(StageEntry.stage_id == stage.id))
     )
+    excluded = exclusions.excluded_ids(settings.contest)
     for entry in db.session.scalars(
         select(Entry).where(
             Entry.contest_id == stage.contest_id, Entry.status == EntryStatus.submitted
         )
     ):
-        if entry.id not in present and not _excluded(entry, settings):
+        if entry.id not in present and not _excluded(entry, excluded):
             db.session.add(StageEntry(stage_id=stage.id, entry_id=entry.id, created_at=now))
     db.session.flush()
 
@@ -172,7 +171,8 @@ def assign_stage(
     """
     settings = stage.contest.essay_settings
     _prepare_stage(stage, settings, now=now)
-    members = [se for se in stage_entries(stage) if not _excluded(se.entry, settings)]
+    excluded = exclusions.excluded_ids(settings.contest)
+    members = [se for se in stage_entries(stage) if not _excluded(se.entry, excluded)]
     plan = judging.plan_assignments(
         _judge_needs(stage, members, settings),
         _slots(settings, stage),
@@ -479,8 +479,9 @@ def stage_progress(stage: Stage) -> list[ProgressRow]:
     for a in stage_assignments(stage):
         by_entry[a.entry_id].append(a)
     rows = []
+    excluded = exclusions.excluded_ids(settings.contest)
     for se in stage_entries(stage):
-        if _excluded(se.entry, settings):
+        if _excluded(se.entry, excluded):
             continue
         sheets = by_entry.get(se.entry_id, [])
         rows.append(ProgressRow(se, sheets, outcome_of(stage, sheets, settings, first_id)))

@@ -18,7 +18,7 @@ from sqlalchemy import String, and_, case, func, select, type_coerce
 from contest.extensions import db
 from contest.models import Attempt, AttemptStatus, Role, Round, Unit, User
 from contest.models.results import Disqualification, ResultRow
-from contest.services import prizes, ranking, result_pages
+from contest.services import exclusions, prizes, ranking, result_pages
 from contest.services.errors import ValidationFailed
 from contest.services.i18n import _
 
@@ -56,12 +56,13 @@ def load_inputs(round_: Round) -> Inputs:
     For each participant (role ``participant`` only: staff never rank) only the finished
     ranked attempts reaching their top score are loaded — every ranking preset starts
     with the score, so no other attempt can be their best — together with their number
-    of finished ranked attempts and whether one of them was perfect. Excluded and
-    disqualified participants are left out here. Submission times are naive UTC (read
+    of finished ranked attempts and whether one of them was perfect. Excluded (the
+    round's and its contest's exclusion list, ``exclusions``) and disqualified
+    participants are left out here. Submission times are naive UTC (read
     without the ORM's per-value conversion: a round can have a million attempts).
     Raises ValidationFailed (the round's prize options are not valid).
     """
-    excluded = frozenset(int(x) for x in round_.excluded_user_ids or ())
+    excluded = exclusions.excluded_ids(round_.contest, round_)
     disqualified = frozenset(
         db.session.scalars(
             select(Disqualification.participant_id).where(Disqualification.round_id == round_.id)

@@ -27,6 +27,7 @@ from contest.services import (
     attempt_saves,
     attempts,
     errors,
+    exclusions,
     result_closing,
     result_pages,
     result_publishing,
@@ -254,9 +255,10 @@ def test_targets_participants_and_attempts(db, closed_round, people):
 def test_excluded_disqualified_and_staff_never_rank_and_do_not_count(db, closed_round, people):
     p1, p2, board, cheat = people(4)
     (judge,) = people(1, role=Role.judge)
-    r = closed_round(excluded_user_ids=[board.id])
+    r = closed_round()
     for user in (p1, p2, board, cheat, judge):
         finished(db, r, user, score=10, total=10, prediction=1)
+    exclusions.add_exclusion(r.contest, board, "Ban Tổ chức", round_=r, actor=None, now=NOW)
     result_publishing.disqualify(r, cheat.id, "Dùng nhiều tài khoản", actor=None, now=NOW)
     outcome = result_closing.close_round(r, actor=None, now=NOW)
     ranked = set(
