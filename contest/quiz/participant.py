@@ -90,23 +90,13 @@ def result(attempt_id: int):
         db.session.commit()
     if not attempt.is_finished:
         return redirect(url_for("quiz.take", attempt_id=attempt.id))
-    review = None
-    if attempts.review_allowed(attempt, now):
-        answers = attempts.answers_of(attempt)
-        review = [
-            {
-                "q": q,
-                "chosen": set(answers.get(q.question_id, [])),
-                "correct": set(q.correct_option_ids),
-            }
-            for q in attempt.questions
-        ]
     return render_template(
         "quiz/result.html",
         attempt=attempt,
         round=attempt.round,
         contest=attempt.round.contest,
-        review=review,
+        review=attempts.review_items(attempt, now),
+        unsent=attempts.unsent_report(attempt),
         left=attempts.attempts_left(attempt.round, current_user),
         state=rounds.state_of(attempt.round, now),
     )

@@ -1,23 +1,30 @@
 /* The quiz page. The server is the only clock (T7); every change is saved at once (D1) and
- * kept in a retry queue while offline (D2); saves carry a sequence number (D3); at time-up
- * what is on screen is flushed, then submitted (D5). No framework, no build step. */
+ * kept in a retry queue while offline (D2). Saves carry this page's device id and its own
+ * sequence number (D3): the server orders devices by arrival, the number orders only this
+ * device's retries, and each reply says whether the save is what is stored. The page shows
+ * how many answers are not saved yet, warns in the last two minutes, and at the end
+ * reports to the server what never reached it (the result page lists it). At time-up
+ * what is on screen is flushed, then submitted (D5). Storage and requests: quiz_store.js. */
 (function () {
   "use strict";
 
   var root = document.getElementById("quiz");
-  if (!root) return;
+  if (!root || !window.QuizStore) return;
   var attemptId = root.dataset.attemptId;
   var apiBase = "/api/attempts/" + attemptId;
   var resultUrl = root.dataset.resultUrl;
+  var reportUrl = root.dataset.reportUrl;
   var t = document.getElementById("i18n").dataset;
-  var storeKey = "quiz:" + attemptId + ":";
-  var csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+  var store = new window.QuizStore.Store(attemptId);
+  var api = new window.QuizStore.Api(document.querySelector('meta[name="csrf-token"]').content);
+  var client = store.client();
+  var LAST_MINUTES_MS = 120000;
 
   var el = function (id) { return document.getElementById(id); };
   var state = {
     questions: [], answers: {}, prediction: null, position: 0, flags: {},
-    pending: {}, saving: false, retryDelay: 1000, retryTimer: null,
-    deadlineMs: 0, serverMs: 0, perfAt: 0, graceMs: 10000,
+    pending: {}, rejected: {}, replaced: {}, saving: false, retryDelay: 1000, retryTimer: null,
+    deadlineMs: 0, serverMs: 0, perfAt: 0, graceMs: 10000, started: false,
     finished: false, submitting: false, warned: false, online: true
   };
 
@@ -25,56 +32,12 @@
     return template.replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; });
   }
 
-  function load(key, fallback) {
-    try { var v = localStorage.getItem(storeKey + key); return v ? JSON.parse(v) : fallback; }
-    catch (e) { return fallback; }
-  }
-
-  function keep(key, value) {
-    try { localStorage.setItem(storeKey + key, JSON.stringify(value)); } catch (e) { /* full */ }
-  }
-
-  function forget() {
-    ["pending", "pos", "flags", "seq"].forEach(function (k) {
-      try { localStorage.removeItem(storeKey + k); } catch (e) { /* ignore */ }
-    });
-  }
-
-  function nextSeq() {
-    var seq = Math.max(load("seq", 0) + 1, Date.now());
-    keep("seq", seq);
-    return seq;
-  }
-
-  // --- network ------------------------------------------------------------------------
-
-  function request(method, url, body, retried) {
-    var opts = { method: method, credentials: "same-origin",
-                 headers: { "Accept": "application/json" } };
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    if (method !== "GET") opts.headers["X-CSRFToken"] = csrfToken;
-    return fetch(url, opts).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.status === 400 && data.error === "csrf" && !retried) {
-          // An expired token never discards answers (D4): get a fresh one and retry.
-          return fetch("/api/auth/me", { credentials: "same-origin" })
-            .then(function (r) { return r.json(); })
-            .then(function (me) {
-              if (me.csrf_token) csrfToken = me.csrf_token;
-              return request(method, url, body, true);
-            });
-        }
-        return { status: response.status, data: data };
-      });
-    });
-  }
+  function request(method, url, body) { return api.request(method, url, body); }
 
   function setOnline(online) {
     state.online = online;
     el("offline-banner").hidden = online;
+    renderStatus();
   }
 
   // --- clock --------------------------------------------------------------------------
@@ -98,6 +61,7 @@
       String(total % 60).padStart(2, "0");
     var timer = el("timer");
     if (timer.textContent !== text) timer.textContent = text;
+    renderStatus(ms);
     if (ms <= 60000 && !state.warned) {
       state.warned = true;
       el("time-warning").hidden = false;
@@ -116,9 +80,38 @@
     return a && a.length > 0;
   }
 
+  function unsavedCount() {
+    return Object.keys(state.pending).length + Object.keys(state.rejected).length;
+  }
+
+  // The save status in the sticky bar, and the last-two-minutes warning.
+  function renderStatus(ms) {
+    if (!state.started) return;
+    var n = unsavedCount();
+    var status = el("save-status");
+    var text = n ? "\u26a0 " + fmt(t.unsavedCount, { n: n }) +
+      (state.online ? "" : " \u00b7 " + t.unsavedOffline) : "\u2713 " + t.allSaved;
+    if (status.textContent !== text) status.textContent = text;
+    status.classList.toggle("pending", n > 0);
+    var left = ms === undefined ? remainingMs() : ms;
+    var warn = el("unsaved-warning");
+    var show = n > 0 && left <= LAST_MINUTES_MS && !state.finished;
+    var message = fmt(t.unsavedWarning, { n: n });
+    if (show && warn.textContent !== message) warn.textContent = message;
+    if (warn.hidden === show) warn.hidden = !show;
+  }
+
   function saveLabel(key) {
     if (state.pending[key]) return state.saving ? t.saving : t.unsaved;
+    if (state.rejected[key]) return t.rejected + (state.rejected[key] === true ? "" :
+      ": " + state.rejected[key]);
+    if (state.replaced[key]) return t.replaced;
     return t.saved;
+  }
+
+  function saveClass(key) {
+    if (state.pending[key]) return " pending";
+    return state.rejected[key] ? " rejected" : " ok";
   }
 
   function renderNavigator() {
@@ -129,7 +122,7 @@
       b.type = "button";
       b.className = "nav-cell" + (answered(q) ? " answered" : "") +
         (state.flags[q.id] ? " flagged" : "") + (i === state.position ? " current" : "") +
-        (state.pending[q.id] ? " unsaved" : "");
+        (state.pending[q.id] || state.rejected[q.id] ? " unsaved" : "");
       b.textContent = String(i + 1);
       b.setAttribute("aria-label", fmt(t.question, { n: i + 1, total: state.questions.length }));
       if (i === state.position) b.setAttribute("aria-current", "true");
@@ -162,6 +155,7 @@
       }
       el("prediction-state").textContent = state.prediction === null && !state.pending.prediction
         ? "" : saveLabel("prediction");
+      el("prediction-state").className = "save-state" + saveClass("prediction");
       return;
     }
     var q = state.questions[state.position];
@@ -170,9 +164,9 @@
     el("question-text").textContent = q.text;
     el("question-hint").hidden = !q.multiple;
     el("flag").checked = !!state.flags[q.id];
-    el("save-state").textContent = answered(q) || state.pending[q.id] ? saveLabel(q.id) : "";
-    el("save-state").className = "small save-state" +
-      (state.pending[q.id] ? " text-warning" : " text-success");
+    var shown = answered(q) || state.pending[q.id] || state.rejected[q.id] || state.replaced[q.id];
+    el("save-state").textContent = shown ? saveLabel(q.id) : "";
+    el("save-state").className = "small save-state" + saveClass(q.id);
     var box = el("options");
     box.querySelectorAll(".form-check").forEach(function (n) { n.remove(); });
     var chosen = state.answers[q.id] || [];
@@ -197,11 +191,11 @@
     });
   }
 
-  function render() { renderQuestion(); renderNavigator(); }
+  function render() { renderQuestion(); renderNavigator(); renderStatus(); }
 
   function go(position) {
     state.position = Math.max(0, Math.min(position, state.questions.length));
-    keep("pos", state.position);
+    store.keep("pos", state.position);
     render();
     window.scrollTo(0, 0);
   }
@@ -218,14 +212,32 @@
     }
     current.sort(function (a, b) { return a - b; });
     state.answers[q.id] = current;
-    queue(q.id, { option_ids: current, seq: nextSeq() });
+    queue(q.id, { option_ids: current, seq: store.nextSeq(), client: client });
   }
 
   function queue(key, body) {
     state.pending[key] = body;
-    keep("pending", state.pending);
+    delete state.rejected[key];
+    delete state.replaced[key];
+    store.keep("pending", state.pending);
     render();
     flush();
+  }
+
+  // The server's reply to one save: what it stores now, and whether it is this save.
+  function settled(key, body, res) {
+    var current = state.pending[key] === body;
+    if (current) delete state.pending[key];
+    if (res.status === 200 && key !== "prediction" && current) {
+      state.answers[key] = res.data.option_ids || [];
+      // Not applied: another device's later save (or a newer one of ours) is stored, and
+      // the screen shows it: never "saved" for a choice the server does not hold.
+      if (res.data.applied === false) state.replaced[key] = true;
+    } else if (res.status !== 200 && current) {
+      state.rejected[key] = (res.data && res.data.message) || true;
+      if (key === "prediction") showPredictionError(res.data.message);
+    }
+    store.keep("pending", state.pending);
   }
 
   function flush() {
@@ -239,9 +251,7 @@
     return request("PUT", url, body).then(function (res) {
       state.saving = false;
       if (res.status === 200 || res.status === 422 || res.status === 404) {
-        if (state.pending[key] === body) delete state.pending[key];
-        if (res.status === 422 && key === "prediction") showPredictionError(res.data.message);
-        keep("pending", state.pending);
+        settled(key, body, res);
         setOnline(true);
         state.retryDelay = 1000;
         render();
@@ -288,10 +298,19 @@
 
   // --- submitting ---------------------------------------------------------------------
 
+  // The attempt is over (submitted, or the server refused a late write). What is still in
+  // the queue never reached the server: report it, so the result page lists it (a server
+  // record, for disputes too). If even the report fails, the queue stays in storage and
+  // the result page sends it.
   function finished() {
+    if (state.finished) return null;
     state.finished = true;
-    forget();
-    window.location.assign(resultUrl);
+    clearTimeout(state.retryTimer);
+    renderStatus();
+    window.QuizStore.reportUnsent(api, reportUrl, state.pending).then(function (reported) {
+      store.forget(reported ? window.QuizStore.keys : ["pos", "flags"]);
+      window.location.assign(resultUrl);
+    });
     return null;
   }
 
@@ -314,12 +333,15 @@
     var predictionInput = el("prediction");
     if (predictionInput.value && state.prediction === null) onPredictionInput();
     flushAll(performance.now() + Math.max(2000, state.graceMs - 2000)).then(function () {
+      if (state.finished) return null;
       var body = state.prediction === null ? {} : { prediction: state.prediction };
       return request("POST", apiBase + "/submit", body);
     }).then(function (res) {
+      if (state.finished) return null;
       if (res.status === 200 || res.status === 409 || res.status === 410) return finished();
       throw new Error("submit " + res.status);
     }).catch(function () {
+      if (state.finished) return;
       state.submitting = false;
       setOnline(false);
       el("submit").disabled = false;
@@ -352,8 +374,21 @@
       if (data.status !== "in_progress") { finished(); return; }
       syncClock(data);
       setOnline(true);
+      if (state.started) adoptServerAnswers(data);
       return data;
     }, function () { setOnline(false); });
+  }
+
+  // What the server holds, for every question this page has nothing queued for (another
+  // device may have answered since): the screen never shows a choice the server replaced.
+  function adoptServerAnswers(data) {
+    Object.keys(data.answers || {}).forEach(function (k) {
+      if (!state.pending[k]) state.answers[k] = data.answers[k];
+    });
+    if (!state.pending.prediction) {
+      state.prediction = data.prediction === undefined ? null : data.prediction;
+    }
+    render();
   }
 
   function start(data) {
@@ -363,13 +398,13 @@
     Object.keys(data.answers || {}).forEach(function (k) { state.answers[k] = data.answers[k]; });
     state.prediction = data.prediction === undefined ? null : data.prediction;
     // Saves not yet confirmed by the server (this device, before a reload) win.
-    state.pending = load("pending", {});
     Object.keys(state.pending).forEach(function (k) {
       if (k === "prediction") state.prediction = state.pending[k].value;
       else state.answers[k] = state.pending[k].option_ids;
     });
-    state.flags = load("flags", {});
-    state.position = Math.min(load("pos", 0), state.questions.length);
+    state.flags = store.load("flags", {});
+    state.position = Math.min(store.load("pos", 0), state.questions.length);
+    state.started = true;
     el("loading").hidden = true;
     render();
     flush();
@@ -383,7 +418,7 @@
     var q = state.questions[state.position];
     if (!q) return;
     if (el("flag").checked) state.flags[q.id] = true; else delete state.flags[q.id];
-    keep("flags", state.flags);
+    store.keep("flags", state.flags);
     renderNavigator();
   });
   var predictionTimer = null;
@@ -406,5 +441,6 @@
     if (document.visibilityState === "visible" && !state.finished) { refresh(); flush(); }
   });
 
+  state.pending = store.load("pending", {});
   refresh().then(start);
 })();
