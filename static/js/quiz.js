@@ -37,7 +37,6 @@
   function setOnline(online) {
     state.online = online;
     el("offline-banner").hidden = online;
-    renderStatus();
   }
 
   // --- clock --------------------------------------------------------------------------
@@ -89,8 +88,7 @@
     if (!state.started) return;
     var n = unsavedCount();
     var status = el("save-status");
-    var text = n ? "\u26a0 " + fmt(t.unsavedCount, { n: n }) +
-      (state.online ? "" : " \u00b7 " + t.unsavedOffline) : "\u2713 " + t.allSaved;
+    var text = n ? "\u26a0 " + fmt(t.unsavedCount, { n: n }) : "\u2713 " + t.allSaved;
     if (status.textContent !== text) status.textContent = text;
     status.classList.toggle("pending", n > 0);
     var left = ms === undefined ? remainingMs() : ms;
