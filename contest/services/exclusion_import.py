@@ -69,7 +69,7 @@ def _read(data: bytes, max_rows: int):
         raise ImportFailed(exc.errors) from exc
     if not table.present & {"id_number", "phone"}:
         message = _(
-            "Tệp cần cột «Số CCCD» hoặc cột «Số điện thoại» ở dòng tiêu đề (dòng 1). "
+            "Tệp cần có cột «Số CCCD» hoặc cột «Số điện thoại» ở dòng tiêu đề (dòng 1). "
             "Vui lòng dùng tệp mẫu."
         )
         raise ImportFailed([RowError(1, LABEL["phone"], message)])
