@@ -88,7 +88,8 @@
     if (!state.started) return;
     var n = unsavedCount();
     var status = el("save-status");
-    var text = n ? "\u26a0 " + fmt(t.unsavedCount, { n: n }) : "\u2713 " + t.allSaved;
+    var any = state.prediction !== null || state.questions.some(answered);
+    var text = n ? "\u26a0 " + fmt(t.unsavedCount, { n: n }) : (any ? "\u2713 " + t.allSaved : "");
     if (status.textContent !== text) status.textContent = text;
     status.classList.toggle("pending", n > 0);
     var left = ms === undefined ? remainingMs() : ms;
