@@ -226,6 +226,10 @@ def test_the_results_page_counts_by_reason_links_the_list_and_changes_the_rankin
     html = page(client, url)
     assert "Đã tính lại kết quả «Tuần 1»: phiên bản 2" in html and "chưa được công bố" in html
     results = page(client, f"/ban-to-chuc/ket-qua/dot-thi/{r.id}")
+    line = results[results.index('id="excluded-line"') :]
+    line = line[: line.index("</p>")]
+    assert "Không xét giải: 1 người trong danh sách (Ban Tổ chức: 1)" in line
+    assert "1 tài khoản cán bộ đã thi, không xếp hạng" in line and f"{BASE}/dot-thi/{r.id}" in line
     section = results[results.index('id="excluded"') :]
     assert "1 người trong danh sách không xét giải." in section
     assert "1 người trong số đó đã thi và không được xếp hạng." in section
