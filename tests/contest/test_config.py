@@ -115,6 +115,20 @@ def test_migrations_match_the_models(app, db):
     assert diff == []
 
 
+def test_migrations_form_one_line(app):
+    """Migrations are one chain 0001, 0002, … with a single head: work done side by side
+    is put in line before it lands, so `flask db upgrade` and a downgrade are unambiguous."""
+    from alembic.script import ScriptDirectory
+
+    from contest.extensions import migrate
+
+    with app.app_context():
+        script = ScriptDirectory.from_config(migrate.get_config())
+    assert len(script.get_heads()) == 1, script.get_heads()
+    chain = [rev.revision for rev in script.walk_revisions()][::-1]
+    assert chain == [f"{n:04d}" for n in range(1, len(chain) + 1)]
+
+
 def test_question_bank_never_imports_flask_or_contest():
     code = (
         "import question_bank, sys; bad = [m for m in sys.modules if m.split('.')[0] in "

@@ -1,4 +1,4 @@
-"""Migration 0006b on a scratch database of the suite's kind (SQLite file, or a scratch
+"""Migration 0006 on a scratch database of the suite's kind (SQLite file, or a scratch
 schema of the PostgreSQL database): the old JSON lists become rows, the columns go, the
 rounds table keeps its checks, and the downgrade writes every row back."""
 
@@ -116,7 +116,7 @@ def test_upgrade_copies_the_json_lists_and_downgrade_restores_them(scratch_url):
             upgrade(revision="0005")
             with _db.engine.begin() as conn:
                 _seed(conn)
-            upgrade(revision="0006b")
+            upgrade(revision="0006")
             with _db.engine.begin() as conn:
                 rows = conn.execute(
                     sa.text(

@@ -1,8 +1,8 @@
 """answers remember the device that saved them; attempts keep the quiz page's report of
 the answers it could not send before the end (issue 10, item 7)
 
-Revision ID: 0006c
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 09:00:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0006c"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """exclusion lists become a table (who, which round or contest, why, who added them), filled
 from the two JSON columns they replace (issue 10, item 4)
 
-Revision ID: 0006b
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-02 10:00:00
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0006b"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
