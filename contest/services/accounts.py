@@ -7,11 +7,11 @@ flushes, and leaves the commit to the caller.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import unicodedata
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 
 from contest.extensions import db
@@ -31,7 +31,7 @@ from contest.services.passwords import (
     password_problem,
     verify_password,
 )
-from contest.services.vn import normalise_phone
+from contest.services.vn import canonical_login, normalise_email, normalise_phone
 from question_bank.text import fold, normalise_text
 
 # The roles' names, in the order the admin's lists show them.
@@ -44,14 +44,24 @@ ROLE_LABELS = {
 
 
 def find_by_login(login: str) -> User | None:
-    """An account by phone (any common spelling) or email."""
-    login = (login or "").strip()
-    if not login:
+    """An account by phone or email, in any spelling (``vn.canonical_login``): fullwidth
+    or Arabic-Indic digits, ``+84``/``84``/spaces, the email's case."""
+    key = canonical_login(login)
+    if not key:
         return None
-    phone = normalise_phone(login)
-    if phone:
-        return db.session.scalar(select(User).where(User.phone == phone))
-    return db.session.scalar(select(User).where(func.lower(User.email) == login.lower()))
+    if normalise_phone(key) == key:
+        return db.session.scalar(select(User).where(User.phone == key))
+    return db.session.scalar(select(User).where(func.lower(User.email) == key))
+
+
+def login_key(login: str) -> str:
+    """The rate-limit key of a sign-in attempt: the account's id when ``login`` names one
+    (its phone or email, in any spelling), else a digest of the canonical spelling (S4).
+    Never the phone or email itself: the key reaches Redis and the limiter's log (L2)."""
+    user = find_by_login(login)
+    if user is not None:
+        return f"user:{user.id}"
+    return "login:" + hashlib.sha256(canonical_login(login).encode()).hexdigest()[:24]
 
 
 def authenticate(login: str, password: str, *, now: datetime) -> User:
@@ -125,12 +135,9 @@ def create_account(
 ) -> User:
     """Create a staff or minimal account (CLI ``users create``). Raises ValidationFailed."""
     errors = {}
-    clean_email = None
-    if email:
-        try:
-            clean_email = validate_email(email, check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
-            errors["email"] = _("Email không hợp lệ.")
+    clean_email = normalise_email(email) if email else None
+    if email and not clean_email:
+        errors["email"] = _("Email không hợp lệ.")
     clean_phone = normalise_phone(phone) if phone else None
     if phone and not clean_phone:
         errors["phone"] = _("Số điện thoại không hợp lệ.")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,11 +21,18 @@ from contest.services import audit, units
 from contest.services.errors import Conflict, ValidationFailed
 from contest.services.i18n import _, lazy_gettext
 from contest.services.passwords import hash_password, password_problem
-from contest.services.vn import cccd_problem, normalise_phone
+from contest.services.vn import (
+    cccd_problem,
+    has_hidden_characters,
+    normalise_cccd,
+    normalise_email,
+    normalise_phone,
+)
 from question_bank.text import fold, normalise_text
 
 __all__ = [
     "GENDER_LABELS",
+    "AlreadyRegistered",
     "ProfileInput",
     "build_participant",
     "check_profile",
@@ -118,6 +124,11 @@ def _check_full_name(text: str):
     name = normalise_text(text)
     if not name:
         return name, _("Vui lòng nhập họ và tên.")
+    if has_hidden_characters(name):
+        return name, _(
+            "Họ và tên có ký tự ẩn hoặc ký tự điều khiển (ví dụ ký tự đảo chiều chữ, "
+            "khoảng trắng không độ rộng). Vui lòng xoá ô này và gõ lại họ và tên."
+        )
     if len(name) > 120:
         return name, _("Họ và tên dài tối đa 120 ký tự.")
     if any(ch.isdigit() or ch in _NOT_IN_NAMES for ch in name):
@@ -148,7 +159,7 @@ def _check_gender(text: str):
 
 def _check_id_number(text: str, birth: date | None, gender: str | None):
     """``birth`` is None when the birth date is itself wrong: then only the form is checked."""
-    id_number = "".join(text.split())
+    id_number = normalise_cccd(text)
     if not id_number:
         return id_number, _("Vui lòng nhập số CCCD.")
     return id_number, cccd_problem(id_number, birth, gender)
@@ -166,13 +177,12 @@ def _check_phone(text: str):
 
 
 def _check_email(text: str):
-    email = text.strip()
-    if not email:
+    if not text.strip():
         return None, None
-    try:
-        return validate_email(email, check_deliverability=False).normalized.lower(), None
-    except EmailNotValidError:
-        return email, _("Email không hợp lệ. Bạn có thể để trống nếu không có email.")
+    email = normalise_email(text)
+    if email is None:
+        return text.strip(), _("Email không hợp lệ. Bạn có thể để trống nếu không có email.")
+    return email, None
 
 
 def _check_unit(value):
@@ -193,19 +203,38 @@ def _check_category(value):
 
 def _check_address(text: str):
     address = normalise_text(text)
+    if has_hidden_characters(address):
+        return address or None, _(
+            "Địa chỉ có ký tự ẩn hoặc ký tự điều khiển. Vui lòng xoá ô này và gõ lại địa chỉ."
+        )
     if len(address) > 300:
         return address or None, _("Địa chỉ dài tối đa 300 ký tự.")
     return address or None, None
 
 
+class AlreadyRegistered(ValidationFailed):
+    """The details are valid, but a CCCD, phone or email belongs to another account
+    (``fields`` holds one message per such field)."""
+
+
 def _taken_messages(sign_in_hint: bool) -> dict[str, str]:
     """What to say when a CCCD, phone or email belongs to another account. A person who
-    registers may have an account already; an organiser importing a list may not."""
+    registers may have an account already: name the field and say how to get back in; an
+    organiser importing a list (or a participant editing a profile) only needs the field."""
     if sign_in_hint:
         return {
-            "id_number": _("Số CCCD này đã được dùng để đăng ký. Nếu là bạn, hãy đăng nhập."),
-            "phone": _("Số điện thoại này đã được đăng ký. Nếu là bạn, hãy đăng nhập."),
-            "email": _("Email này đã được dùng cho một tài khoản khác."),
+            "id_number": _(
+                "Số CCCD này đã có tài khoản. Hãy đăng nhập, hoặc dùng “Quên mật khẩu” nếu "
+                "bạn không nhớ mật khẩu."
+            ),
+            "phone": _(
+                "Số điện thoại này đã có tài khoản. Hãy đăng nhập, hoặc dùng “Quên mật khẩu” "
+                "nếu bạn không nhớ mật khẩu."
+            ),
+            "email": _(
+                "Email này đã có tài khoản. Hãy đăng nhập, hoặc dùng “Quên mật khẩu” nếu bạn "
+                "không nhớ mật khẩu."
+            ),
         }
     return {
         "id_number": _("Số CCCD này đã được dùng để đăng ký."),
@@ -217,7 +246,13 @@ def _taken_messages(sign_in_hint: bool) -> dict[str, str]:
 def _check_taken(
     clean: dict, errors: dict, *, current: User | None, sign_in_hint: bool
 ) -> dict[str, str]:
-    """Messages for the well-formed CCCD, phone and email another account already has."""
+    """Messages for the well-formed CCCD, phone and email another account already has.
+
+    For a registration (``sign_in_hint``) nothing is looked up while any other field is
+    wrong: who has an account is told only to a request that would otherwise create one,
+    so a probe with a phone number alone learns nothing (docs/security.md, R1)."""
+    if sign_in_hint and errors:
+        return {}
     others = select(User.id)
     if current is not None:
         others = others.where(User.id != current.id)
@@ -246,8 +281,10 @@ def check_profile(
     """Check every field of ``data`` and return the clean values (by field name).
 
     CCCD, phone and email must not belong to another account (``current`` excluded);
-    ``sign_in_hint`` adds "if it is you, sign in" to those messages. Raises
-    ValidationFailed with one message per invalid field.
+    ``sign_in_hint`` (a self-registration) checks that only once every other field is
+    valid and adds "sign in, or use ‘forgot password’" to those messages. Raises
+    AlreadyRegistered when only that is wrong, else ValidationFailed with one message per
+    invalid field.
     """
     clean: dict = {}
     errors: dict[str, str] = {}
@@ -273,9 +310,11 @@ def check_profile(
         errors["consent"] = _(
             "Bạn cần đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân để tham gia cuộc thi."
         )
-    errors.update(_check_taken(clean, errors, current=current, sign_in_hint=sign_in_hint))
-    if errors:
-        raise ValidationFailed(errors)
+    taken = _check_taken(clean, errors, current=current, sign_in_hint=sign_in_hint)
+    if taken and not errors:
+        raise AlreadyRegistered(taken)
+    if errors or taken:
+        raise ValidationFailed({**errors, **taken})
     return clean
 
 
@@ -356,7 +395,13 @@ def update_profile(user: User, data: ProfileInput, *, now: datetime, min_age: in
     Raises ValidationFailed or Conflict.
     """
     build_participant(
-        data, now=now, min_age=min_age, user=user, need_password=False, need_consent=False
+        data,
+        now=now,
+        min_age=min_age,
+        user=user,
+        need_password=False,
+        need_consent=False,
+        sign_in_hint=False,
     )
     flush_or_conflict()
     return user
@@ -426,7 +471,9 @@ def create_participant_from_cli(
         password=password or "",
     )
     try:
-        user = build_participant(data, now=now, min_age=min_age, need_consent=False)
+        user = build_participant(
+            data, now=now, min_age=min_age, need_consent=False, sign_in_hint=False
+        )
     except ValidationFailed as exc:
         for name, message in exc.fields.items():
             problems.setdefault(_OPTIONS.get(name, name), message)

@@ -23,7 +23,7 @@ from contest.services import accounts, audit, participants, units
 from contest.services.errors import ImportFailed, NotFound, ValidationFailed
 from contest.services.i18n import _, lazy_gettext
 from contest.services.passwords import hash_password
-from contest.services.vn import normalise_phone
+from contest.services.vn import normalise_cccd, normalise_email, normalise_phone
 from question_bank.safety import UnreadableFile
 from question_bank.text import fold
 from question_bank.xlsx import Column, HeaderError, RowError, Sheet, read_table, write_workbook
@@ -109,9 +109,10 @@ class _Row:
 
 
 def _excel_digits(text: str, length: int) -> str:
-    """Put back the leading zero Excel drops from a number cell (CCCD, phone)."""
-    digits = "".join(text.split())
-    if digits.isdigit() and len(digits) == length - 1:
+    """Put back the leading zero Excel drops from a number cell (CCCD, phone); digits of
+    any script are read as ASCII digits first (``vn.normalise_cccd``)."""
+    digits = normalise_cccd(text)
+    if re.fullmatch(r"[0-9]+", digits) and len(digits) == length - 1:
         return "0" + digits
     return digits
 
@@ -191,9 +192,9 @@ def _check_row(values: dict[str, str], *, names: _Names, now: datetime, min_age:
             problems.setdefault(name, message)
     # Values for the duplicates-in-file check, even when another field of the row is wrong.
     keys = {
-        "id_number": data.id_number if data.id_number.isdigit() else None,
+        "id_number": data.id_number if re.fullmatch(r"[0-9]{12}", data.id_number) else None,
         "phone": normalise_phone(data.phone),
-        "email": data.email.strip().lower() or None,
+        "email": normalise_email(data.email),
     }
     return (None if problems else user), problems, keys
 
