@@ -322,7 +322,8 @@ def make_round(db, make_bank):
         published=True,
         **settings,
     ):
-        bank = bank or make_bank()
+        if bank is None and "bank_ids" not in settings:
+            bank = make_bank()
         contest = Contest(
             title=f"Cuộc thi {next(_seq)}",
             slug=f"cuoc-thi-{next(_seq)}",
@@ -332,18 +333,22 @@ def make_round(db, make_bank):
         )
         db.session.add(contest)
         db.session.flush()
+        values = dict(
+            name="Tuần 1",
+            bank_ids=[bank.id] if bank is not None else None,
+            created_at=NOW,
+            published_at=NOW,  # published unless told (published_at=None: a draft)
+            prediction_text="Có bao nhiêu người trả lời đúng tất cả?",
+        )
+        values.update(settings)
         round_ = Round(
             contest_id=contest.id,
-            name="Tuần 1",
             opens_at=opens_at or NOW - timedelta(days=1),
             closes_at=closes_at or NOW + timedelta(days=6),
             question_count=question_count,
             time_limit_minutes=time_limit_minutes,
             max_attempts=max_attempts,
-            bank_ids=[bank.id],
-            created_at=NOW,
-            prediction_text="Có bao nhiêu người trả lời đúng tất cả?",
-            **settings,
+            **values,
         )
         db.session.add(round_)
         db.session.commit()

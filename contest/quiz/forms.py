@@ -86,7 +86,10 @@ class RoundForm(FlaskForm):
     prize_tiers = TextAreaField(
         _l("Cơ cấu giải"),
         validators=[Length(max=2000)],
-        description=_l("Mỗi dòng: tên giải | số lượng. Ví dụ: Giải Nhất | 1"),
+        description=_l(
+            "Mỗi dòng: tên giải | số lượng; thêm «| tập thể» cho giải dành cho đơn vị. "
+            "Ví dụ: Giải Nhất | 1 hoặc Giải tập thể | 3 | tập thể"
+        ),
     )
 
     def __init__(self, *args, **kwargs):

@@ -20,6 +20,7 @@ from contest.web import menu
 from contest.web.forms import apply_errors
 from contest.web.security import role_required
 from question_bank import DIFFICULTY_LABELS, parse_difficulty
+from question_bank.text import fold
 
 bp = Blueprint("quiz_admin", __name__, url_prefix="/ban-to-chuc/cuoc-thi")
 menu.add(
@@ -139,19 +140,58 @@ def _quota_level(level: str) -> str | None:
     return value
 
 
-def _round_input(form) -> rounds.RoundInput:
+def _collective_word() -> str:
+    return _("tập thể")
+
+
+def _parse_tiers(text: str) -> list[dict]:
+    """Prize lines ``name | count`` or ``name | count | tập thể`` (a collective tier)."""
+    tiers = []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split("|")]
+        marked = len(cells) == 3 and fold(cells[2]) in {fold(_collective_word()), "collective"}
+        if len(cells) not in (2, 3) or not cells[1].isdigit() or (len(cells) == 3 and not marked):
+            raise ValidationFailed(
+                {"prize_tiers": _("Dòng %(row)s chưa đúng dạng. Xem ví dụ bên dưới ô.", row=n)}
+            )
+        tiers.append({"name": cells[0], "count": int(cells[1]), "collective": marked})
+    return tiers
+
+
+def _tier_lines(tiers: list[dict]) -> str:
+    return "\n".join(
+        f"{t['name']} | {t['count']}" + (f" | {_collective_word()}" if t.get("collective") else "")
+        for t in tiers
+    )
+
+
+def _same_minute(posted, stored):
+    """The stored time when the form (which shows minutes) posts back the same minute."""
+    if (
+        posted is not None
+        and stored is not None
+        and posted == stored.replace(second=0, microsecond=0)
+    ):
+        return stored
+    return posted
+
+
+def _round_input(form, round_=None) -> rounds.RoundInput:
     quotas = [
         {"topic": topic or None, "difficulty": _quota_level(level), "count": int(count)}
         for topic, level, count in _parse_lines(form.quotas.data, "quotas", 3)
     ]
-    tiers = [
-        {"name": name, "count": int(count)}
-        for name, count in _parse_lines(form.prize_tiers.data, "prize_tiers", 2)
-    ]
+    tiers = _parse_tiers(form.prize_tiers.data)
+    opens_at, closes_at = local_to_utc(form.opens_at.data), local_to_utc(form.closes_at.data)
+    if round_ is not None:
+        opens_at = _same_minute(opens_at, round_.opens_at)
+        closes_at = _same_minute(closes_at, round_.closes_at)
     return rounds.RoundInput(
         name=form.name.data,
-        opens_at=local_to_utc(form.opens_at.data),
-        closes_at=local_to_utc(form.closes_at.data),
+        opens_at=opens_at,
+        closes_at=closes_at,
         question_count=form.question_count.data,
         time_limit_minutes=form.time_limit_minutes.data,
         max_attempts=form.max_attempts.data,
@@ -201,7 +241,7 @@ def _load_round_into(form, round_) -> None:
     form.quotas.data = "\n".join(
         f"{q['topic'] or ''} | {_level_word(q['difficulty'])} | {q['count']}" for q in round_.quotas
     )
-    form.prize_tiers.data = "\n".join(f"{t['name']} | {t['count']}" for t in round_.prize_tiers)
+    form.prize_tiers.data = _tier_lines(round_.prize_tiers)
 
 
 @bp.route("/<int:contest_id>/dot-thi/moi", methods=["GET", "POST"])
@@ -218,15 +258,17 @@ def edit_round(contest_id: int, round_id: int | None = None):
             form.question_count.data, form.time_limit_minutes.data = 20, 20
             form.max_attempts.data = 3
             form.prediction_text.data = rounds.DEFAULT_PREDICTION_TEXT
-            form.prize_tiers.data = "\n".join(
-                f"{t['name']} | {t['count']}" for t in rounds.DEFAULT_PRIZE_TIERS
-            )
+            form.prize_tiers.data = _tier_lines(rounds.DEFAULT_PRIZE_TIERS)
     status = 200
     if form.validate_on_submit():
         saved, status = _save(
             form,
             lambda: rounds.save_round(
-                contest, _round_input(form), actor=current_user, now=utcnow(), round_=round_
+                contest,
+                _round_input(form, round_),
+                actor=current_user,
+                now=utcnow(),
+                round_=round_,
             ),
         )
         if saved is not None:

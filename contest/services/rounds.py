@@ -3,38 +3,36 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from contest.extensions import db
 from contest.models import User
-from contest.models.question import QuestionBank
 from contest.models.quiz import (
     Attempt,
     AttemptStatus,
     Contest,
     ContestKind,
-    PredictionTarget,
-    ReviewPolicy,
     Round,
-    TieBreak,
 )
-from contest.services import audit, grading
+from contest.services import audit, grading, round_lifecycle
 from contest.services.errors import NotFound, ValidationFailed
-from contest.services.i18n import _, lazy_gettext
+from contest.services.i18n import _
 from contest.services.papers import check_draw, invalidate_pool
+from contest.services.round_checks import (  # noqa: F401  (re-exported for callers)
+    DEFAULT,
+    DEFAULT_PREDICTION_TEXT,
+    DEFAULT_PRIZE_TIERS,
+    CleanRound,
+    RoundInput,
+    check_round,
+    default_min_score,
+)
 from question_bank.text import fold, normalise_text
 
-DEFAULT_PRIZE_TIERS = [
-    {"name": "Giải Nhất", "count": 1},
-    {"name": "Giải Nhì", "count": 2},
-    {"name": "Giải Ba", "count": 3},
-    {"name": "Giải Khuyến khích", "count": 10},
-]
-
-DEFAULT_PREDICTION_TEXT = "Có bao nhiêu người trả lời đúng tất cả các câu hỏi của đợt thi này?"
+DEFAULT_GRACE_SECONDS = 10
 
 
 def slugify(title: str) -> str:
@@ -147,206 +145,92 @@ def set_published(contest: Contest, published: bool, *, actor: User, now: dateti
     )
 
 
-@dataclass
-class RoundInput:
-    name: str = ""
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
-    question_count: int | None = 20
-    time_limit_minutes: int | None = 20
-    max_attempts: int | None = 3
-    allow_practice: bool = False
-    shuffle_questions: bool = True
-    shuffle_options: bool = True
-    review_policy: str = "after_close"
-    bank_ids: list[int] = field(default_factory=list)
-    quotas: list[dict] = field(default_factory=list)
-    eligible_category_ids: list[int] = field(default_factory=list)
-    eligible_unit_ids: list[int] = field(default_factory=list)
-    min_age: int | None = None
-    excluded_user_ids: list[int] = field(default_factory=list)
-    prediction_text: str = DEFAULT_PREDICTION_TEXT
-    prediction_target: str = "perfect_participants"
-    tie_break: str = "default"
-    prize_tiers: list[dict] = field(default_factory=lambda: [dict(t) for t in DEFAULT_PRIZE_TIERS])
-    prize_options: dict = field(default_factory=dict)
-    grace_seconds: int = 10
+def _prize_options(data: RoundInput, round_: Round | None) -> dict:
+    """The prize options to store: the round's own unless given, with ``min_score``."""
+    if data.prize_options is not None:
+        options = dict(data.prize_options)
+    else:
+        options = dict(round_.prize_options or {}) if round_ is not None else {}
+    if data.min_score == DEFAULT:
+        if round_ is None:
+            options.setdefault("min_score", default_min_score(data.question_count))
+    elif data.min_score is None:
+        options.pop("min_score", None)
+    else:
+        options["min_score"] = data.min_score
+    return options
 
 
-def _enum(cls, value, errors, name, message):
-    try:
-        return cls(value)
-    except ValueError:
-        errors[name] = message
-        return None
-
-
-# Whole numbers of a round: (attribute, lowest, highest, message).
-_RANGES = (
-    ("question_count", 1, 200, lazy_gettext("Số câu hỏi phải từ %(low)s đến %(high)s.")),
-    (
-        "time_limit_minutes",
-        1,
-        600,
-        lazy_gettext("Thời gian làm bài phải từ %(low)s đến %(high)s."),
-    ),
-    ("max_attempts", 1, 100, lazy_gettext("Số lượt thi phải từ %(low)s đến %(high)s.")),
-)
-
-
-@dataclass(frozen=True)
-class _CleanRound:
-    name: str
-    review: ReviewPolicy | None
-    target: PredictionTarget | None
-    tie: TieBreak | None
-    quotas: list[dict]
-    tiers: list[dict]
-
-
-def _check_times(data: RoundInput, errors: dict[str, str]) -> None:
-    if data.opens_at is None:
-        errors["opens_at"] = _("Vui lòng chọn thời điểm mở.")
-    if data.closes_at is None:
-        errors["closes_at"] = _("Vui lòng chọn thời điểm đóng.")
-    elif data.opens_at and data.closes_at <= data.opens_at:
-        errors["closes_at"] = _("Thời điểm đóng phải sau thời điểm mở.")
-
-
-def _check_numbers(data: RoundInput, errors: dict[str, str]) -> None:
-    for attr, low, high, message in _RANGES:
-        value = getattr(data, attr)
-        if value is None or not (low <= value <= high):
-            errors[attr] = message % {"low": low, "high": high}
-    if data.min_age is not None and not (0 <= data.min_age <= 120):
-        errors["min_age"] = _("Tuổi tối thiểu không hợp lệ.")
-    if not (0 <= data.grace_seconds <= 120):
-        errors["grace_seconds"] = _("Thời gian ân hạn từ 0 đến 120 giây.")
-
-
-def _check_banks(bank_ids: list[int], errors: dict[str, str]) -> None:
-    banks = [db.session.get(QuestionBank, b) for b in bank_ids]
-    if not bank_ids:
-        errors["bank_ids"] = _("Vui lòng chọn ít nhất một ngân hàng câu hỏi.")
-    elif any(b is None for b in banks):
-        errors["bank_ids"] = _("Ngân hàng câu hỏi không tồn tại.")
-
-
-def _clean_quotas(quotas: list[dict], errors: dict[str, str]) -> list[dict]:
-    """The quotas with a count, topics normalised; a negative count is an error."""
-    cleaned = []
-    for q in quotas:
-        count = int(q.get("count") or 0)
-        if count < 0:
-            errors["quotas"] = _("Số câu theo chủ đề, mức độ không được âm.")
-        elif count:
-            cleaned.append(
-                {
-                    "topic": normalise_text(q.get("topic") or "") or None,
-                    "difficulty": q.get("difficulty") or None,
-                    "count": count,
-                }
-            )
-    return cleaned
-
-
-def _clean_tiers(tiers: list[dict]) -> list[dict]:
-    """The prize tiers that have a name and a count; the others are dropped."""
-    cleaned = []
-    for t in tiers:
-        tier_name = normalise_text(t.get("name") or "")
-        count = int(t.get("count") or 0)
-        if tier_name and count > 0:
-            cleaned.append(
-                {
-                    "name": tier_name,
-                    "count": count,
-                    **({"collective": True} if t.get("collective") else {}),
-                }
-            )
-    return cleaned
-
-
-def _check_round(data: RoundInput) -> _CleanRound:
-    """The round's input checked and cleaned; raises ValidationFailed (one message a field)."""
-    errors: dict[str, str] = {}
-    name = normalise_text(data.name)
-    if not name:
-        errors["name"] = _("Vui lòng nhập tên đợt thi.")
-    _check_times(data, errors)
-    _check_numbers(data, errors)
-    review = _enum(
-        ReviewPolicy,
-        data.review_policy,
-        errors,
-        "review_policy",
-        _("Chính sách xem đáp án không hợp lệ."),
-    )
-    target = _enum(
-        PredictionTarget,
-        data.prediction_target,
-        errors,
-        "prediction_target",
-        _("Cách tính đáp án câu dự đoán không hợp lệ."),
-    )
-    tie = _enum(TieBreak, data.tie_break, errors, "tie_break", _("Cách xếp hạng không hợp lệ."))
-    _check_banks(data.bank_ids, errors)
-    quotas = _clean_quotas(data.quotas, errors)
-    tiers = _clean_tiers(data.prize_tiers)
-    if errors:
-        raise ValidationFailed(errors)
-    return _CleanRound(name, review, target, tie, quotas, tiers)
-
-
-def _apply(round_: Round, data: RoundInput, clean: _CleanRound) -> None:
-    round_.name = clean.name
-    round_.opens_at, round_.closes_at = data.opens_at, data.closes_at
-    round_.question_count = data.question_count
-    round_.time_limit_minutes = data.time_limit_minutes
-    round_.max_attempts = data.max_attempts
-    round_.allow_practice = data.allow_practice
-    round_.shuffle_questions, round_.shuffle_options = data.shuffle_questions, data.shuffle_options
-    round_.review_policy, round_.prediction_target = clean.review, clean.target
-    round_.tie_break = clean.tie
-    round_.bank_ids = sorted(set(data.bank_ids))
-    round_.quotas = clean.quotas
-    round_.eligible_category_ids = sorted(set(data.eligible_category_ids))
-    round_.eligible_unit_ids = sorted(set(data.eligible_unit_ids))
-    round_.min_age = data.min_age
-    round_.excluded_user_ids = sorted(set(data.excluded_user_ids))
-    round_.prediction_text = normalise_text(data.prediction_text) or DEFAULT_PREDICTION_TEXT
-    round_.prize_tiers = clean.tiers
-    round_.prize_options = dict(data.prize_options)
-    round_.grace_seconds = data.grace_seconds
+def round_values(data: RoundInput, clean: CleanRound, round_: Round | None) -> dict:
+    """Every setting of the round as it will be stored (column name → value)."""
+    grace = data.grace_seconds
+    if grace is None:
+        grace = round_.grace_seconds if round_ is not None else DEFAULT_GRACE_SECONDS
+    return {
+        "name": clean.name,
+        "opens_at": data.opens_at,
+        "closes_at": data.closes_at,
+        "question_count": data.question_count,
+        "time_limit_minutes": data.time_limit_minutes,
+        "max_attempts": data.max_attempts,
+        "allow_practice": data.allow_practice,
+        "shuffle_questions": data.shuffle_questions,
+        "shuffle_options": data.shuffle_options,
+        "review_policy": clean.review,
+        "prediction_target": clean.target,
+        "tie_break": clean.tie,
+        "bank_ids": sorted(set(data.bank_ids)),
+        "quotas": clean.quotas,
+        "eligible_category_ids": sorted(set(data.eligible_category_ids)),
+        "eligible_unit_ids": sorted(set(data.eligible_unit_ids)),
+        "min_age": data.min_age,
+        "prediction_text": normalise_text(data.prediction_text) or DEFAULT_PREDICTION_TEXT,
+        "prize_tiers": clean.tiers,
+        "prize_options": _prize_options(data, round_),
+        "grace_seconds": grace,
+    }
 
 
 def save_round(
     contest: Contest, data: RoundInput, *, actor: User, now: datetime, round_: Round | None = None
 ) -> Round:
-    """Create or edit a round, checking the draw against the bank before saving.
+    """Create (as a draft) or edit a round, checking the draw against the bank first.
 
-    Raises ValidationFailed with one message per field (including ``bank_ids`` when the
-    pool cannot satisfy the question count or quotas).
+    An edit keeps every setting the input leaves out; once the round has an attempt the
+    settings that change results are locked, and a closed round is read-only
+    (``round_lifecycle.check_changes``). Every change is audited with its old and new
+    values. Raises ValidationFailed with one message per field (including ``bank_ids``
+    when the pool cannot satisfy the question count or quotas), or Conflict.
     """
-    clean = _check_round(data)
+    clean = check_round(data)
+    values = round_values(data, clean, round_)
     created = round_ is None
     if created:
-        round_ = Round(contest_id=contest.id, created_at=now)
+        round_ = Round(contest_id=contest.id, created_at=now, published_at=None)
         db.session.add(round_)
-    _apply(round_, data, clean)
+        changes = {}
+    else:
+        changes = {k: (getattr(round_, k), v) for k, v in values.items() if getattr(round_, k) != v}
+        round_lifecycle.check_changes(round_, changes, now=now)
+    for key, value in values.items():
+        setattr(round_, key, value)
     db.session.flush()
     invalidate_pool(round_.id)
     problems = check_draw(round_)
     if problems:
         raise ValidationFailed({"bank_ids": " ".join(problems)})
-    audit.record(
-        actor,
-        "round.create" if created else "round.update",
-        "round",
-        round_.id,
-        now=now,
-        name=clean.name,
-    )
+    if created:
+        audit.record(actor, "round.create", "round", round_.id, now=now, name=clean.name)
+    elif changes:
+        audit.record(
+            actor,
+            "round.update",
+            "round",
+            round_.id,
+            now=now,
+            name=clean.name,
+            changes=round_lifecycle.jsonable_changes(changes),
+        )
     return round_
 
 
