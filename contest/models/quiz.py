@@ -63,6 +63,9 @@ class Contest(db.Model):
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_published: Mapped[bool] = mapped_column(default=False)
+    # Days after results are published during which complaints are heard; then the personal
+    # data of those who won nothing is erased (L4, services/privacy.py).
+    complaint_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
     consent_version: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When `privacy purge` erased the CCCD, phone and birth date (L4, services/privacy.py).
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[Unit | None] = relationship()
     category: Mapped[Category | None] = relationship()

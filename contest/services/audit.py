@@ -83,6 +83,7 @@ ACTION_LABELS = {
     "essay.export_scores": lazy_gettext("Xuất bảng điểm giám khảo"),
     "essay.publish_results": lazy_gettext("Công bố kết quả cuộc thi viết"),
     "essay.unpublish_results": lazy_gettext("Thôi công bố kết quả cuộc thi viết"),
+    "privacy.purge": lazy_gettext("Xoá dữ liệu cá nhân hết thời hạn lưu giữ"),
 }
 
 OBJECT_LABELS = {
@@ -96,6 +97,7 @@ OBJECT_LABELS = {
     "essay_entry": lazy_gettext("Bài dự thi"),
     "essay_assignment": lazy_gettext("Phiếu chấm"),
     "essay_stage": lazy_gettext("Vòng chấm"),
+    "privacy": lazy_gettext("Dữ liệu cá nhân"),
 }
 
 DETAIL_LABELS = {
@@ -118,6 +120,10 @@ DETAIL_LABELS = {
     "reason": lazy_gettext("lý do"),
     "already": lazy_gettext("đã có trong danh sách"),
     "staff": lazy_gettext("tài khoản cán bộ"),
+    "users": lazy_gettext("số người"),
+    "id_numbers": lazy_gettext("số CCCD đã xoá"),
+    "phones": lazy_gettext("số điện thoại đã xoá"),
+    "birth_dates": lazy_gettext("ngày sinh đã xoá"),
     "repeated": lazy_gettext("lặp lại trong tệp"),
     "replaced_rounds": lazy_gettext("thay cho danh sách của các đợt"),
 }

@@ -1,0 +1,169 @@
+"""Personal data kept only as long as the contest needs it (checklist L4; the privacy page's
+promise). After the complaint period of everything a participant took part in, the CCCD
+number, phone number and birth date of a participant who won nothing are erased.
+
+The rule, for one participant (``purge_personal_data``):
+
+- they took part in at least one quiz round (an attempt) or essay contest (an entry) —
+  an account that never took part is kept: it may be about to;
+- every quiz round they took part in has published results, and the newest publication is
+  at least the contest's ``complaint_days`` old (default 30); every essay contest they
+  entered has published results that old — a round still open, closed but not published,
+  or inside its complaint period keeps everything;
+- they hold no prize in any result (quiz result rows, essay stage results), published or
+  not: winners are contacted and checked, so their data stays.
+
+Nothing else changes: attempts, answers, result rows, unit and category (what ranking and
+the unit statistics read) and the audit log stay as they are, so a round can be ranked
+again from its stored attempts with the same inputs. Name and email stay (the email is how
+the person signs in and resets a password; see docs/security.md). One audit entry records
+the counts, never who. Plain data in and out: no Flask.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+
+from contest.extensions import db
+from contest.models import Contest, Role, User
+from contest.models.essay import Entry, EssaySettings, StageEntry
+from contest.models.quiz import Attempt, Round
+from contest.models.results import ResultRow, RoundResult
+from contest.services import audit
+
+DEFAULT_COMPLAINT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """How many participants were purged and how many of each field were erased."""
+
+    users: int
+    id_numbers: int
+    phones: int
+    birth_dates: int
+    dry_run: bool = False
+
+
+def _window_ends() -> tuple[dict[int, datetime | None], dict[int, datetime | None]]:
+    """Per quiz round and per essay contest: when its complaint period ends (None: results
+    not published yet, so it has not started)."""
+    days = {cid: d for cid, d in db.session.execute(select(Contest.id, Contest.complaint_days))}
+    published = dict(
+        db.session.execute(
+            select(RoundResult.round_id, func.max(RoundResult.published_at))
+            .where(RoundResult.published_at.is_not(None))
+            .group_by(RoundResult.round_id)
+        ).all()
+    )
+    rounds: dict[int, datetime | None] = {}
+    for round_id, contest_id in db.session.execute(select(Round.id, Round.contest_id)):
+        at = published.get(round_id)
+        rounds[round_id] = None if at is None else at + _period(days.get(contest_id))
+    essays: dict[int, datetime | None] = {}
+    for contest_id, at in db.session.execute(
+        select(EssaySettings.contest_id, EssaySettings.results_published_at)
+    ):
+        essays[contest_id] = None if at is None else at + _period(days.get(contest_id))
+    return rounds, essays
+
+
+def _period(complaint_days: int | None) -> timedelta:
+    return timedelta(days=DEFAULT_COMPLAINT_DAYS if complaint_days is None else complaint_days)
+
+
+def _winners() -> set[int]:
+    quiz = select(ResultRow.participant_id).where(ResultRow.prize_tier.is_not(None))
+    essay = (
+        select(Entry.participant_id)
+        .join(StageEntry, StageEntry.entry_id == Entry.id)
+        .where(StageEntry.prize.is_not(None))
+    )
+    return set(db.session.scalars(quiz)) | set(db.session.scalars(essay))
+
+
+def _participations() -> dict[int, list[tuple[str, int]]]:
+    taken: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for user_id, round_id in db.session.execute(
+        select(Attempt.participant_id, Attempt.round_id).distinct()
+    ):
+        taken[user_id].append(("round", round_id))
+    for user_id, contest_id in db.session.execute(
+        select(Entry.participant_id, Entry.contest_id).distinct()
+    ):
+        taken[user_id].append(("essay", contest_id))
+    return taken
+
+
+def purgeable_user_ids(now: datetime) -> list[int]:
+    """The participants whose CCCD, phone and birth date may be erased at ``now``."""
+    rounds, essays = _window_ends()
+    winners = _winners()
+    taken = _participations()
+    candidates = db.session.scalars(
+        select(User.id).where(
+            User.role == Role.participant,
+            or_(User.id_number.is_not(None), User.phone.is_not(None), User.birth_date.is_not(None)),
+        )
+    )
+    out = []
+    for user_id in candidates:
+        places = taken.get(user_id)
+        if not places or user_id in winners:
+            continue
+        ends = [(rounds if kind == "round" else essays).get(key) for kind, key in places]
+        if all(end is not None and end <= now for end in ends):
+            out.append(user_id)
+    return sorted(out)
+
+
+def _count(ids: list[int], column) -> int:
+    total = 0
+    for chunk in _chunks(ids):
+        total += db.session.scalar(
+            select(func.count()).select_from(User).where(User.id.in_(chunk), column.is_not(None))
+        )
+    return total
+
+
+def _chunks(ids: list[int], size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def purge_personal_data(*, now: datetime, actor: User | None, dry_run: bool = False) -> PurgeResult:
+    """Erase the CCCD, phone and birth date of every purgeable participant (see the module
+    docstring) and audit the counts. With ``dry_run`` only count. The caller commits."""
+    ids = purgeable_user_ids(now)
+    result = PurgeResult(
+        users=len(ids),
+        id_numbers=_count(ids, User.id_number),
+        phones=_count(ids, User.phone),
+        birth_dates=_count(ids, User.birth_date),
+        dry_run=dry_run,
+    )
+    if dry_run:
+        return result
+    for chunk in _chunks(ids):
+        db.session.execute(
+            update(User)
+            .where(User.id.in_(chunk))
+            .values(id_number=None, phone=None, birth_date=None, personal_data_purged_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    audit.record(
+        actor,
+        "privacy.purge",
+        "privacy",
+        None,
+        now=now,
+        users=result.users,
+        id_numbers=result.id_numbers,
+        phones=result.phones,
+        birth_dates=result.birth_dates,
+    )
+    return result

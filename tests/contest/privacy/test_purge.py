@@ -1,0 +1,113 @@
+"""Issue 11 item 8 (checklist L4): the privacy page's promise is kept. After the complaint
+period of everything they took part in, participants who won nothing lose their CCCD,
+phone and birth date; winners, people in an open round and people who never took part
+keep theirs; results can be ranked again afterwards; one audit entry holds the counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from contest.models import Contest, User
+from contest.models.audit import AuditEntry
+from contest.services import privacy, result_closing, result_publishing
+from tests.conftest import NOW
+from tests.contest.results.test_results import finished
+
+ONE_PRIZE = [{"name": "Giải Nhất", "count": 1}]
+
+
+def _close_and_publish(round_, at):
+    outcome = result_closing.close_round(round_, actor=None, now=at)
+    result_publishing.publish_result(round_, outcome.result.id, actor=None, now=at)
+    return outcome.result
+
+
+def _personal(db, user_id):
+    user = db.session.get(User, user_id)
+    db.session.refresh(user)
+    return user.id_number, user.phone, user.birth_date
+
+
+def test_non_winners_lose_their_personal_data_after_the_complaint_period(
+    db, make_round, closed_round, people
+):
+    week = closed_round(prize_tiers=ONE_PRIZE)
+    still_open = make_round()
+    winner, loser, busy, never = people(4)
+    finished(db, week, winner, score=9)
+    finished(db, week, loser, score=3)
+    finished(db, week, busy, score=2)
+    finished(db, still_open, busy, score=2)
+    first = _close_and_publish(week, NOW)
+    db.session.commit()
+    kept = {u.id: _personal(db, u.id) for u in (winner, loser, busy, never)}
+
+    # Inside the 30 days nothing changes; a dry run counts without changing.
+    assert privacy.purgeable_user_ids(NOW + timedelta(days=29, hours=23)) == []
+    counted = privacy.purge_personal_data(now=NOW + timedelta(days=30), actor=None, dry_run=True)
+    assert (counted.users, counted.id_numbers, counted.phones, counted.birth_dates) == (1, 1, 1, 1)
+    assert _personal(db, loser.id) == kept[loser.id]
+
+    done = privacy.purge_personal_data(now=NOW + timedelta(days=30), actor=None)
+    db.session.commit()
+    assert (done.users, done.id_numbers, done.phones, done.birth_dates) == (1, 1, 1, 1)
+    assert _personal(db, loser.id) == (None, None, None)
+    assert db.session.get(User, loser.id).personal_data_purged_at == NOW + timedelta(days=30)
+    assert db.session.get(User, loser.id).full_name  # the name stays, results stay readable
+    for user in (winner, busy, never):
+        assert _personal(db, user.id) == kept[user.id]
+
+    # Ranking again from the stored attempts gives the same result: nothing to re-close.
+    again = result_closing.close_round(week, actor=None, now=NOW + timedelta(days=31))
+    assert again.created is False and again.result.id == first.id
+
+    # One audit entry with the counts and nobody's data.
+    entries = list(
+        db.session.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.purge"))
+    )
+    assert len(entries) == 1
+    assert entries[0].details == {"users": 1, "id_numbers": 1, "phones": 1, "birth_dates": 1}
+    # Purged people are not counted again.
+    assert privacy.purge_personal_data(now=NOW + timedelta(days=60), actor=None).users == 0
+
+
+def test_the_complaint_period_is_the_contests_and_starts_at_the_newest_publication(
+    db, closed_round, people
+):
+    week = closed_round(prize_tiers=ONE_PRIZE)
+    db.session.get(Contest, week.contest_id).complaint_days = 7
+    winner, second, loser = people(3)
+    finished(db, week, winner, score=9)
+    finished(db, week, second, score=6)
+    finished(db, week, loser, score=3)
+    _close_and_publish(week, NOW)
+    db.session.commit()
+    assert privacy.purgeable_user_ids(NOW + timedelta(days=7)) == [second.id, loser.id]
+    # Publishing a new version (a complaint upheld: the second moves up to the prize)
+    # starts the period again.
+    result_publishing.disqualify(week, winner.id, "Khiếu nại được chấp nhận", actor=None, now=NOW)
+    _close_and_publish(week, NOW + timedelta(days=5))
+    db.session.commit()
+    assert privacy.purgeable_user_ids(NOW + timedelta(days=7)) == []
+    assert privacy.purgeable_user_ids(NOW + timedelta(days=12)) == [loser.id]
+
+
+def test_closed_but_unpublished_results_keep_everything(db, closed_round, people):
+    week = closed_round(prize_tiers=ONE_PRIZE)
+    (loser,) = people(1)
+    finished(db, week, loser, score=1)
+    result_closing.close_round(week, actor=None, now=NOW)
+    db.session.commit()
+    assert privacy.purgeable_user_ids(NOW + timedelta(days=365)) == []
+
+
+def test_the_command_line_reports_counts(db, runner, closed_round, people):
+    week = closed_round(prize_tiers=ONE_PRIZE)
+    (loser,) = people(1)
+    finished(db, week, loser, score=1)
+    result = runner.invoke(args=["privacy", "purge", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "participants: would erase" in result.output
+    assert _personal(db, loser.id)[0] is not None
