@@ -1,7 +1,36 @@
-"""Deterministic question draws with quotas per topic and difficulty.
+"""Deterministic question draws with exact quotas per topic and difficulty.
 
 Everything random goes through ``random.Random(seed)``; with the seed stored on the
 attempt, any paper can be drawn again identically.
+
+What a quota means (the rule, also in docs/quiz.md "Quotas")
+-------------------------------------------------------------
+A quota line names a topic, a level, both or neither, and a count. A question *matches* a
+line when it has the line's topic (if the line names one) and the line's level (if it names
+one). **Every line holds exactly on every paper: the paper has exactly ``count`` questions
+matching it.**
+
+- ``Khó | 3``: exactly 3 hard questions, whatever their topics;
+- ``Lịch sử | | 5``: exactly 5 questions of that topic, at any level;
+- ``Lịch sử | Khó | 2``: exactly 2 hard questions of that topic (the line limits nothing
+  else: other Lịch sử questions and other hard questions are free unless a line says so);
+- lines may overlap: with ``Lịch sử | | 5`` and ``Khó | 3`` a hard Lịch sử question counts
+  for both, and the paper has 5 Lịch sử questions and 3 hard questions in all;
+- lines naming the same topic and level add up (two lines ``Khó | 2`` mean 4);
+- a count of 0 keeps the matching questions off the paper;
+- a line naming neither topic nor level matches every question, so its count must equal the
+  paper's question count;
+- the rest of the paper (the questions matching no line) is drawn from the *unquoted pool*:
+  the questions that match no line. With ``Khó | 3`` on a 20-question paper the other 17
+  are never hard; if the bank has fewer than 17 questions that are not hard, the draw check
+  says so.
+
+How the draw works: the pool, sorted by id, is shuffled by the seeded generator and taken
+in that order, skipping each question whose group (topic × level) could no longer be taken
+without making some quota impossible (decided by a feasible flow with lower bounds over the
+groups, ``_flow.py``); the paper is then shuffled with the same generator. A draw without
+quotas is a plain seeded sample, as it always was. Topics match ignoring case and spacing,
+levels by value (``hard``) or Vietnamese label (``Khó``).
 """
 
 from __future__ import annotations
@@ -13,6 +42,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from . import _flow
 from .bank import DIFFICULTY_LABELS, parse_difficulty
 from .i18n import _, lazy_gettext
 from .text import normalise_text
@@ -111,54 +141,163 @@ def _quota_short(quota: Quota, available: int) -> str:
 
 
 Group = tuple[Any, Any]  # (topic key, level key)
+Key = tuple[Any, Any]  # what a quota names: (topic key or None, level key or None)
+UNQUOTED = None  # in a plan's counts: the questions matching no quota
 
 
-def _matches(quota: Quota, group: Group) -> bool:
-    topic, level = group
-    return (quota.topic is None or _topic_key(quota.topic) == topic) and (
-        quota.difficulty is None or _level_key(quota.difficulty) == level
-    )
+def _matches(key: Key, group: Group) -> bool:
+    topic, level = key
+    return (topic is None or topic == group[0]) and (level is None or level == group[1])
 
 
-def _max_flow(demands: Sequence[int], edges: Sequence[Sequence[int]], sizes: Sequence[int]) -> int:
-    """Max number of distinct questions the quotas can take: source → quota (demand) →
-    group (if it matches) → sink (group size). Tiny graph: quotas × groups.
+def _merged(quotas: Sequence[Quota]) -> dict[Key, Quota]:
+    """The quotas by what they name; lines naming the same topic and level add up."""
+    merged: dict[Key, Quota] = {}
+    for quota in quotas:
+        key = (
+            None if quota.topic is None else _topic_key(quota.topic),
+            None if quota.difficulty is None else _level_key(quota.difficulty),
+        )
+        first = merged.get(key) or Quota(quota.topic, quota.difficulty, 0)
+        merged[key] = Quota(first.topic, first.difficulty, first.count + quota.count)
+    return merged
+
+
+def _level_word(quota: Quota) -> str | None:
+    if quota.difficulty is None:
+        return None
+    key = _level_key(quota.difficulty)
+    return _(DIFFICULTY_LABELS[key]) if key in DIFFICULTY_LABELS else str(quota.difficulty)
+
+
+def _label(quota: Quota) -> str:
+    """What a quota line names, inside a sentence: «chủ đề «X» mức Khó», «mức Khó» …"""
+    level = _level_word(quota)
+    if quota.topic is not None and level is not None:
+        return _("chủ đề «%(topic)s» mức %(level)s", topic=quota.topic, level=level)
+    if quota.topic is not None:
+        return _("chủ đề «%(topic)s»", topic=quota.topic)
+    if level is not None:
+        return _("mức %(level)s", level=level)
+    return _("mọi câu")
+
+
+def _joined(labels: list[str]) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    return _("%(first)s hoặc %(last)s", first=", ".join(labels[:-1]), last=labels[-1])
+
+
+class _Network:
+    """The exact quotas of a draw of ``n`` as a flow with bounds: source → topic →
+    (topic, level) group → level → sink, and sink → source carrying the number of quoted
+    questions. Only the groups matching some quota (*quoted*) are in the graph; the others
+    form the unquoted pool, which only has to hold the rest of the paper.
     """
-    n_q, n_g = len(demands), len(sizes)
-    source, sink = 0, n_q + n_g + 1
-    size = sink + 1
-    cap = [[0] * size for _row in range(size)]
-    for q, demand in enumerate(demands):
-        cap[source][1 + q] = demand
-        for g in edges[q]:
-            cap[1 + q][1 + n_q + g] = demand
-    for g, group_size in enumerate(sizes):
-        cap[1 + n_q + g][sink] = group_size
-    flow = 0
-    while True:
-        parent = [-1] * size
-        parent[source] = source
-        queue = [source]
-        for node in queue:
-            for nxt in range(size):
-                if parent[nxt] == -1 and cap[node][nxt] > 0:
-                    parent[nxt] = node
-                    queue.append(nxt)
-        if parent[sink] == -1:
-            return flow
-        bottleneck = None
-        node = sink
-        while node != source:
-            prev = parent[node]
-            bottleneck = cap[prev][node] if bottleneck is None else min(bottleneck, cap[prev][node])
-            node = prev
-        node = sink
-        while node != source:
-            prev = parent[node]
-            cap[prev][node] -= bottleneck
-            cap[node][prev] += bottleneck
-            node = prev
-        flow += bottleneck
+
+    def __init__(self, groups: dict[Group, list[Candidate]], quotas: dict[Key, Quota], n: int):
+        self.n = n
+        self.quotas = quotas
+        self.quoted = [g for g in groups if any(_matches(k, g) for k in quotas)]
+        self.sizes = {g: len(groups[g]) for g in self.quoted}
+        self.unquoted = sum(len(m) for g, m in groups.items() if g not in self.sizes)
+        self.big = sum(self.sizes.values()) + n
+        self._fixed = {k: q.count for k, q in quotas.items() if k != (None, None)}
+        rows = [k[0] for k in self._fixed if k[1] is None] + [g[0] for g in self.quoted]
+        cols = [k[1] for k in self._fixed if k[0] is None] + [g[1] for g in self.quoted]
+        self._rows = {t: 2 + i for i, t in enumerate(dict.fromkeys(rows))}
+        self._cols = {lvl: 2 + len(self._rows) + i for i, lvl in enumerate(dict.fromkeys(cols))}
+
+    def _bounds(self, key: Key) -> tuple[int, int]:
+        fixed = self._fixed.get(key)
+        return (0, self.big) if fixed is None else (fixed, fixed)
+
+    def solve(self, taken: dict, low: int, high: int) -> dict | None:
+        """A plan for the whole paper: how many questions each quoted group gives, at least
+        ``taken`` of each, ``low`` to ``high`` of them in all (``UNQUOTED``: ``n`` minus that),
+        meeting every quota exactly — or ``None`` when there is no such plan."""
+        if any(
+            k[0] is not None and k[1] is not None and k not in self.sizes and c
+            for k, c in self._fixed.items()
+        ):
+            return None  # a topic-and-level quota whose group has no question at all
+        edges = [(1, 0, low, high)]
+        edges += [(0, row, *self._bounds((t, None))) for t, row in self._rows.items()]
+        edges += [(col, 1, *self._bounds((None, lvl))) for lvl, col in self._cols.items()]
+        for group in self.quoted:
+            at_least = taken.get(group, 0)
+            if group in self._fixed:
+                bounds = (max(at_least, self._fixed[group]), self._fixed[group])
+            else:
+                bounds = (at_least, self.sizes[group])
+            edges.append((self._rows[group[0]], self._cols[group[1]], *bounds))
+        flows = _flow.circulation(2 + len(self._rows) + len(self._cols), edges)
+        if flows is None:
+            return None
+        plan = dict(zip(self.quoted, flows[len(edges) - len(self.quoted) :], strict=True))
+        plan[UNQUOTED] = self.n - flows[0]
+        return plan
+
+    def draw_plan(self, taken: dict) -> dict | None:
+        """A plan of the paper given what is ``taken``: ``n`` questions, the unquoted ones
+        from the unquoted pool."""
+        rest = taken.get(UNQUOTED, 0)
+        return self.solve(taken, max(0, self.n - self.unquoted), self.n - rest)
+
+    def _extreme(self, feasible, low: int, high: int) -> int:
+        """The smallest value in ``low``…``high`` for which ``feasible`` (monotone) holds."""
+        while low < high:
+            middle = (low + high) // 2
+            if feasible(middle):
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    def problem(self) -> str | None:
+        """Why no paper meets the quotas, once each quota alone has enough questions."""
+        if self.solve({}, 0, self.big) is None:
+            return _(
+                "Các dòng của cơ cấu đề chồng lên nhau hoặc mâu thuẫn nhau (ví dụ một dòng "
+                "theo chủ đề và mức độ cần nhiều câu hơn dòng của cả chủ đề đó): không có "
+                "cách chọn câu hỏi đáp ứng đúng mọi dòng cùng lúc. Vui lòng điều chỉnh cơ cấu "
+                "đề hoặc thêm câu hỏi vào ngân hàng."
+            )
+        fewest = self._extreme(lambda m: self.solve({}, 0, m) is not None, 0, self.big)
+        if fewest > self.n:
+            return _(
+                "Tổng số câu theo cơ cấu đề (%(wanted)s) lớn hơn số câu của đề (%(count)s). "
+                "Vui lòng giảm số câu theo chủ đề, mức độ hoặc tăng số câu của đề.",
+                wanted=fewest,
+                count=self.n,
+            )
+        most = self.big - self._extreme(
+            lambda d: self.solve({}, self.big - d, self.big) is not None, 0, self.big
+        )
+        rest = self.n - most
+        if rest <= self.unquoted:
+            return None
+        message = (
+            _(
+                "Theo cơ cấu đề, đề có đúng %(quoted)s câu thuộc %(lines)s; %(rest)s câu còn "
+                "lại phải là câu không thuộc %(lines)s, nhưng ngân hàng chỉ có %(available)s "
+                "câu như vậy. Vui lòng thêm loại câu này vào ngân hàng, tăng số câu theo cơ "
+                "cấu đề hoặc giảm số câu của đề.",
+            )
+            if fewest == most
+            else _(
+                "Theo cơ cấu đề, đề có nhiều nhất %(quoted)s câu thuộc %(lines)s; %(rest)s câu "
+                "còn lại phải là câu không thuộc %(lines)s, nhưng ngân hàng chỉ có "
+                "%(available)s câu như vậy. Vui lòng thêm loại câu này vào ngân hàng, tăng số "
+                "câu theo cơ cấu đề hoặc giảm số câu của đề.",
+            )
+        )
+        return message % {
+            "quoted": most,
+            "lines": _joined([_label(q) for q in self.quotas.values()]),
+            "rest": rest,
+            "available": self.unquoted,
+        }
 
 
 def _pool_groups(pool: Iterable[Candidate]) -> dict[Group, list[Candidate]]:
@@ -177,16 +316,6 @@ def _problems(groups: dict[Group, list[Candidate]], n: int, quotas: Sequence[Quo
         raise ValueError("counts must not be negative")
     problems: list[str] = []
     total_pool = sum(len(members) for members in groups.values())
-    wanted = sum(q.count for q in quotas)
-    if wanted > n:
-        problems.append(
-            _(
-                "Tổng số câu theo cơ cấu đề (%(wanted)s) lớn hơn số câu của đề (%(count)s). "
-                "Vui lòng giảm số câu theo chủ đề, mức độ hoặc tăng số câu của đề.",
-                wanted=wanted,
-                count=n,
-            )
-        )
     if n > total_pool:
         problems.append(
             _(
@@ -196,38 +325,27 @@ def _problems(groups: dict[Group, list[Candidate]], n: int, quotas: Sequence[Quo
                 available=total_pool,
             )
         )
-    names = list(groups)
-    sizes = [len(groups[g]) for g in names]
-    edges = [[i for i, g in enumerate(names) if _matches(q, g)] for q in quotas]
-    individually_ok = True
-    for quota, matching in zip(quotas, edges, strict=True):
-        available = sum(sizes[i] for i in matching)
+    merged = _merged(quotas)
+    for key, quota in merged.items():
+        available = sum(len(m) for g, m in groups.items() if _matches(key, g))
         if quota.count > available:
-            individually_ok = False
             problems.append(_quota_short(quota, available))
-    if individually_ok and quotas:
-        reachable = _max_flow([q.count for q in quotas], edges, sizes)
-        if reachable < wanted:
-            problems.append(
-                _(
-                    "Các yêu cầu của cơ cấu đề chồng lên nhau: cần %(wanted)s câu khác nhau "
-                    "nhưng ngân hàng chỉ đáp ứng được %(reachable)s câu. Vui lòng điều chỉnh cơ "
-                    "cấu đề hoặc thêm câu hỏi vào ngân hàng.",
-                    wanted=wanted,
-                    reachable=reachable,
-                )
+    everything = merged.get((None, None))
+    if everything is not None and everything.count != n:
+        problems.append(
+            _(
+                "Dòng cơ cấu đề không ghi chủ đề lẫn mức độ tính mọi câu của đề, nên số câu "
+                "của dòng (%(wanted)s) phải bằng số câu của đề (%(count)s). Vui lòng xoá dòng "
+                "này hoặc sửa số câu.",
+                wanted=everything.count,
+                count=n,
             )
+        )
+    if not problems and merged:
+        problem = _Network(groups, merged, n).problem()
+        if problem:
+            problems.append(problem)
     return problems
-
-
-def _pick(rng: random.Random, weights: list[tuple[int, int]]) -> tuple[int, int]:
-    """Choose a question uniformly among groups of the given sizes: (group, index in it)."""
-    pick = rng.randrange(sum(size for _group, size in weights))
-    for group_index, size in weights:
-        if pick < size:
-            return group_index, pick
-        pick -= size
-    raise AssertionError("unreachable")
 
 
 def check_quotas(pool: Sequence[Candidate], n: int, quotas: Sequence[Quota] = ()) -> list[str]:
@@ -239,56 +357,62 @@ def check_quotas(pool: Sequence[Candidate], n: int, quotas: Sequence[Quota] = ()
     return _problems(_pool_groups(pool), n, quotas)
 
 
+def _draw_exact(network: _Network, group_of: dict[Any, Group], order: list, n: int) -> list:
+    """Take questions in ``order``, skipping those whose group can no longer be taken."""
+    taken: dict = {}
+    plan = network.draw_plan(taken)
+    closed: set = set()
+    chosen = []
+    for candidate in order:
+        if len(chosen) == n:
+            break
+        group = group_of[candidate.id]
+        key = group if group in network.sizes else UNQUOTED
+        if key in closed:
+            continue
+        if plan[key] <= taken.get(key, 0):  # the current plan has no room: ask again
+            trial = dict(taken)
+            trial[key] = trial.get(key, 0) + 1
+            new_plan = network.draw_plan(trial)
+            if new_plan is None:
+                closed.add(key)  # fewer choices later, never more: closed for good
+                continue
+            plan = new_plan
+        taken[key] = taken.get(key, 0) + 1
+        chosen.append(candidate)
+    if len(chosen) != n:
+        raise AssertionError("the plan promised a full paper")
+    return chosen
+
+
 def select_questions(
     pool: Sequence[Candidate], n: int, quotas: Sequence[Quota] = (), *, seed: int
 ) -> list[Any]:
-    """Draw ``n`` distinct question ids from ``pool``, meeting every quota exactly.
+    """Draw ``n`` distinct question ids from ``pool``, meeting every quota exactly (the
+    rule is in the module's docstring).
 
     Deterministic for a given ``seed`` and independent of the pool's order (it is sorted by
-    id first). Quotas are met first, each with a uniform random choice among the questions
-    that still leave the other quotas satisfiable, then the rest is drawn from what remains;
-    the result is shuffled with the same generator. Topics match ignoring case and spacing,
-    difficulties by value or Vietnamese label.
+    id first). Without quotas: a seeded sample of the pool. With quotas: the pool is
+    shuffled by the seeded generator and taken in that order, skipping questions that would
+    make a quota impossible to meet exactly. Either way the paper is then shuffled with the
+    same generator.
 
-    Raises ``PoolTooSmall`` when the quotas add up to more than ``n`` or a quota or the total
-    cannot be met, and ``ValueError`` for a negative count.
+    Raises ``PoolTooSmall`` when the pool cannot give such a paper (``check_quotas`` says
+    why), and ``ValueError`` for a negative count.
     """
     groups = _pool_groups(pool)
     problems = _problems(groups, n, quotas)
     if problems:
         raise PoolTooSmall(problems)
     rng = random.Random(seed)
-    names = list(groups)
-    remaining = {g: list(members) for g, members in groups.items()}
-    edges = [[i for i, g in enumerate(names) if _matches(q, g)] for q in quotas]
-    demands = [q.count for q in quotas]
-    chosen: list[Candidate] = []
-    for q in range(len(quotas)):
-        while demands[q] > 0:
-            allowed = set(edges[q])
-            while True:
-                group_index, pick = _pick(
-                    rng, [(i, len(remaining[names[i]])) for i in sorted(allowed)]
-                )
-                if not any(
-                    demands[other] > 0 and group_index in edges[other]
-                    for other in range(len(quotas))
-                    if other != q
-                ):
-                    break  # no other quota wants this group: taking from it is always safe
-                sizes = [len(remaining[g]) for g in names]
-                sizes[group_index] -= 1
-                demands[q] -= 1
-                feasible = _max_flow(demands, edges, sizes) == sum(demands)
-                demands[q] += 1
-                if feasible:
-                    break
-                allowed.discard(group_index)  # taking from here would starve another quota
-            demands[q] -= 1
-            members = remaining[names[group_index]]
-            chosen.append(members.pop(pick))
-    rest = sorted((c for members in remaining.values() for c in members), key=lambda c: c.id)
-    chosen.extend(rng.sample(rest, n - len(chosen)))
+    everything = sorted((c for members in groups.values() for c in members), key=lambda c: c.id)
+    if quotas:
+        order = list(everything)
+        rng.shuffle(order)
+        group_of = {c.id: g for g, members in groups.items() for c in members}
+        chosen = _draw_exact(_Network(groups, _merged(quotas), n), group_of, order, n)
+    else:
+        chosen = rng.sample(everything, n)
     rng.shuffle(chosen)
     return [c.id for c in chosen]
 

@@ -102,7 +102,8 @@ def round_pool(round_: Round) -> list[PoolQuestion]:
 
 
 def quotas_of(round_: Round) -> list[draw.Quota]:
-    """The round's quotas (topic × difficulty counts) as the drawing code takes them."""
+    """The round's quotas (topic × difficulty counts) as the drawing code takes them; each is
+    exact on every paper (the rule: ``question_bank.select``'s docstring)."""
     return [
         draw.Quota(q.get("topic") or None, q.get("difficulty") or None, int(q["count"]))
         for q in (round_.quotas or [])
@@ -111,7 +112,10 @@ def quotas_of(round_: Round) -> list[draw.Quota]:
 
 
 def check_draw(round_: Round) -> list[str]:
-    """Problems (translated) that would stop a paper being drawn for this round."""
+    """Problems (translated) that would stop a paper being drawn for this round: the bank
+    lacks questions for a quota line or for the rest of the paper (questions matching no
+    line), or the lines contradict each other. The round form shows them; an empty list
+    means every seed draws a paper."""
     pool = round_pool(round_)
     if not pool:
         return [_("Chưa chọn ngân hàng câu hỏi, hoặc ngân hàng không có câu hỏi đang dùng.")]
