@@ -83,6 +83,14 @@ class RoundForm(FlaskForm):
     prediction_text = TextAreaField(_l("Câu hỏi dự đoán"), validators=[Length(max=1000)])
     prediction_target = SelectField(_l("Đáp án câu dự đoán là"))
     tie_break = SelectField(_l("Thứ tự xếp hạng"))
+    min_score = IntegerField(
+        _l("Điểm tối thiểu để đoạt giải"),
+        validators=[Optional(), NumberRange(0, 10000)],
+        description=_l(
+            "Người có điểm thấp hơn không được xét giải cá nhân. Mặc định là một nửa số câu "
+            "hỏi (làm tròn lên); để trống nếu không đặt điểm tối thiểu."
+        ),
+    )
     prize_tiers = TextAreaField(
         _l("Cơ cấu giải"),
         validators=[Length(max=2000)],

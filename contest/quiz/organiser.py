@@ -208,6 +208,7 @@ def _round_input(form, round_=None) -> rounds.RoundInput:
         prediction_target=form.prediction_target.data,
         tie_break=form.tie_break.data,
         prize_tiers=tiers,
+        min_score=form.min_score.data,
     )
 
 
@@ -242,6 +243,7 @@ def _load_round_into(form, round_) -> None:
         f"{q['topic'] or ''} | {_level_word(q['difficulty'])} | {q['count']}" for q in round_.quotas
     )
     form.prize_tiers.data = _tier_lines(round_.prize_tiers)
+    form.min_score.data = (round_.prize_options or {}).get("min_score")
 
 
 @bp.route("/<int:contest_id>/dot-thi/moi", methods=["GET", "POST"])
@@ -259,6 +261,7 @@ def edit_round(contest_id: int, round_id: int | None = None):
             form.max_attempts.data = 3
             form.prediction_text.data = rounds.DEFAULT_PREDICTION_TEXT
             form.prize_tiers.data = _tier_lines(rounds.DEFAULT_PRIZE_TIERS)
+            form.min_score.data = rounds.default_min_score(form.question_count.data)
     status = 200
     if form.validate_on_submit():
         saved, status = _save(

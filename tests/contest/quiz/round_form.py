@@ -21,11 +21,14 @@ def form_fields(html: str) -> list[tuple[str, str]]:
         if not name or tag.has_attr("disabled"):
             continue
         if tag.name == "textarea":
-            pairs.append((name, tag.text))
+            text = tag.text  # a browser drops the newline right after <textarea>
+            pairs.append((name, text[2:] if text.startswith("\r\n") else text.removeprefix("\n")))
         elif tag.name == "select":
-            for option in tag.find_all("option"):
-                if option.has_attr("selected"):
-                    pairs.append((name, option.get("value", option.text)))
+            options = tag.find_all("option")
+            chosen = [o for o in options if o.has_attr("selected")]
+            if not chosen and options and not tag.has_attr("multiple"):
+                chosen = options[:1]  # a browser posts a single select's first option
+            pairs.extend((name, o.get("value", o.text)) for o in chosen)
         elif tag.get("type") in ("checkbox", "radio"):
             if tag.has_attr("checked"):
                 pairs.append((name, tag.get("value", "on")))
