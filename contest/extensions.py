@@ -1,6 +1,5 @@
 """Unbound extensions; ``create_app`` binds them."""
 
-from flask import request
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -20,10 +19,3 @@ csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
-def login_account_key() -> str:
-    """Rate-limit key for one account: the login name, however it was sent."""
-    data = request.get_json(silent=True) if request.is_json else request.form
-    login = (data or {}).get("login", "") if isinstance(data, dict) or hasattr(data, "get") else ""
-    return "login:" + str(login).strip().lower()[:100]

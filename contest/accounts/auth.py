@@ -35,8 +35,15 @@ def home_for(user) -> str:
     return url_for("public.index")
 
 
+def _login_blocked(message: str):
+    """The sign-in page when this account has failed too often (429, ``Retry-After``)."""
+    form = LoginForm()
+    form.password.errors = [message]
+    return render_template("auth/login.html", form=form), 429
+
+
 @bp.route("/dang-nhap", methods=["GET", "POST"])
-@login_limits
+@login_limits(page=_login_blocked)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
