@@ -52,6 +52,7 @@ def _blueprints() -> list:
     """Every blueprint, one package per feature area (docs/architecture.md)."""
     from contest.accounts import auth as accounts_auth
     from contest.accounts import participant as accounts_participant
+    from contest.accounts import reset as accounts_reset
     from contest.admin import admin as admin_admin
     from contest.admin import organiser as admin_organiser
     from contest.api import views as api
@@ -70,6 +71,7 @@ def _blueprints() -> list:
         public.bp,
         accounts_auth.bp,
         accounts_participant.bp,
+        accounts_reset.bp,
         admin_organiser.bp,
         admin_admin.bp,
         api.bp,

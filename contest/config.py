@@ -71,6 +71,22 @@ def _rate_limits(redis_url: str | None) -> dict:
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "60 per minute"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes"),
         "REGISTER_LIMIT_PER_IP": os.environ.get("REGISTER_LIMIT_PER_IP", "30 per hour"),
+        "RESET_LIMIT_PER_IP": os.environ.get("RESET_LIMIT_PER_IP", "10 per hour"),
+    }
+
+
+def _mail() -> dict:
+    """Outgoing email (password reset links). No MAIL_SERVER: email is not set up, and the
+    forgotten-password page says whom to contact instead."""
+    return {
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "khong-tra-loi@hoithi.example.vn"),
+        "MAIL_FROM_NAME": os.environ.get("MAIL_FROM_NAME", "Hội thi trực tuyến"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_STARTTLS": _flag("MAIL_STARTTLS", False),
+        "RESET_LINK_MINUTES": int(os.environ.get("RESET_LINK_MINUTES", "30")),
     }
 
 
@@ -117,6 +133,7 @@ def load(overrides: dict | None = None) -> dict:
         # Behind nginx, set PROXY_FIX=1 so the client's address comes from X-Forwarded-For.
         "PROXY_FIX": _flag("PROXY_FIX", False),
         **_contest(),
+        **_mail(),
         "HSTS": production,
     }
     cfg.update(overrides)

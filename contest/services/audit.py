@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "user.import": lazy_gettext("Nhập danh sách thí sinh"),
     "user.export_passwords": lazy_gettext("Tải danh sách mật khẩu tạm"),
     "user.reset_password": lazy_gettext("Đặt lại mật khẩu"),
+    "user.reset_password_self": lazy_gettext("Tự đặt lại mật khẩu qua email"),
     "user.set_role": lazy_gettext("Đổi vai trò"),
     "user.activate": lazy_gettext("Mở khoá tài khoản"),
     "user.deactivate": lazy_gettext("Khoá tài khoản"),
@@ -64,6 +65,9 @@ ACTION_LABELS = {
     "round.close": lazy_gettext("Đóng đợt thi và xếp giải"),
     "round.reclose": lazy_gettext("Xếp giải lại"),
     "round.prize_options": lazy_gettext("Sửa tuỳ chọn giải thưởng"),
+    "round.publish": lazy_gettext("Công bố đợt thi"),
+    "round.end_early": lazy_gettext("Kết thúc sớm đợt thi"),
+    "round.copy": lazy_gettext("Nhân bản đợt thi"),
     "result.publish": lazy_gettext("Công bố kết quả"),
     "result.disqualify": lazy_gettext("Loại thí sinh"),
     "result.reinstate": lazy_gettext("Khôi phục thí sinh"),
@@ -126,6 +130,8 @@ DETAIL_LABELS = {
     "birth_dates": lazy_gettext("ngày sinh đã xoá"),
     "repeated": lazy_gettext("lặp lại trong tệp"),
     "replaced_rounds": lazy_gettext("thay cho danh sách của các đợt"),
+    "changes": lazy_gettext("thay đổi"),
+    "finalised": lazy_gettext("số lượt thi được chấm"),
 }
 
 # Keys that would hold personal data; the log must never show them (L2).

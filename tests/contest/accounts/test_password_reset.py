@@ -1,0 +1,178 @@
+"""Issue 11 item 5: 'Quên mật khẩu' by email — a signed, single-use, short-lived link sent
+through a real SMTP server (aiosmtpd, in this process) and read back from the message; the
+page never tells whether an email has an account; without email the page says whom to
+contact; a temporary password from an organiser only lets its holder choose a new one."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from contest.db import utcnow
+from contest.models import Role
+from contest.models.audit import AuditEntry
+from contest.services import accounts, password_reset
+from tests.conftest import PASSWORD, csrf_from
+
+LINK = re.compile(r"http://localhost/dat-lai-mat-khau/(\S+)")
+NEW = "matkhaumoi2026"
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def inbox(app, monkeypatch):
+    """A real SMTP server on a free local port; the app sends its mail there."""
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    yield box
+    controller.stop()
+
+
+def _ask(client, address):
+    token = csrf_from(client, "/quen-mat-khau")
+    return client.post("/quen-mat-khau", data={"csrf_token": token, "email": address})
+
+
+def _choose(client, path, password, confirm=None):
+    token = csrf_from(client, path)
+    return client.post(
+        path, data={"csrf_token": token, "new_password": password, "confirm": confirm or password}
+    )
+
+
+def _sign_in(client, login, password):
+    token = csrf_from(client)
+    return client.post(
+        "/dang-nhap", data={"csrf_token": token, "login": login, "password": password}
+    )
+
+
+def test_a_reset_link_arrives_by_email_works_once_and_signs_out_everywhere(
+    client, db, make_user, inbox
+):
+    user = make_user(email="mai.lo@example.vn")
+    page = client.get("/dang-nhap").get_data(as_text=True)
+    assert 'href="/quen-mat-khau"' in page
+
+    sent = _ask(client, "  Mai.Lo@EXAMPLE.vn ")  # any spelling of the same address
+    assert sent.status_code == 200 and "Kiểm tra hộp thư" in sent.get_data(as_text=True)
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0]
+    assert message["To"] == "mai.lo@example.vn" and "Đặt lại mật khẩu" in message["Subject"]
+    body = message.get_content()
+    assert user.full_name in body and "30 phút" in body and "một lần" in body
+    path = "/dat-lai-mat-khau/" + LINK.search(body).group(1)
+
+    assert client.get(path).status_code == 200
+    mismatch = _choose(client, path, NEW, confirm=NEW + "x")
+    assert mismatch.status_code == 422 and "không giống nhau" in mismatch.get_data(as_text=True)
+    weak = _choose(client, path, "123")
+    assert weak.status_code == 422
+    done = _choose(client, path, NEW)
+    assert done.status_code == 302 and done.headers["Location"].endswith("/dang-nhap")
+
+    assert _sign_in(client, user.phone, PASSWORD).status_code == 422  # the old one is gone
+    assert _sign_in(client, user.phone, NEW).status_code == 302
+    again = client.get(path)
+    assert again.status_code == 410 and "đã được dùng" in again.get_data(as_text=True)
+    actions = [e.action for e in db.session.query(AuditEntry).filter_by(object_id=str(user.id))]
+    assert "user.reset_password_self" in actions
+
+
+def test_the_page_never_says_whether_an_email_has_an_account(client, db, make_user, inbox):
+    make_user(email="co.that@example.vn")
+    known = _ask(client, "co.that@example.vn").get_data(as_text=True)
+    unknown = _ask(client, "khong.co@example.vn").get_data(as_text=True)
+    garbled = _ask(client, "not an email")
+    strip = lambda html: re.sub(r'name="csrf_token"[^>]*>', "", html)  # noqa: E731
+    assert strip(known) == strip(unknown) == strip(garbled.get_data(as_text=True))
+    assert len(inbox.messages) == 1
+
+
+def test_expired_damaged_and_older_links_are_refused_with_what_to_do(client, db, make_user, app):
+    user = make_user()
+    secret = app.config["SECRET_KEY"]
+    old = password_reset.make_token(user, secret=secret, now=utcnow() - timedelta(minutes=31))
+    expired = client.get(f"/dat-lai-mat-khau/{old}")
+    assert expired.status_code == 410 and "hết hạn" in expired.get_data(as_text=True)
+    assert "Yêu cầu liên kết mới" in expired.get_data(as_text=True)
+    fresh = password_reset.make_token(user, secret=secret, now=utcnow())
+    damaged = client.get(f"/dat-lai-mat-khau/{fresh[:-3]}abc")
+    assert damaged.status_code == 410 and "không đúng" in damaged.get_data(as_text=True)
+    forged = password_reset.make_token(user, secret="another-site", now=utcnow())
+    assert client.get(f"/dat-lai-mat-khau/{forged}").status_code == 410
+    # A second link spends the first one too once it is used.
+    second = password_reset.make_token(user, secret=secret, now=utcnow())
+    assert _choose(client, f"/dat-lai-mat-khau/{second}", NEW).status_code == 302
+    assert client.get(f"/dat-lai-mat-khau/{fresh}").status_code == 410
+
+
+def test_without_email_the_page_says_whom_to_contact(client, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    page = client.get("/quen-mat-khau").get_data(as_text=True)
+    assert "chưa được cấu hình gửi thư" in page and 'name="email"' not in page
+    assert app.config["CONTACT_EMAIL"] in page and app.config["CONTACT_PHONE"] in page
+    assert "Bạn không khai email khi đăng ký?" in page
+
+
+def test_a_mail_server_that_is_down_gets_a_clear_503(client, db, make_user, app, monkeypatch):
+    make_user(email="dang.cho@example.vn")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())  # nothing listens there
+    response = _ask(client, "dang.cho@example.vn")
+    assert response.status_code == 503
+    assert "Chưa gửi được thư lúc này" in response.get_data(as_text=True)
+
+
+def test_asking_for_links_is_rate_limited(client, db, app, monkeypatch, inbox):
+    monkeypatch.setitem(app.config, "RESET_LIMIT_PER_IP", "3 per hour")
+    codes = [_ask(client, f"nguoi{i}@example.vn").status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_a_temporary_password_only_opens_the_change_page(client, db, make_user, login):
+    organiser = make_user(role=Role.organiser)
+    user = make_user()
+    temporary = accounts.reset_password(user, actor=organiser, now=utcnow())
+    db.session.commit()
+    signed_in = _sign_in(client, user.phone, temporary)
+    assert signed_in.headers["Location"].endswith("/doi-mat-khau")
+    elsewhere = client.get("/")
+    assert elsewhere.status_code == 302 and elsewhere.headers["Location"].endswith("/doi-mat-khau")
+    api = client.get("/api/units")
+    assert api.status_code == 403 and api.get_json()["error"] == "password_change_required"
+    assert client.get("/chinh-sach-du-lieu").status_code == 200
+    token = csrf_from(client, "/doi-mat-khau")
+    changed = client.post(
+        "/doi-mat-khau",
+        data={"csrf_token": token, "current_password": temporary, "new_password": NEW},
+    )
+    assert changed.status_code == 302
+    assert client.get("/").status_code == 200
+    db.session.refresh(user)
+    assert user.must_change_password is False
