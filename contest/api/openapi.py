@@ -20,6 +20,28 @@ def _error(description: str) -> dict:
     }
 
 
+CSRF_REF = "#/components/parameters/CSRF"
+
+
+def _complete(paths: dict) -> dict:
+    """The answers every operation of a kind can give, added where not already said: a
+    write's 400 (missing or wrong CSRF token) and 401; a body's 413 (over 256 KB) and
+    422 (not a JSON object, wrong types)."""
+    for operations in paths.values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            refs = [p.get("$ref") for p in operation.get("parameters", [])]
+            if CSRF_REF in refs:
+                responses.setdefault("400", _error("missing or wrong CSRF token (csrf)"))
+                responses.setdefault("401", _error("not signed in"))
+            if "requestBody" in operation:
+                responses.setdefault("413", _error("body over 256 KB (too_large)"))
+                responses.setdefault(
+                    "422", _error("not a JSON object, or a field of the wrong type")
+                )
+    return paths
+
+
 def build_spec() -> dict:
     user = {
         "type": "object",
@@ -71,6 +93,7 @@ def build_spec() -> dict:
                         "description": "created",
                         "content": {"application/json": {"schema": session}},
                     },
+                    "403": _error("sent by a page of another site (cross_site)"),
                     "409": _error("duplicate at the same moment"),
                     "422": _error("invalid fields, one message each"),
                     "429": _error("too many requests"),
@@ -102,7 +125,10 @@ def build_spec() -> dict:
                         "content": {"application/json": {"schema": session}},
                     },
                     "401": _error("wrong login or password"),
-                    "403": _error("account disabled"),
+                    "403": _error(
+                        "account disabled, or sent by a page of another site (cross_site)"
+                    ),
+                    "422": _error("not a JSON object, or login or password not a text"),
                     "429": _error("too many attempts"),
                 },
             }
@@ -195,12 +221,14 @@ def build_spec() -> dict:
     from contest.api import openapi_quiz
 
     paths.update(openapi_quiz.paths(_error))
+    _complete(paths)
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Hội thi trực tuyến API",
             "version": "1.0.0",
-            "description": "Errors are JSON {error, message}; writes need X-CSRFToken.",
+            "description": "Errors are JSON {error, message} (and fields for a 422); "
+            "writes need X-CSRFToken; see docs/api.md for the codes.",
         },
         "paths": paths,
         "components": {

@@ -211,6 +211,7 @@ def paths(error) -> dict:
                 "requestBody": json_body(
                     {
                         "type": "object",
+                        "required": ["value"],
                         "properties": {"value": {"type": ["integer", "null"], "minimum": 0}},
                     }
                 ),

@@ -9,11 +9,12 @@ from flask import g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from contest.api.views import bp, json_body, json_object
+from contest.api.views import bp, json_object
 from contest.db import utcnow
 from contest.extensions import db
 from contest.services import attempt_saves, attempts
 from contest.services.errors import DeadlinePassed, ValidationFailed
+from contest.web.json_input import MAX_BIGINT
 
 
 @bp.before_request
@@ -25,7 +26,7 @@ def note_arrival():
 def _int_or_none(value, name):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_BIGINT:
         raise ValidationFailed({name: _("Giá trị phải là số nguyên.")})
     return value
 
@@ -45,7 +46,7 @@ def _keeping_finalisation() -> Iterator[None]:
 @bp.post("/rounds/<int:round_id>/attempts")
 @login_required
 def start_attempt(round_id: int):
-    body = json_body()
+    body = json_object(required=False)
     round_ = attempts.get_round(round_id)
     started = attempts.begin_attempt(
         round_, current_user, now=utcnow(), practice=bool(body.get("practice"))

@@ -13,7 +13,9 @@ from contest.extensions import csrf, db, limiter
 from contest.services import accounts, participants, units
 from contest.services.errors import ValidationFailed
 from contest.web.errors import api_error
+from contest.web.json_input import MAX_ID
 from contest.web.limits import login_limits, register_limit
+from contest.web.security import cross_site_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # checked below, after the sign-in check, so a stranger gets 401 first
@@ -23,21 +25,24 @@ OPEN_WRITES = {"api.register", "api.login"}
 
 @bp.before_request
 def check_session_and_csrf():
-    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in OPEN_WRITES:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if request.endpoint in OPEN_WRITES:
+        # Login CSRF: a page on another site must not sign the visitor in (to its account).
+        if cross_site_request():
+            return api_error(
+                403,
+                "cross_site",
+                _(
+                    "Yêu cầu này được gửi từ một trang web khác nên đã bị từ chối. "
+                    "Vui lòng mở trang của hội thi và đăng nhập tại đó."
+                ),
+            )
         return None
     if not current_user.is_authenticated:
         return api_error(401, "unauthorized", _("Bạn cần đăng nhập để tiếp tục."))
     csrf.protect()  # S3: X-CSRFToken on every JSON write
     return None
-
-
-def json_body() -> dict:
-    data = request.get_json(silent=True)
-    if data is None and request.form:
-        data = request.form.to_dict()
-    if not isinstance(data, dict):
-        return {}
-    return data
 
 
 def json_object(*, required: bool) -> dict:
@@ -56,6 +61,32 @@ def json_object(*, required: bool) -> dict:
     return data
 
 
+def _text_fields(data: dict, *names: str) -> dict:
+    """``names`` as texts: a number, a list or an object there is a 422, not ``str()``."""
+    wrong = {
+        name: _("Giá trị phải là một chuỗi ký tự.")
+        for name in names
+        if data.get(name) is not None and not isinstance(data[name], str)
+    }
+    if wrong:
+        raise ValidationFailed(wrong)
+    return {name: data.get(name) or "" for name in names}
+
+
+def _bounded_ids(data: dict, *names: str) -> dict:
+    """An id no table can hold (``2**63``, 5,000 digits) reads as no choice at all: the
+    service then says "choose one", instead of the database driver overflowing."""
+    bounded = dict(data)
+    for name in names:
+        try:
+            number = int(str(data.get(name)).strip())
+        except (TypeError, ValueError):
+            continue
+        if abs(number) > MAX_ID:
+            bounded[name] = None
+    return bounded
+
+
 def user_json(user) -> dict:
     return {
         "id": user.id,
@@ -68,7 +99,7 @@ def user_json(user) -> dict:
 @bp.post("/auth/register")  # no session yet: the response hands out the CSRF token
 @limiter.limit(register_limit)
 def register():
-    data = json_body()
+    data = _bounded_ids(json_object(required=False), "unit_id", "category", "category_id")
     user = participants.register_participant(
         participants.ProfileInput.from_mapping(data),
         now=utcnow(),
@@ -83,11 +114,12 @@ def register():
 @bp.post("/auth/login")  # the contract: login returns the token later writes send
 @login_limits
 def login():
-    data = json_body()
-    user = accounts.find_by_login(str(data.get("login", "")))
+    data = json_object(required=True)
+    fields = _text_fields(data, "login", "password")
+    user = accounts.find_by_login(fields["login"])
     db.session.commit()  # end the look-up: no lock is held while the password is hashed
     try:
-        user = accounts.check_password(user, str(data.get("password", "")), now=utcnow())
+        user = accounts.check_password(user, fields["password"], now=utcnow())
     finally:
         db.session.commit()
     login_user(user, remember=bool(data.get("remember")))

@@ -241,7 +241,9 @@ def _check_prediction(value) -> int | None:
         raise ValidationFailed({"prediction": _("Câu hỏi dự đoán cần một số nguyên.")})
     if isinstance(value, str):
         value = value.strip().replace(".", "").replace(",", "").replace(" ", "")
-        if not (value.isascii() and value.isdigit()):
+        # A text longer than MAX_PREDICTION's digits is refused before int() reads it
+        # (5,000 digits would be Python's ValueError, not the participant's 422).
+        if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_PREDICTION)):
             raise _not_whole()
         value = int(value)
     if isinstance(value, float) and value.is_integer():
@@ -301,7 +303,9 @@ def _check_unsent_answers(attempt: Attempt, answers) -> dict[str, list[int]]:
     paper = {q.question_id: q for q in attempt.questions}
     checked = {}
     for key, option_ids in answers.items():
-        item = paper.get(int(key)) if str(key).isascii() and str(key).isdigit() else None
+        key_text = str(key)
+        is_id = key_text.isascii() and key_text.isdigit() and len(key_text) <= 10
+        item = paper.get(int(key_text)) if is_id else None
         if item is None:
             raise ValidationFailed({"answers": _("Câu hỏi không thuộc lượt thi này.")})
         checked[int(key)] = _check_choice(item, option_ids)

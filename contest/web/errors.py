@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import traceback
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, jsonify, make_response, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from contest.extensions import db
 from contest.services.errors import DomainError, ValidationFailed
+from contest.web import json_input
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,16 @@ CODES = {
     500: "server_error",
 }
 
+# The JSON API's own words where the page's would mislead (its bodies are not files).
+API_MESSAGES = {
+    413: _l(
+        "Nội dung gửi lên quá lớn. Một yêu cầu tới API chỉ được tối đa 256 KB; "
+        "vui lòng gửi ít dữ liệu hơn."
+    ),
+}
+# Headers a status's answer must keep when it is rewritten as JSON (405: RFC 9110 §15.5.6).
+KEPT_HEADERS = ("Allow", "Retry-After")
+
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
@@ -99,7 +110,29 @@ def _page(status: int, message: str | None = None):
     ), status
 
 
+def _http_error(exc: HTTPException):
+    """An HTTP error as JSON under /api/, else as the error page; keeps ``Allow`` and
+    ``Retry-After``."""
+    status = exc.code or 500
+    if wants_json():
+        title, default = MESSAGES.get(status, (exc.name, exc.description))
+        message = API_MESSAGES.get(status, default)
+        response, code = api_error(status, CODES.get(status, "error"), message)
+    elif status in MESSAGES:
+        body, code = _page(status, MESSAGES[429][1] if status == 429 else None)
+        response = make_response(body)
+    else:
+        return exc
+    original = exc.get_response().headers
+    for name in KEPT_HEADERS:
+        if original.get(name):
+            response.headers[name] = original[name]
+    return response, code
+
+
 def init_app(app: Flask) -> None:
+    json_input.init_app(app)
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         db.session.rollback()
@@ -126,17 +159,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        status = exc.code or 500
-        message = MESSAGES[429][1] if status == 429 else None
-        if wants_json():
-            title, default = MESSAGES.get(status, (exc.name, exc.description))
-            response, code = api_error(status, CODES.get(status, "error"), message or default)
-            if status == 429 and exc.get_response().headers.get("Retry-After"):
-                response.headers["Retry-After"] = exc.get_response().headers["Retry-After"]
-            return response, code
-        if status not in MESSAGES:
-            return exc
-        return _page(status, message)
+        return _http_error(exc)
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

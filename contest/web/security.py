@@ -50,6 +50,19 @@ def role_required(*roles: Role):
     return decorator
 
 
+def cross_site_request() -> bool:
+    """Whether the browser says this request was sent by a page of another origin: its
+    ``Sec-Fetch-Site`` is ``cross-site``, or it carries an ``Origin`` (every browser
+    sends one on a cross-origin POST, ``null`` from sandboxes and ``data:`` pages) that
+    is not this app's own. A script or a test client sends neither and passes."""
+    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    return origin.strip().lower().rstrip("/") != request.host_url.lower().rstrip("/")
+
+
 def _security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
