@@ -10,11 +10,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from contest.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, fill_choices
 from contest.db import utcnow
-from contest.extensions import db, limiter
+from contest.extensions import db
 from contest.services import accounts, participants
 from contest.services.errors import AccountDisabled, InvalidCredentials
 from contest.web.forms import save_form
-from contest.web.limits import login_limits, register_limit
+from contest.web.limits import login_limits, register_limits
 
 bp = Blueprint("auth", __name__)
 
@@ -78,24 +78,36 @@ def logout():
     return redirect(url_for("public.index"))
 
 
+def _save_registration(form):
+    """Register from the posted form: (``Saved``, whether the person seems to have an
+    account already: only their CCCD, phone or email was refused, as taken)."""
+    already = []
+
+    def save():
+        try:
+            return participants.register_participant(
+                participants.ProfileInput.from_mapping(request.form),
+                now=utcnow(),
+                min_age=current_app.config["MIN_AGE"],
+                policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
+            )
+        except participants.AlreadyRegistered:
+            already.append(True)
+            raise
+
+    return save_form(form, save), bool(already)
+
+
 @bp.route("/dang-ky", methods=["GET", "POST"])
-@limiter.limit(register_limit, methods=["POST"])
+@register_limits
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("public.index"))
     form = RegisterForm()
     fill_choices(form)
-    status = 200
+    status, already = 200, False
     if form.validate_on_submit():
-        saved = save_form(
-            form,
-            lambda: participants.register_participant(
-                participants.ProfileInput.from_mapping(request.form),
-                now=utcnow(),
-                min_age=current_app.config["MIN_AGE"],
-                policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
-            ),
-        )
+        saved, already = _save_registration(form)
         if saved.ok:
             login_user(saved.value)
             flash(_("Đăng ký thành công. Chào mừng bạn đến với hội thi!"), "success")
@@ -104,7 +116,10 @@ def register():
     elif form.errors:
         status = 422
     return render_template(
-        "auth/register.html", form=form, min_age=current_app.config["MIN_AGE"]
+        "auth/register.html",
+        form=form,
+        min_age=current_app.config["MIN_AGE"],
+        already_registered=already,
     ), status
 
 

@@ -216,6 +216,11 @@ class AlreadyRegistered(ValidationFailed):
     """The details are valid, but a CCCD, phone or email belongs to another account
     (``fields`` holds one message per such field)."""
 
+    message = lazy_gettext(
+        "Có vẻ bạn đã có tài khoản. Hãy đăng nhập, hoặc dùng “Quên mật khẩu” nếu bạn không "
+        "nhớ mật khẩu."
+    )
+
 
 def _taken_messages(sign_in_hint: bool) -> dict[str, str]:
     """What to say when a CCCD, phone or email belongs to another account. A person who

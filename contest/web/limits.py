@@ -37,6 +37,18 @@ def register_limit():
     return current_app.config["REGISTER_LIMIT_PER_IP"]
 
 
+# The API's registration endpoint counts under its own name (``limiter.limit``); the page
+# counts in the same counter, so together they allow REGISTER_LIMIT_PER_IP.
+_REGISTER_SCOPE = "api.register"
+
+
+def register_limits(view: Callable) -> Callable:
+    """The per-IP limit on registrations (S4), on POST only, shared by the registration
+    page and ``/api/auth/register``: it bounds how many phone numbers or CCCDs one address
+    can try (docs/security.md, "Registration")."""
+    return limiter.shared_limit(register_limit, _REGISTER_SCOPE, methods=["POST"])(view)
+
+
 def _posted_login() -> str:
     """The ``login`` of a sign-in form or JSON body; ``''`` when there is none (a body that
     is not JSON, too deep, not an object … is refused by the view itself)."""
