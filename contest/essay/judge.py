@@ -12,7 +12,7 @@ from contest.essay.forms import ScoreForm
 from contest.extensions import db
 from contest.models import Role
 from contest.models.essay import AssignmentStatus, FileKind
-from contest.services import essay_contests, essay_entries, essay_judging
+from contest.services import essay_contests, essay_entries, essay_judging, judging
 from contest.services.errors import DomainError, ValidationFailed
 from contest.web.responses import send_essay_file
 from contest.web.security import role_required
@@ -37,7 +37,8 @@ def _sheet_page(assignment, *, form=None, errors=None, values=None, status=200):
     criteria = essay_contests.criteria_of(assignment.stage.contest)
     if values is None:
         given = {s.criterion_id: s.points_x100 for s in assignment.scores}
-        values = {c.id: ("" if c.id not in given else f"{given[c.id] / 100:g}") for c in criteria}
+        # Shown the Vietnamese way (7,25); typed back with a comma or a point, both read.
+        values = {c.id: judging.points_text(given.get(c.id)) for c in criteria}
     form = form or ScoreForm(data={"comment": assignment.comment})
     return render_template(
         "judge/sheet.html",

@@ -76,7 +76,7 @@ _CUT = re.compile(r"^(?:từ|from|>=|≥)\s*([\d.,]+)\s*(?:điểm|points?)?$", 
 def _contest_input(form) -> essay_contests.EssayContestInput:
     criteria = []
     for name, points in _lines(form.criteria.data, "criteria", 2):
-        if not points.isdigit():
+        if not (points.isascii() and points.isdigit()):  # never "٧" or "７"
             raise ValidationFailed(
                 {"criteria": _("Điểm tối đa của «%(name)s» phải là số nguyên.", name=name)}
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -20,7 +20,7 @@ from contest.models.essay import (
     Score,
     Stage,
 )
-from contest.services import rounds
+from contest.services import judging, rounds
 from contest.services.errors import (
     NotFound,
     ValidationFailed,
@@ -139,18 +139,11 @@ class EssayContestInput:
 
 
 def points_x100(value, *, step: int = 1) -> int | None:
-    """'20', '20,5', Decimal('20.5') → hundredths; None when not a number or not a
-    multiple of ``step`` hundredths."""
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        return None
-    if not number.is_finite():
-        return None
-    scaled = number * 100
-    if scaled != scaled.to_integral_value() or int(scaled) % step:
-        return None
-    return int(scaled)
+    """'20', '20,5', '20.5' → hundredths; None when not a number as people type it (ASCII
+    digits, one decimal comma or point: never "1e3", "NaN" or "٧") or not a multiple of
+    ``step`` hundredths."""
+    points = judging.parse_points_x100(value)
+    return None if points is None or points % step else points
 
 
 def _has_scores(contest: Contest) -> bool:

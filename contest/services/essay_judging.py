@@ -24,7 +24,7 @@ from contest.models.essay import (
     Stage,
     StageEntry,
 )
-from contest.services import audit, exclusions, judging
+from contest.services import audit, essay_scores, exclusions, judging
 from contest.services.errors import (
     Conflict,
     NotFound,
@@ -32,7 +32,7 @@ from contest.services.errors import (
     StageClosed,
     ValidationFailed,
 )
-from contest.services.essay_contests import criteria_of, panel, points_x100, previous_stage
+from contest.services.essay_contests import criteria_of, panel, previous_stage
 from contest.services.i18n import _
 
 MAX_COMMENT = 5000
@@ -319,31 +319,6 @@ def _lock_entry_sheets(assignment: Assignment) -> None:
     db.session.execute(select(StageEntry.id).where(same_entry).with_for_update())
 
 
-def _read_points(
-    criteria: list, raw: dict[int, str], *, submit: bool, errors: dict[str, str]
-) -> dict[int, int]:
-    """Points (hundredths) per criterion id from the typed text; a blank is an error only
-    when submitting."""
-    values: dict[int, int] = {}
-    for criterion in criteria:
-        text = (raw.get(criterion.id) or "").strip()
-        key = f"score_{criterion.id}"
-        if not text:
-            if submit:
-                errors[key] = _("Vui lòng cho điểm tiêu chí «%(name)s».", name=criterion.name)
-            continue
-        points = points_x100(text, step=25)
-        if points is None or not 0 <= points <= criterion.max_points * 100:
-            errors[key] = _(
-                "Điểm «%(name)s» phải từ 0 đến %(max)s, bước 0,25 (ví dụ 7,25).",
-                name=criterion.name,
-                max=criterion.max_points,
-            )
-            continue
-        values[criterion.id] = points
-    return values
-
-
 def _store_points(assignment: Assignment, criteria: list, values: dict[int, int]) -> None:
     """Make the sheet's scores exactly ``values`` (blank criteria lose their score)."""
     by_criterion = {s.criterion_id: s for s in assignment.scores}
@@ -378,7 +353,7 @@ def save_scores(
         _lock_entry_sheets(assignment)
     criteria = criteria_of(stage.contest)
     errors: dict[str, str] = {}
-    values = _read_points(criteria, raw, submit=submit, errors=errors)
+    values = essay_scores.read_sheet(criteria, raw, submit=submit, errors=errors)
     comment = (comment or "").replace("\r\n", "\n").strip()
     if len(comment) > MAX_COMMENT:
         errors["comment"] = _("Nhận xét dài tối đa %(max)s ký tự.", max=MAX_COMMENT)

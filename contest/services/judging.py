@@ -7,6 +7,7 @@ Points are whole hundredths (``*_x100``) everywhere, so every rule is exact.
 from __future__ import annotations
 
 import random
+import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -311,6 +312,53 @@ def award(ranked: Sequence[RankRecord], tiers: Sequence[dict]) -> dict[int, str]
         prizes[record.entry_id] = slots.pop(0)
         winners.add(record.participant_id)
     return prizes
+
+
+# --- typed points --------------------------------------------------------------------------
+
+# ASCII digits only ("٧" or "７" are not points), one decimal comma or point, an optional
+# minus (so "-1" is "out of range", not "not a number"); no exponent, no "NaN", no "_".
+_POINTS = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+MAX_POINTS_TEXT = 20
+
+
+@dataclass(frozen=True)
+class PointsReading:
+    """What a judge typed in one score box: the hundredths, or the ``problem``:
+    ``"malformed"`` (not a number as people write it), ``"range"`` (below 0 or above the
+    maximum) or ``"step"`` (not a multiple of the step)."""
+
+    value_x100: int | None
+    problem: str | None = None
+
+
+def _typed_number(text) -> Decimal | None:
+    text = str(text).strip()
+    if len(text) > MAX_POINTS_TEXT or not _POINTS.fullmatch(text):
+        return None
+    return Decimal(text.replace(",", "."))
+
+
+def parse_points_x100(text) -> int | None:
+    """'7,25' and '7.25' → 725, '20' → 2000, '-1' → -100; ``None`` when it is not a number
+    written with ASCII digits and at most one decimal comma or point, or is finer than
+    hundredths. Surrounding spaces are ignored."""
+    number = _typed_number(text)
+    if number is None or (number * 100) % 1:
+        return None
+    return int(number * 100)
+
+
+def read_points(text, *, max_x100: int, step_x100: int = 25) -> PointsReading:
+    """One score box: its hundredths, checked against 0 … ``max_x100`` and the step."""
+    number = _typed_number(text)
+    if number is None:
+        return PointsReading(None, "malformed")
+    if not 0 <= number * 100 <= max_x100:
+        return PointsReading(None, "range")
+    if (number * 100) % step_x100:
+        return PointsReading(None, "step")
+    return PointsReading(int(number * 100))
 
 
 def points_text(value_x100: int | None) -> str:
