@@ -10,7 +10,7 @@ THREADS ?= 8
 # Access log without query strings: a search for a phone or CCCD must not land in logs (L2).
 ACCESS_LOG := %(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms
 
-.PHONY: run serve test test-sqlite test-postgres lint bench setup translations messages clean
+.PHONY: run serve worker test test-sqlite test-postgres lint bench setup translations messages clean
 
 # Create the virtualenv and install the project; redone when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -42,6 +42,11 @@ run: setup
 	$(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads $(THREADS) \
 		--bind 127.0.0.1:$(PORT) --access-logfile - --access-logformat '$(ACCESS_LOG)' \
 		--forwarded-allow-ips '' wsgi:app
+
+# The job worker (RQ) for exports and closing rounds, with the app's environment: it needs
+# REDIS_URL (and the servers' DATABASE_URL). Without REDIS_URL, `make run` runs jobs itself.
+worker: setup
+	$(BIN)/python -m contest.jobs.worker
 
 # The whole suite on SQLite, then (when TEST_DATABASE_URL is set) on PostgreSQL too.
 test: setup

@@ -21,7 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config_module.load(overrides))
 
-    from contest import cli
+    from contest import cli, jobs
     from contest.db import init_database
     from contest.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from contest.web import errors, filters, locale, security
@@ -42,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     locale.init_app(app)
     filters.init_app(app)
     errors.init_app(app)
+    jobs.init_app(app)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     cli.init_app(app)
@@ -61,6 +62,7 @@ def _blueprints() -> list:
     from contest.essay import organiser as essay_organiser
     from contest.essay import participant as essay_participant
     from contest.exclusions import organiser as exclusions_organiser
+    from contest.jobs import views as jobs_views
     from contest.public import views as public
     from contest.quiz import organiser as quiz_organiser
     from contest.quiz import participant as quiz_participant
@@ -84,4 +86,5 @@ def _blueprints() -> list:
         essay_judge.bp,
         essay_organiser.bp,
         exclusions_organiser.bp,
+        jobs_views.bp,
     ]

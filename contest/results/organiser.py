@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from contest import jobs
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import ContestKind, Role, User
@@ -252,10 +253,12 @@ def close(round_id: int):
                 flash(str(message), "danger")
         return redirect(url_for("results_admin.show", round_id=round_id))
     actual = form.actual.data if round_.prediction_target.value == "manual" else None
-    outcome = result_closing.close_round(round_, actor=_actor(), now=utcnow(), actual=actual)
-    db.session.commit()
-    _flash_outcome(outcome)
-    return redirect(url_for("results_admin.show", round_id=round_id))
+    now = utcnow()
+    result_closing.check_closable(round_, now=now, actual=actual)  # refused at once
+    job = jobs.enqueue(
+        "close_round", {"round_id": round_id, "actual": actual}, actor=_actor(), now=now
+    )
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.post("/dot-thi/<int:round_id>/cong-bo")
@@ -393,23 +396,22 @@ def collective(round_id: int):
     )
 
 
-@bp.route("/dot-thi/<int:round_id>/xuat/<kind>.xlsx")
+@bp.post("/dot-thi/<int:round_id>/xuat/<kind>")
 def export(round_id: int, kind: str):
-    """Organiser exports. Full personal data: audited and never cached (E3)."""
+    """Organiser exports run as a job; its page gives the file (audited, never cached:
+    E3). The job writes the version shown on the page when the button was pressed."""
     if kind not in exports.EXPORT_KINDS:
         raise NotFound()
     rounds.get_round_any(round_id)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("Yêu cầu không hợp lệ. Vui lòng tải lại trang."), "danger")
+        return redirect(url_for("results_admin.show", round_id=round_id))
     result = result_pages.current_result(round_id)
     if result is None:
         raise ResultNotReady()
-    now = utcnow()
-
-    def write(out):
-        rows = exports.write_export(kind, result, out, now=now)
-        exports.record_export(_actor(), kind, result, rows=rows, now=now)
-        db.session.commit()
-
-    return send_xlsx(write, exports.export_filename(result, kind, now), private=True)
+    params = {"round_id": round_id, "kind": kind, "result_id": result.id}
+    job = jobs.enqueue(f"export:{kind}", params, actor=_actor(), now=utcnow())
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 # --- statistics -----------------------------------------------------------------------------

@@ -174,11 +174,7 @@ def close_round(
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    if round_.closed_at is None and now < round_.closes_at + timedelta(
-        seconds=round_.grace_seconds
-    ):
-        raise RoundStillOpen()
-    actual = _manual_value(round_, actual)
+    actual = check_closable(round_, now=now, actual=actual)
     finalised = attempts_service.finalise_overdue(now, round_.id, include_open=True)
     if round_.closed_at is None:
         round_.closed_at = now
@@ -208,6 +204,17 @@ def close_round(
     _audit_close(round_, outcome, first=previous is None, actor=actor, now=now)
     db.session.flush()
     return outcome
+
+
+def check_closable(round_: Round, *, now: datetime, actual: int | None) -> int | None:
+    """What closing refuses before any work (the organiser page asks before it queues
+    the job): RoundStillOpen before closing time and grace, ValidationFailed for an
+    ``actual`` it cannot take. Returns the manual value to rank with."""
+    if round_.closed_at is None and now < round_.closes_at + timedelta(
+        seconds=round_.grace_seconds
+    ):
+        raise RoundStillOpen()
+    return _manual_value(round_, actual)
 
 
 def _manual_value(round_: Round, actual: int | None) -> int | None:

@@ -44,6 +44,7 @@ def finished_round(live_app):
             closes_at=now - timedelta(hours=1),
             bank_ids=[],
             created_at=now,
+            published_at=now,
             prediction_text="Có bao nhiêu người trả lời đúng tất cả?",
             prize_tiers=[{"name": "Giải Nhất", "count": 1}, {"name": "Giải Nhì", "count": 2}],
         )
@@ -94,7 +95,10 @@ def test_organiser_closes_and_publishes_then_the_public_sees_masked_winners(
     sign_in(live_organiser)
     page.goto(f"/ban-to-chuc/ket-qua/dot-thi/{round_id}")
     page.get_by_role("button", name="Đóng đợt thi và xếp hạng").click()
+    # Closing runs as a job: its page follows the progress, then says what closing did.
+    expect(page).to_have_url(re.compile(r"/ban-to-chuc/cong-viec/\d+$"))
     expect(page.get_by_text(re.compile(r"Đã xếp hạng 4 người, 3 người đoạt giải"))).to_be_visible()
+    page.get_by_role("link", name="Quay lại trang kết quả đợt thi").click()
     expect(page.locator("#actual-value")).to_have_text("2")
     page.get_by_role("button", name="Công bố kết quả").click()
     expect(page.get_by_text("Đã công bố kết quả (phiên bản 1).")).to_be_visible()

@@ -35,6 +35,7 @@ from contest.services import (
 from contest.services.passwords import hash_password
 from question_bank.text import fold
 from tests.conftest import NOW, PASSWORD, csrf_from, unique_phone, valid_cccd
+from tests.contest.jobs.helpers import post_export
 
 _HASH: list[str] = []
 _number = itertools.count(1)
@@ -340,6 +341,7 @@ def test_once_per_contest_skips_earlier_winners(db, make_round, people):
         closes_at=NOW - timedelta(hours=1),
         bank_ids=first.bank_ids,
         created_at=NOW,
+        published_at=NOW,
         prize_tiers=tiers,
         prize_options={"once_per_contest": True},
     )
@@ -443,9 +445,9 @@ def test_organiser_closes_filters_disqualifies_and_publishes(
     html = client.get(page).get_data(as_text=True)
     assert "Đóng đợt thi và xếp hạng" in html
     response = client.post(f"{page}/dong", data={"csrf_token": csrf_from(client, page)})
-    assert response.status_code == 302
+    assert response.status_code == 302  # to the job's page, which says what closing did
+    assert "Đã xếp hạng 3 người" in client.get(response.headers["Location"]).get_data(as_text=True)
     html = client.get(page).get_data(as_text=True)
-    assert "Đã xếp hạng 3 người" in html
     for key in ("Điểm", "Dự đoán", "Sai số", "Thời gian", "Nộp bài lúc", "Số lượt", "Mã lượt"):
         assert key in html
     filtered = client.get(f"{page}?unit_id={other_unit.id}").get_data(as_text=True)
@@ -477,9 +479,9 @@ def test_participants_cannot_reach_organiser_results(client, db, login, make_use
     for path in (
         f"/ban-to-chuc/ket-qua/dot-thi/{r.id}",
         "/ban-to-chuc/ket-qua/thong-ke",
-        f"/ban-to-chuc/ket-qua/dot-thi/{r.id}/xuat/results.xlsx",
     ):
         assert client.get(path).status_code == 403
+    assert post_export(client, r.id, "results").status_code == 403
 
 
 def test_winners_page_masks_personal_data_and_explains(client, db, closed_round, people, login):

@@ -16,6 +16,7 @@ from contest.models import AuditEntry, Gender, Role, User
 from contest.services import exports, ranking, result_closing, result_publishing
 from question_bank.text import fold
 from tests.conftest import NOW
+from tests.contest.jobs.helpers import export_via_job, post_export
 from tests.contest.results.test_results import closed_round, finished, password_hash, people  # noqa: F401
 
 DANGEROUS = [
@@ -116,7 +117,7 @@ def organiser(make_user, login):
 @pytest.mark.parametrize("kind", ["winners", "results", "units", "public"])
 def test_organiser_exports_are_safe_audited_and_not_cached(client, db, organiser, scenario, kind):
     r, users, result = scenario
-    response = client.get(f"/ban-to-chuc/ket-qua/dot-thi/{r.id}/xuat/{kind}.xlsx")
+    response = export_via_job(client, r.id, kind)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert response.mimetype == exports.XLSX_MIME
@@ -133,7 +134,7 @@ def test_organiser_exports_are_safe_audited_and_not_cached(client, db, organiser
 
 def test_winners_export_columns_types_and_layout(client, db, organiser, scenario):
     r, users, result = scenario
-    data = client.get(f"/ban-to-chuc/ket-qua/dot-thi/{r.id}/xuat/winners.xlsx").data
+    data = export_via_job(client, r.id, "winners").data
     sheet = assert_cells_safe(data)["Đoạt giải"]
     header, rows = table(sheet)
     assert header[:14] == [
@@ -174,7 +175,7 @@ def test_a_second_person_can_recompute_the_order_from_the_full_results(
     client, db, organiser, scenario
 ):
     r, users, result = scenario
-    data = client.get(f"/ban-to-chuc/ket-qua/dot-thi/{r.id}/xuat/results.xlsx").data
+    data = export_via_job(client, r.id, "results").data
     _header, rows = table(assert_cells_safe(data)["Kết quả"])
     assert [row["Hạng"] for row in rows] == list(range(1, len(users) + 1))
     # The published rules (default preset): score, distance (none last), duration,
@@ -226,10 +227,9 @@ def test_public_list_needs_a_published_result(client, db, closed_round, people):
 
 def test_exports_need_the_organiser_role(client, db, login, make_user, scenario):
     r, _users, _result = scenario
-    path = f"/ban-to-chuc/ket-qua/dot-thi/{r.id}/xuat/winners.xlsx"
-    assert client.get(path).status_code == 302  # to the login page
+    assert post_export(client, r.id, "winners").status_code == 302  # to the login page
     login(make_user())
-    assert client.get(path).status_code == 403
+    assert post_export(client, r.id, "winners").status_code == 403
     assert client.get("/ban-to-chuc/ket-qua/thong-ke.xlsx").status_code == 403
     assert not db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "result.export")
