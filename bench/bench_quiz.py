@@ -120,6 +120,7 @@ def seed(url: str, participants: int, rounds: int = 2):
                 max_attempts=3,
                 bank_ids=[bank.id],
                 created_at=now,
+                published_at=now,
             )
             db.session.add(r)
             db.session.flush()

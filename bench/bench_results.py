@@ -202,6 +202,7 @@ def _generate(url: str, participants: int, attempts: int, export_rows: int) -> d
             question_count=20,
             bank_ids=[],
             created_at=OPENS,
+            published_at=OPENS,
             prize_tiers=tiers,
             prize_options={
                 "max_share": 0.5,
@@ -217,6 +218,7 @@ def _generate(url: str, participants: int, attempts: int, export_rows: int) -> d
             question_count=20,
             bank_ids=[],
             created_at=OPENS,
+            published_at=OPENS,
             prize_tiers=tiers,
         )
         db.session.add_all([big, small])

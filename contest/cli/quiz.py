@@ -12,8 +12,8 @@ from sqlalchemy import select
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Contest, QuestionBank
-from contest.services import attempts, ranking, rounds
-from contest.services.errors import ValidationFailed
+from contest.services import attempts, ranking, round_lifecycle, rounds
+from contest.services.errors import DomainError, ValidationFailed
 from contest.services.formatting import LOCAL_TZ
 
 quiz_cli = AppGroup("quiz", help="Quiz contests, rounds and attempts.")
@@ -44,7 +44,11 @@ def parse_when(value: str) -> datetime:
     default=ranking.DEFAULT_TARGET,
     type=click.Choice(list(ranking.TARGETS)),
 )
-@click.option("--publish/--no-publish", default=False, help="Publish the contest too.")
+@click.option(
+    "--publish/--no-publish",
+    default=False,
+    help="Publish the round and its contest (otherwise the round is a draft).",
+)
 def create_round(
     contest_title,
     round_name,
@@ -85,11 +89,16 @@ def create_round(
             now=now,
         )
         if publish:
+            round_lifecycle.publish_round(round_, actor=None, now=now)
             rounds.set_published(contest, True, actor=None, now=now)
     except ValidationFailed as exc:
         db.session.rollback()
         for field, message in exc.fields.items():
             click.echo(f"{field}: {message}", err=True)
+        sys.exit(1)
+    except DomainError as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
         sys.exit(1)
     db.session.commit()
     click.echo(round_.id)
@@ -121,18 +130,28 @@ def _round_or_exit(round_id: int):
     default=None,
     help="The actual value of the prediction question (manual target only).",
 )
-def close_round(round_id, actual):
+@click.option(
+    "--end-now",
+    is_flag=True,
+    help="End an open round now (before its close time), then close it.",
+)
+def close_round(round_id, actual, end_now):
     """Finalise open attempts, freeze the actual value, rank and award prizes.
 
-    Running it again recomputes (after a disqualification, say): a new result version is
-    stored only when an input changed, and what changed is printed and audited.
+    Refuses before the round's close time, unless --end-now ends the round now first
+    (the attempts in progress are finalised from their saved answers). Running it again
+    recomputes (after a disqualification, say): a new result version is stored only when
+    an input changed, and what changed is printed and audited.
     """
     from contest.services import result_closing
-    from contest.services.errors import DomainError
 
     round_ = _round_or_exit(round_id)
+    now = utcnow()
     try:
-        outcome = result_closing.close_round(round_, actor=None, now=utcnow(), actual=actual)
+        if end_now:
+            ended = round_lifecycle.end_early(round_, actor=None, now=now)
+            click.echo(f"round {round_id}: ended now, finalised {ended} attempts in progress")
+        outcome = result_closing.close_round(round_, actor=None, now=now, actual=actual)
     except DomainError as exc:
         db.session.rollback()
         click.echo(exc.message, err=True)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from contest.demo.bank import DEMO_BANK_NAME
 from contest.extensions import db
 from contest.models import Contest
-from contest.services import rounds
+from contest.services import round_lifecycle, rounds
 from contest.services.banks import get_bank_by_name
 
 DEMO_CONTEST_TITLE = (
@@ -50,7 +50,7 @@ def load_demo_quiz(*, now: datetime) -> Contest | None:
         now=now,
     )
     start = now.replace(second=0, microsecond=0) - timedelta(hours=1)
-    rounds.save_round(
+    first = rounds.save_round(
         contest,
         rounds.RoundInput(
             name="Tuần 1",
@@ -65,7 +65,7 @@ def load_demo_quiz(*, now: datetime) -> Contest | None:
         actor=None,
         now=now,
     )
-    rounds.save_round(
+    second = rounds.save_round(
         contest,
         rounds.RoundInput(
             name="Tuần 2",
@@ -79,5 +79,7 @@ def load_demo_quiz(*, now: datetime) -> Contest | None:
         actor=None,
         now=now,
     )
+    for round_ in (first, second):
+        round_lifecycle.publish_round(round_, actor=None, now=now)
     rounds.set_published(contest, True, actor=None, now=now)
     return contest

@@ -118,10 +118,8 @@ class Round(db.Model):
     actual_value: Mapped[int | None] = mapped_column(BigInteger)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # When "Công bố đợt thi" was pressed; NULL is a draft, seen by organisers only. The
-    # organiser's service creates drafts (it passes None); a Round built directly (tests,
-    # benchmarks, imports) is published as it is written.
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # When "Công bố đợt thi" was pressed; NULL is a draft, seen by organisers only.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contest: Mapped[Contest] = relationship(back_populates="rounds")
 

@@ -14,7 +14,7 @@ def index():
 
     now = utcnow()
     contests = [
-        {"contest": c, "rounds": [(r, rounds.state_of(r, now)) for r in c.rounds]}
+        {"contest": c, "rounds": [(r, rounds.state_of(r, now)) for r in rounds.published_rounds(c)]}
         for c in rounds.list_contests()
     ]
     return render_template("public/index.html", contests=contests)

@@ -13,8 +13,8 @@ from contest.db import utcnow
 from contest.extensions import db
 from contest.models import ContestKind, QuestionBank, Role
 from contest.quiz.forms import ContestForm, RoundForm
-from contest.services import papers, rounds, units
-from contest.services.errors import PoolTooSmall, ValidationFailed
+from contest.services import papers, round_lifecycle, rounds, units
+from contest.services.errors import NotFound, PoolTooSmall, ValidationFailed
 from contest.services.formatting import local_to_utc, to_local
 from contest.web import menu
 from contest.web.forms import apply_errors
@@ -246,32 +246,74 @@ def _load_round_into(form, round_) -> None:
     form.min_score.data = (round_.prize_options or {}).get("min_score")
 
 
+def _posted_values(field) -> list[str]:
+    """What a browser would post for ``field`` as it is filled."""
+    if field.type == "BooleanField":
+        return ["y"] if field.data else []
+    if field.type == "SelectMultipleField":
+        return [str(v) for v in field.data or []]
+    if field.type == "SelectField":
+        return [] if field.data is None else [str(field.data)]
+    return [field._value()]
+
+
+def _round_form(round_, locked: set[str]) -> RoundForm:
+    """The round form. A locked field is shown disabled, so the browser does not post it:
+    it keeps the round's value. A forged value is passed on, and the service refuses it."""
+    if request.method == "POST" and round_ is not None and locked:
+        stored = RoundForm(formdata=None)
+        _fill_round_choices(stored)
+        _load_round_into(stored, round_)
+        data = request.form.copy()
+        for name in locked:
+            if name not in data:
+                data.setlist(name, _posted_values(getattr(stored, name)))
+        form = RoundForm(formdata=data)
+    else:
+        form = RoundForm()
+    _fill_round_choices(form)
+    for name in locked:
+        getattr(form, name).render_kw = {"disabled": True}
+    return form
+
+
+def _new_round_defaults(form) -> None:
+    form.question_count.data, form.time_limit_minutes.data = 20, 20
+    form.max_attempts.data = 3
+    form.prediction_text.data = rounds.DEFAULT_PREDICTION_TEXT
+    form.prize_tiers.data = _tier_lines(rounds.DEFAULT_PRIZE_TIERS)
+    form.min_score.data = rounds.default_min_score(form.question_count.data)
+
+
+def _round_of(contest, round_id: int | None):
+    if round_id is None:
+        return None
+    round_ = rounds.get_round_any(round_id)
+    if round_.contest_id != contest.id:
+        raise NotFound(_("Không tìm thấy đợt thi."))
+    return round_
+
+
 @bp.route("/<int:contest_id>/dot-thi/moi", methods=["GET", "POST"])
 @bp.route("/<int:contest_id>/dot-thi/<int:round_id>/sua", methods=["GET", "POST"])
 def edit_round(contest_id: int, round_id: int | None = None):
     contest = rounds.get_contest(contest_id)
-    round_ = rounds.get_round_any(round_id) if round_id else None
-    form = RoundForm()
-    _fill_round_choices(form)
+    round_ = _round_of(contest, round_id)
+    now = utcnow()
+    names = [f.name for f in RoundForm(formdata=None) if f.name != "csrf_token"]
+    locked = round_lifecycle.locked_form_fields(round_, now, names)
+    form = _round_form(round_, locked)
     if request.method == "GET":
         if round_ is not None:
             _load_round_into(form, round_)
         else:
-            form.question_count.data, form.time_limit_minutes.data = 20, 20
-            form.max_attempts.data = 3
-            form.prediction_text.data = rounds.DEFAULT_PREDICTION_TEXT
-            form.prize_tiers.data = _tier_lines(rounds.DEFAULT_PRIZE_TIERS)
-            form.min_score.data = rounds.default_min_score(form.question_count.data)
+            _new_round_defaults(form)
     status = 200
     if form.validate_on_submit():
         saved, status = _save(
             form,
             lambda: rounds.save_round(
-                contest,
-                _round_input(form, round_),
-                actor=current_user,
-                now=utcnow(),
-                round_=round_,
+                contest, _round_input(form, round_), actor=current_user, now=now, round_=round_
             ),
         )
         if saved is not None:
@@ -280,8 +322,54 @@ def edit_round(contest_id: int, round_id: int | None = None):
     elif form.errors:
         status = 422
     return render_template(
-        "quiz_admin/round_form.html", form=form, contest=contest, round=round_
+        "quiz_admin/round_form.html",
+        form=form,
+        contest=contest,
+        round=round_,
+        locked=locked,
+        closed=round_ is not None and round_lifecycle.is_closed(round_, now),
+        state=round_lifecycle.state(round_, now) if round_ is not None else None,
+        state_labels=round_lifecycle.STATE_LABELS,
     ), status
+
+
+@bp.post("/dot-thi/<int:round_id>/cong-bo")
+def publish_round(round_id: int):
+    round_ = rounds.get_round_any(round_id)
+    round_lifecycle.publish_round(round_, actor=current_user, now=utcnow())
+    db.session.commit()
+    message = _("Đã công bố đợt thi. Người dự thi đã thấy đợt thi này.")
+    if not round_.contest.is_published:
+        message = _(
+            "Đã công bố đợt thi. Cuộc thi chưa được công bố nên người dự thi chưa thấy đợt thi "
+            "này; hãy bấm «Công bố» ở cuộc thi."
+        )
+    flash(message, "success")
+    return redirect(url_for("quiz_admin.list_contests"))
+
+
+@bp.route("/dot-thi/<int:round_id>/ket-thuc-som", methods=["GET", "POST"])
+def end_early(round_id: int):
+    round_ = rounds.get_round_any(round_id)
+    if request.method == "POST":
+        finalised = round_lifecycle.end_early(round_, actor=current_user, now=utcnow())
+        db.session.commit()
+        flash(
+            _(
+                "Đã kết thúc đợt thi. %(count)s lượt thi đang làm dở đã được chấm theo các câu "
+                "đã lưu. Bây giờ bạn có thể đóng đợt thi và xếp giải.",
+                count=finalised,
+            ),
+            "success",
+        )
+        return redirect(url_for("results_admin.show", round_id=round_.id))
+    now = utcnow()
+    return render_template(
+        "quiz_admin/end_early.html",
+        round=round_,
+        running=round_lifecycle.state(round_, now) == round_lifecycle.RUNNING,
+        in_progress=round_lifecycle.in_progress_count(round_.id),
+    )
 
 
 @bp.route("/dot-thi/<int:round_id>/xem-truoc")

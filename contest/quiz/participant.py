@@ -22,7 +22,7 @@ def contest_page(slug: str):
         return redirect(url_for("essay.contest_page", slug=slug), 301)
     now = utcnow()
     items = []
-    for r in contest.rounds:
+    for r in rounds.published_rounds(contest):
         item = {"round": r, "state": rounds.state_of(r, now), "left": None, "current": None}
         if current_user.is_authenticated and current_user.role is Role.participant:
             item["left"] = attempts.attempts_left(r, current_user)

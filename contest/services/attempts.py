@@ -96,9 +96,10 @@ def eligibility_problem(round_: Round, user: User, now: datetime) -> str | None:
 
 
 def get_round(round_id: int) -> Round:
-    """A round of a published contest, with its contest loaded; raises ``NotFound``."""
+    """A published round of a published contest, with its contest loaded; raises
+    ``NotFound`` (a draft is the organisers' only)."""
     round_ = db.session.get(Round, round_id, options=[joinedload(Round.contest)])
-    if round_ is None or not round_.contest.is_published:
+    if round_ is None or round_.published_at is None or not round_.contest.is_published:
         raise NotFound(_("Không tìm thấy đợt thi."))
     return round_
 
@@ -258,7 +259,7 @@ def start_attempt(
 def _check_may_start(round_: Round, user: User, now: datetime, *, practice: bool) -> None:
     """Raise RoundNotOpen or NotEligible unless the round takes a new attempt now."""
     state = grading.round_state(round_.opens_at, round_.closes_at, round_.closed_at, now)
-    if state != "open" or not round_.contest.is_published:
+    if state != "open" or not round_.contest.is_published or round_.published_at is None:
         raise RoundNotOpen(
             _("Đợt thi chưa mở.")
             if state == "upcoming"

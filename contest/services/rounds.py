@@ -234,6 +234,11 @@ def save_round(
     return round_
 
 
+def published_rounds(contest: Contest) -> list[Round]:
+    """The contest's rounds participants may see (drafts are the organisers' only)."""
+    return [r for r in contest.rounds if r.published_at is not None]
+
+
 def state_of(round_: Round, now: datetime) -> str:
     """``upcoming``, ``open`` or ``closed`` at ``now``."""
     return grading.round_state(round_.opens_at, round_.closes_at, round_.closed_at, now)

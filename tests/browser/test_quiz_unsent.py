@@ -85,6 +85,7 @@ def quiz_round(live_app):
             bank_ids=[bank.id],
             prediction_text="Có bao nhiêu người trả lời đúng tất cả?",
             created_at=now,
+            published_at=now,
         )
         db.session.add(r)
         db.session.commit()

@@ -113,6 +113,7 @@ def race_round(race_app):
                 max_attempts=max_attempts,
                 bank_ids=[bank.id],
                 created_at=now,
+                published_at=now,
             )
             db.session.add(r)
             db.session.commit()

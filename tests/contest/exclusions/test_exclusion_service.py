@@ -179,6 +179,7 @@ def test_contest_wide_row_applies_to_every_round_and_replaces_round_rows(db, mak
         closes_at=r.closes_at + timedelta(days=7),
         bank_ids=r.bank_ids,
         created_at=NOW,
+        published_at=NOW,
     )
     db.session.add(second)
     db.session.flush()

@@ -29,6 +29,7 @@ def test_contest_page_states_rules_and_tie_break(client, db, make_round):
         closes_at=NOW + timedelta(days=14),
         bank_ids=r.bank_ids,
         created_at=NOW,
+        published_at=NOW,
     )
     db.session.add(upcoming)
     db.session.commit()
