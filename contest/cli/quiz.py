@@ -188,6 +188,45 @@ def close_round(round_id, actual, end_now):
             click.echo("the published result is unchanged until this version is published")
 
 
+@quiz_cli.command("schedule-rounds")
+@click.argument("round_id", type=int)
+@click.option("--weeks", type=int, required=True, help="How many copies to make (1-52).")
+@click.option(
+    "--start",
+    default=None,
+    help="When the first copy opens (ISO; no offset means Vietnam time). "
+    "Default: one gap after the round opens.",
+)
+@click.option(
+    "--gap-days", type=int, default=7, show_default=True, help="Days from one start to the next."
+)
+def schedule_rounds(round_id, weeks, start, gap_days):
+    """Copy a round WEEKS times, one gap apart, as drafts (every setting; each as long as
+    the round). Prints the new rounds' ids, one a line."""
+    from datetime import timedelta
+
+    from contest.services import round_copies
+
+    round_ = _round_or_exit(round_id)
+    try:
+        made = round_copies.schedule_rounds(
+            round_,
+            weeks=weeks,
+            first_opens_at=parse_when(start) if start else None,
+            gap=timedelta(days=gap_days),
+            actor=None,
+            now=utcnow(),
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for field, message in exc.fields.items():
+            click.echo(f"{field}: {message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    for r in made:
+        click.echo(r.id)
+
+
 def _interactive() -> bool:
     """Whether a person watches the terminal (then exports show a progress bar)."""
     return sys.stderr.isatty()

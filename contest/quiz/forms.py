@@ -109,3 +109,41 @@ class RoundForm(FlaskForm):
         self.tie_break.choices = [
             SelectChoice(name, ranking.preset_label(name)) for name in ranking.PRESETS
         ]
+
+
+class CopyRoundForm(FlaskForm):
+    name = StringField(
+        _l("Tên đợt thi mới"),
+        validators=[InputRequired(_l("Vui lòng nhập tên đợt thi.")), Length(max=200)],
+    )
+    opens_at = DateTimeLocalField(
+        _l("Mở lúc (giờ Việt Nam)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Vui lòng chọn thời điểm mở."))],
+    )
+    closes_at = DateTimeLocalField(
+        _l("Đóng lúc (giờ Việt Nam)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Vui lòng chọn thời điểm đóng."))],
+    )
+
+
+class ScheduleRoundsForm(FlaskForm):
+    weeks = IntegerField(
+        _l("Số đợt cần tạo"),
+        validators=[InputRequired(_l("Vui lòng nhập số đợt.")), NumberRange(1, 52)],
+    )
+    first_opens_at = DateTimeLocalField(
+        _l("Đợt đầu tiên mở lúc (giờ Việt Nam)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Vui lòng chọn thời điểm mở."))],
+    )
+    length_days = IntegerField(
+        _l("Mỗi đợt kéo dài (ngày)"),
+        validators=[InputRequired(_l("Vui lòng nhập số ngày.")), NumberRange(1, 365)],
+    )
+    gap_days = IntegerField(
+        _l("Đợt sau mở cách đợt trước (ngày)"),
+        default=7,
+        validators=[InputRequired(_l("Vui lòng nhập số ngày.")), NumberRange(1, 365)],
+    )

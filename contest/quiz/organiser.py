@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,8 +14,8 @@ from wtforms import SelectChoice
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import ContestKind, QuestionBank, Role
-from contest.quiz.forms import ContestForm, RoundForm
-from contest.services import papers, round_lifecycle, rounds, units
+from contest.quiz.forms import ContestForm, CopyRoundForm, RoundForm, ScheduleRoundsForm
+from contest.services import papers, round_copies, round_lifecycle, rounds, units
 from contest.services.errors import NotFound, PoolTooSmall, ValidationFailed
 from contest.services.formatting import local_to_utc, to_local
 from contest.web import menu
@@ -370,6 +372,73 @@ def end_early(round_id: int):
         running=round_lifecycle.state(round_, now) == round_lifecycle.RUNNING,
         in_progress=round_lifecycle.in_progress_count(round_.id),
     )
+
+
+def _local(value):
+    return to_local(value).replace(tzinfo=None, second=0, microsecond=0)
+
+
+@bp.route("/dot-thi/<int:round_id>/nhan-ban", methods=["GET", "POST"])
+def copy_round(round_id: int):
+    source = rounds.get_round_any(round_id)
+    form = CopyRoundForm()
+    if request.method == "GET":
+        form.name.data = round_copies.next_name(source.name)
+        form.opens_at.data = _local(source.opens_at + timedelta(days=7))
+        form.closes_at.data = _local(source.closes_at + timedelta(days=7))
+    status = 200
+    if form.validate_on_submit():
+        saved, status = _save(
+            form,
+            lambda: round_copies.copy_round(
+                source,
+                name=form.name.data,
+                opens_at=local_to_utc(form.opens_at.data),
+                closes_at=local_to_utc(form.closes_at.data),
+                actor=current_user,
+                now=utcnow(),
+            ),
+        )
+        if saved is not None:
+            flash(
+                _("Đã tạo bản sao (bản nháp). Hãy kiểm tra rồi bấm «Công bố đợt thi»."), "success"
+            )
+            return redirect(
+                url_for("quiz_admin.edit_round", contest_id=saved.contest_id, round_id=saved.id)
+            )
+    elif form.errors:
+        status = 422
+    return render_template("quiz_admin/copy_round.html", form=form, round=source), status
+
+
+@bp.route("/dot-thi/<int:round_id>/len-lich", methods=["GET", "POST"])
+def schedule_rounds(round_id: int):
+    source = rounds.get_round_any(round_id)
+    form = ScheduleRoundsForm()
+    if request.method == "GET":
+        form.weeks.data = 4
+        form.first_opens_at.data = _local(source.opens_at + timedelta(days=7))
+        form.length_days.data = max(1, round((source.closes_at - source.opens_at).days))
+    status = 200
+    if form.validate_on_submit():
+        made, status = _save(
+            form,
+            lambda: round_copies.schedule_rounds(
+                source,
+                weeks=form.weeks.data,
+                first_opens_at=local_to_utc(form.first_opens_at.data),
+                length=timedelta(days=form.length_days.data),
+                gap=timedelta(days=form.gap_days.data),
+                actor=current_user,
+                now=utcnow(),
+            ),
+        )
+        if made is not None:
+            flash(_("Đã tạo %(count)s đợt thi (bản nháp).", count=len(made)), "success")
+            return redirect(url_for("quiz_admin.list_contests"))
+    elif form.errors:
+        status = 422
+    return render_template("quiz_admin/schedule_rounds.html", form=form, round=source), status
 
 
 @bp.route("/dot-thi/<int:round_id>/xem-truoc")
