@@ -73,6 +73,14 @@ class EssayContestForm(FlaskForm):
     )
     summary = StringField(_l("Giới thiệu ngắn"), validators=[Length(max=500)])
     rules_text = TextAreaField(_l("Thể lệ"), validators=[Length(max=20000)])
+    complaint_days = WholeNumberField(
+        _l("Thời hạn khiếu nại (số ngày sau khi công bố kết quả)"),
+        default=30,
+        validators=[
+            Optional(),
+            NumberRange(1, 365, _l("Thời hạn khiếu nại là từ 1 đến 365 ngày.")),
+        ],
+    )
     opens_at = DateTimeLocalField(
         _l("Bắt đầu nhận bài (giờ Việt Nam)"),
         format="%Y-%m-%dT%H:%M",

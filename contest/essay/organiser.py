@@ -103,6 +103,7 @@ def _contest_input(form) -> essay_contests.EssayContestInput:
         title=form.title.data,
         summary=form.summary.data or "",
         rules_text=form.rules_text.data or "",
+        complaint_days=form.complaint_days.data,
         opens_at=local_to_utc(form.opens_at.data),
         closes_at=local_to_utc(form.closes_at.data),
         min_words=form.min_words.data,
@@ -136,6 +137,7 @@ def _load_into(form, contest) -> None:
     settings = contest.essay_settings
     form.title.data, form.summary.data = contest.title, contest.summary
     form.rules_text.data = contest.rules_text
+    form.complaint_days.data = contest.complaint_days
     form.opens_at.data = to_local(settings.opens_at).replace(tzinfo=None)
     form.closes_at.data = to_local(settings.closes_at).replace(tzinfo=None)
     for attr in (

@@ -32,6 +32,14 @@ class ContestForm(FlaskForm):
     )
     summary = StringField(_l("Giới thiệu ngắn"), validators=[Length(max=500)])
     rules_text = TextAreaField(_l("Thể lệ"), validators=[Length(max=20000)])
+    complaint_days = IntegerField(
+        _l("Thời hạn khiếu nại (số ngày sau khi công bố kết quả)"),
+        default=30,
+        validators=[
+            Optional(),
+            NumberRange(1, 365, _l("Thời hạn khiếu nại là từ 1 đến 365 ngày.")),
+        ],
+    )
 
 
 class RoundForm(FlaskForm):

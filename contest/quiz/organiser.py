@@ -78,6 +78,7 @@ def edit_contest(contest_id: int | None = None):
                     title=form.title.data,
                     summary=form.summary.data or "",
                     rules_text=form.rules_text.data or "",
+                    complaint_days=form.complaint_days.data,
                 ),
                 actor=current_user,
                 now=utcnow(),

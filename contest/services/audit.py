@@ -125,6 +125,7 @@ DETAIL_LABELS = {
     "already": lazy_gettext("đã có trong danh sách"),
     "staff": lazy_gettext("tài khoản cán bộ"),
     "users": lazy_gettext("số người"),
+    "complaint_days": lazy_gettext("thời hạn khiếu nại (ngày)"),
     "id_numbers": lazy_gettext("số CCCD đã xoá"),
     "phones": lazy_gettext("số điện thoại đã xoá"),
     "birth_dates": lazy_gettext("ngày sinh đã xoá"),

@@ -120,6 +120,7 @@ class EssayContestInput:
     title: str = ""
     summary: str = ""
     rules_text: str = ""
+    complaint_days: int | None = None
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     min_words: int | None = None
@@ -353,6 +354,7 @@ def save_essay_contest(
             kind="essay",
             starts_at=data.opens_at,
             ends_at=data.closes_at,
+            complaint_days=data.complaint_days,
         ),
         actor=actor,
         now=now,

@@ -83,6 +83,12 @@ class ContestInput:
     kind: str = "quiz"
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    # Days after results are published during which complaints are heard (then the personal
+    # data of those who won nothing is erased, services/privacy.py). None: keep / default.
+    complaint_days: int | None = None
+
+
+MAX_COMPLAINT_DAYS = 365
 
 
 def save_contest(
@@ -99,6 +105,10 @@ def save_contest(
         errors["rules_text"] = _("Thể lệ dài tối đa 20.000 ký tự.")
     if data.starts_at and data.ends_at and data.ends_at <= data.starts_at:
         errors["ends_at"] = _("Thời điểm kết thúc phải sau thời điểm bắt đầu.")
+    if data.complaint_days is not None and not 1 <= data.complaint_days <= MAX_COMPLAINT_DAYS:
+        errors["complaint_days"] = _(
+            "Thời hạn khiếu nại là từ 1 đến %(max)s ngày.", max=MAX_COMPLAINT_DAYS
+        )
     try:
         kind = ContestKind(data.kind)
     except ValueError:
@@ -121,6 +131,11 @@ def save_contest(
     contest.summary = normalise_text(data.summary)
     contest.rules_text = (data.rules_text or "").replace("\r\n", "\n").strip()
     contest.starts_at, contest.ends_at = data.starts_at, data.ends_at
+    changed = {}
+    if data.complaint_days is not None and data.complaint_days != contest.complaint_days:
+        if not created:
+            changed = {"old": contest.complaint_days, "new": data.complaint_days}
+        contest.complaint_days = data.complaint_days
     db.session.flush()
     audit.record(
         actor,
@@ -129,6 +144,7 @@ def save_contest(
         contest.id,
         now=now,
         title=title,
+        **({"complaint_days": changed} if changed else {}),
     )
     return contest
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from contest.models import Contest, User
+from contest.models import Contest, Role, User
 from contest.models.audit import AuditEntry
 from contest.services import privacy, result_closing, result_publishing
 from tests.conftest import NOW
@@ -111,3 +111,59 @@ def test_the_command_line_reports_counts(db, runner, closed_round, people):
     assert result.exit_code == 0, result.output
     assert "participants: would erase" in result.output
     assert _personal(db, loser.id)[0] is not None
+
+
+def test_organisers_set_the_complaint_period_of_a_contest(client, db, login, make_user):
+    from tests.conftest import csrf_from
+
+    login(make_user(Role.organiser))
+    token = csrf_from(client, "/ban-to-chuc/cuoc-thi/moi")
+    page = client.get("/ban-to-chuc/cuoc-thi/moi").get_data(as_text=True)
+    assert 'name="complaint_days"' in page and 'value="30"' in page
+    form = {"csrf_token": token, "title": "Tìm hiểu Đại hội", "complaint_days": "14"}
+    assert client.post("/ban-to-chuc/cuoc-thi/moi", data=form).status_code == 302
+    contest = db.session.scalar(select(Contest).where(Contest.title == "Tìm hiểu Đại hội"))
+    assert contest.complaint_days == 14
+    edit = f"/ban-to-chuc/cuoc-thi/{contest.id}/sua"
+    assert 'value="14"' in client.get(edit).get_data(as_text=True)
+    for bad in ("0", "400", "mười"):
+        refused = client.post(edit, data={**form, "complaint_days": bad})
+        assert refused.status_code == 422, bad
+    db.session.refresh(contest)
+    assert contest.complaint_days == 14
+    assert client.post(edit, data={**form, "complaint_days": "45"}).status_code == 302
+    db.session.refresh(contest)
+    assert contest.complaint_days == 45
+    change = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "contest.update", AuditEntry.object_id == str(contest.id))
+        .order_by(AuditEntry.id.desc())
+    ).first()
+    assert change.details["complaint_days"] == {"old": 14, "new": 45}
+
+
+def test_the_essay_contest_form_sets_it_too(client, db, login, make_user):
+    from tests.conftest import csrf_from
+
+    login(make_user(Role.organiser))
+    token = csrf_from(client, "/ban-to-chuc/cuoc-thi-viet/moi")
+    form = {
+        "csrf_token": token,
+        "title": "Viết về quê hương",
+        "complaint_days": "10",
+        "opens_at": "2030-01-01T08:00",
+        "closes_at": "2030-02-01T17:00",
+        "max_entries": "1",
+        "judges_per_entry": "2",
+        "discrepancy": "20",
+        "discrepancy_rule": "third_judge",
+        "allow_online": "y",
+        "criteria": "Nội dung | 100",
+        "stages": "Chung khảo",
+        "prize_tiers": "Giải Nhất | 1",
+    }
+    assert client.post("/ban-to-chuc/cuoc-thi-viet/moi", data=form).status_code == 303
+    contest = db.session.scalar(select(Contest).where(Contest.title == "Viết về quê hương"))
+    assert contest.complaint_days == 10
+    edit = client.get(f"/ban-to-chuc/cuoc-thi-viet/{contest.id}/sua").get_data(as_text=True)
+    assert 'name="complaint_days"' in edit and 'value="10"' in edit
