@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -102,6 +101,7 @@ class Backend:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid: int | None = None
         self._sweeper: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
 
     def dispatch(self, job_id: int) -> None:
@@ -185,12 +185,20 @@ class Backend:
 
     def _sweep_forever(self) -> None:
         interval = max(float(self.app.config.get("JOBS_STALE_SECONDS", 60)) / 2, 0.5)
-        while True:
+        while not self._stopping.is_set():
             try:
                 self.sweep_once()
             except Exception:  # the database may be away for a moment
                 log.exception("job sweep failed")
-            time.sleep(interval)
+            self._stopping.wait(interval)
+
+    def stop(self) -> None:
+        """Stop the sweeper and wait for this process's running jobs (an app torn down)."""
+        self._stopping.set()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=10)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 def perform(job_id: int) -> str | None:

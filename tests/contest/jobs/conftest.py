@@ -76,6 +76,7 @@ def build_app(url: str, **config):
 def dispose(app) -> None:
     from contest.extensions import db
 
+    app.extensions["jobs"].stop()  # its threads must not outlive it (the suite's session)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
