@@ -10,7 +10,7 @@ from contest.extensions import db
 from contest.jobs.registry import JobKind, Outcome, Progress, register
 from contest.models import User
 from contest.models.results import RoundResult
-from contest.services import exports, result_closing, result_pages, rounds
+from contest.services import attempts, exports, result_closing, result_pages, rounds
 from contest.services.errors import Conflict, NotFound
 from contest.services.i18n import _, lazy_gettext
 
@@ -179,5 +179,26 @@ register(
         run_close_round,
         describe=describe_close,
         back=_back_to_round,
+    ),
+)
+
+
+# --- scheduled work (contest.jobs.schedule) ------------------------------------------------
+
+
+def run_finalise_overdue(
+    params: dict, *, now: datetime, actor: User | None, progress: Progress
+) -> Outcome:
+    """Finalise every attempt past its deadline (``flask quiz finalise-overdue``)."""
+    return Outcome(summary={"finalised": attempts.finalise_overdue(now)})
+
+
+register(
+    "finalise_overdue",
+    JobKind(
+        lazy_gettext("Tự động nộp các lượt thi quá giờ"),
+        run_finalise_overdue,
+        describe=lambda summary: [_("Đã nộp %(n)s lượt thi quá giờ.", n=summary["finalised"])],
+        timeout=600,
     ),
 )

@@ -174,14 +174,25 @@ class Backend:
                 self._sweeper.start()
 
     def sweep_once(self) -> list[int]:
+        """Hand out again what dead runs left, then queue the scheduled work now due."""
+        from contest.jobs import schedule
+
         with self.app.app_context():
             try:
                 again = runner.sweep(utcnow())
                 for job_id in again:
                     self.dispatch(job_id)
+                if self.app.config.get("JOBS_SCHEDULE", True):
+                    claim = self._claim_slot if self.mode == "rq" else None
+                    schedule.tick(utcnow(), claim_slot=claim)
                 return again
             finally:
                 db.session.remove()
+
+    def _claim_slot(self, name: str, slot: int, every: int) -> bool:
+        """One worker of many takes a schedule's slot (Redis SET NX)."""
+        key = f"contest:schedule:{name}:{slot}"
+        return bool(self.redis().set(key, "1", nx=True, ex=max(every * 2, 60)))
 
     def _sweep_forever(self) -> None:
         interval = max(float(self.app.config.get("JOBS_STALE_SECONDS", 60)) / 2, 0.5)

@@ -5,7 +5,7 @@ It builds the app, hands out again what dead workers left (at start and every ha
 limit: ``runner.sweep``), then runs an RQ ``Worker`` on the ``contest`` queue inside the
 app's context. Each job runs in a forked work-horse (``--simple``: in this process).
 
-    python -m contest.jobs.worker [--burst] [--simple] [--stale-seconds N]
+    python -m contest.jobs.worker [--burst] [--simple] [--stale-seconds N] [--no-schedule]
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
         help="a running job whose heartbeat is older is taken over (default 60)",
     )
     parser.add_argument(
+        "--no-schedule", action="store_true", help="leave scheduled work to cron instead"
+    )
+    parser.add_argument(
         "--heartbeat-seconds", type=float, help="how often a job writes its progress (default 5)"
     )
     return parser
@@ -41,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     overrides: dict = {"JOBS_MODE": "rq"}
     if args.stale_seconds:
         overrides["JOBS_STALE_SECONDS"] = args.stale_seconds
+    if args.no_schedule:
+        overrides["JOBS_SCHEDULE"] = False
     if args.heartbeat_seconds:
         overrides["JOBS_HEARTBEAT_SECONDS"] = args.heartbeat_seconds
     app = create_app(overrides)

@@ -1,0 +1,56 @@
+"""Scheduled work runs inside the job queue: ``finalise-overdue`` becomes one job per
+minute, taken once however many sweepers tick, and it finalises what the cron command
+would."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from contest.jobs import schedule
+from contest.models import Attempt, AttemptStatus
+from contest.models.job import Job, JobStatus
+from tests.conftest import NOW
+
+
+def _overdue(db, round_, user) -> Attempt:
+    attempt = Attempt(
+        round_id=round_.id,
+        participant_id=user.id,
+        number=1,
+        seed=1,
+        status=AttemptStatus.in_progress,
+        started_at=NOW - timedelta(hours=2),
+        deadline=NOW - timedelta(hours=1),
+    )
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def test_finalise_overdue_runs_once_per_minute_as_a_job(db, make_round, make_user):
+    attempt = _overdue(db, make_round(), make_user())
+    minute = NOW.replace(second=0)
+    (job,) = schedule.tick(minute)
+    job = db.session.get(Job, job.id, populate_existing=True)
+    assert (job.kind, job.status, job.summary) == (
+        "finalise_overdue",
+        JobStatus.done,
+        {"finalised": 1},
+    )
+    assert db.session.get(Attempt, attempt.id, populate_existing=True).status is not (
+        AttemptStatus.in_progress
+    )
+    assert schedule.tick(minute + timedelta(seconds=30)) == []  # the same minute: taken
+    (later,) = schedule.tick(minute + timedelta(minutes=1))
+    assert later.id != job.id
+
+
+def test_a_slot_another_sweeper_took_is_left_and_old_runs_are_dropped(db):
+    minute = NOW.replace(second=0) + timedelta(hours=3)
+    assert schedule.tick(minute, claim_slot=lambda name, slot, every: False) == []
+    first_id = schedule.tick(minute)[0].id
+    (_next_day,) = schedule.tick(minute + timedelta(days=2))
+    kept = db.session.scalars(select(Job.id).where(Job.kind == "finalise_overdue")).all()
+    assert first_id not in kept  # finished more than a day before
