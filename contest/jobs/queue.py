@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -45,12 +46,12 @@ def mode_of(app: Flask) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Choose the backend; in thread mode, start the sweeper with the first request."""
+    """Choose the backend; in thread mode, requests trigger the sweep (no idle thread)."""
     app.config.setdefault("JOBS_THREADS", 2)
     app.extensions["jobs"] = Backend(app, mode_of(app))
     _engine_pid[id(app)] = os.getpid()  # a forked process (an RQ work-horse) differs
     if app.extensions["jobs"].mode == "thread":
-        app.before_request(app.extensions["jobs"].start_sweeper)
+        app.before_request(app.extensions["jobs"].sweep_with_traffic)
 
 
 def backend() -> Backend:
@@ -102,6 +103,7 @@ class Backend:
         self._pool_pid: int | None = None
         self._sweeper: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._last_sweep = float("-inf")
         self._lock = threading.Lock()
 
     def dispatch(self, job_id: int) -> None:
@@ -162,6 +164,25 @@ class Backend:
 
     # --- the sweeper --------------------------------------------------------------------
 
+    def sweep_with_traffic(self) -> None:
+        """In thread mode: at most every half stale limit, a request hands a sweep to the
+        pool (an idle app has nothing to recover and nobody waiting)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last_sweep < self._sweep_interval():
+                return
+            self._last_sweep = now
+        self.pool().submit(self._sweep_logged)
+
+    def _sweep_logged(self) -> None:
+        try:
+            self.sweep_once()
+        except Exception:  # the database may be away for a moment
+            log.exception("job sweep failed")
+
+    def _sweep_interval(self) -> float:
+        return max(float(self.app.config.get("JOBS_STALE_SECONDS", 60)) / 2, 0.5)
+
     def start_sweeper(self) -> None:
         """Start (once per process) the thread that hands out again what dead runs left."""
         if self._sweeper is not None and self._sweeper.is_alive():
@@ -195,12 +216,9 @@ class Backend:
         return bool(self.redis().set(key, "1", nx=True, ex=max(every * 2, 60)))
 
     def _sweep_forever(self) -> None:
-        interval = max(float(self.app.config.get("JOBS_STALE_SECONDS", 60)) / 2, 0.5)
+        interval = self._sweep_interval()
         while not self._stopping.is_set():
-            try:
-                self.sweep_once()
-            except Exception:  # the database may be away for a moment
-                log.exception("job sweep failed")
+            self._sweep_logged()
             self._stopping.wait(interval)
 
     def stop(self) -> None:

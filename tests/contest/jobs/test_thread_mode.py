@@ -86,3 +86,46 @@ def test_a_failed_job_says_why_in_vietnamese(thread_app):
     assert "Đợt thi chưa được đóng và xếp hạng" in unescape(
         client.get(f"{round_page}/don-vi").get_data(as_text=True)
     )
+
+
+def test_the_app_runs_again_a_job_its_dead_process_left(thread_app):
+    """A server process died mid-job (``make run`` restarted): with the next requests, the
+    sweep finds the stale heartbeat and runs the job again in a thread."""
+    import time
+    from datetime import timedelta
+
+    import tests.contest.jobs.slow_kind  # noqa: F401
+    from contest.db import utcnow
+    from contest.extensions import db
+    from contest.models.job import Job, JobStatus
+
+    stale = utcnow() - timedelta(minutes=5)
+    with thread_app.app_context():
+        job = Job(
+            kind="test:slow",
+            params={"tag": "restart", "step_seconds": 0},
+            dedupe_key="test:restart",
+            status=JobStatus.running,
+            progress=35,
+            attempts=1,
+            runner="old-host:1:dead",
+            created_at=stale,
+            started_at=stale,
+            heartbeat_at=stale,
+        )
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+        db.session.remove()
+    client = thread_app.test_client()
+    sign_in(client)
+    time.sleep(1.1)  # past the half stale limit since the last sweep
+
+    def done():
+        state = client.get(f"/ban-to-chuc/cong-viec/{job_id}.json").get_json()
+        return state if state["status"] == "done" else None
+
+    assert wait_for(done)["download_url"]
+    with thread_app.app_context():
+        assert db.session.get(Job, job_id).attempts == 2
+        db.session.remove()
