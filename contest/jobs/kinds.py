@@ -8,9 +8,9 @@ from datetime import datetime
 
 from contest.extensions import db
 from contest.jobs.registry import JobKind, Outcome, Progress, register
-from contest.models import User
+from contest.models import Role, User
 from contest.models.results import RoundResult
-from contest.services import attempts, exports, result_closing, result_pages, rounds
+from contest.services import attempts, exports, privacy, result_closing, result_pages, rounds
 from contest.services.errors import Conflict, NotFound
 from contest.services.i18n import _, lazy_gettext
 
@@ -200,5 +200,35 @@ register(
         run_finalise_overdue,
         describe=lambda summary: [_("Đã nộp %(n)s lượt thi quá giờ.", n=summary["finalised"])],
         timeout=600,
+    ),
+)
+
+
+def run_privacy_purge(
+    params: dict, *, now: datetime, actor: User | None, progress: Progress
+) -> Outcome:
+    """The retention purge (``flask privacy purge``, L4): erase the CCCD, phone and birth
+    date of non-winners past every complaint period they are in."""
+    done = privacy.purge_personal_data(now=now, actor=actor)
+    return Outcome(
+        summary={
+            "users": done.users,
+            "id_numbers": done.id_numbers,
+            "phones": done.phones,
+            "birth_dates": done.birth_dates,
+        }
+    )
+
+
+register(
+    "privacy_purge",
+    JobKind(
+        lazy_gettext("Xoá dữ liệu cá nhân hết thời hạn lưu giữ"),
+        run_privacy_purge,
+        role=Role.admin,
+        describe=lambda summary: [
+            _("Đã xoá dữ liệu cá nhân của %(n)s người không đoạt giải.", n=summary["users"])
+        ],
+        timeout=3600,
     ),
 )

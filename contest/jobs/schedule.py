@@ -33,6 +33,9 @@ SCHEDULE: dict[str, Scheduled] = {
     # What `flask quiz finalise-overdue` does from cron: attempts whose participant closed
     # the browser are finalised from their saved answers.
     "finalise-overdue": Scheduled("finalise_overdue", 60),
+    # What `flask privacy purge` does from cron (L4): the privacy page promises that
+    # non-winners' CCCD, phone and birth date are erased after the complaint period.
+    "privacy-purge": Scheduled("privacy_purge", 24 * 3600, keep=timedelta(days=30)),
 }
 
 ClaimSlot = Callable[[str, int, int], bool]
@@ -50,7 +53,7 @@ def tick(now: datetime, *, claim_slot: ClaimSlot | None = None) -> list[Job]:
             continue
         if claim_slot is not None and not claim_slot(name, slot, entry.every):
             continue
-        queued.append(enqueue(entry.kind, params, actor=None, now=now))
+        # Old runs go first, so the one queued now (run at once without a queue) stays.
         db.session.execute(
             delete(Job).where(
                 Job.kind == entry.kind,
@@ -58,5 +61,6 @@ def tick(now: datetime, *, claim_slot: ClaimSlot | None = None) -> list[Job]:
                 Job.finished_at < now - entry.keep,
             )
         )
+        queued.append(enqueue(entry.kind, params, actor=None, now=now))
         db.session.commit()
     return queued

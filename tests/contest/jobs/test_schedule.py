@@ -14,6 +14,10 @@ from contest.models.job import Job, JobStatus
 from tests.conftest import NOW
 
 
+def _of(kind, jobs):
+    return [job for job in jobs if job.kind == kind]
+
+
 def _overdue(db, round_, user) -> Attempt:
     attempt = Attempt(
         round_id=round_.id,
@@ -32,7 +36,7 @@ def _overdue(db, round_, user) -> Attempt:
 def test_finalise_overdue_runs_once_per_minute_as_a_job(db, make_round, make_user):
     attempt = _overdue(db, make_round(), make_user())
     minute = NOW.replace(second=0)
-    (job,) = schedule.tick(minute)
+    (job,) = _of("finalise_overdue", schedule.tick(minute))
     job = db.session.get(Job, job.id, populate_existing=True)
     assert (job.kind, job.status, job.summary) == (
         "finalise_overdue",
@@ -43,14 +47,24 @@ def test_finalise_overdue_runs_once_per_minute_as_a_job(db, make_round, make_use
         AttemptStatus.in_progress
     )
     assert schedule.tick(minute + timedelta(seconds=30)) == []  # the same minute: taken
-    (later,) = schedule.tick(minute + timedelta(minutes=1))
+    (later,) = _of("finalise_overdue", schedule.tick(minute + timedelta(minutes=1)))
     assert later.id != job.id
 
 
 def test_a_slot_another_sweeper_took_is_left_and_old_runs_are_dropped(db):
     minute = NOW.replace(second=0) + timedelta(hours=3)
     assert schedule.tick(minute, claim_slot=lambda name, slot, every: False) == []
-    first_id = schedule.tick(minute)[0].id
-    (_next_day,) = schedule.tick(minute + timedelta(days=2))
+    first_id = _of("finalise_overdue", schedule.tick(minute))[0].id
+    (_next_day,) = _of("finalise_overdue", schedule.tick(minute + timedelta(days=2)))
     kept = db.session.scalars(select(Job.id).where(Job.kind == "finalise_overdue")).all()
     assert first_id not in kept  # finished more than a day before
+
+
+def test_the_retention_purge_runs_once_a_day_as_a_job(db):
+    day = NOW.replace(hour=0, minute=0, second=0) + timedelta(days=1)
+    (job,) = _of("privacy_purge", schedule.tick(day))
+    job = db.session.get(Job, job.id, populate_existing=True)
+    assert job.status is JobStatus.done
+    assert set(job.summary) == {"users", "id_numbers", "phones", "birth_dates"}
+    assert _of("privacy_purge", schedule.tick(day + timedelta(hours=5))) == []  # same day
+    assert len(_of("privacy_purge", schedule.tick(day + timedelta(days=1)))) == 1
