@@ -1,4 +1,4 @@
-"""Migration 0008r on a scratch database of the suite's kind: the rounds that exist are
+"""Migration 0008 on a scratch database of the suite's kind: the rounds that exist are
 published (nothing live disappears); the downgrade drops the column."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_existing_rounds_become_published(scratch_url):
             upgrade(revision="0007")
             with _db.engine.begin() as conn:
                 _seed(conn)
-            upgrade(revision="0008r")
+            upgrade(revision="0008")
             with _db.engine.begin() as conn:
                 published = conn.execute(sa.text("SELECT published_at FROM rounds")).scalar()
             assert published is not None and str(published).startswith("2026-11-01 08:00")

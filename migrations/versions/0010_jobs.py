@@ -1,8 +1,8 @@
 """jobs: long organiser work (exports, closing a round) run outside the request, with its
 progress and its stored result (issue 13, item 2)
 
-Revision ID: 0008j
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 10:00:00
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0008j"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

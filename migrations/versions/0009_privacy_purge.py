@@ -2,8 +2,8 @@
 (30 days after results are published unless the organiser sets another), and a participant
 remembers when `privacy purge` erased their CCCD, phone and birth date
 
-Revision ID: 0008p
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 15:00:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0008p"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

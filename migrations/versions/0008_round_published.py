@@ -1,7 +1,7 @@
 """rounds have a life-cycle: a new round is a draft until it is published (issue 10,
 item 2); the rounds that exist already are published, so nothing live disappears
 
-Revision ID: 0008r
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03 09:00:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0008r"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
