@@ -116,6 +116,7 @@ def demo(app, db, client):
     from contest.demo import load_demo
     from contest.models import Contest, ContestKind, Round, User
     from contest.models.essay import Assignment, Entry, Stage
+    from contest.services import password_reset
 
     load_demo(now=NOW)
     db.session.commit()
@@ -143,6 +144,8 @@ def demo(app, db, client):
         "assignment_id": assignment.id if assignment else 0,
         "user_id": first_user.id,
         "participant_id": participant.id,
+        # A live reset link of the participant (the page to choose a new password).
+        "token": password_reset.make_token(participant, secret=app.config["SECRET_KEY"], now=NOW),
     }
     found.data, found.words = _database_strings(db)
     return found
