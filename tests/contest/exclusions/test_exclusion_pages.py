@@ -259,3 +259,10 @@ def test_essay_pages_link_the_list_and_the_form_has_no_old_field(db, signed_in, 
     listing = page(client, link)
     assert author.full_name in listing and "Mọi đợt thi" not in listing
     assert "Áp dụng cho mọi đợt thi" not in listing  # no rounds in an essay contest
+
+
+def test_the_round_page_links_to_its_exclusion_list(client, db, login, make_user, make_round):
+    login(make_user(Role.organiser))
+    round_ = make_round()
+    html = page(client, f"/ban-to-chuc/cuoc-thi/{round_.contest_id}/dot-thi/{round_.id}/sua")
+    assert f'href="/ban-to-chuc/khong-xet-giai/dot-thi/{round_.id}"' in html
