@@ -16,6 +16,9 @@ from .bank import (
     parse_difficulty,
 )
 from .demo import demo_bank_bytes, demo_bank_path
+from .docx_reader import QuestionError, parse_docx_bank
+from .docx_writer import docx_template_bytes, export_docx
+from .formats import check_bank_file, file_kind, parse_bank_file
 from .safety import UnreadableFile, check_docx, check_xlsx
 from .select import Candidate, PoolTooSmall, Quota, check_quotas, select_questions, shuffled
 from .template import export_bank, template_bytes
@@ -41,6 +44,7 @@ __all__ = [
     "HeaderError",
     "ParsedQuestion",
     "PoolTooSmall",
+    "QuestionError",
     "QuestionLike",
     "Quota",
     "RowError",
@@ -48,19 +52,25 @@ __all__ = [
     "Table",
     "UnreadableFile",
     "cell_text",
+    "check_bank_file",
     "check_docx",
     "check_quotas",
     "check_xlsx",
     "dedup_key",
     "demo_bank_bytes",
     "demo_bank_path",
+    "docx_template_bytes",
     "export_bank",
+    "export_docx",
+    "file_kind",
     "fold",
     "neutralise",
     "normalise_text",
     "parse_answer",
     "parse_bank",
+    "parse_bank_file",
     "parse_difficulty",
+    "parse_docx_bank",
     "read_source",
     "read_table",
     "select_questions",

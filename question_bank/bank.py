@@ -37,6 +37,7 @@ __all__ = [
     "parse_bank",
     "parse_difficulty",
     "too_long_message",
+    "validate_rows",
 ]
 
 LETTERS = "ABCDEF"
@@ -64,9 +65,9 @@ class Difficulty(StrEnum):
 DIFFICULTY_LABELS: dict[str, str] = {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó"}
 
 _DIFFICULTY_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "easy": ("Dễ", "1", "easy"),
-    "medium": ("Trung bình", "2", "medium", "TB", "vừa"),
-    "hard": ("Khó", "3", "hard"),
+    "easy": ("Dễ", "1", "easy", "Nhận biết"),
+    "medium": ("Trung bình", "2", "medium", "TB", "vừa", "Thông hiểu"),
+    "hard": ("Khó", "3", "hard", "Vận dụng", "Vận dụng cao"),
 }
 _DIFFICULTY_INPUT: dict[str, str] = {
     fold(word).replace(" ", ""): value
@@ -400,12 +401,14 @@ def _check_answer(answer: str, raw_options: list[str], report: Report) -> list[i
     return correct
 
 
-def _validate_row(row: int, cells: dict[str, str]) -> tuple[ParsedQuestion | None, list[RowError]]:
+def _validate_row(
+    row: int, cells: dict[str, str], error: type[RowError] = RowError
+) -> tuple[ParsedQuestion | None, list[RowError]]:
     """The row's question, or ``None`` and every problem of the row."""
     errors: list[RowError] = []
 
     def report(column: str, message: str) -> None:
-        errors.append(RowError(row, column, message))
+        errors.append(error(row, column, message))
 
     topic, text, explanation = cells["topic"], cells["text"], cells["explanation"]
     _check_topic(topic, report)
@@ -447,16 +450,37 @@ def parse_bank(
         table = read_table(data, COLUMNS)
     except HeaderError as exc:
         return BankParse(errors=list(exc.errors))
+    return validate_rows(((row, cells, ()) for row, cells in table.rows), existing_keys)
+
+
+def validate_rows(
+    rows: Iterable[tuple[int, dict[str, str], Sequence[RowError]]],
+    existing_keys: Iterable[str] = frozenset(),
+    *,
+    error: type[RowError] = RowError,
+    in_file: Callable[[int], str] | None = None,
+) -> BankParse:
+    """Check rows read from any bank file: ``(number, {column key: text}, problems the reader
+    already found)``. The reader's problems come first and replace the checks' own about the
+    same column. ``error`` builds each error; ``in_file(number)`` says why a repeat is
+    skipped (default: ``trùng trong tệp (dòng N)``).
+    """
     known = existing_keys if isinstance(existing_keys, set | frozenset) else set(existing_keys)
-    result = BankParse(rows_read=len(table.rows))
+    result = BankParse()
     first_row: dict[str, int] = {}
-    for row, cells in table.rows:
-        question, errors = _validate_row(row, cells)
+    for row, cells, found in rows:
+        result.rows_read += 1
+        question, errors = _validate_row(row, cells, error)
+        if found:
+            taken = {e.column for e in found}
+            errors = [*found, *(e for e in errors if e.column not in taken)]
+            question = None
         if question is None:
             result.errors.extend(errors)
             continue
         if question.key in first_row:
-            reason = _("trùng trong tệp (dòng %(row)s)", row=first_row[question.key])
+            first = first_row[question.key]
+            reason = in_file(first) if in_file else _("trùng trong tệp (dòng %(row)s)", row=first)
             result.duplicates.append(Duplicate(row, question.text, reason))
         elif question.key in known:
             result.duplicates.append(Duplicate(row, question.text, _("đã có trong ngân hàng")))

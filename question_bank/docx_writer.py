@@ -1,0 +1,131 @@
+"""Writing a question bank as Word (``.docx``) in the form ``docx_reader`` reads back.
+
+The layout, one paragraph per part::
+
+    <Title>  the bank's name                        (ignored on import)
+    <Heading 2>  Chủ đề: …                          (when the topic changes)
+    Câu 1: …
+    A. …   B. …   (one paragraph each)
+    Đáp án: A, C
+    Mức độ: Dễ
+    Giải thích: …                                   (when there is one)
+
+``parse_docx_bank`` of the result gives back the same questions (topic, difficulty, text,
+options, correct set, explanation), for text already normalised as the parsers leave it.
+The words are the file's contract (docs/product.md §5) and never translated.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .bank import DIFFICULTY_LABELS, LETTERS, MAX_OPTIONS, QuestionLike, parse_difficulty
+from .template import _EXAMPLES
+
+__all__ = ["docx_template_bytes", "export_docx"]
+
+# What XML 1.0 cannot hold (python-docx refuses it): control characters, U+FFFE/U+FFFF and
+# lone surrogates.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+_GUIDE = [
+    "Mỗi câu hỏi bắt đầu bằng «Câu 1:» (hoặc «Câu 1.», «Câu hỏi 1:»), tiếp theo là nội "
+    "dung câu hỏi.",
+    "Mỗi phương án một dòng, bắt đầu bằng «A.», «B.», … (hoặc «A)», «a.»); ít nhất hai, "
+    "nhiều nhất sáu phương án (A–F). Có thể ghi nhiều phương án trên một dòng, cách nhau "
+    "bằng phím Tab.",
+    "Đáp án đúng ghi ở dòng «Đáp án: B»; câu có nhiều đáp án đúng ghi «Đáp án: A, C». "
+    "Cũng có thể in đậm, gạch chân hoặc đánh dấu * trước chữ cái của phương án đúng "
+    "(ví dụ *B.) thay cho dòng Đáp án.",
+    "Dòng «Chủ đề: …» áp dụng cho câu đó và các câu tiếp theo đến khi gặp chủ đề khác; "
+    "không ghi chủ đề thì câu hỏi thuộc chủ đề «Chung».",
+    "Dòng «Mức độ: Dễ», «Trung bình» hoặc «Khó» (cũng nhận Nhận biết, Thông hiểu, Vận "
+    "dụng) là không bắt buộc; không ghi nghĩa là Trung bình. Dòng «Giải thích: …» là "
+    "không bắt buộc.",
+    "Câu trùng với câu đã có (cùng nội dung và các phương án) được bỏ qua. Nếu có câu lỗi, "
+    "không câu nào được nhập: hãy sửa theo báo cáo lỗi (số câu) rồi nhập lại.",
+    "Xoá hai câu ví dụ dưới đây rồi soạn câu hỏi của bạn theo đúng cách trình bày đó.",
+]
+
+
+def _clean(text: Any) -> str:
+    return _ILLEGAL.sub("", "" if text is None else str(text))
+
+
+def _labelled(document: Any, label: str, text: str) -> None:
+    paragraph = document.add_paragraph()
+    paragraph.add_run(label).bold = True
+    paragraph.add_run(" " + _clean(text))
+
+
+def _question(document: Any, number: int, question: QuestionLike) -> None:
+    level = parse_difficulty(question.difficulty)
+    if level is None:
+        raise ValueError(f"unknown difficulty {question.difficulty!r}")
+    options: Sequence[str] = list(question.options)
+    if len(options) > MAX_OPTIONS:
+        raise ValueError("a question has at most six options")
+    _labelled(document, f"Câu {number}:", question.text)
+    for index, option in enumerate(options):
+        document.add_paragraph(f"{LETTERS[index]}. {_clean(option)}")
+    _labelled(document, "Đáp án:", ", ".join(LETTERS[i] for i in sorted(question.correct)))
+    _labelled(document, "Mức độ:", DIFFICULTY_LABELS[level])
+    if question.explanation:
+        _labelled(document, "Giải thích:", question.explanation)
+
+
+def _new_document(title: str) -> Any:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = _clean(title)[:200]
+    document.add_heading(_clean(title), level=0)
+    return document
+
+
+def _write(document: Any, questions: Iterable[QuestionLike]) -> None:
+    topic = None
+    for number, question in enumerate(questions, start=1):
+        if question.topic != topic:
+            topic = question.topic
+            document.add_heading(f"Chủ đề: {_clean(topic)}", level=2)
+        _question(document, number, question)
+
+
+def _bytes(document: Any) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def export_docx(questions: Iterable[QuestionLike], *, title: str = "Ngân hàng câu hỏi") -> bytes:
+    """Write questions as a Word bank; returns ``.docx`` bytes (see the module docstring).
+
+    Raises ``ValueError`` for a question with an unknown difficulty or more than six options.
+    """
+    document = _new_document(title)
+    _write(document, questions)
+    return _bytes(document)
+
+
+class _Example:
+    def __init__(self, row: Sequence[str]) -> None:
+        self.topic, level, self.text = row[0], row[1], row[2]
+        self.difficulty = parse_difficulty(level) or "medium"
+        self.options = [o for o in row[3:7] if o]
+        self.correct = [LETTERS.index(letter.strip()) for letter in row[7].split(",")]
+        self.explanation = row[8]
+
+
+def docx_template_bytes() -> bytes:
+    """The Word template: a title, the rules as a bulleted list (ignored on import) and two
+    example questions, which import as they are."""
+    document = _new_document("Ngân hàng câu hỏi (mẫu)")
+    document.add_paragraph("Hướng dẫn soạn ngân hàng câu hỏi bằng Word")
+    for line in _GUIDE:
+        document.add_paragraph(line, style="List Bullet")
+    _write(document, [_Example(row) for row in _EXAMPLES])
+    return _bytes(document)
