@@ -46,9 +46,11 @@ from .safety import UnreadableFile, check_docx
 from .text import normalise_text
 from .xlsx import RowError, read_source
 
-__all__ = ["DEFAULT_TOPIC", "MAX_QUESTIONS", "QuestionError", "parse_docx_bank"]
+__all__ = ["DEFAULT_TOPIC", "FORM_WORDS", "MAX_QUESTIONS", "QuestionError", "parse_docx_bank"]
 
 DEFAULT_TOPIC = "Chung"
+# The words of the Word form (the file's contract, never translated), as pages quote them.
+FORM_WORDS = ("Câu hỏi", "Câu", "Đáp án", "Chủ đề", "Mức độ", "Giải thích", DEFAULT_TOPIC)
 MAX_QUESTIONS = 20000
 
 _SEP = r"\s*[:.)\-–]"

@@ -1,8 +1,8 @@
 """Organiser pages of the question banks (Ngân hàng câu hỏi).
 
-Import is upload → preview → confirm. The uploaded bytes wait on disk under a random token
-(``bank_files.stage_upload``), never in the cookie session; the preview parses them, the confirm
-parses them again and saves everything or nothing.
+Import (an ``.xlsx`` or a Word ``.docx``) is upload → preview → confirm. The uploaded bytes
+wait on disk under a random token (``bank_files.stage_upload``), never in the cookie session;
+the preview parses them, the confirm parses them again and saves everything or nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ menu.add(
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_ROWS_SHOWN = 500
 
 
@@ -180,20 +181,40 @@ def download_template():
     )
 
 
-@bp.route("/<int:bank_id>/xuat-excel")
-def export_bank(bank_id: int):
+@bp.route("/mau-ngan-hang-cau-hoi.docx")
+def download_docx_template():
+    return send_file(
+        io.BytesIO(bank_files.docx_template_bytes()),
+        mimetype=DOCX,
+        as_attachment=True,
+        download_name="mau-ngan-hang-cau-hoi.docx",
+        max_age=0,
+    )
+
+
+def _export(bank_id: int, fmt: str):
     bank = banks.get_bank(bank_id)
-    data = bank_files.export_bank(bank, actor=_actor(), now=utcnow())
+    data = bank_files.export_bank(bank, actor=_actor(), now=utcnow(), fmt=fmt)
     db.session.commit()
     response = send_file(
         io.BytesIO(data),
-        mimetype=XLSX,
+        mimetype=DOCX if fmt == "docx" else XLSX,
         as_attachment=True,
-        download_name=bank_files.export_filename(bank),
+        download_name=bank_files.export_filename(bank, fmt),
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/<int:bank_id>/xuat-excel")
+def export_bank(bank_id: int):
+    return _export(bank_id, "xlsx")
+
+
+@bp.route("/<int:bank_id>/xuat-word")
+def export_bank_docx(bank_id: int):
+    return _export(bank_id, "docx")
 
 
 # --- import: upload → preview → confirm -----------------------------------------------------
@@ -229,10 +250,10 @@ def upload_file(bank_id: int):
     # CSRFProtect has already checked the token (a form field, also sent by upload.js).
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _upload_page(bank, _("Vui lòng chọn tệp Excel (.xlsx) để tải lên."), 400)
+        return _upload_page(bank, bank_files.empty_upload_message(), 400)
     data = upload.stream.read(bank_files.MAX_FILE_BYTES + 1)
     try:
-        bank_files.check_upload(data)
+        bank_files.check_upload(data, upload.filename)
     except bank_files.FileTooLarge as exc:
         return _upload_page(bank, exc.message, 413)
     except bank_files.UnreadableFile as exc:
@@ -282,7 +303,7 @@ def _staged_preview(bank, token: str):
         return None, response
     data, filename = staged
     try:
-        preview = bank_files.preview_import(bank, data)
+        preview = bank_files.preview_import(bank, data, filename)
     except bank_files.UnreadableFile as exc:
         bank_files.discard_staged(_staging_dir(), token)
         return None, _upload_page(bank, exc.message, 400)

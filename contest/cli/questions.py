@@ -2,8 +2,9 @@
 (``contest.services.banks`` and ``bank_files``).
 
 Exit codes of ``import`` (product.md §5): 0 imported (``imported N, duplicates D, errors 0``),
-1 row errors (one ``row R, column C: message`` line each, nothing imported), 2 a file that
-cannot be read or is refused (message on stderr).
+1 row errors (one ``row R, column C: message`` line each for an ``.xlsx``, ``Câu N: message``
+for a Word ``.docx``; nothing imported), 2 a file that cannot be read or is refused (message
+on stderr). ``export --format docx`` (or a FILE ending in ``.docx``) writes the Word form.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _read_file(path: str) -> bytes:
 @click.option("--bank", "bank_name", required=True, help="Bank name; created if missing.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report, saving nothing.")
 def import_command(file: str, bank_name: str, dry_run: bool) -> None:
-    """Import an .xlsx question bank, all or nothing."""
+    """Import an .xlsx or .docx question bank, all or nothing."""
     # Everything loaded so far (the app, SQLAlchemy, Flask...) lives until the command ends:
     # keep the garbage collector from walking it again and again while the import allocates.
     gc.freeze()
@@ -61,7 +62,7 @@ def _import(file: str, bank_name: str, dry_run: bool) -> None:
     if interactive:
         click.echo("Đang đọc và kiểm tra tệp…", err=True)
     try:
-        preview = bank_files.preview_import(bank, data)
+        preview = bank_files.preview_import(bank, data, filename=file)
     except UnreadableFile as exc:
         click.echo(exc.message, err=True)
         sys.exit(2)
@@ -97,14 +98,22 @@ def _import(file: str, bank_name: str, dry_run: bool) -> None:
 
 @questions_cli.command("export")
 @click.option("--bank", "bank_name", required=True, help="Bank name.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "docx"]),
+    default=None,
+    help="xlsx (the template) or docx (Word); default: by FILE's extension, else xlsx.",
+)
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
-def export_command(bank_name: str, file: str) -> None:
-    """Write a bank's active questions in the import template (.xlsx)."""
+def export_command(bank_name: str, fmt: str | None, file: str) -> None:
+    """Write a bank's active questions in the import template (.xlsx) or Word form (.docx)."""
     bank = banks.get_bank_by_name(bank_name)
     if bank is None:
         click.echo(f"Không có ngân hàng câu hỏi tên «{bank_name}».", err=True)
         sys.exit(1)
-    data = bank_files.export_bank(bank, actor=None, now=utcnow())
+    fmt = fmt or ("docx" if file.lower().endswith(".docx") else "xlsx")
+    data = bank_files.export_bank(bank, actor=None, now=utcnow(), fmt=fmt)
     try:
         Path(file).write_bytes(data)
     except OSError as exc:

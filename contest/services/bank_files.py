@@ -1,5 +1,6 @@
-"""Question bank files: check an uploaded ``.xlsx``, keep it between preview and confirm,
-preview and save an import (all or nothing, in bulk), export a bank, give the template.
+"""Question bank files: check an uploaded ``.xlsx`` or ``.docx``, keep it between preview and
+confirm, preview and save an import (all or nothing, in bulk), export a bank, give the
+templates.
 
 Plain functions over the models and ``question_bank``: they take an explicit ``actor`` and
 ``now``, flush but never commit, and raise ``ImportFailed`` (row errors, nothing saved),
@@ -40,6 +41,8 @@ __all__ = [
     "ImportResult",
     "UnreadableFile",
     "check_upload",
+    "docx_template_bytes",
+    "empty_upload_message",
     "discard_staged",
     "export_bank",
     "export_filename",
@@ -75,6 +78,7 @@ class ImportPreview:
     duplicates: list[Duplicate]
     rows_read: int
     counts: CountTable
+    kind: str = "xlsx"  # or "docx": rows are then question numbers
 
     @property
     def ok(self) -> bool:
@@ -99,22 +103,32 @@ def too_large_message() -> str:
     )
 
 
-def check_upload(data: bytes) -> None:
+def empty_upload_message() -> str:
+    return _("Vui lòng chọn tệp Excel (.xlsx) hoặc Word (.docx) để tải lên.")
+
+
+def check_upload(data: bytes, filename: str = "") -> str:
     """Cheap checks on an uploaded bank before it is kept: size, type by content (a plain
-    ``.xlsx``, not ``.xlsm``, ``.xls``, CSV or a renamed file) and the zip-bomb gate.
+    ``.xlsx`` or ``.docx``, not ``.xlsm``/``.docm``, ``.xls``/``.doc``, CSV or a renamed
+    file) and the zip-bomb gate. Returns the kind, ``"xlsx"`` or ``"docx"``.
 
     Raises ``FileTooLarge`` or ``question_bank.UnreadableFile`` (translated ``message``).
     """
     if len(data) > MAX_FILE_BYTES:
         raise FileTooLarge(too_large_message())
     if not data:
-        raise UnreadableFile(_("Vui lòng chọn tệp Excel (.xlsx) để tải lên."))
-    question_bank.check_xlsx(data, max_bytes=MAX_FILE_BYTES)
+        raise UnreadableFile(empty_upload_message())
+    return question_bank.check_bank_file(data, max_bytes=MAX_FILE_BYTES, filename=filename)
 
 
 def template_bytes() -> bytes:
     """The blank bank template (``.xlsx`` bytes) with its instructions sheet."""
     return question_bank.template_bytes()
+
+
+def docx_template_bytes() -> bytes:
+    """The Word template (``.docx`` bytes): the rules, then two example questions."""
+    return question_bank.docx_template_bytes()
 
 
 def current_keys(bank: QuestionBank | None) -> set[str]:
@@ -128,13 +142,16 @@ def current_keys(bank: QuestionBank | None) -> set[str]:
     )
 
 
-def preview_import(bank: QuestionBank | None, data: bytes) -> ImportPreview:
-    """Parse and validate an ``.xlsx`` bank against ``bank`` (``None``: a bank yet to be
-    created) without saving anything.
+def preview_import(bank: QuestionBank | None, data: bytes, filename: str = "") -> ImportPreview:
+    """Parse and validate an ``.xlsx`` or ``.docx`` bank (told by content; ``filename`` only
+    decides for a file that is neither) against ``bank`` (``None``: a bank yet to be created)
+    without saving anything.
 
     Raises ``question_bank.UnreadableFile`` for a refused or unreadable file.
     """
-    parsed = question_bank.parse_bank(data, existing_keys=current_keys(bank))
+    kind, parsed = question_bank.parse_bank_file(
+        data, existing_keys=current_keys(bank), filename=filename
+    )
     counts = CountTable()
     for q in parsed.questions:
         counts.add(q.topic, q.difficulty)
@@ -144,6 +161,7 @@ def preview_import(bank: QuestionBank | None, data: bytes) -> ImportPreview:
         duplicates=parsed.duplicates,
         rows_read=parsed.rows_read,
         counts=counts,
+        kind=kind,
     )
 
 
@@ -316,7 +334,7 @@ def import_questions(
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Import an ``.xlsx`` file into ``bank``: every valid row or nothing.
+    """Import an ``.xlsx`` or ``.docx`` file into ``bank``: every valid row or nothing.
 
     Duplicates (within the file or of a current question of the bank) are skipped and
     counted. Raises ``ImportFailed`` with every row error (nothing saved) and
@@ -340,14 +358,18 @@ def list_export_questions(bank: QuestionBank) -> list[Question]:
     )
 
 
-def export_filename(bank: QuestionBank) -> str:
-    """A safe ASCII download name for a bank's export, e.g. ``ngan-hang-cau-hoi-mau.xlsx``."""
+def export_filename(bank: QuestionBank, fmt: str = "xlsx") -> str:
+    """A safe ASCII download name for a bank's export, e.g. ``ngan-hang-cau-hoi-mau.xlsx``
+    (``fmt`` ``"docx"``: ``….docx``)."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold(bank.name)).strip("-")[:60] or "ngan-hang"
-    return f"{slug}.xlsx"
+    return f"{slug}.{'docx' if fmt == 'docx' else 'xlsx'}"
 
 
-def export_bank(bank: QuestionBank, *, actor: User | None, now: datetime) -> bytes:
-    """The bank's active questions in the import template (``.xlsx`` bytes); audited.
+def export_bank(
+    bank: QuestionBank, *, actor: User | None, now: datetime, fmt: str = "xlsx"
+) -> bytes:
+    """The bank's active questions in the import template (``.xlsx`` bytes), or with
+    ``fmt="docx"`` in the Word form (``Câu 1: … Đáp án: B``); audited.
 
     Re-importing the file gives back the same questions (topic, difficulty, text, options,
     correct set, explanation).
@@ -366,7 +388,11 @@ def export_bank(bank: QuestionBank, *, actor: User | None, now: datetime) -> byt
         )
         for q in questions
     ]
-    audit.record(actor, "bank.export", "question_bank", bank.id, now=now, questions=len(rows))
+    audit.record(
+        actor, "bank.export", "question_bank", bank.id, now=now, questions=len(rows), format=fmt
+    )
+    if fmt == "docx":
+        return question_bank.export_docx(rows, title=bank.name)
     return question_bank.export_bank(rows)
 
 

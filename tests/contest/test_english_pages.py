@@ -72,6 +72,7 @@ def _file_contract_words() -> list[str]:
     words = [c.label for c in (*unit_import.COLUMNS, *user_import.COLUMNS)]
     words += [c.label for c in question_bank.bank.COLUMNS]
     words += list(question_bank.DIFFICULTY_LABELS.values())
+    words += list(question_bank.docx_reader.FORM_WORDS)
     words += [label.message for label in units.UNIT_KIND_LABELS.values()]
     words += [label.message for label in participants.GENDER_LABELS.values()]
     return sorted(set(words), key=len, reverse=True)
