@@ -28,11 +28,36 @@ __all__ = ["Line", "document_lines"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _FALSE = {"0", "false", "off", "none"}
-# Runs of a paragraph, wherever Word puts them (hyperlinks, tracked insertions, fields...).
-_RUN_PATHS = (
-    "./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r | ./w:fldSimple/w:r"
-    " | ./w:sdt/w:sdtContent/w:r | ./w:customXml/w:r | ./w:moveTo/w:r"
-)
+# Where Word puts a paragraph's runs besides the paragraph itself (hyperlinks, tracked
+# insertions, fields, smart tags, custom XML); text deleted in tracked changes is left out.
+_RUN_HOLDERS = {f"{_W}{tag}" for tag in ("hyperlink", "ins", "smartTag", "fldSimple")}
+_RUN_HOLDERS |= {f"{_W}customXml", f"{_W}moveTo", f"{_W}sdtContent"}
+_R, _T, _SDT = f"{_W}r", f"{_W}t", f"{_W}sdt"
+# What a run's other children read as (python-docx's ``CT_R.text``).
+_RUN_TEXT = {f"{_W}tab": "\t", f"{_W}ptab": "\t", f"{_W}cr": "\n", f"{_W}noBreakHyphen": "-"}
+_BR, _BR_TYPE = f"{_W}br", f"{_W}type"
+
+
+def _runs(container: Any) -> Iterator[Any]:
+    for child in container:
+        tag = child.tag
+        if tag == _R:
+            yield child
+        elif tag in _RUN_HOLDERS or tag == _SDT:
+            yield from _runs(child)
+
+
+def _run_text(run: Any) -> str:
+    pieces = []
+    for child in run:
+        tag = child.tag
+        if tag == _T:
+            pieces.append(child.text or "")
+        elif tag == _BR:
+            pieces.append("\n" if child.get(_BR_TYPE, "textWrapping") == "textWrapping" else "")
+        else:
+            pieces.append(_RUN_TEXT.get(tag, ""))
+    return "".join(pieces)
 
 
 @dataclass
@@ -230,8 +255,8 @@ def _paragraph_lines(p: Any, styles: _Styles, numbering: _Numbering) -> list[Lin
     bold: list[bool] = [False] * (len(label) + 1) if label else []
     underline = list(bold)
     para_bold, para_under = styles.flag(style, "b"), styles.flag(style, "u")
-    for run in p.xpath(_RUN_PATHS):
-        text = unicodedata.normalize("NFC", run.text or "")
+    for run in _runs(p):
+        text = unicodedata.normalize("NFC", _run_text(run))
         if not text:
             continue
         rpr = run.find(f"{_W}rPr")

@@ -27,6 +27,7 @@ question as written (``Câu 12: không tìm thấy đáp án đúng …``).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
@@ -78,21 +79,31 @@ class QuestionError(RowError):
         return f"Câu {self.row}: {message}"
 
 
-def _fold_char(char: str) -> str:
-    if char in "đĐ":
-        return "d"
-    if char.isspace():
-        return " "
-    import unicodedata
+class _FoldOne(dict):
+    """``str.translate`` table: each character to one character, without case or diacritics
+    (``Đ`` and ``đ`` to ``d``, whitespace to a space), so match ends map back."""
 
-    return unicodedata.normalize("NFD", char.lower())[:1] or char
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        if char in "đĐ":
+            value = "d"
+        elif char.isspace():
+            value = " "
+        else:
+            value = unicodedata.normalize("NFD", char.lower())[:1] or char
+        if codepoint < 0x3000:
+            self[codepoint] = value
+        return value
+
+
+_FOLD_ONE = _FoldOne()
 
 
 def _folded(text: str) -> str:
     """``text`` without case or diacritics, one character for one (so match ends map back)."""
     if text.isascii():
         return text.lower()
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_FOLD_ONE)
 
 
 @dataclass
@@ -254,6 +265,8 @@ def _read_lines(block: _Block) -> _Parts:
             last = None
             continue
         options = _options_in(line, upper) if last != "explanation" else []
+        if not options and _ignorable(line.text):  # "--- HẾT ---", a rule of dashes
+            continue
         if options:
             parts.options.extend(options)
             last = options[-1]
@@ -263,7 +276,7 @@ def _read_lines(block: _Block) -> _Parts:
             parts.explanation.add(line)
         elif isinstance(last, _Option):
             last.body.add(line)
-        elif not _ignorable(line.text):
+        else:
             parts.problems.append(_stray(line.text))
     return parts
 

@@ -1,6 +1,7 @@
 """Reading Word banks: the forms organisers write, from real .docx files made by python-docx."""
 
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -230,3 +231,33 @@ def test_parse_bank_file_tells_word_from_excel_by_content():
     data = make_docx(question())
     kind, result = parse_bank_file(data, filename="ngan-hang.xlsx")
     assert kind == "docx" and len(result.questions) == 1
+
+
+def test_a_bank_saved_by_libreoffice_writer():
+    # fixtures/libreoffice_bank.html converted by LibreOffice 7.4 (the command is in it):
+    # headings, bold and underlined keys, Writer's own list numbering (A., B. …), a table,
+    # "*B.", lowercase options, a line break in the explanation and an end mark.
+    data = (Path(__file__).parent / "fixtures" / "libreoffice_bank.docx").read_bytes()
+    result = parse_docx_bank(data)
+    assert result.errors == [] and result.duplicates == []
+    assert [(q.row, q.topic, q.difficulty, q.options, q.correct) for q in result.questions] == [
+        (1, "Lịch sử Đảng", "easy", ["1925", "1930", "1945", "1954"], [1]),
+        (2, "Lịch sử Đảng", "medium", ["Ma Cao", "Hà Nội", "Tuyên Quang"], [0]),
+        (3, "Lịch sử Đảng", "medium", ["2016", "2021", "2026", "2011"], [1]),
+        (
+            4,
+            "Văn kiện",
+            "hard",
+            [
+                "Chánh cương vắn tắt",
+                "Sách lược vắn tắt",
+                "Luận cương chính trị",
+                "Chương trình tóm tắt",
+            ],
+            [0, 1, 3],
+        ),
+    ]
+    assert result.questions[3].explanation == (
+        "Các văn kiện vắn tắt do Nguyễn Ái Quốc soạn thảo hợp thành Cương lĩnh chính trị "
+        "đầu tiên của Đảng."
+    )
