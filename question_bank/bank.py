@@ -86,7 +86,8 @@ def parse_difficulty(value: Any) -> str | None:
     """Return ``"easy"``/``"medium"``/``"hard"`` for an input cell, or ``None`` if unknown.
 
     Accepts ``Dễ``/``Trung bình``/``Khó`` (any case, with or without diacritics), ``1``/``2``/
-    ``3`` and ``easy``/``medium``/``hard``; blank means ``"medium"``.
+    ``3``, ``easy``/``medium``/``hard`` and the exam levels ``Nhận biết`` (easy), ``Thông
+    hiểu`` (medium), ``Vận dụng``/``Vận dụng cao`` (hard); blank means ``"medium"``.
     """
     if isinstance(value, str) and (known := _DIFFICULTY_WORDS.get(value)):
         return known
