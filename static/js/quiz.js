@@ -19,13 +19,15 @@
   var api = new window.QuizStore.Api(document.querySelector('meta[name="csrf-token"]').content);
   var client = store.client();
   var LAST_MINUTES_MS = 120000;
+  // The time left is said (never shown in a live region every second) at these marks.
+  var ANNOUNCE_AT_MS = [300000, 60000];
 
   var el = function (id) { return document.getElementById(id); };
   var state = {
     questions: [], answers: {}, prediction: null, position: 0, flags: {},
     pending: {}, rejected: {}, replaced: {}, saving: false, retryDelay: 1000, retryTimer: null,
     deadlineMs: 0, serverMs: 0, perfAt: 0, graceMs: 10000, started: false,
-    finished: false, submitting: false, warned: false, online: true
+    finished: false, submitting: false, warned: false, online: true, announced: null
   };
 
   function fmt(template, values) {
@@ -61,6 +63,7 @@
     var timer = el("timer");
     if (timer.textContent !== text) timer.textContent = text;
     renderStatus(ms);
+    announceTime(ms);
     if (ms <= 60000 && !state.warned) {
       state.warned = true;
       el("time-warning").hidden = false;
@@ -70,6 +73,16 @@
       el("time-warning").textContent = t.timeUp;
       submit(true);
     }
+  }
+
+  // Once at 5 minutes left and once at 1 minute (a reload inside a mark says it again).
+  function announceTime(ms) {
+    var mark = null;
+    ANNOUNCE_AT_MS.forEach(function (at) { if (ms > 0 && ms <= at) mark = at; });
+    if (mark === null || mark === state.announced) return;
+    state.announced = mark;
+    el("time-announce").textContent = mark === 60000 ? t.lastMinute :
+      fmt(t.minutesLeft, { n: Math.round(mark / 60000) });
   }
 
   // --- rendering ----------------------------------------------------------------------
@@ -123,7 +136,12 @@
         (state.flags[q.id] ? " flagged" : "") + (i === state.position ? " current" : "") +
         (state.pending[q.id] || state.rejected[q.id] ? " unsaved" : "");
       b.textContent = String(i + 1);
-      b.setAttribute("aria-label", fmt(t.question, { n: i + 1, total: state.questions.length }));
+      // The states in words too: colour, marks and borders only repeat them.
+      var words = [fmt(t.questionSpoken, { n: i + 1, total: state.questions.length })];
+      if (answered(q)) words.push(t.stateAnswered);
+      if (state.flags[q.id]) words.push(t.stateFlagged);
+      if (state.pending[q.id] || state.rejected[q.id]) words.push(t.stateUnsaved);
+      b.setAttribute("aria-label", words.join(", "));
       if (i === state.position) b.setAttribute("aria-current", "true");
       b.addEventListener("click", function () { go(i); });
       nav.appendChild(b);
@@ -158,8 +176,11 @@
       return;
     }
     var q = state.questions[state.position];
-    el("question-number").textContent = fmt(t.question,
-      { n: state.position + 1, total: state.questions.length });
+    var heading = el("question-number");
+    heading.textContent = fmt(t.question, { n: state.position + 1, total: state.questions.length });
+    heading.setAttribute("aria-label",
+      fmt(t.questionSpoken, { n: state.position + 1, total: state.questions.length }));
+    heading.setAttribute("aria-describedby", q.multiple ? "question-text question-hint" : "question-text");
     el("question-text").textContent = q.text;
     el("question-hint").hidden = !q.multiple;
     el("flag").checked = !!state.flags[q.id];
@@ -192,11 +213,15 @@
 
   function render() { renderQuestion(); renderNavigator(); renderStatus(); }
 
+  // Moving to a question puts focus on its heading, so a screen reader says "Câu 3 trên
+  // 20" and the question; the prediction step's heading likewise.
   function go(position) {
     state.position = Math.max(0, Math.min(position, state.questions.length));
     store.keep("pos", state.position);
     render();
     window.scrollTo(0, 0);
+    var onPrediction = state.position >= state.questions.length;
+    el(onPrediction ? "prediction-title" : "question-number").focus({ preventScroll: true });
   }
 
   // --- saving -------------------------------------------------------------------------
@@ -430,6 +455,12 @@
     onPredictionInput();
   });
   el("submit").addEventListener("click", confirmSubmit);
+  // The dialog: Bootstrap traps focus and closes on Escape; it opens on the safe choice
+  // ("Làm tiếp") and gives focus back to "Nộp bài" when it closes without submitting.
+  el("confirm-submit").addEventListener("shown.bs.modal", function () { el("confirm-no").focus(); });
+  el("confirm-submit").addEventListener("hidden.bs.modal", function () {
+    if (!state.submitting && !state.finished) el("submit").focus();
+  });
   el("confirm-yes").addEventListener("click", function () {
     if (window.bootstrap) window.bootstrap.Modal.getOrCreateInstance(el("confirm-submit")).hide();
     submit(false);
