@@ -421,3 +421,28 @@ def test_pages_at_200_percent_text_on_a_phone(
         _shot(page, tmp_path, name, at)
     finally:
         context.close()
+
+
+def test_the_review_says_right_and_wrong_in_words(browser, live_server, world):
+    """Colour only repeats what the words say: each question says whether the answer was
+    right, wrong or missing, the right option says "đáp án đúng", a wrong choice says so."""
+    context = browser.new_context(viewport=a11y.PHONE, locale="vi-VN", base_url=live_server)
+    page = context.new_page()
+    try:
+        _sign_in(page, *world.accounts["reviewer"])
+        _ready(page, world.extra["reviewer"][0])
+        items = page.locator(".review-item")
+        assert items.count() == 20
+        verdicts = page.locator(".review-verdict").all_inner_texts()
+        allowed = {"✔ Bạn trả lời đúng", "✘ Bạn trả lời sai", "Chưa trả lời"}
+        assert len(verdicts) == 20 and set(verdicts) <= allowed
+        for i in range(20):
+            item = items.nth(i)
+            assert "(đáp án đúng" in item.inner_text()
+            verdict = verdicts[i]
+            if verdict != "Chưa trả lời":
+                assert "bạn chọn" in item.inner_text()
+            # The marks are decoration: hidden from screen readers, the words are not.
+            assert item.locator(".review-mark[aria-hidden=true]").count() >= 2
+    finally:
+        context.close()
