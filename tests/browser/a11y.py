@@ -81,7 +81,7 @@ _OVERFLOW = """() => {
   for (const el of document.body.querySelectorAll("*")) {
     // Inside a scroll box is fine; the box itself must fit.
     if (el.parentElement.closest(".table-responsive, pre")) continue;
-    if (el.closest("[hidden], .visually-hidden, .visually-hidden-focusable")) continue;
+    if (el.closest("[hidden]")) continue;
     const r = el.getBoundingClientRect();
     if (r.width && r.right > limit + 1) {
       const cls = typeof el.className === "string" ? el.className.trim() : "";
