@@ -471,6 +471,18 @@
     if (document.visibilityState === "visible" && !state.finished) { refresh(); flush(); }
   });
 
+  // The sticky bar (time, saves) must never hide what has focus: the page scrolls with a
+  // margin of its height. With large text on a small screen the bar would take much of
+  // the window: past a third of its height it stops being sticky.
+  function fitBar() {
+    var bar = root.querySelector(".quiz-bar");
+    var tall = bar.offsetHeight > window.innerHeight / 3;
+    bar.classList.toggle("sticky-top", !tall);
+    document.documentElement.style.scrollPaddingTop = tall ? "" : (bar.offsetHeight + 8) + "px";
+  }
+  if (window.ResizeObserver) new ResizeObserver(fitBar).observe(root.querySelector(".quiz-bar"));
+  window.addEventListener("resize", fitBar);
+
   state.pending = store.load("pending", {});
   refresh().then(start);
 })();

@@ -12,10 +12,12 @@ its reason. The same visit checks that the page does not scroll sideways at 320 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser import a11y
@@ -384,6 +386,8 @@ def test_quiz_page_on_a_phone_targets_text_size_and_save_states(
         path = f"/luot-thi/{world.ids['attempt_id']}"
         _ready(page, path)
         assert a11y.small_targets(page) == []
+        bar = page.locator(".quiz-bar")
+        expect(bar).to_have_class(re.compile(r"\bsticky-top\b"))
         context.set_offline(True)
         page.locator("#options .option label").first.click()
         page.locator("#save-state", has_text="Chưa lưu").wait_for()
@@ -391,6 +395,8 @@ def test_quiz_page_on_a_phone_targets_text_size_and_save_states(
         context.set_offline(False)
         page.locator("#save-state", has_text="Đã lưu").wait_for()
         a11y.set_text_size(page, 200)
+        # Past a third of the window, the bar scrolls away rather than cover the question.
+        expect(bar).not_to_have_class(re.compile(r"\bsticky-top\b"))
         assert a11y.horizontal_overflow(page) == []
         assert a11y.small_targets(page) == []
         _shot(page, tmp_path, "quiz-360px-text-200.png", "#question-panel")
