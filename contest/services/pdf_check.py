@@ -12,6 +12,7 @@ Names are also looked for inside compressed object streams, with hex escapes dec
 
 from __future__ import annotations
 
+import bisect
 import re
 import zlib
 
@@ -64,18 +65,63 @@ def _forbidden_in(chunk: bytes) -> str | None:
     return None
 
 
+MAX_STREAMS = 20_000
+
+
+def _ends(data: bytes):
+    """``end_after(position)``: where the first ``endstream`` after ``position`` starts (the
+    file's end when none), from one pass over the file, so many streams stay linear."""
+    ends = [m.start() for m in re.finditer(rb"endstream", data)]
+
+    def end_after(position: int) -> int:
+        i = bisect.bisect_left(ends, position)
+        return ends[i] if i < len(ends) else len(data)
+
+    return end_after
+
+
+def _streams(data: bytes):
+    """Each stream as (the dictionary text before it, its body), the body a view ending at
+    its ``endstream`` (no copies)."""
+    view = memoryview(data)
+    end_after = _ends(data)
+    for count, match in enumerate(_STREAM.finditer(data)):
+        if count >= MAX_STREAMS:
+            return
+        end = end_after(match.end())
+        yield data[max(0, match.start() - 512) : match.start()], view[match.end() : end]
+
+
+def _inflate(body: memoryview, budget: int) -> bytes | None:
+    """A zlib stream's content, fed 64 KB at a time (a broken stream costs one small
+    piece, not the rest of the file), up to ``budget`` bytes; None when it is not zlib."""
+    inflater = zlib.decompressobj()
+    out: list[bytes] = []
+    size = 0
+    try:
+        for start in range(0, len(body), 65536):
+            piece = inflater.decompress(body[start : start + 65536], budget - size)
+            out.append(piece)
+            size += len(piece)
+            if inflater.eof or size >= budget or inflater.unconsumed_tail:
+                break
+    except zlib.error:
+        return None if not out else b"".join(out)
+    return b"".join(out)
+
+
 def _inflated_streams(data: bytes):
     """Decompressed contents of the zlib streams, within a total budget (object streams can
-    hide dictionaries from a plain byte scan)."""
+    hide dictionaries from a plain byte scan); uncompressed object streams as they are."""
     budget = PDF_SCAN_BUDGET
-    for match in _STREAM.finditer(data):
-        start = match.end()
-        if data[start : start + 1] not in (b"x", b"X", b"h", b"H"):  # zlib header bytes
+    for header, body in _streams(data):
+        if b"/ObjStm" in header.rsplit(b"obj", 1)[-1] and body[:1] not in (b"x", b"X", b"h", b"H"):
+            yield bytes(body[:MAX_FILE_BYTES])
             continue
-        inflater = zlib.decompressobj()
-        try:
-            chunk = inflater.decompress(data[start : start + MAX_FILE_BYTES], budget)
-        except zlib.error:
+        if body[:1] not in (b"x", b"X", b"h", b"H"):  # zlib header bytes
+            continue
+        chunk = _inflate(body, budget)
+        if chunk is None:
             continue
         budget -= len(chunk)
         yield chunk
@@ -84,23 +130,24 @@ def _inflated_streams(data: bytes):
 
 
 def _outside_streams(data: bytes):
-    """The file's text between its streams (headers, comments, dictionaries): where a
-    polyglot hides its markup. Stream bodies (fonts, pictures) are binary and skipped, so
-    random bytes there never look like a tag."""
+    """The file's text between its streams (headers, comments, dictionaries): where
+    actions, names and a polyglot's markup live. Stream bodies (fonts, pictures) are binary
+    and skipped, so random bytes there never look like a name or a tag."""
     position = 0
+    end_after = _ends(data)
     for match in _STREAM.finditer(data):
         if match.start() < position:
             continue
         yield data[position : match.start()]
-        end = data.find(b"endstream", match.end())
-        position = len(data) if end < 0 else end
+        position = end_after(match.end())
     yield data[position:]
 
 
 def _active_content(data: bytes) -> str | None:
-    if any(_HTML.search(part) for part in _outside_streams(data)):
+    outside = list(_outside_streams(data))
+    if any(_HTML.search(part) for part in outside):
         return str(_HTML_WHAT)
-    found = _forbidden_in(data)
+    found = _forbidden_in(b"\n".join(outside))
     if found is None:
         for chunk in _inflated_streams(data):
             found = _forbidden_in(chunk)
