@@ -93,6 +93,19 @@ def paths(error) -> dict:
             "prediction": {"type": "boolean"},
         },
     }
+    clock = {
+        "type": "object",
+        "required": ["id", "status", "started_at", "deadline", "server_time"],
+        "properties": {
+            "id": {"type": "integer"},
+            "status": {"type": "string", "enum": ["in_progress", "submitted", "expired"]},
+            "started_at": {"type": "string", "format": "date-time"},
+            "deadline": {"type": "string", "format": "date-time"},
+            "delivered_at": {"type": ["string", "null"], "format": "date-time"},
+            "server_time": {"type": "string", "format": "date-time"},
+            "grace_seconds": {"type": "integer"},
+        },
+    }
     csrf = [{"$ref": "#/components/parameters/CSRF"}]
     attempt_id = {
         "name": "attempt_id",
@@ -257,6 +270,26 @@ def paths(error) -> dict:
                         "finalised from saved answers"
                     ),
                     "422": error("bad prediction, or a body that is not JSON"),
+                },
+            }
+        },
+        "/api/attempts/{attempt_id}/received": {
+            "post": {
+                "summary": "Confirm the paper has arrived: the time limit counts from now",
+                "description": "Only the first confirmation of an attempt in progress "
+                "counts; it moves the start to its arrival, never later than the start "
+                "request's arrival plus QUIZ_DELIVERY_MAX_SECONDS (30 s), never before "
+                "the hand-out, and the deadline never past the round's close. A repeat, "
+                "or one for a finished attempt, changes nothing. Body: none or {}.",
+                "parameters": [attempt_id, *csrf],
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "responses": {
+                    "200": ok(clock, "the attempt's clock as it now stands"),
+                    **common,
+                    "422": error("a body that is not JSON"),
                 },
             }
         },

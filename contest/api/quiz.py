@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import g, jsonify
+from flask import current_app, g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from contest.api.views import bp, json_object
 from contest.db import utcnow
 from contest.extensions import db
-from contest.services import attempt_saves, attempts
+from contest.services import attempt_clock, attempt_saves, attempt_start, attempts
 from contest.services.errors import DeadlinePassed, ValidationFailed
 from contest.web.json_input import MAX_BIGINT
 
@@ -47,14 +47,51 @@ def _keeping_finalisation() -> Iterator[None]:
 @login_required
 def start_attempt(round_id: int):
     body = json_object(required=False)
-    round_ = attempts.get_round(round_id)
-    started = attempts.begin_attempt(
-        round_, current_user, now=utcnow(), practice=bool(body.get("practice"))
+    practice = bool(body.get("practice"))
+    # The start rush's path: one short transaction, no ORM objects (services/attempt_start).
+    paper = attempt_start.start_new(
+        round_id, current_user, requested_at=g.arrived_at, now=utcnow(), practice=practice
     )
+    if paper is not None:
+        db.session.commit()
+        return jsonify(paper), 201
+    round_ = attempts.get_round(round_id)
+    started = attempts.begin_attempt(round_, current_user, now=utcnow(), practice=practice)
     db.session.commit()
     return jsonify(
         attempts.attempt_view(started.attempt, utcnow(), paper=started.paper)
     ), 201 if started.created else 200
+
+
+@bp.post("/attempts/<int:attempt_id>/received")
+@login_required
+def confirm_received(attempt_id: int):
+    """The quiz page has the paper: its clock counts from now (docs/quiz.md, The clock)."""
+    json_object(required=False)
+    max_delay = current_app.config.get(
+        "QUIZ_DELIVERY_MAX_SECONDS", attempt_clock.DEFAULT_MAX_DELAY_SECONDS
+    )
+    clock = attempt_start.confirm_own_receipt(
+        attempt_id, current_user, arrived_at=g.arrived_at, max_delay_seconds=max_delay
+    )
+    if clock is not None:
+        db.session.commit()
+        return jsonify({**clock, "server_time": attempts.iso(utcnow())})
+    attempt = attempts.get_own_attempt(attempt_id, current_user, lock=True)
+    if not attempts.finalise_if_overdue(attempt, g.arrived_at):
+        attempt_start.confirm_receipt(attempt, arrived_at=g.arrived_at, max_delay_seconds=max_delay)
+    db.session.commit()
+    return jsonify(
+        {
+            "id": attempt.id,
+            "status": attempt.status.value,
+            "started_at": attempts.iso(attempt.started_at),
+            "deadline": attempts.iso(attempt.deadline),
+            "delivered_at": attempts.iso(attempt.delivered_at),
+            "server_time": attempts.iso(utcnow()),
+            "grace_seconds": attempt.round.grace_seconds,
+        }
+    )
 
 
 @bp.get("/attempts/<int:attempt_id>")

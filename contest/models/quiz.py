@@ -157,8 +157,14 @@ class Attempt(db.Model):
     status: Mapped[AttemptStatus] = mapped_column(
         enum_column(AttemptStatus), default=AttemptStatus.in_progress
     )
+    # When the clock started: the paper's delivery (services/attempt_clock.py). The start
+    # request's arrival, the paper's hand-out and the client's receipt confirmation are
+    # kept beside it (NULL for attempts made before they were recorded).
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[int | None] = mapped_column(Integer)
     total: Mapped[int | None] = mapped_column(Integer)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, bindparam, func, not_, or_, select
 
 from contest.extensions import db
 from contest.models import User
@@ -116,10 +116,7 @@ def save_own_answer(
     the four values it needs; anything unusual (not the participant's, finished, late) goes
     through the full path, which raises and finalises as ``save_answer`` does."""
     head = db.session.execute(
-        select(Attempt.participant_id, Attempt.status, Attempt.deadline, Round.grace_seconds)
-        .join(Round, Round.id == Attempt.round_id)
-        .where(Attempt.id == attempt_id)
-        .with_for_update(of=Attempt)
+        _HEAD_QUERY, {"attempt_id": attempt_id, "question_id": question_id}
     ).first()
     if (
         head is None
@@ -132,8 +129,38 @@ def save_own_answer(
             attempt, question_id, option_ids, arrived_at=arrived_at, seq=seq, client=client
         )
     return _store_answer(
-        attempt_id, question_id, option_ids, seq=seq, client=client, arrived_at=arrived_at
+        attempt_id,
+        question_id,
+        option_ids,
+        seq=seq,
+        client=client,
+        arrived_at=arrived_at,
+        item=head if head.options is not None else None,
     )
+
+
+# The hot path's one read: the attempt's row (locked), its round's grace and the paper's
+# item for the question (NULL when the question is not on the paper). Built once.
+_HEAD_QUERY = (
+    select(
+        Attempt.participant_id,
+        Attempt.status,
+        Attempt.deadline,
+        Round.grace_seconds,
+        AttemptQuestion.options,
+        AttemptQuestion.correct_option_ids,
+    )
+    .join(Round, Round.id == Attempt.round_id)
+    .outerjoin(
+        AttemptQuestion,
+        and_(
+            AttemptQuestion.attempt_id == Attempt.id,
+            AttemptQuestion.question_id == bindparam("question_id"),
+        ),
+    )
+    .where(Attempt.id == bindparam("attempt_id"))
+    .with_for_update(of=Attempt)
+)
 
 
 CLIENT_RE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -174,29 +201,20 @@ def _paper_item(attempt_id: int, question_id: int):
     return item
 
 
-def _store_answer(
-    attempt_id: int,
-    question_id: int,
-    option_ids,
-    *,
-    seq: int | None,
-    client: str | None,
-    arrived_at: datetime,
-) -> SavedAnswer:
-    _check_device(seq, client)
-    chosen = _check_choice(_paper_item(attempt_id, question_id), option_ids)
+_UPSERTS: dict[tuple[str, bool], object] = {}
+
+
+def _upsert_statement(dialect_name: str, *, with_seq: bool):
+    """INSERT … ON CONFLICT DO UPDATE … WHERE (the rule: ``save_answer``), built once per
+    dialect and kind, with the values as parameters."""
+    key = (dialect_name, with_seq)
+    if key in _UPSERTS:
+        return _UPSERTS[key]
     table = Answer.__table__
-    stmt = _upsert(db.session.get_bind().dialect.name)(table).values(
-        attempt_id=attempt_id,
-        question_id=question_id,
-        option_ids=chosen,
-        saved_at=arrived_at,
-        seq=seq or 0,
-        client=client,
-    )
+    stmt = _upsert(dialect_name)(table).values({name: bindparam(name) for name in _ANSWER_VALUES})
     new, old = stmt.excluded, table.c
     later = new.saved_at >= old.saved_at
-    if seq is None:
+    if not with_seq:
         newer = later
     else:
         same_device = func.coalesce(new.client, "") == func.coalesce(old.client, "")
@@ -211,10 +229,42 @@ def _store_answer(
         },
         where=newer,
     ).returning(old.option_ids, old.seq, old.saved_at, old.client)
-    row = db.session.execute(stmt).first()
+    _UPSERTS[key] = stmt
+    return stmt
+
+
+_ANSWER_VALUES = ("attempt_id", "question_id", "option_ids", "saved_at", "seq", "client")
+
+
+def _store_answer(
+    attempt_id: int,
+    question_id: int,
+    option_ids,
+    *,
+    seq: int | None,
+    client: str | None,
+    arrived_at: datetime,
+    item=None,
+) -> SavedAnswer:
+    """Store the save (the rule: ``save_answer``). ``item``: the paper's item for the
+    question (``options``, ``correct_option_ids``), when the caller has read it."""
+    _check_device(seq, client)
+    chosen = _check_choice(item or _paper_item(attempt_id, question_id), option_ids)
+    table = Answer.__table__
+    stmt = _upsert_statement(db.session.get_bind().dialect.name, with_seq=seq is not None)
+    values = {
+        "attempt_id": attempt_id,
+        "question_id": question_id,
+        "option_ids": chosen,
+        "saved_at": arrived_at,
+        "seq": seq or 0,
+        "client": client,
+    }
+    row = db.session.execute(stmt, values).first()
     if row is not None:
         return SavedAnswer(question_id, list(row.option_ids), row.seq, row.saved_at, row.client)
     # Not applied: the stored answer stays, and the caller is told why.
+    old = table.c
     row = db.session.execute(
         select(old.option_ids, old.seq, old.saved_at, old.client).where(
             old.attempt_id == attempt_id, old.question_id == question_id

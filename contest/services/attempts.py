@@ -256,7 +256,7 @@ def start_attempt(
     return started.attempt, started.created
 
 
-def _check_may_start(round_: Round, user: User, now: datetime, *, practice: bool) -> None:
+def check_may_start(round_: Round, user: User, now: datetime, *, practice: bool) -> None:
     """Raise RoundNotOpen or NotEligible unless the round takes a new attempt now."""
     state = grading.round_state(round_.opens_at, round_.closes_at, round_.closed_at, now)
     if state != "open" or not round_.contest.is_published or round_.published_at is None:
@@ -312,7 +312,7 @@ def begin_attempt(round_: Round, user: User, *, now: datetime, practice: bool = 
     rows are written in one batch (the start rush is the busiest moment of a round).
     Raises RoundNotOpen, NotEligible, AttemptLimitReached, PoolTooSmall, Conflict.
     """
-    _check_may_start(round_, user, now, practice=practice)
+    check_may_start(round_, user, now, practice=practice)
     # One small read: this participant's attempts in the round (a handful at most).
     mine = db.session.execute(
         select(Attempt.id, Attempt.number, Attempt.is_practice, Attempt.status).where(
@@ -339,6 +339,8 @@ def begin_attempt(round_: Round, user: User, *, now: datetime, practice: bool = 
         status=AttemptStatus.in_progress,
         started_at=now,
         deadline=grading.attempt_deadline(now, round_.time_limit_minutes, round_.closes_at),
+        requested_at=now,
+        handed_out_at=now,
     )
     if not _insert_attempt(attempt, paper):
         return _lost_race(round_, user, practice=practice)

@@ -34,7 +34,8 @@ class PoolQuestion:
 
 
 # Keyed by (database, round id): one process may serve several databases (tests, tools).
-_pool_cache: dict[tuple[str, int], tuple[float, tuple, list[PoolQuestion]]] = {}
+# Each entry: (loaded at, bank ids, the pool, the pool as the draw takes it, by id).
+_pool_cache: dict[tuple[str, int], tuple[float, tuple, list[PoolQuestion], list, dict]] = {}
 _pool_lock = threading.Lock()
 POOL_TTL_SECONDS = 30.0
 
@@ -88,17 +89,24 @@ def load_pool(bank_ids: list[int]) -> list[PoolQuestion]:
 def round_pool(round_: Round) -> list[PoolQuestion]:
     """The round's question pool, cached for POOL_TTL_SECONDS (the start rush reads it
     thousands of times; banks do not change during a round)."""
+    return _cached_pool(round_)[2]
+
+
+def _cached_pool(round_) -> tuple:
     key = (str(db.session.get_bind().engine.url), round_.id)
     banks = tuple(sorted(round_.bank_ids or []))
     now = time.monotonic()
     with _pool_lock:
         cached = _pool_cache.get(key)
         if cached and cached[1] == banks and now - cached[0] < POOL_TTL_SECONDS:
-            return cached[2]
+            return cached
     pool = load_pool(list(banks))
+    # Built once per pool, not once per paper: the start rush draws thousands of papers.
+    candidates = [draw.Candidate(q.id, q.topic, q.difficulty) for q in pool]
+    entry = (now, banks, pool, candidates, {q.id: q for q in pool})
     with _pool_lock:
-        _pool_cache[key] = (now, banks, pool)
-    return pool
+        _pool_cache[key] = entry
+    return entry
 
 
 def quotas_of(round_: Round) -> list[draw.Quota]:
@@ -131,11 +139,10 @@ def build_paper(round_: Round, seed: int) -> list[dict]:
 
     Raises ``PoolTooSmall`` when the pool cannot satisfy the count or the quotas.
     """
-    pool = round_pool(round_)
-    by_id = {q.id: q for q in pool}
+    _at, _banks, _pool, candidates, by_id = _cached_pool(round_)
     try:
         ids = draw.select_questions(
-            [draw.Candidate(q.id, q.topic, q.difficulty) for q in pool],
+            candidates,
             round_.question_count,
             quotas_of(round_),
             seed=seed,

@@ -483,6 +483,14 @@
   if (window.ResizeObserver) new ResizeObserver(fitBar).observe(root.querySelector(".quiz-bar"));
   window.addEventListener("resize", fitBar);
 
+  // The paper has arrived: the attempt's clock counts from now (docs/quiz.md, The clock).
+  function confirmReceipt(data) {
+    if (!data || data.status !== "in_progress") return;
+    request("POST", apiBase + "/received", {}).then(function (res) {
+      if (res.status === 200 && res.data.deadline) syncClock(res.data);
+    }, function () {});
+  }
+
   state.pending = store.load("pending", {});
-  refresh().then(start);
+  refresh().then(function (data) { start(data); confirmReceipt(data); });
 })();
