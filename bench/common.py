@@ -63,7 +63,14 @@ def drop_database(url: str) -> None:
 class Server:
     """gunicorn serving ``app`` (an import path) on a free port, as `make run` does."""
 
-    def __init__(self, app: str, env: dict, workers: int = 2, threads: int = 8):
+    def __init__(
+        self,
+        app: str,
+        env: dict,
+        workers: int = 2,
+        threads: int = 8,
+        connections: int = int(os.environ.get("BENCH_CONNECTIONS", 1000)),
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -75,6 +82,8 @@ class Server:
                 "gthread",
                 "--threads",
                 str(threads),
+                "--worker-connections",
+                str(connections),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--backlog",

@@ -98,6 +98,9 @@ def _contest() -> dict:
         "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
         "BOOTSTRAP_SERVE_LOCAL": True,
         "MIN_AGE": int(os.environ.get("MIN_AGE", "12")),
+        # A paper's clock starts at its delivery, at most this long after the start request
+        # arrived (docs/quiz.md, The clock).
+        "QUIZ_DELIVERY_MAX_SECONDS": int(os.environ.get("QUIZ_DELIVERY_MAX_SECONDS", "30")),
         "PRIVACY_POLICY_VERSION": os.environ.get("PRIVACY_POLICY_VERSION", "2026-01"),
         "SITE_NAME": os.environ.get("SITE_NAME", "Hội thi trực tuyến"),
         "ORGANISER_NAME": os.environ.get(
