@@ -106,14 +106,18 @@ def _settings(inputs: Inputs, facts: ranking.RoundFacts, allocation: prizes.Allo
 def _collective(ranked: list[ranking.Ranked], inputs: Inputs) -> list[dict]:
     """The units' tallies, ranked by the round's collective method, with their prizes."""
     tallies: dict[int, list[int]] = {}
-    for r in ranked:
-        unit_id = inputs.profile[r.entry.participant_id][0]
+    profile = inputs.profile
+    # Ranked and Entry are named tuples: unpacking them is the fast way through 300,000.
+    for _rank, (_aid, pid, score, *_rest), attempts, _distance, _decided in ranked:
+        unit_id = profile[pid][0]
         if unit_id is None:
             continue
-        t = tallies.setdefault(unit_id, [0, 0, 0])
+        t = tallies.get(unit_id)
+        if t is None:
+            t = tallies[unit_id] = [0, 0, 0]
         t[0] += 1
-        t[1] += r.entry.score
-        t[2] += r.attempts
+        t[1] += score
+        t[2] += attempts
     records = [
         UnitTally(uid, p, s, a, inputs.headcounts.get(uid)) for uid, (p, s, a) in tallies.items()
     ]
@@ -175,11 +179,17 @@ def close_round(
         .execution_options(populate_existing=True)
     )
     actual = check_closable(round_, now=now, actual=actual)
+    # The whole close without the cyclic collector: with a million entries alive, each of
+    # its full scans (during the flushes, the diff, the audit) cost about 0.4 s.
+    with _cyclic_gc_paused():
+        return _close(round_, actor=actor, now=now, actual=actual)
+
+
+def _close(round_: Round, *, actor: User | None, now: datetime, actual: int | None) -> CloseOutcome:
     finalised = attempts_service.finalise_overdue(now, round_.id, include_open=True)
     if round_.closed_at is None:
         round_.closed_at = now
-    with _cyclic_gc_paused():
-        computed = compute(load_inputs(round_), manual=actual)
+    computed = compute(load_inputs(round_), manual=actual)
     previous = result_pages.current_result(round_.id)
     round_.actual_value = computed.actual
     if previous is not None and previous.inputs_hash == computed.inputs_hash:
@@ -195,9 +205,8 @@ def close_round(
         db.session.flush()
         return CloseOutcome(previous, False, {}, finalised)
     result = _add_version(round_, previous, computed, actor=actor, now=now)
-    with _cyclic_gc_paused():
-        result_rows.store_rows(result.id, computed)
-        changes = result_rows.diff(previous, result, computed) if previous is not None else {}
+    result_rows.store_rows(result.id, computed)
+    changes = result_rows.diff(previous, result, computed) if previous is not None else {}
     result.changes = changes
     result_rows.prune(round_.id, keep=result.id)
     outcome = CloseOutcome(result, True, changes, finalised)

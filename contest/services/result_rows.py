@@ -64,28 +64,29 @@ def _row_tuples(result_id: int, computed: Computed, timestamp) -> Iterator[tuple
     submission time into what the driver stores."""
     awards, skipped = computed.allocation.awards, computed.allocation.skipped
     profile = computed.profile
-    for rank_, e, attempts_, distance_, decided in computed.ranked:
-        pid = e[1]
+    entry: tuple
+    for rank_, entry, attempts_, distance_, decided in computed.ranked:
+        aid, pid, score, total, prediction, duration, submitted = entry
         award = awards.get(pid)
         unit_id, category_id = profile[pid]
         yield (
             result_id,
             rank_,
             pid,
-            e[0],
-            e[2],
-            e[3],
-            e[4],
+            aid,
+            score,
+            total,
+            prediction,
             distance_,
-            e[5],
-            timestamp(e[6]),
+            duration,
+            timestamp(submitted),
             attempts_,
             unit_id,
             category_id,
             award.tier_index if award else None,
             award.tier_name if award else None,
             decided,
-            skipped.get(pid),
+            skipped.get(pid) if skipped else None,
         )
 
 
