@@ -116,17 +116,36 @@ def start_new(
     return _body(attempt_id, round_, used + 1, practice, clock, now, paper)
 
 
+_ATTEMPT_VALUES = (
+    "round_id",
+    "participant_id",
+    "number",
+    "is_practice",
+    "seed",
+    "status",
+    "started_at",
+    "deadline",
+    "requested_at",
+    "handed_out_at",
+)
+_ATTEMPT_INSERTS: dict[str, object] = {}
+
+
 def _insert_attempt(**values) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: None when a unique rule (one attempt
-    in progress, unique numbers) refused it, with the transaction still usable."""
-    table = Attempt.__table__
-    stmt = (
-        _insert(db.session.get_bind().dialect.name)(table)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(table.c.id)
-    )
-    return db.session.execute(stmt).scalar()
+    in progress, unique numbers) refused it, with the transaction still usable. The
+    statement is built once per dialect."""
+    dialect = db.session.get_bind().dialect.name
+    stmt = _ATTEMPT_INSERTS.get(dialect)
+    if stmt is None:
+        table = Attempt.__table__
+        stmt = _ATTEMPT_INSERTS[dialect] = (
+            _insert(dialect)(table)
+            .values({name: bindparam(name) for name in _ATTEMPT_VALUES})
+            .on_conflict_do_nothing()
+            .returning(table.c.id)
+        )
+    return db.session.execute(stmt, values).scalar()
 
 
 def _body(attempt_id, round_, number, practice, clock, now, paper) -> dict:
