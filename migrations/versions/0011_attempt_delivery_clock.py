@@ -1,9 +1,9 @@
 """attempts record the start request's arrival, the paper's hand-out and the client's
 receipt: the clock starts at delivery (issue 12)
 
-Revision ID: 0009p
+Revision ID: 0011
 Revises: 0010
-Create Date: 2026-12-20 09:00:00
+Create Date: 2026-12-03 17:30:00
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0009p"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
