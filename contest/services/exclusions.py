@@ -34,7 +34,7 @@ from contest.services.errors import (
     ValidationFailed,
 )
 from contest.services.i18n import _
-from contest.services.vn import cccd_problem, normalise_phone
+from contest.services.vn import cccd_problem, normalise_cccd, normalise_phone
 from question_bank.text import normalise_text
 
 MAX_REASON = 500  # characters
@@ -130,8 +130,9 @@ def summarise(contest: Contest, round_: Round | None = None) -> Summary:
 
 def digits_of(text: str, length: int) -> str:
     """The digits typed (spaces, dots and dashes dropped), with the leading zero Excel
-    drops from a number cell put back."""
-    digits = re.sub(r"[\s.\-]", "", text or "")
+    drops from a number cell put back. Fullwidth and other scripts' digits count as their
+    ASCII digits (``vn.normalise_cccd``): ``'０９１２…'`` is ``'0912…'``."""
+    digits = re.sub(r"[\s.\-]", "", normalise_cccd(text))
     if digits.isdigit() and len(digits) == length - 1:
         return "0" + digits
     return digits

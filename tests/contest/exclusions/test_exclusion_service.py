@@ -69,6 +69,21 @@ def test_people_are_found_by_phone_or_cccd_however_typed(db, make_user):
     assert exclusions.find_by_number(user.id_number) == user
 
 
+def test_fullwidth_and_other_scripts_digits_find_the_person(db, make_user):
+    """Review: an exclusion typed with fullwidth digits (an IME) or Arabic-Indic digits
+    matches the stored ASCII number (``vn.normalise_cccd``)."""
+    user = make_user(phone="0912345678")
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in "0912345678")
+    assert exclusions.find_by_phone(fullwidth) == user
+    assert exclusions.find_by_phone("０９１２．３４５．６７８") == user
+    assert exclusions.find_by_number(fullwidth) == user
+    cccd = "".join(chr(ord(c) + 0xFEE0) for c in user.id_number)
+    assert exclusions.find_by_cccd(cccd) == user
+    arabic = "".join(chr(0x0660 + int(c)) for c in user.id_number)
+    assert exclusions.find_by_cccd(arabic) == user
+    assert exclusions.digits_of("９１２３４５６７８", 10) == "0912345678"  # Excel's lost zero
+
+
 def test_unknown_numbers_say_nobody_registered_with_them(db, make_user):
     make_user()
     with pytest.raises(ValidationFailed) as info:
