@@ -31,7 +31,12 @@ from contest.services.passwords import (
     password_problem,
     verify_password,
 )
-from contest.services.vn import canonical_login, normalise_email, normalise_phone
+from contest.services.vn import (
+    canonical_login,
+    has_hidden_characters,
+    normalise_email,
+    normalise_phone,
+)
 from question_bank.text import fold, normalise_text
 
 # The roles' names, in the order the admin's lists show them.
@@ -150,9 +155,12 @@ def create_account(
         errors["email"] = _("Email này đã có tài khoản.")
     if clean_phone and find_by_login(clean_phone):
         errors["phone"] = _("Số điện thoại này đã có tài khoản.")
+    name = normalise_text(full_name)
+    if problem := staff_name_problem(name):
+        errors["name"] = problem
     if errors:
         raise ValidationFailed(errors)
-    name = normalise_text(full_name) or (clean_email or clean_phone)
+    name = name or (clean_email or clean_phone)
     user = User(
         role=role,
         full_name=name,
@@ -165,6 +173,21 @@ def create_account(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def staff_name_problem(name: str) -> str | None:
+    """What is wrong with an organiser's, judge's or admin's name (already NFC-normalised),
+    or None: the same hidden-character rule as a participant's name (bidi overrides,
+    zero-width and control characters would disguise who signed a judgement or an audit
+    entry), and the same length."""
+    if has_hidden_characters(name):
+        return _(
+            "Họ và tên có ký tự ẩn hoặc ký tự điều khiển (ví dụ ký tự đảo chiều chữ, "
+            "khoảng trắng không độ rộng). Vui lòng xoá ô này và gõ lại họ và tên."
+        )
+    if len(name or "") > 120:
+        return _("Họ và tên dài tối đa 120 ký tự.")
+    return None
 
 
 def get_user(user_id: int) -> User:

@@ -259,3 +259,46 @@ def test_create_staff_account_still_works(runner, db):
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "btc@example.vn"))
     assert user.role is Role.organiser
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Nguyễn Văn\u202eA",  # right-to-left override
+        "Trần\u200bThị Bình",  # zero-width space
+        "Lê\u0007Văn",  # a control character
+        "Phạm\u2066Hùng\u2069",  # an isolate
+        "x" * 121,
+    ],
+)
+def test_staff_names_with_hidden_characters_are_refused(runner, db, name):
+    """Review: an organiser's or judge's name gets the same check as a participant's: no
+    bidi, zero-width or control characters (they would disguise who judged or signed)."""
+    before = user_count(db)
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "judge",
+            "--email",
+            "giam.khao@example.vn",
+            "--name",
+            name,
+            "--password",
+            "matkhau2026",
+        ]
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("name: Họ và tên")
+    assert user_count(db) == before
+
+
+def test_a_plain_staff_name_is_kept_in_nfc(runner, db):
+    result = runner.invoke(
+        args=["users", "create", "--role", "organiser", "--email", "btc.moi@example.vn"]
+        + ["--name", "Nguye\u0302\u0303n Thi\u0323 Hoa", "--password", "matkhau2026"]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "btc.moi@example.vn"))
+    assert user.full_name == "Nguyễn Thị Hoa"
