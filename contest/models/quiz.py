@@ -66,6 +66,9 @@ class Contest(db.Model):
     # Days after results are published during which complaints are heard; then the personal
     # data of those who won nothing is erased (L4, services/privacy.py).
     complaint_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # Days after a round closes during which its participants may dispute a question's key
+    # (0: no challenge window); results wait for it unless published early on purpose.
+    challenge_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

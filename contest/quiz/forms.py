@@ -40,6 +40,14 @@ class ContestForm(FlaskForm):
             NumberRange(1, 365, _l("Thời hạn khiếu nại là từ 1 đến 365 ngày.")),
         ],
     )
+    challenge_days = IntegerField(
+        _l("Thời hạn khiếu nại đáp án (số ngày sau khi đợt thi kết thúc)"),
+        default=3,
+        validators=[
+            Optional(),
+            NumberRange(0, 30, _l("Thời hạn khiếu nại đáp án là từ 0 đến 30 ngày.")),
+        ],
+    )
 
 
 class RoundForm(FlaskForm):

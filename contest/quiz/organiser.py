@@ -79,6 +79,7 @@ def edit_contest(contest_id: int | None = None):
                     summary=form.summary.data or "",
                     rules_text=form.rules_text.data or "",
                     complaint_days=form.complaint_days.data,
+                    challenge_days=form.challenge_days.data,
                 ),
                 actor=current_user,
                 now=utcnow(),

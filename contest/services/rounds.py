@@ -86,9 +86,13 @@ class ContestInput:
     # Days after results are published during which complaints are heard (then the personal
     # data of those who won nothing is erased, services/privacy.py). None: keep / default.
     complaint_days: int | None = None
+    # Days after a round closes during which its participants may dispute the key
+    # (services/disputes.py; 0: none). None: keep / default.
+    challenge_days: int | None = None
 
 
 MAX_COMPLAINT_DAYS = 365
+MAX_CHALLENGE_DAYS = 30
 
 
 def save_contest(
@@ -108,6 +112,10 @@ def save_contest(
     if data.complaint_days is not None and not 1 <= data.complaint_days <= MAX_COMPLAINT_DAYS:
         errors["complaint_days"] = _(
             "Thời hạn khiếu nại là từ 1 đến %(max)s ngày.", max=MAX_COMPLAINT_DAYS
+        )
+    if data.challenge_days is not None and not 0 <= data.challenge_days <= MAX_CHALLENGE_DAYS:
+        errors["challenge_days"] = _(
+            "Thời hạn khiếu nại đáp án là từ 0 đến %(max)s ngày.", max=MAX_CHALLENGE_DAYS
         )
     try:
         kind = ContestKind(data.kind)
@@ -136,6 +144,11 @@ def save_contest(
         if not created:
             changed = {"old": contest.complaint_days, "new": data.complaint_days}
         contest.complaint_days = data.complaint_days
+    window = {}
+    if data.challenge_days is not None and data.challenge_days != contest.challenge_days:
+        if not created:
+            window = {"old": contest.challenge_days, "new": data.challenge_days}
+        contest.challenge_days = data.challenge_days
     db.session.flush()
     audit.record(
         actor,
@@ -145,6 +158,7 @@ def save_contest(
         now=now,
         title=title,
         **({"complaint_days": changed} if changed else {}),
+        **({"challenge_days": window} if window else {}),
     )
     return contest
 
