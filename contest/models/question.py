@@ -4,7 +4,8 @@ Versioning (docs/question-versions.md): option rows are never deleted or renumbe
 written. An edit that changes the options or the correct set retires the question row
 (``is_current = False``, ``is_active = False``) and adds a new row with ``version + 1``
 and ``replaces_id`` pointing at the old one; other edits (topic, difficulty, text,
-explanation) change the row in place.
+explanation) change the row in place. A change of the picture is a change of content too:
+it makes a new version, so a served paper keeps showing the picture it was drawn with.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from contest.db import UTCDateTime, enum_column, utcnow
 from contest.extensions import db
@@ -98,6 +100,9 @@ class Question(db.Model):
     is_current: Mapped[bool] = mapped_column(default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
+    # The question's picture (``question_images``) and its text for screen readers.
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("question_images.id"), index=True)
+    image_alt: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -107,6 +112,7 @@ class Question(db.Model):
         back_populates="question", order_by="Option.position"
     )
     replaces: Mapped[Question | None] = relationship(remote_side=[id])
+    image: Mapped[QuestionImage | None] = relationship()
     author: Mapped[User | None] = relationship()
 
     @property
@@ -128,6 +134,38 @@ class Question(db.Model):
 
     def __repr__(self) -> str:
         return f"<Question {self.id} v{self.version}>"
+
+
+class QuestionImage(db.Model):
+    """A question's picture, re-encoded (metadata stripped, at most 1280 px) and stored in
+    the database like essay files. Content-addressed: ``sha256`` of ``data`` is unique, so
+    the same picture used by several questions (or versions) is stored once, and its URL
+    (``/question-images/<sha256>.<ext>``) never changes meaning. Never updated or deleted.
+    """
+
+    __tablename__ = "question_images"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    mime: Mapped[str] = mapped_column(String(20))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def extension(self) -> str:
+        return IMAGE_EXTENSIONS[self.mime]
+
+    @property
+    def file_name(self) -> str:
+        """The name in URLs and exports: ``<sha256>.<ext>``."""
+        return f"{self.sha256}.{self.extension}"
+
+
+IMAGE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
 class Option(db.Model):
