@@ -12,7 +12,9 @@ In the package and in every Office package embedded in it (a chart's workbook, s
 - document variables (``w:docVars``) dropped;
 - links outside the package that are not web pages (local and network paths, ``mailto:``)
   pointed nowhere, the attached template named "Normal.dotx", and the user-name folder of
-  any path left in a field code replaced;
+  a path in a field code (``w:instrText``, ``w:fldSimple/@w:instr``) replaced, and
+  ``mailto:`` in a field code pointed nowhere; web addresses and the text itself are never
+  rewritten (an essay may quote ``/home/…`` or link ``github.com/users/…``);
 - pictures without EXIF, XMP, IPTC or PNG text (``image_metadata``);
 - fixed timestamps, plain permissions, no zip comment.
 
@@ -73,6 +75,20 @@ _DOC_VARS = re.compile(
 # The user's own folder in a Windows, macOS or Linux path (field codes, link targets).
 _USER_FOLDER = re.compile(
     rb"((?:Users|Documents and Settings)(?:\\{1,2}|/|%5C)|/home/)[^\\/\"'<>%]+", re.IGNORECASE
+)
+# Field codes, the only document text that holds paths Word wrote itself: the text of
+# ``w:instrText`` runs and the ``w:instr`` attribute of ``w:fldSimple``.
+_INSTR_TEXT = re.compile(
+    rb"(<(?:[\w.-]+:)?instrText\b[^>]*(?<!/)>)(.*?)(</(?:[\w.-]+:)?instrText\s*>)", re.DOTALL
+)
+_INSTR_ATTR = re.compile(rb"""(\s(?:[\w.-]+:)?instr\s*=\s*)("[^"]*"|'[^']*')""")
+# Inside a field code: a web address (kept as it is), an email link (pointed nowhere), or
+# a user's folder (renamed "user").
+_IN_FIELD = re.compile(
+    rb"(?P<web>https?://[^\s\"'<>&]*)|(?P<mail>mailto:[^\s\"'<>&]*)|(?P<folder>"
+    + _USER_FOLDER.pattern
+    + rb")",
+    re.IGNORECASE,
 )
 _RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*?(?:/>|>\s*</Relationship\s*>)")
 _OVERRIDE = re.compile(rb"<Override\b[^>]*?/>")
@@ -168,15 +184,12 @@ def _clean_part(name: str, payload: bytes, dropped: set[str], depth: int, budget
     if name == "[Content_Types].xml":
         return _OVERRIDE.sub(lambda m: _keep_override(m.group(0), dropped), payload)
     if name.endswith(".rels"):
-        payload = _RELATIONSHIP.sub(
-            lambda m: _clean_relationship(name, m.group(0), dropped), payload
-        )
-        return _USER_FOLDER.sub(rb"\1user", payload)
+        return _RELATIONSHIP.sub(lambda m: _clean_relationship(name, m.group(0), dropped), payload)
     if name.endswith((".xml", ".vml")):
         payload = _PERSON_ATTR.sub(rb'\1""', payload)
         payload = _COMMENT_MARK.sub(b"", payload)
         payload = _DOC_VARS.sub(b"", payload)
-        return _USER_FOLDER.sub(rb"\1user", payload)
+        return _clean_field_codes(payload)
     if payload.startswith(OLE2_SIGNATURE):
         raise _ole_object()
     if payload.startswith(b"PK"):
@@ -184,6 +197,29 @@ def _clean_part(name: str, payload: bytes, dropped: set[str], depth: int, budget
             raise damaged_docx()
         return _clean_package(payload, depth=depth + 1, budget=budget)
     return strip_image_metadata(payload)
+
+
+def _clean_field(code: bytes) -> bytes:
+    """A field code without the user's folder in its paths and without email links; its
+    web addresses are left as they are (``github.com/users/x`` is nobody's folder)."""
+
+    def one(match: re.Match) -> bytes:
+        if match.group("web"):
+            return match.group(0)
+        if match.group("mail"):
+            return b"about:blank"
+        return _USER_FOLDER.sub(rb"\1user", match.group(0))
+
+    return _IN_FIELD.sub(one, code)
+
+
+def _clean_field_codes(payload: bytes) -> bytes:
+    """Only field codes are rewritten: the text people typed (an essay quoting
+    ``/home/…``) is never touched."""
+    if b"instr" not in payload:
+        return payload
+    payload = _INSTR_TEXT.sub(lambda m: m.group(1) + _clean_field(m.group(2)) + m.group(3), payload)
+    return _INSTR_ATTR.sub(lambda m: m.group(1) + _clean_field(m.group(2)), payload)
 
 
 def _keep_override(element: bytes, dropped: set[str]) -> bytes:
@@ -194,10 +230,10 @@ def _keep_override(element: bytes, dropped: set[str]) -> bytes:
 def _clean_relationship(rels_name: str, element: bytes, dropped: set[str]) -> bytes:
     """Drop a link to a dropped part; point an outside link that is not a web page nowhere."""
     target = _attr(element, b"Target") or ""
-    if (_attr(element, b"TargetMode") or "").lower() != "external":
-        return b"" if _resolve(rels_name, target) in dropped else element
     if _WEB_LINK.match(target.encode()):
         return element
+    if (_attr(element, b"TargetMode") or "").lower() != "external":  # a part of the package
+        return b"" if _resolve(rels_name, target) in dropped else element
     kind = (_attr(element, b"Type") or "").rsplit("/", 1)[-1]
     safe = b"Normal.dotx" if kind == "attachedTemplate" else b"about:blank"
     return _ATTR[b"Target"].sub(b' Target="' + safe + b'"', element, count=1)

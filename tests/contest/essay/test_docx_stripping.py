@@ -264,3 +264,77 @@ def test_a_file_of_many_broken_streams_is_read_once():
     # 230,000 broken zlib streams (43 s before each try stopped copying the rest of the file).
     data = b"%PDF-1.4\n" + b"stream\nxZ" * 230_000 + b"\n%%EOF\n"
     assert documents.inspect_upload(data).kind == "pdf"
+
+
+# --- review: only field codes and outside links are rewritten, never the text ---------------
+
+
+def _python_docx_with_paths() -> bytes:
+    """A .docx made by python-docx: body text quoting ``/home/…`` and a web address with
+    ``/users/``, a web hyperlink, field codes (``w:instrText`` and ``w:fldSimple``) with the
+    user's folder and a ``mailto:``, and a link to a file on the author's disk."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    document.add_paragraph("Máy chủ lưu bài ở /home/nam/du-an và C:\\Users\\Nam\\bai-viet.")
+    document.add_paragraph("Mã nguồn: https://github.com/users/nam-nguyen/projects/1")
+    part = document.part
+
+    def hyperlink(paragraph, target, text):
+        rid = part.relate_to(target, RT.HYPERLINK, is_external=True)
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("r:id"), rid)
+        run = OxmlElement("w:r")
+        t = OxmlElement("w:t")
+        t.text = text
+        run.append(t)
+        link.append(run)
+        paragraph._p.append(link)
+
+    para = document.add_paragraph("Liên kết: ")
+    hyperlink(para, "https://github.com/users/nam-nguyen", "trang dự án")
+    hyperlink(para, "file:///home/nam/tai-lieu.docx", "tài liệu")
+    field = document.add_paragraph().add_run()
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = (
+        ' INCLUDEPICTURE "C:\\\\Users\\\\NamNguyen\\\\anh.png" HYPERLINK "mailto:nam@example.vn"'
+        ' HYPERLINK "https://example.vn/Users/trang" '
+    )
+    field._r.append(instr)
+    simple = OxmlElement("w:fldSimple")
+    simple.set(qn("w:instr"), ' INCLUDETEXT "/home/namnguyen/ghi-chu.txt" ')
+    document.add_paragraph()._p.append(simple)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _part(data: bytes, name: str) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read(name).decode()
+
+
+def test_text_and_web_links_are_kept_while_field_codes_lose_the_user_folder():
+    from contest.services.docx_strip import strip_docx_metadata
+    from contest.services.docx_text import docx_text
+
+    original = _python_docx_with_paths()
+    stored = strip_docx_metadata(original)
+    body = _part(stored, "word/document.xml")
+    rels = _part(stored, "word/_rels/document.xml.rels")
+    # What the participant typed is theirs: untouched.
+    assert "/home/nam/du-an" in body and "C:\\Users\\Nam\\bai-viet" in body
+    assert "https://github.com/users/nam-nguyen/projects/1" in body
+    assert docx_text(stored) == docx_text(original)
+    # A web link stays a working link.
+    assert 'Target="https://github.com/users/nam-nguyen"' in rels
+    # The author's own disk and email are gone from the field codes and the links.
+    assert "NamNguyen" not in body and "namnguyen" not in body
+    assert "C:\\\\Users\\\\user\\\\anh.png" in body and "/home/user/ghi-chu.txt" in body
+    assert "mailto:" not in body and "nam@example.vn" not in body
+    assert "https://example.vn/Users/trang" in body  # a web address inside a field, kept
+    assert "file:///home/nam" not in rels and 'Target="about:blank"' in rels
