@@ -1,0 +1,267 @@
+"""Several app servers on one PostgreSQL database and one Redis (issue 13, item 4).
+
+Two gunicorn servers (A and B) on two free ports, one job worker, all with the same
+``SECRET_KEY``, ``DATABASE_URL`` (a scratch database ``<name>_servers`` beside the suite's)
+and ``REDIS_URL`` (database 11 of the local Redis, ``SERVERS_TEST_REDIS_URL`` to change it,
+flushed before and after). Skipped, saying why, when the suite's database is not
+PostgreSQL or Redis cannot be reached: ``make test``'s second pass and CI run them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import valid_cccd
+from tests.contest.jobs.conftest import ORGANISER, PASSWORD, seed
+from tests.servers import procs
+
+REDIS_URL = os.environ.get("SERVERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+SECRET = "servers-test-secret"
+PARTICIPANT_PASSWORD = "matkhau-may-chu-2026"
+EXPORT_PACE_SECONDS = 0.7  # each progress step of an export, so it can be killed mid-way
+
+
+def postgres_url_or_skip(request) -> str:
+    url = request.config.getoption("--db-url")
+    if not url or not url.startswith("postgresql"):
+        pytest.skip(
+            "several servers need one PostgreSQL database: run with "
+            "--db-url postgresql+psycopg://… (make test's second pass and CI do)"
+        )
+    return url
+
+
+def scratch_database(base_url: str, suffix: str) -> str:
+    """A fresh database ``<name>_<suffix>`` beside the suite's; returns its URL."""
+    url = make_url(base_url)
+    scratch = url.set(database=f"{url.database}_{suffix}")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
+    admin.dispose()
+    return scratch.render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def redis_or_skip():
+    try:
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        connection = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+        connection.ping()
+    except (ImportError, RedisError, OSError) as exc:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc}); CI runs these tests")
+    connection.flushdb()
+    return connection
+
+
+def migrated_app(url: str):
+    """An app on ``url`` with the schema built by the migrations (the test's own handle
+    on the database: seeding and reading rows)."""
+    from flask_migrate import upgrade
+
+    from contest import create_app
+
+    app = create_app(
+        {
+            "SECRET_KEY": SECRET,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SERVER_NAME": None,
+            "JOBS_MODE": "inline",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        upgrade(revision="heads")
+    return app
+
+
+def seed_open_round(app) -> dict:
+    """A unit and category (for registering), an open round whose bank has exactly as many
+    questions as a paper, and two participants. Returns their ids and phones."""
+    from contest.db import utcnow
+    from contest.extensions import db
+    from contest.models import (
+        Category,
+        Contest,
+        Gender,
+        Option,
+        Question,
+        QuestionBank,
+        Role,
+        Round,
+        Unit,
+        User,
+    )
+    from contest.services.passwords import hash_password
+    from question_bank.text import fold
+
+    now = utcnow()
+    with app.app_context():
+        unit = Unit(name="Đơn vị Tam Đường", name_key=fold("Đơn vị Tam Đường"))
+        category = Category(name="Nhân dân")
+        bank = QuestionBank(name="Ngân hàng hai máy chủ", created_at=now)
+        db.session.add_all([unit, category, bank])
+        db.session.flush()
+        questions = []
+        for i in range(5):
+            q = Question(
+                bank_id=bank.id,
+                topic="Lịch sử",
+                text=f"Câu hỏi số {i + 1}?",
+                search_key=fold(f"cau hoi so {i + 1}"),
+                key=f"servers-{i}",
+                created_at=now,
+                updated_at=now,
+            )
+            db.session.add(q)
+            db.session.flush()
+            db.session.add_all(
+                Option(question_id=q.id, position=p, text=f"Phương án {p}", is_correct=p == 0)
+                for p in range(4)
+            )
+            questions.append(q.id)
+        contest = Contest(
+            title="Hai máy chủ", slug="hai-may-chu", is_published=True, created_at=now
+        )
+        db.session.add(contest)
+        db.session.flush()
+        round_ = Round(
+            contest_id=contest.id,
+            name="Đợt mở",
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=1),
+            question_count=5,
+            time_limit_minutes=20,
+            max_attempts=3,
+            bank_ids=[bank.id],
+            created_at=now,
+            published_at=now,
+        )
+        db.session.add(round_)
+        phones = []
+        for i in range(3):
+            phone = f"091230000{i}"
+            db.session.add(
+                User(
+                    role=Role.participant,
+                    full_name=f"Thí sinh máy chủ {i}",
+                    name_key=fold(f"thi sinh may chu {i}"),
+                    birth_date=date(1990, 1, 1 + i),
+                    gender=Gender.male,
+                    id_number=valid_cccd(date(1990, 1, 1 + i), "male"),
+                    phone=phone,
+                    unit_id=unit.id,
+                    category_id=category.id,
+                    password_hash=hash_password(PARTICIPANT_PASSWORD),
+                    created_at=now,
+                )
+            )
+            phones.append(phone)
+        db.session.commit()
+        ids = {
+            "unit_id": unit.id,
+            "category_id": category.id,
+            "bank_id": bank.id,
+            "open_round_id": round_.id,
+            "question_ids": questions,
+            "phones": phones,
+        }
+        db.session.remove()
+        return ids
+
+
+class Cluster:
+    """Two app servers, a worker, and what the test knows about the database."""
+
+    def __init__(self, app, url: str, tmp: Path, ids: dict):
+        self.app, self.url, self.tmp, self.ids = app, url, tmp, ids
+        self.env = {
+            "DATABASE_URL": url,
+            "REDIS_URL": REDIS_URL,
+            "SECRET_KEY": SECRET,
+            "INSTANCE_PATH": str(tmp / "instance"),
+            "PROXY_FIX": "1",  # the address behind nginx comes from X-Forwarded-For
+            "EXPORT_PACE_SECONDS": str(EXPORT_PACE_SECONDS),
+        }
+        self.log = tmp / "processes.log"
+        self.ports = [procs.free_port(), procs.free_port()]
+        self.servers = [procs.gunicorn(port, self.env, self.log) for port in self.ports]
+        self.worker = None
+        self.start_worker()
+
+    @property
+    def a(self) -> str:
+        return f"http://127.0.0.1:{self.ports[0]}"
+
+    @property
+    def b(self) -> str:
+        return f"http://127.0.0.1:{self.ports[1]}"
+
+    def start_worker(self) -> None:
+        self.worker = procs.worker(
+            self.env, self.log, "--stale-seconds", "3", "--heartbeat-seconds", "0.3"
+        )
+
+    def stop(self) -> None:
+        for process in [*self.servers, self.worker]:
+            if process is not None:
+                procs.stop(process)
+
+
+@pytest.fixture(scope="module")
+def cluster(request, tmp_path_factory):
+    base = postgres_url_or_skip(request)
+    redis = redis_or_skip()
+    url = scratch_database(base, "servers")
+    app = migrated_app(url)
+    ids = {**seed_open_round(app), **seed(app)}
+    tmp = tmp_path_factory.mktemp("servers")
+    cluster = Cluster(app, url, tmp, ids)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        from contest.extensions import db
+
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        redis.flushdb()
+        drop_database(url)
+
+
+def organiser_session(base: str) -> tuple[requests.Session, str]:
+    """An organiser signed in through the API on ``base``; the session and its token."""
+    browser = requests.Session()
+    reply = browser.post(f"{base}/api/auth/login", json={"login": ORGANISER, "password": PASSWORD})
+    assert reply.status_code == 200, reply.text
+    return browser, reply.json()["csrf_token"]
+
+
+def wait_for(predicate, timeout: float = 30, every: float = 0.1):
+    """Poll ``predicate`` until it returns something true; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    pytest.fail(f"still waiting after {timeout} s")
