@@ -66,6 +66,8 @@ def _blueprints() -> list:
     from contest.public import views as public
     from contest.quiz import organiser as quiz_organiser
     from contest.quiz import participant as quiz_participant
+    from contest.results import answer_keys as results_answer_keys
+    from contest.results import disputes as results_disputes
     from contest.results import organiser as results_organiser
     from contest.results import participant as results_participant
 
@@ -82,6 +84,8 @@ def _blueprints() -> list:
         quiz_organiser.bp,
         results_participant.bp,
         results_organiser.bp,
+        results_answer_keys.bp,
+        results_disputes.bp,
         essay_participant.bp,
         essay_judge.bp,
         essay_organiser.bp,

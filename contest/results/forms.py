@@ -12,6 +12,7 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -32,6 +33,8 @@ class CloseForm(FlaskForm):
 
 class PublishForm(FlaskForm):
     result_id = HiddenField(validators=[InputRequired()])
+    # Confirms publishing while the answer-key challenge window is still open.
+    early = BooleanField(_l("Công bố trước khi hết hạn khiếu nại đáp án"))
 
 
 class ConfirmForm(FlaskForm):
@@ -92,3 +95,25 @@ def parse_quotas(data, category_ids) -> tuple[dict[int, int], dict[int, str]]:
             continue
         quotas[cid] = int(raw)
     return quotas, errors
+
+
+class DisputeForm(FlaskForm):
+    """A participant's dispute of one question (the service checks the limits)."""
+
+    reason = TextAreaField(_l("Lý do khiếu nại"), validators=[Length(max=4000)])
+
+
+DECISION_CHOICES = [
+    SelectChoice("keep", _l("Giữ nguyên đáp án")),
+    SelectChoice("change", _l("Sửa đáp án đúng")),
+    SelectChoice("accept", _l("Chấp nhận thêm một đáp án")),
+    SelectChoice("void", _l("Huỷ câu hỏi: mọi người được câu này cho điểm")),
+]
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(_l("Quyết định"), choices=DECISION_CHOICES)
+    option_ids = SelectMultipleField(
+        _l("Đáp án mới hoặc đáp án được chấp nhận thêm"), coerce=int, validate_choice=False
+    )
+    reply = TextAreaField(_l("Trả lời người khiếu nại (công khai)"), validators=[Length(max=4000)])

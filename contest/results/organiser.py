@@ -24,6 +24,7 @@ from contest.results.forms import (
     parse_quotas,
 )
 from contest.services import (
+    disputes,
     exclusions,
     exports,
     prizes,
@@ -189,6 +190,9 @@ def show(round_id: int):
         ),
         close_form=close_form,
         publish_form=PublishForm(),
+        window=disputes.window_state(round_, now),
+        window_ends=disputes.window_ends_at(round_),
+        dispute_counts=disputes.counts([round_id]).get(round_id),
         confirm_form=ConfirmForm(),
         chain=ranking.chain_text(current.tie_break if current else round_.tie_break.value),
         target_text=ranking.target_text(round_.prediction_target.value),
@@ -269,7 +273,11 @@ def publish(round_id: int):
         flash(_("Yêu cầu công bố không hợp lệ. Vui lòng tải lại trang."), "danger")
         return redirect(url_for("results_admin.show", round_id=round_id))
     result = result_publishing.publish_result(
-        round_, int(form.result_id.data), actor=_actor(), now=utcnow()
+        round_,
+        int(form.result_id.data),
+        actor=_actor(),
+        now=utcnow(),
+        early=bool(form.early.data),
     )
     db.session.commit()
     flash(_("Đã công bố kết quả (phiên bản %(version)s).", version=result.version), "success")

@@ -33,7 +33,7 @@ from contest.models.quiz import (
     ReviewPolicy,
     Round,
 )
-from contest.services import grading
+from contest.services import answer_keys, grading
 from contest.services.errors import (
     AttemptLimitReached,
     Conflict,
@@ -181,10 +181,8 @@ def review_allowed(attempt: Attempt, now: datetime) -> bool:
 def finalise(attempt: Attempt, submitted_at: datetime, status: AttemptStatus) -> None:
     """Grade the attempt from its saved answers and close it with ``status`` at
     ``submitted_at`` (the caller has locked it and flushes)."""
-    paper = [
-        grading.PaperItem(q.question_id, frozenset(q.correct_option_ids), q.points)
-        for q in attempt.questions
-    ]
+    # The key in force: the served one, or its revision after a dispute (answer_keys).
+    paper = answer_keys.paper_of(attempt.questions)
     result = grading.grade(paper, answers_of(attempt))
     attempt.status = status
     attempt.submitted_at = submitted_at

@@ -210,3 +210,12 @@ class StaffNeverRanks(DomainError):
         "Tài khoản này thuộc Ban Tổ chức, giám khảo hoặc quản trị: luôn được tự động "
         "không xét giải, không cần thêm vào danh sách."
     )
+
+
+class ChallengeWindowOpen(Conflict):
+    """Publishing a result while participants may still dispute the key, unconfirmed."""
+
+    code = "challenge_window_open"
+    message = lazy_gettext(
+        "Thời hạn khiếu nại đáp án còn mở. Hãy xác nhận nếu bạn muốn công bố ngay."
+    )

@@ -2,7 +2,9 @@
 
 Grading keys on option ids, never on the position shown (G1); the maximum counts only the
 questions served (G4). A question with several correct options scores only when the
-chosen set equals the correct set.
+chosen set equals the correct set. After a dispute a question's key may be revised
+(``services/answer_keys.py``): ``accepted`` adds option sets that score too, ``void``
+gives its points to everyone it was served to, answered or not.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ class PaperItem:
     question_id: int
     correct: frozenset[int]
     points: int = 1
+    accepted: tuple[frozenset[int], ...] = ()  # further option sets that score
+    void: bool = False  # everyone served the question gets its points
+
+    def scores(self, chosen: frozenset[int]) -> bool:
+        """Whether ``chosen`` earns the question's points."""
+        if self.void:
+            return True
+        return bool(chosen) and (chosen == self.correct or chosen in self.accepted)
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,7 @@ def grade(paper: Sequence[PaperItem], answers: Mapping[int, Iterable[int]]) -> G
     for item in paper:
         total += item.points
         chosen = frozenset(answers.get(item.question_id, ()))
-        if chosen and chosen == item.correct:
+        if item.scores(chosen):
             score += item.points
             right.add(item.question_id)
     return Grade(score, total, frozenset(right))

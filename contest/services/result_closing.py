@@ -100,6 +100,7 @@ def _settings(inputs: Inputs, facts: ranking.RoundFacts, allocation: prizes.Allo
             "perfect_participants": facts.perfect_participants,
         },
         "cap": allocation.cap,
+        **({"keys": {str(q): r for q, r in sorted(inputs.keys.items())}} if inputs.keys else {}),
     }
 
 

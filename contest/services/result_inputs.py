@@ -18,7 +18,7 @@ from sqlalchemy import String, and_, case, func, select, type_coerce
 from contest.extensions import db
 from contest.models import Attempt, AttemptStatus, Role, Round, Unit, User
 from contest.models.results import Disqualification, ResultRow
-from contest.services import exclusions, prizes, ranking, result_pages
+from contest.services import answer_keys, exclusions, prizes, ranking, result_pages
 from contest.services.errors import ValidationFailed
 from contest.services.i18n import _
 
@@ -42,6 +42,8 @@ class Inputs:
     preset: str
     target: str
     rows_digest: str = ""
+    # Revised answer keys the round served: {question version: revision} (answer_keys).
+    keys: dict[int, int] | None = None
 
 
 def _finished_ranked(round_id: int):
@@ -89,6 +91,7 @@ def load_inputs(round_: Round) -> Inputs:
         preset=round_.tie_break.value,
         target=round_.prediction_target.value,
         rows_digest=digest,
+        keys=answer_keys.revisions_served(round_.id),
     )
 
 
@@ -249,6 +252,8 @@ def inputs_hash(inputs: Inputs, actual: int | None) -> str:
         "headcounts": sorted((k, v) for k, v in inputs.headcounts.items() if v is not None),
         "rows": inputs.rows_digest,
     }
+    if inputs.keys:  # absent when no key was revised: earlier hashes stay the same
+        head["keys"] = sorted(inputs.keys.items())
     return hashlib.sha256(json.dumps(head, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from contest.extensions import db
 from contest.models import Round, User
 from contest.models.results import Disqualification, RoundResult
-from contest.services import audit, prizes
+from contest.services import audit, disputes, formatting, prizes
 from contest.services.errors import (
+    ChallengeWindowOpen,
     Conflict,
     NotFound,
     ResultNotReady,
@@ -31,15 +32,31 @@ MAX_REASON = 1000  # characters of a disqualification's reason
 
 
 def publish_result(
-    round_: Round, result_id: int, *, actor: User | None, now: datetime
+    round_: Round,
+    result_id: int,
+    *,
+    actor: User | None,
+    now: datetime,
+    early: bool = False,
 ) -> RoundResult:
     """Publish the round's newest result. ``result_id`` is the version the organiser saw;
-    if a newer one exists, raises ResultOutdated. Raises ResultNotReady."""
+    if a newer one exists, raises ResultOutdated. Raises ResultNotReady. While the
+    answer-key challenge window is open (``disputes``), raises ChallengeWindowOpen unless
+    the organiser confirmed publishing ``early`` (audited as such)."""
     result = current_result(round_.id)
     if result is None:
         raise ResultNotReady()
     if result.id != result_id:
         raise ResultOutdated()
+    window_open = disputes.window_state(round_, now) == "open"
+    if window_open and not early and result.published_at is None:
+        raise ChallengeWindowOpen(
+            _(
+                "Thời hạn khiếu nại đáp án còn mở đến %(at)s. Đánh dấu «Công bố trước khi "
+                "hết hạn khiếu nại» nếu bạn muốn công bố ngay.",
+                at=formatting.format_datetime_vn(disputes.window_ends_at(round_)),
+            )
+        )
     if result.published_at is None:
         result.published_at, result.published_by_id = now, actor.id if actor else None
         audit.record(
@@ -51,6 +68,7 @@ def publish_result(
             version=result.version,
             inputs_hash=result.inputs_hash,
             winners=result.winners,
+            **({"early": True} if window_open else {}),
         )
         db.session.flush()
     return result

@@ -198,10 +198,17 @@ def _compare(
 
 
 def prune(round_id: int, *, keep: int) -> None:
-    """Drop the rows of versions nobody can see any more: keep the newest version and the
+    """Drop the rows of versions nobody can see any more: keep the newest version, the one
+    before it (the rank diff an organiser reads before publishing, ``rank_diff``) and the
     newest published one (version headers stay, with their hashes and changes)."""
     published = result_pages.published_result(round_id)
-    keep_ids = {keep} | ({published.id} if published else set())
+    before = db.session.scalar(
+        select(RoundResult.id)
+        .where(RoundResult.round_id == round_id, RoundResult.id != keep)
+        .order_by(RoundResult.version.desc())
+        .limit(1)
+    )
+    keep_ids = {keep} | ({published.id} if published else set()) | ({before} if before else set())
     stale = select(RoundResult.id).where(
         RoundResult.round_id == round_id, RoundResult.id.not_in(keep_ids)
     )
