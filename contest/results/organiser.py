@@ -27,6 +27,7 @@ from contest.services import (
     disputes,
     exclusions,
     exports,
+    privacy,
     prizes,
     ranking,
     result_closing,
@@ -200,6 +201,7 @@ def show(round_id: int):
         mask_phone=mask_phone,
         skip_text=prizes.skip_text,
         decided_text=ranking.decided_text,
+        purged_winners=privacy.purged_winners(current.id) if current else set(),
     )
 
 
@@ -327,6 +329,9 @@ def reinstate(round_id: int, participant_id: int):
     db.session.commit()
     flash(_("Đã huỷ quyết định truất quyền."), "success")
     _flash_outcome(outcome)
+    if outcome is not None and participant_id in privacy.purged_winners(outcome.result.id):
+        person = db.session.get(User, participant_id)
+        flash(privacy.purged_winner_warning(person.full_name), "warning")
     return redirect(url_for("results_admin.show", round_id=round_id))
 
 

@@ -18,12 +18,17 @@ the unit statistics read) and the audit log stay as they are, so a round can be 
 again from its stored attempts with the same inputs. Name and email stay (the email is how
 the person signs in and resets a password; see docs/security.md). One audit entry records
 the counts, never who. Plain data in and out: no Flask.
+
+The UPDATE checks the rule again in its own WHERE (``still_purgeable``): an attempt
+started, an entry sent or a prize given after the candidates were chosen keeps the data.
+A purged participant who wins later (reinstated, ranked again) is flagged to the organiser
+(``purged_winners``): their prize cannot be checked against a CCCD until they give it again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -34,6 +39,7 @@ from contest.models.essay import Entry, EssaySettings, StageEntry
 from contest.models.quiz import Attempt, Round
 from contest.models.results import ResultRow, RoundResult
 from contest.services import audit
+from contest.services.i18n import _
 
 DEFAULT_COMPLAINT_DAYS = 30
 
@@ -99,6 +105,50 @@ def _participations() -> dict[int, list[tuple[str, int]]]:
     return taken
 
 
+def _ended(ends: dict[int, datetime | None], now: datetime) -> list[int]:
+    return sorted(key for key, end in ends.items() if end is not None and end <= now)
+
+
+def still_purgeable(now: datetime) -> list:
+    """The rule again, as SQL conditions on ``User`` (for the UPDATE itself): a participant
+    with no prize anywhere and no attempt or entry outside the rounds and essay contests
+    whose complaint period has ended at ``now``. An attempt started, an entry sent or a
+    prize given after ``purgeable_user_ids`` looked keeps the person's data."""
+    rounds, essays = _window_ends()
+    ended_rounds, ended_essays = _ended(rounds, now), _ended(essays, now)
+    return [
+        User.role == Role.participant,
+        ~select(ResultRow.rank)
+        .where(ResultRow.participant_id == User.id, ResultRow.prize_tier.is_not(None))
+        .exists(),
+        ~select(StageEntry.id)
+        .join(Entry, StageEntry.entry_id == Entry.id)
+        .where(Entry.participant_id == User.id, StageEntry.prize.is_not(None))
+        .exists(),
+        ~select(Attempt.id)
+        .where(Attempt.participant_id == User.id, Attempt.round_id.not_in(ended_rounds))
+        .exists(),
+        ~select(Entry.id)
+        .where(Entry.participant_id == User.id, Entry.contest_id.not_in(ended_essays))
+        .exists(),
+    ]
+
+
+def erase(ids: list[int], *, now: datetime) -> int:
+    """Erase the CCCD, phone and birth date of those of ``ids`` the rule still allows at
+    ``now`` (checked in the UPDATE's WHERE, in the same statement); returns how many."""
+    conditions = still_purgeable(now)
+    erased = 0
+    for chunk in _chunks(ids):
+        erased += db.session.execute(
+            update(User)
+            .where(User.id.in_(chunk), *conditions)
+            .values(id_number=None, phone=None, birth_date=None, personal_data_purged_at=now)
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+    return erased
+
+
 def purgeable_user_ids(now: datetime) -> list[int]:
     """The participants whose CCCD, phone and birth date may be erased at ``now``."""
     rounds, essays = _window_ends()
@@ -148,13 +198,9 @@ def purge_personal_data(*, now: datetime, actor: User | None, dry_run: bool = Fa
     )
     if dry_run:
         return result
-    for chunk in _chunks(ids):
-        db.session.execute(
-            update(User)
-            .where(User.id.in_(chunk))
-            .values(id_number=None, phone=None, birth_date=None, personal_data_purged_at=now)
-            .execution_options(synchronize_session="fetch")
-        )
+    erased = erase(ids, now=now)
+    if erased != result.users:  # someone took part or won in between: they were kept
+        result = replace(result, users=erased)
     audit.record(
         actor,
         "privacy.purge",
@@ -167,3 +213,30 @@ def purge_personal_data(*, now: datetime, actor: User | None, dry_run: bool = Fa
         birth_dates=result.birth_dates,
     )
     return result
+
+
+def purged_winners(result_id: int) -> set[int]:
+    """The winners of a result version whose CCCD, phone and birth date were erased (they
+    won nothing when the purge ran, and were reinstated or ranked again since): the prize
+    cannot be checked against their papers until they give them again."""
+    return set(
+        db.session.scalars(
+            select(ResultRow.participant_id)
+            .join(User, User.id == ResultRow.participant_id)
+            .where(
+                ResultRow.result_id == result_id,
+                ResultRow.prize_tier.is_not(None),
+                User.personal_data_purged_at.is_not(None),
+            )
+        )
+    )
+
+
+def purged_winner_warning(name: str) -> str:
+    """What the organiser is told when a reinstated winner has no CCCD or phone left."""
+    return _(
+        "%(name)s nay đoạt giải nhưng số CCCD, số điện thoại và ngày sinh của người này đã "
+        "bị xoá theo thời hạn lưu giữ dữ liệu. Trước khi trao giải, vui lòng liên hệ người "
+        "này (qua email hoặc đơn vị) để xác minh danh tính và nhờ họ khai lại trên trang hồ sơ.",
+        name=name,
+    )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from contest.models import Contest, Role, User
 from contest.models.audit import AuditEntry
-from contest.services import privacy, result_closing, result_publishing
+from contest.services import privacy, result_closing, result_pages, result_publishing
 from tests.conftest import NOW
 from tests.contest.results.test_results import finished
 
@@ -20,7 +20,7 @@ ONE_PRIZE = [{"name": "Giải Nhất", "count": 1}]
 
 def _close_and_publish(round_, at):
     outcome = result_closing.close_round(round_, actor=None, now=at)
-    result_publishing.publish_result(round_, outcome.result.id, actor=None, now=at)
+    result_publishing.publish_result(round_, outcome.result.id, actor=None, now=at, early=True)
     return outcome.result
 
 
@@ -167,3 +167,62 @@ def test_the_essay_contest_form_sets_it_too(client, db, login, make_user):
     assert contest.complaint_days == 10
     edit = client.get(f"/ban-to-chuc/cuoc-thi-viet/{contest.id}/sua").get_data(as_text=True)
     assert 'name="complaint_days"' in edit and 'value="10"' in edit
+
+
+# --- review: the rule is checked again in the UPDATE; a reinstated winner is flagged ------
+
+
+def test_an_attempt_started_after_the_look_keeps_the_data(db, make_round, closed_round, people):
+    """Between choosing whom to purge and erasing, the person starts an attempt in an open
+    round: the UPDATE's own WHERE sees it and keeps their data."""
+    week = closed_round(prize_tiers=ONE_PRIZE)
+    still_open = make_round()
+    winner, loser, other = people(3)
+    finished(db, week, winner, score=9)
+    finished(db, week, loser, score=3)
+    finished(db, week, other, score=2)
+    _close_and_publish(week, NOW)
+    db.session.commit()
+    later = NOW + timedelta(days=30)
+    ids = privacy.purgeable_user_ids(later)
+    assert ids == sorted([loser.id, other.id])
+    kept = _personal(db, loser.id)
+    finished(db, still_open, loser, score=5)  # meanwhile, in another request
+    db.session.commit()
+    assert privacy.erase(ids, now=later) == 1
+    db.session.commit()
+    assert _personal(db, loser.id) == kept
+    assert _personal(db, other.id) == (None, None, None)
+
+
+def test_a_purged_person_reinstated_into_a_prize_is_flagged_to_the_organiser(
+    client, db, login, make_user, closed_round, people
+):
+    from tests.conftest import csrf_from
+
+    week = closed_round(prize_tiers=ONE_PRIZE)
+    cheat, loser = people(2)
+    finished(db, week, cheat, score=9)
+    finished(db, week, loser, score=6)
+    result_publishing.disqualify(week, loser.id, "Nghi gian lận", actor=None, now=NOW)
+    _close_and_publish(week, NOW)
+    db.session.commit()
+    assert privacy.purge_personal_data(now=NOW + timedelta(days=30), actor=None).users == 1
+    result_publishing.disqualify(week, cheat.id, "Gian lận", actor=None, now=NOW)
+    db.session.commit()
+    assert _personal(db, loser.id) == (None, None, None)
+
+    login(make_user(Role.organiser))
+    page = f"/ban-to-chuc/ket-qua/dot-thi/{week.id}"
+    token = csrf_from(client, page)
+    done = client.post(
+        f"/ban-to-chuc/ket-qua/dot-thi/{week.id}/khoi-phuc/{loser.id}",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200
+    assert "nay đoạt giải nhưng số CCCD, số điện thoại và ngày sinh" in html
+    assert 'id="purged-winners"' in html and "Thiếu CCCD, số điện thoại: cần xác minh" in html
+    db.session.expire_all()
+    assert privacy.purged_winners(result_pages.current_result(week.id).id) == {loser.id}
