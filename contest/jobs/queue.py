@@ -62,13 +62,16 @@ def dedupe_key(kind: str, params: dict) -> str:
     return kind + ":" + hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
 
 
-def enqueue(kind: str, params: dict, *, actor: User | None, now: datetime) -> Job:
+def enqueue(
+    kind: str, params: dict, *, actor: User | None, now: datetime, key: str | None = None
+) -> Job:
     """Store a job of ``kind`` (a key of the registry) and hand it out. The same request
     while an identical job waits or runs returns that job. Commits: the row must exist
-    before any worker can look for it."""
+    before any worker can look for it. ``key`` replaces the dedupe key (the schedule's
+    slots, unique in the database)."""
     if kind not in KINDS:
         raise KeyError(kind)
-    key = dedupe_key(kind, params)
+    key = key or dedupe_key(kind, params)
     waiting = db.session.scalars(
         select(Job)
         .where(Job.dedupe_key == key, Job.status.in_([JobStatus.queued, JobStatus.running]))

@@ -3,7 +3,8 @@
 The sweeper (a thread of every RQ worker, and of the app in thread mode) calls ``tick``
 every half stale limit; an entry is due once per slot (``every`` seconds). A slot is
 taken once: by a Redis ``SET NX`` when Redis is there, and by the job's key in the
-database (a job of that slot exists already). The jobs are ordinary jobs (a row, a retry
+database: ``schedule:<name>:<slot>``, unique (the partial index uq_jobs_schedule_slot), so two
+schedulers without Redis that both found the slot free cannot both queue it. The jobs are ordinary jobs (a row, a retry
 after a crash, a page); those of past days are dropped. Cron remains an option: the CLI
 commands still exist (``flask quiz finalise-overdue``), and ``JOBS_SCHEDULE = False``
 turns this off.
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
-from contest.jobs.queue import dedupe_key, enqueue
+from contest.jobs.queue import enqueue
 from contest.models.job import Job, JobStatus
 
 
@@ -48,7 +50,7 @@ def tick(now: datetime, *, claim_slot: ClaimSlot | None = None) -> list[Job]:
     for name, entry in SCHEDULE.items():
         slot = int(now.timestamp()) // entry.every
         params = {"slot": slot}
-        key = dedupe_key(entry.kind, params)
+        key = slot_key(name, slot)
         if db.session.scalar(select(Job.id).where(Job.dedupe_key == key).limit(1)):
             continue
         if claim_slot is not None and not claim_slot(name, slot, entry.every):
@@ -61,6 +63,18 @@ def tick(now: datetime, *, claim_slot: ClaimSlot | None = None) -> list[Job]:
                 Job.finished_at < now - entry.keep,
             )
         )
-        queued.append(enqueue(entry.kind, params, actor=None, now=now))
+        try:
+            queued.append(enqueue(entry.kind, params, actor=None, now=now, key=key))
+        except IntegrityError:  # another scheduler queued this slot a moment ago
+            db.session.rollback()
+            continue
         db.session.commit()
     return queued
+
+
+SLOT_PREFIX = "schedule:"  # the unique index covers the keys that start with it
+
+
+def slot_key(name: str, slot: int) -> str:
+    """The dedupe key of an entry's run in ``slot``: one row per slot, ever."""
+    return f"{SLOT_PREFIX}{name}:{slot}"

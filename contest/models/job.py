@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from contest.db import UTCDateTime, enum_column
@@ -21,8 +21,22 @@ class JobStatus(enum.Enum):
     failed = "failed"
 
 
+# A scheduled run's key (``contest.jobs.schedule.slot_key``) is unique: two schedulers
+# without Redis cannot queue the same slot twice. Other kinds share keys across runs.
+SCHEDULED_KEYS = text("dedupe_key LIKE 'schedule:%'")
+
+
 class Job(db.Model):
     __tablename__ = "jobs"
+    __table_args__ = (
+        Index(
+            "uq_jobs_schedule_slot",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=SCHEDULED_KEYS,
+            postgresql_where=SCHEDULED_KEYS,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)

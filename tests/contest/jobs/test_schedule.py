@@ -68,3 +68,39 @@ def test_the_retention_purge_runs_once_a_day_as_a_job(db):
     assert set(job.summary) == {"users", "id_numbers", "phones", "birth_dates"}
     assert _of("privacy_purge", schedule.tick(day + timedelta(hours=5))) == []  # same day
     assert len(_of("privacy_purge", schedule.tick(day + timedelta(days=1)))) == 1
+
+
+def test_two_schedulers_cannot_queue_the_same_slot(db):
+    """Review: without Redis, two schedulers may both find a slot free; the database's
+    unique key of the slot lets only one of them queue it."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    minute = NOW.replace(second=0) + timedelta(hours=7)
+    slot = int(minute.timestamp()) // schedule.SCHEDULE["finalise-overdue"].every
+    key = schedule.slot_key("finalise-overdue", slot)
+
+    def other_scheduler_ran_it(name, claimed, every):
+        # Between this scheduler's look and its insert, another one queued and ran the
+        # same slot (committed in its own transaction).
+        if name == "finalise-overdue":
+            db.session.add(
+                Job(
+                    kind="finalise_overdue",
+                    params={"slot": claimed},
+                    dedupe_key=key,
+                    status=JobStatus.done,
+                    created_at=minute,
+                )
+            )
+            db.session.commit()
+        return True
+
+    queued = schedule.tick(minute, claim_slot=other_scheduler_ran_it)
+    assert _of("finalise_overdue", queued) == []
+    rows = db.session.scalars(select(Job).where(Job.dedupe_key == key)).all()
+    assert len(rows) == 1
+    with pytest.raises(IntegrityError):  # the index itself
+        db.session.add(Job(kind="finalise_overdue", params={}, dedupe_key=key, created_at=minute))
+        db.session.flush()
+    db.session.rollback()
