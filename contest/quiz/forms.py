@@ -115,6 +115,14 @@ class RoundForm(FlaskForm):
             "Ví dụ: Giải Nhất | 1 hoặc Giải tập thể | 3 | tập thể"
         ),
     )
+    referral_prizes = IntegerField(
+        _l("Số giải lan tỏa"),
+        validators=[Optional(), NumberRange(0, 100, _l("Số giải lan tỏa là từ 0 đến 100."))],
+        description=_l(
+            "Trao cho những người giới thiệu được nhiều người mới làm bài nhất trong đợt này; "
+            "để trống hoặc 0 nếu không trao."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -212,8 +212,18 @@ def _round_input(form, round_=None) -> rounds.RoundInput:
         prediction_target=form.prediction_target.data,
         tie_break=form.tie_break.data,
         prize_tiers=tiers,
+        prize_options=_with_referral_prizes(form, round_),
         min_score=form.min_score.data,
     )
+
+
+def _with_referral_prizes(form, round_) -> dict:
+    """The round's prize options with the form's number of "giải lan tỏa" (0: none)."""
+    options = dict(round_.prize_options or {}) if round_ is not None else {}
+    options.pop("referral_prizes", None)
+    if form.referral_prizes.data:
+        options["referral_prizes"] = form.referral_prizes.data
+    return options
 
 
 def _level_word(value: str | None) -> str:
@@ -248,6 +258,7 @@ def _load_round_into(form, round_) -> None:
     )
     form.prize_tiers.data = _tier_lines(round_.prize_tiers)
     form.min_score.data = (round_.prize_options or {}).get("min_score")
+    form.referral_prizes.data = (round_.prize_options or {}).get("referral_prizes")
 
 
 def _posted_values(field) -> list[str]:

@@ -20,7 +20,9 @@ The rules (product.md §3):
                                category is not listed there;
   ``collective_method``        how units are ranked for the collective tiers
                                (``participants``, ``participation_rate`` or ``points``);
-  ``points_top`` (int)         the points formula's top N (default 10 → 10 … 1 points).
+  ``points_top`` (int)         the points formula's top N (default 10 → 10 … 1 points);
+  ``referral_prizes`` (int)    how many "Giải lan tỏa" go to those who brought the most
+                               newcomers (``services/referral_prizes.py``; 0: none).
 
 * A tier with ``"collective": true`` (Giải tập thể) goes to units, by the collective
   ranking, never to individuals.
@@ -85,6 +87,7 @@ class PrizeOptions:
     other_quota: int | None = None
     collective_method: str = DEFAULT_UNIT_METHOD
     points_top: int = DEFAULT_POINTS_TOP
+    referral_prizes: int = 0
 
     @classmethod
     def from_dict(cls, data: Mapping | None) -> PrizeOptions:
@@ -104,6 +107,7 @@ class PrizeOptions:
         min_score = whole("min_score")
         other_quota = whole("other_quota")
         points_top = whole("points_top", 1)
+        referral_prizes = whole("referral_prizes")
         share = data.get("max_share")
         if share in (None, ""):
             share = None
@@ -141,6 +145,7 @@ class PrizeOptions:
             other_quota=other_quota,
             collective_method=method,
             points_top=points_top or DEFAULT_POINTS_TOP,
+            referral_prizes=referral_prizes or 0,
         )
 
     def to_dict(self) -> dict:
@@ -160,6 +165,8 @@ class PrizeOptions:
             out["collective_method"] = self.collective_method
         if self.points_top != DEFAULT_POINTS_TOP:
             out["points_top"] = self.points_top
+        if self.referral_prizes:
+            out["referral_prizes"] = self.referral_prizes
         return out
 
 
