@@ -1,7 +1,9 @@
 """``make bench``: run every bench/bench_*.py in turn and print their figures.
 
 ``BENCH=quiz make bench`` runs only the scripts whose name contains "quiz"; extra
-arguments for a script go through ``BENCH_ARGS``.
+arguments for a script go through ``BENCH_ARGS``. ``BENCH=scale make bench`` runs the start
+rush against one and then two app servers behind one address (bench_scale.py: nginx when
+installed, else a round-robin proxy) and prints the scaling factor.
 """
 
 from __future__ import annotations
