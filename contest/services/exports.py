@@ -7,7 +7,9 @@ CLI command decides where it goes.
 
 The exports are official Vietnamese documents: titles, headers and notes are Vietnamese
 whatever the page's language; the words of the rule registries go in untranslated
-(``xlsx_stream.vietnamese``). ``EXPORT_KINDS`` is the one registry of the kinds.
+(``xlsx_stream.vietnamese``). The winners, results and public lists carry the official
+frame (``official_lists``); every sheet prints on A4 landscape. ``EXPORT_KINDS`` is the one
+registry of the kinds.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from contest.models import Unit, User
 from contest.models.results import ResultRow, RoundResult
 from contest.services import audit, prizes, ranking, result_pages
 from contest.services.formatting import format_datetime_vn
+from contest.services.official_lists import official_frame
 from contest.services.participants import GENDER_LABELS
 from contest.services.unit_ranking import DEFAULT_UNIT_METHOD, POINT_CRITERIA, UNIT_METHODS
 from contest.services.vn import mask_phone
@@ -61,6 +64,11 @@ def _title_rows(result: RoundResult, kind: str, now: datetime) -> list[str]:
         f"Xuất lúc {format_datetime_vn(now, '%H:%M:%S, %d/%m/%Y')} · kết quả phiên bản "
         f"{result.version}, {status} · mã kiểm tra {result.inputs_hash[:16]}",
     ]
+
+
+def _official_sheet(book: XlsxWriter, name: str, columns: list[Col], result, kind, now):
+    """A sheet of an official list: its frame, the title block, then the header row."""
+    return book.sheet(name, columns, _title_rows(result, kind, now), official_frame(result, kind))
 
 
 def export_filename(result: RoundResult, kind: str, now: datetime) -> str:
@@ -154,7 +162,7 @@ def write_winners(
 ) -> int:
     """The organisers' winners list with full personal data. Returns the rows written."""
     with XlsxWriter(out) as book:
-        sheet = book.sheet("Đoạt giải", WINNER_COLUMNS, _title_rows(result, "winners", now))
+        sheet = _official_sheet(book, "Đoạt giải", WINNER_COLUMNS, result, "winners", now)
         n = _fill_winners(sheet, _people_rows(result, winners_only=True), progress)
         if progress is not None and n % BATCH:
             progress(n % BATCH)
@@ -167,7 +175,7 @@ def write_results(
     """Every ranked participant with every ranking key, enough to recompute the order
     by the published rules. Returns the rows written."""
     with XlsxWriter(out) as book:
-        sheet = book.sheet("Kết quả", RESULT_COLUMNS, _title_rows(result, "results", now))
+        sheet = _official_sheet(book, "Kết quả", RESULT_COLUMNS, result, "results", now)
         n = _fill_results(sheet, _people_rows(result, winners_only=False), progress)
         if progress is not None and n % BATCH:
             progress(n % BATCH)
@@ -310,7 +318,7 @@ def write_public_winners(
     written (the individual winners)."""
     units = result_pages.unit_paths()
     with XlsxWriter(out) as book:
-        sheet = book.sheet("Đoạt giải", PUBLIC_COLUMNS, _title_rows(result, "public", now))
+        sheet = _official_sheet(book, "Đoạt giải", PUBLIC_COLUMNS, result, "public", now)
         n = 0
         for row in _people_rows(result, winners_only=True):
             n += 1

@@ -15,7 +15,10 @@ formula-safe (``question_bank.text.neutralise``: a leading ``'`` before ``=``, `
 Numbers stay numbers. CCCD and phone numbers are text (leading zeros kept).
 
 The exports are official Vietnamese documents: their titles, headers and notes stay
-Vietnamese whatever the page's language (``vietnamese``).
+Vietnamese whatever the page's language (``vietnamese``). A sheet may carry an ``Official``
+block: the issuing body and the national motto side by side, the decision's title above the
+table and a signature block below it; and every sheet prints on A4 landscape, fitted to the
+page's width, its header row repeated on each page and "Trang 1/3" in the footer.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from datetime import date, datetime, timedelta
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
+from contest.services import xlsx_parts
 from contest.services.formatting import LOCAL_TZ
 from contest.services.i18n import LazyText
 from question_bank.text import neutralise
@@ -39,7 +43,7 @@ _OOXML_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _DAY_MS = 86_400_000
 
-# Style ids (cellXfs order in _STYLES).
+# Style ids (cellXfs order in xlsx_parts.STYLES).
 (
     S_DEFAULT,
     S_HEADER,
@@ -51,39 +55,12 @@ _DAY_MS = 86_400_000
     S_PERCENT,
     S_DATETIME_MS,
     S_NOTE,
-) = range(10)
-
-_STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
-<numFmts count="4"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/>\
-<numFmt numFmtId="165" formatCode="dd/mm/yyyy hh:mm:ss"/>\
-<numFmt numFmtId="166" formatCode="[mm]:ss"/>\
-<numFmt numFmtId="167" formatCode="dd/mm/yyyy hh:mm:ss.000"/></numFmts>
-<fonts count="4"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
-<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
-<font><b/><sz val="13"/><name val="Calibri"/><family val="2"/></font>\
-<font><i/><sz val="10"/><name val="Calibri"/><family val="2"/></font></fonts>
-<fills count="3"><fill><patternFill patternType="none"/></fill>\
-<fill><patternFill patternType="gray125"/></fill>\
-<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/>\
-</patternFill></fill></fills>
-<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
-<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="10">\
-<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
-<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" \
-applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf>\
-<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
-<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-<xf numFmtId="10" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-<xf numFmtId="167" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
-</cellXfs>
-<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
-</styleSheet>"""
+    S_CENTER,
+    S_CENTER_BOLD,
+    S_CENTER_BOLD_U,
+    S_CENTER_TITLE,
+    S_CENTER_ITALIC,
+) = range(15)
 
 
 def safe_text(value: str) -> str:
@@ -164,46 +141,57 @@ def _cell_function(kind: str) -> Callable[[str, Any], str]:
     raise ValueError(kind)
 
 
+NATIONAL_MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+# Printing: A4 (paperSize 9) landscape, as wide as the page, as many pages down as needed.
+_PRINT = (
+    b'<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+    b'<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+    b"<headerFooter><oddFooter>&amp;CTrang &amp;P/&amp;N</oddFooter></headerFooter>"
+)
+
+
+@dataclass(frozen=True)
+class Official:
+    """The frame of an official list: ``issuer`` lines (top left: the body above, then the
+    organiser in bold) beside the national motto (top right); ``title`` lines (bold, the
+    first larger) and a ``subtitle`` (italic: which decision) above the table; and
+    ``signature`` lines below it, in the right half (the place and date in italics, then
+    bold lines; an empty line leaves room to sign)."""
+
+    issuer: Sequence[str]
+    title: Sequence[str]
+    subtitle: str = ""
+    signature: Sequence[str] = ()
+
+
 class SheetWriter:
     """Writes one sheet's rows, in order. Get one from ``XlsxWriter.sheet``."""
 
-    def __init__(self, stream: IO[bytes], columns: Sequence[Col], title_rows: Sequence[str]):
+    def __init__(
+        self,
+        stream: IO[bytes],
+        columns: Sequence[Col],
+        title_rows: Sequence[str],
+        official: Official | None = None,
+    ):
         self._stream = stream
         self._letters = [_column_letter(i) for i in range(max(len(columns), 1))]
         self._cells = [_cell_function(c.kind) for c in columns]
         self._buffer: list[str] = []
+        self._merges: list[str] = []
+        self._official = official
+        # The issuer's block takes the left 40 % of the columns, the motto the rest.
+        self._split = max(1, round(len(self._letters) * 0.4))
         self.rows = 0
-        header_row = len(title_rows) + (2 if title_rows else 1)
-        cols = "".join(
-            f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>'
-            for i, c in enumerate(columns, start=1)
-        )
-        pane = (
-            f'<pane ySplit="{header_row}" topLeftCell="A{header_row + 1}" '
-            f'activePane="bottomLeft" state="frozen"/>'
-            f'<selection pane="bottomLeft" activeCell="A{header_row + 1}" '
-            f'sqref="A{header_row + 1}"/>'
-        )
-        head = [
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
-            '<sheetFormatPr defaultRowHeight="15"/>',
-            f"<cols>{cols}</cols>" if columns else "",
-            "<sheetData>",
-        ]
         self._row = 0
+        body = self._official_rows(official) if official else []
         for i, line in enumerate(title_rows):
-            self._row += 1
-            head.append(
-                f'<row r="{self._row}">'
-                f"{_string_cell(f'A{self._row}', line, S_TITLE if i == 0 else S_NOTE)}"
-                "</row>"
-            )
+            body.append(self._line(line, S_TITLE if i == 0 else S_NOTE))
         if title_rows:
             self._row += 1  # a blank line between the title block and the header
         self._row += 1
-        head.append(
+        self.header_row = self._row
+        body.append(
             f'<row r="{self._row}">'
             + "".join(
                 _string_cell(f"{self._letters[i]}{self._row}", c.label, S_HEADER)
@@ -211,7 +199,78 @@ class SheetWriter:
             )
             + "</row>"
         )
+        cols = "".join(
+            f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>'
+            for i, c in enumerate(columns, start=1)
+        )
+        top = self.header_row + 1
+        pane = (
+            f'<pane ySplit="{self.header_row}" topLeftCell="A{top}" '
+            f'activePane="bottomLeft" state="frozen"/>'
+            f'<selection pane="bottomLeft" activeCell="A{top}" sqref="A{top}"/>'
+        )
+        head = [
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+            f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
+            '<sheetFormatPr defaultRowHeight="15"/>',
+            f"<cols>{cols}</cols>" if columns else "",
+            "<sheetData>",
+            *body,
+        ]
         stream.write("".join(head).encode())
+
+    def _line(self, text: str, style: int, first: int = 0, last: int | None = None) -> str:
+        """The next row with ``text`` in one cell, merged from column ``first`` to ``last``
+        when they differ (``last`` None: the last column)."""
+        self._row += 1
+        last = len(self._letters) - 1 if last is None else last
+        a, b = self._letters[first], self._letters[last]
+        if last > first:
+            self._merges.append(f"{a}{self._row}:{b}{self._row}")
+        return f'<row r="{self._row}">{_string_cell(f"{a}{self._row}", text, style)}</row>'
+
+    def _official_rows(self, official: Official) -> list[str]:
+        """The issuer beside the motto, a blank line, the title lines, a blank line."""
+        rows = []
+        issuer = list(official.issuer)
+        split, last = self._split, len(self._letters) - 1
+        for i in range(max(len(issuer), len(NATIONAL_MOTTO))):
+            self._row += 1
+            r = self._row
+            cells = []
+            if i < len(issuer):
+                style = S_CENTER_BOLD if i == len(issuer) - 1 else S_CENTER
+                cells.append(_string_cell(f"A{r}", issuer[i], style))
+                if split > 1:
+                    self._merges.append(f"A{r}:{self._letters[split - 1]}{r}")
+            if i < len(NATIONAL_MOTTO) and split <= last:
+                style = S_CENTER_BOLD if i == 0 else S_CENTER_BOLD_U
+                cells.append(_string_cell(f"{self._letters[split]}{r}", NATIONAL_MOTTO[i], style))
+                if last > split:
+                    self._merges.append(f"{self._letters[split]}{r}:{self._letters[last]}{r}")
+            rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+        self._row += 1
+        for i, line in enumerate(official.title):
+            rows.append(self._line(line, S_CENTER_TITLE if i == 0 else S_CENTER_BOLD))
+        if official.subtitle:
+            rows.append(self._line(official.subtitle, S_CENTER_ITALIC))
+        self._row += 1
+        return rows
+
+    def _signature_rows(self) -> None:
+        """The signature block under the table, in the right half."""
+        if self._official is None or not self._official.signature:
+            return
+        self._row += 1
+        split = min(self._split, len(self._letters) - 1)
+        for i, line in enumerate(self._official.signature):
+            if not line:
+                self._row += 1
+                continue
+            style = S_CENTER_ITALIC if i == 0 else S_CENTER_BOLD
+            self._buffer.append(self._line(line, style, first=split))
 
     def row(self, values: Sequence[Any]) -> None:
         """Append one row; None and "" leave a cell empty."""
@@ -248,12 +307,13 @@ class SheetWriter:
             self._buffer.clear()
 
     def close(self) -> None:
-        """End the sheet and close its stream (the next sheet can start)."""
+        """Write the signature block, end the sheet (its merged cells and print set-up) and
+        close its stream (the next sheet can start)."""
+        self._signature_rows()
         self.flush()
-        self._stream.write(
-            b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" '
-            b'bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
-        )
+        merges = "".join(f'<mergeCell ref="{m}"/>' for m in self._merges)
+        tail = f'<mergeCells count="{len(self._merges)}">{merges}</mergeCells>' if merges else ""
+        self._stream.write(b"</sheetData>" + tail.encode() + _PRINT + b"</worksheet>")
         self._stream.close()
 
 
@@ -267,13 +327,19 @@ class XlsxWriter:
     def __init__(self, out: IO[bytes], *, compresslevel: int = 3):
         self._zip = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
         self._titles: list[str] = []
+        self._header_rows: list[int] = []
         self._current: SheetWriter | None = None
 
     def sheet(
-        self, title: str, columns: Sequence[Col], title_rows: Sequence[str] = ()
+        self,
+        title: str,
+        columns: Sequence[Col],
+        title_rows: Sequence[str] = (),
+        official: Official | None = None,
     ) -> SheetWriter:
         """Start a sheet (closing the previous one): ``title`` becomes a unique, valid sheet
-        name; ``title_rows`` go above the bold, frozen header row of ``columns``."""
+        name; ``title_rows`` go above the bold, frozen header row of ``columns`` (which
+        printing repeats on every page), under the ``official`` block if any."""
         if self._current is not None:
             self._current.close()
         # Sheet names: at most 31 characters, none of []:*?/\ , unique.
@@ -286,7 +352,8 @@ class XlsxWriter:
         stream = self._zip.open(
             f"xl/worksheets/sheet{len(self._titles)}.xml", "w", force_zip64=True
         )
-        self._current = SheetWriter(stream, columns, title_rows)
+        self._current = SheetWriter(stream, columns, title_rows, official)
+        self._header_rows.append(self._current.header_row)
         return self._current
 
     def close(self) -> None:
@@ -298,12 +365,12 @@ class XlsxWriter:
             self.sheet("Sheet1", []).close()
             self._current = None
         n = len(self._titles)
-        self._zip.writestr("[Content_Types].xml", _content_types(n))
-        self._zip.writestr("_rels/.rels", _PACKAGE_RELS)
-        self._zip.writestr("docProps/app.xml", _APP_PROPERTIES)
-        self._zip.writestr("xl/workbook.xml", _workbook(self._titles))
-        self._zip.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(n))
-        self._zip.writestr("xl/styles.xml", _STYLES)
+        self._zip.writestr("[Content_Types].xml", xlsx_parts.content_types(n))
+        self._zip.writestr("_rels/.rels", xlsx_parts.PACKAGE_RELS)
+        self._zip.writestr("docProps/app.xml", xlsx_parts.APP_PROPERTIES)
+        self._zip.writestr("xl/workbook.xml", xlsx_parts.workbook(self._titles, self._header_rows))
+        self._zip.writestr("xl/_rels/workbook.xml.rels", xlsx_parts.workbook_rels(n))
+        self._zip.writestr("xl/styles.xml", xlsx_parts.STYLES)
         self._zip.close()
 
     def __enter__(self) -> XlsxWriter:
@@ -311,77 +378,6 @@ class XlsxWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-# --- the workbook's fixed parts ---------------------------------------------------------------
-
-_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_PACKAGE_RELS = (
-    _XML_HEAD
-    + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/officeDocument" Target="xl/workbook.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/extended-properties" Target="docProps/app.xml"/></Relationships>'
-)
-_APP_PROPERTIES = (
-    _XML_HEAD + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'extended-properties"><Application>Hoi thi truc tuyen</Application></Properties>'
-)
-
-
-def _content_types(n: int) -> str:
-    """[Content_Types].xml for a workbook of ``n`` sheets."""
-    sheets = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="'
-        "application/vnd.openxmlformats-officedocument.spreadsheetml."
-        'worksheet+xml"/>'
-        for i in range(1, n + 1)
-    )
-    return (
-        _XML_HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
-        'officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
-        'officedocument.spreadsheetml.styles+xml"/>'
-        '<Override PartName="/docProps/app.xml" '
-        'ContentType="application/vnd.openxmlformats-'
-        'officedocument.extended-properties+xml"/>'
-        f"{sheets}</Types>"
-    )
-
-
-def _workbook(titles: Sequence[str]) -> str:
-    """xl/workbook.xml: the sheets by name, in order."""
-    return (
-        _XML_HEAD + '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        "<bookViews><workbookView/></bookViews><sheets>"
-        + "".join(
-            f'<sheet name="{escape(t, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
-            for i, t in enumerate(titles, start=1)
-        )
-        + "</sheets></workbook>"
-    )
-
-
-def _workbook_rels(n: int) -> str:
-    """xl/_rels/workbook.xml.rels: the ``n`` sheets, then the style sheet."""
-    return (
-        _XML_HEAD
-        + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        + "".join(
-            f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/'
-            f'officeDocument/2006/relationships/worksheet" '
-            f'Target="worksheets/sheet{i}.xml"/>'
-            for i in range(1, n + 1)
-        )
-        + f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/'
-        'officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-        "</Relationships>"
-    )
 
 
 def vietnamese(text: str | LazyText) -> str:
