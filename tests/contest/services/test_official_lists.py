@@ -141,7 +141,9 @@ def test_the_public_masked_list_is_official_too(client, db, documents):
 
 
 def test_administrative_dates():
-    assert certificates_template.administrative_date(date(2026, 1, 5)) == "ngày 05 tháng 01 năm 2026"
+    assert (
+        certificates_template.administrative_date(date(2026, 1, 5)) == "ngày 05 tháng 01 năm 2026"
+    )
     assert certificates_template.administrative_date(date(2026, 5, 15)) == (
         "ngày 15 tháng 5 năm 2026"
     )
