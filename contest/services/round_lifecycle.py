@@ -63,6 +63,19 @@ LOCKED_MESSAGE = lazy_gettext(
 )
 
 
+def lock_round(round_id: int) -> Round:
+    """The round row, locked until the transaction ends (``SELECT … FOR UPDATE`` on
+    PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers) and read afresh.
+    An attempt's INSERT waits for it (its foreign key takes a share lock on the row), so
+    checking the locks and saving a round cannot interleave with the first attempt."""
+    return db.session.scalar(
+        select(Round)
+        .where(Round.id == round_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def has_attempts(round_id: int) -> bool:
     """Whether anyone has started an attempt (ranked or practice) in the round."""
     return (
@@ -149,7 +162,8 @@ def _check_locked(changes: dict[str, tuple]) -> dict[str, str]:
 def check_changes(round_: Round, changes: dict[str, tuple], *, now: datetime) -> None:
     """Raise unless ``changes`` ({setting: (old, new)}) may be made to the round now:
     Conflict for a closed round (read-only), ValidationFailed (one message a field) for a
-    result-changing setting of a round that has an attempt."""
+    result-changing setting of a round that has an attempt. The caller holds the round's
+    lock (``lock_round``) until it has saved."""
     if not changes:
         return
     if is_closed(round_, now):
@@ -172,6 +186,7 @@ def publish_round(round_: Round, *, actor: User | None, now: datetime) -> None:
     Conflict when it is published already, already closed, or its draw cannot be met."""
     from contest.services.papers import check_draw
 
+    round_ = lock_round(round_.id)
     if round_.published_at is not None:
         raise Conflict(_("Đợt thi này đã được công bố."))
     if is_closed(round_, now):
@@ -190,12 +205,7 @@ def end_early(round_: Round, *, actor: User | None, now: datetime) -> int:
     """ "Kết thúc sớm": close an open round now. Every attempt still in progress is
     finalised from its saved answers. Returns how many were. Raises Conflict unless the
     round is published and open."""
-    round_ = db.session.scalar(
-        select(Round)
-        .where(Round.id == round_.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    round_ = lock_round(round_.id)
     clock = grading.round_state(round_.opens_at, round_.closes_at, round_.closed_at, now)
     if round_.published_at is None or clock != "open":
         raise Conflict(_("Chỉ có thể kết thúc sớm một đợt thi đã công bố và đang mở."))

@@ -228,10 +228,13 @@ def save_round(
 
     An edit keeps every setting the input leaves out; once the round has an attempt the
     settings that change results are locked, and a closed round is read-only
-    (``round_lifecycle.check_changes``). Every change is audited with its old and new
-    values. Raises ValidationFailed with one message per field (including ``bank_ids``
-    when the pool cannot satisfy the question count or quotas), or Conflict.
+    (``round_lifecycle.check_changes``, under the round's row lock, so the first attempt
+    cannot slip in between). Every change is audited with its old and new values. Raises
+    ValidationFailed with one message per field (including ``bank_ids`` when the pool
+    cannot satisfy the question count or quotas), or Conflict.
     """
+    if round_ is not None:  # held until the caller commits: no first attempt in between
+        round_ = round_lifecycle.lock_round(round_.id)
     clean = check_round(data)
     values = round_values(data, clean, round_)
     created = round_ is None
