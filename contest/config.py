@@ -108,6 +108,9 @@ def _contest() -> dict:
         ),
         "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", "bantochuc@hoithi.example.vn"),
         "CONTACT_PHONE": os.environ.get("CONTACT_PHONE", "0213 3876 543"),
+        # The address the public knows the site by (``https://hoithi.example.vn``): share
+        # cards and links are built on it; empty: the request's own host (docs/sharing.md).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
     }
 
 
@@ -131,6 +134,8 @@ def load(overrides: dict | None = None) -> dict:
         "REDIS_URL": redis_url,
         # Uploads: the largest is a 10 MB essay file; forms around it add a little.
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # Rendered share cards (Open Graph images), keyed by a hash of what they show.
+        "SHARE_CARD_DIR": str(instance / "share-cards"),
         **_cookies(production),
         **_rate_limits(redis_url),
         # Behind nginx, set PROXY_FIX=1 so the client's address comes from X-Forwarded-For.

@@ -13,6 +13,7 @@ from contest.db import utcnow
 from contest.extensions import db
 from contest.services import accounts, participants
 from contest.services.errors import AccountDisabled, InvalidCredentials
+from contest.web import referral_link
 from contest.web.forms import save_form
 from contest.web.limits import login_limits, register_limits
 
@@ -109,6 +110,8 @@ def register():
     if form.validate_on_submit():
         saved, already = _save_registration(form)
         if saved.ok:
+            referral_link.credit_registration(saved.value)
+            db.session.commit()
             login_user(saved.value)
             flash(_("Đăng ký thành công. Chào mừng bạn đến với hội thi!"), "success")
             return redirect(url_for("public.index"))

@@ -33,3 +33,7 @@ def set_language(code: str):
         session["lang"] = code
     target = request.referrer or url_for("public.index")
     return redirect(target if target.startswith(request.host_url) else url_for("public.index"))
+
+
+# The sharing pages and hooks register themselves on this blueprint.
+from contest.public import sharing  # noqa: E402, F401
