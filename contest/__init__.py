@@ -57,6 +57,8 @@ def _blueprints() -> list:
     from contest.admin import admin as admin_admin
     from contest.admin import organiser as admin_organiser
     from contest.api import views as api
+    from contest.certificates import organiser as certificates_organiser
+    from contest.certificates import public as certificates_public
     from contest.banks import organiser as banks_organiser
     from contest.essay import judge as essay_judge
     from contest.essay import organiser as essay_organiser
@@ -91,4 +93,6 @@ def _blueprints() -> list:
         essay_organiser.bp,
         exclusions_organiser.bp,
         jobs_views.bp,
+        certificates_public.bp,
+        certificates_organiser.bp,
     ]
