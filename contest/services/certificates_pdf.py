@@ -146,7 +146,7 @@ def _heading(canvas: Canvas, issuer: Issuer) -> None:
         for part in simpleSplit(line.upper(), font, 11, 300):
             _centred(canvas, part, left, y, font, 11)
             y -= 14
-    canvas.line(left - 35, y + 9, left + 35, y + 9)
+    canvas.line(left - 35, y + 5, left + 35, y + 5)  # under the organiser, clear of it
     _centred(canvas, NATIONAL_MOTTO[0], right, HEIGHT - 62, BOLD, 11.5)
     width = _centred(canvas, NATIONAL_MOTTO[1], right, HEIGHT - 77, BOLD, 12.5)
     canvas.line(right - width / 2, HEIGHT - 81, right + width / 2, HEIGHT - 81)
