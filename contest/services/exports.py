@@ -28,6 +28,7 @@ from contest.services import audit, prizes, ranking, result_pages
 from contest.services.formatting import format_datetime_vn
 from contest.services.official_lists import official_frame
 from contest.services.participants import GENDER_LABELS
+from contest.services.referral_sheet import write_referral_sheet
 from contest.services.unit_ranking import DEFAULT_UNIT_METHOD, POINT_CRITERIA, UNIT_METHODS
 from contest.services.vn import mask_phone
 from contest.services.xlsx_stream import XLSX_MIME as XLSX_MIME  # web.responses reads it here
@@ -330,6 +331,7 @@ def write_public_winners(
                 collective.row(
                     (i, units.get(unit["unit_id"], ""), unit["participants"], unit["prize"])
                 )
+        write_referral_sheet(book, result, units, masked=True)
     if progress is not None:
         progress(n)
     return n

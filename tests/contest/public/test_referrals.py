@@ -203,3 +203,15 @@ def test_referral_prizes_rank_and_show_masked_on_the_winners_page(
     assert "Giải lan tỏa" in section
     # Masked like the other winners: birth year, a masked phone, never the full phone.
     assert b.phone not in html and b.phone[-2:] in section and b.id_number not in html
+    # The public Excel list has a "Giải lan tỏa" sheet, masked the same way.
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(client.get(f"/dot-thi/{r.id}/ket-qua.xlsx").data))
+    sheet = book["Giải lan tỏa"]
+    values = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
+    text = repr(values)
+    assert b.full_name in text and a.full_name in text and c.full_name not in text
+    assert b.phone not in text and "Số người mới đã làm bài" in text
+    assert book.sheetnames[0] == "Đoạt giải"
