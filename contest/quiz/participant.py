@@ -9,7 +9,7 @@ from sqlalchemy import select
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Attempt, ContestKind, Role
-from contest.services import attempts, ranking, rounds
+from contest.services import attempts, disputes, ranking, rounds
 from contest.services.errors import DomainError
 
 bp = Blueprint("quiz", __name__)
@@ -99,6 +99,8 @@ def result(attempt_id: int):
         unsent=attempts.unsent_report(attempt),
         left=attempts.attempts_left(attempt.round, current_user),
         state=rounds.state_of(attempt.round, now),
+        disputes=None if attempt.is_practice else disputes.review_context(attempt, now),
+        decision_text=disputes.decision_text,
     )
 
 

@@ -198,7 +198,7 @@ def revise_key(
         now=now,
         question_id=question.id,
         revision=row.revision,
-        action=action,
+        kind=action,
         old=current.letters(positions),
         new=new.letters(positions),
         reason=reason,

@@ -268,3 +268,34 @@ def decide(
 
 def decision_text(decision: str) -> str:
     return str(DECISIONS.get(decision, decision))
+
+
+@dataclass
+class ReviewContext:
+    """What the participant's review shows about disputes: the window, their disputes
+    with the replies, and the questions whose key was revised (key in letters)."""
+
+    state: str
+    ends_at: datetime | None
+    own: dict[int, OwnDispute]
+    revised: dict[int, str]
+    may_dispute: bool
+
+
+def review_context(attempt: Attempt, now: datetime) -> ReviewContext:
+    round_ = attempt.round
+    state = window_state(round_, now)
+    revised = {}
+    question_ids = [q.question_id for q in attempt.questions]
+    keys = answer_keys.keys_in_force(question_ids)
+    for q in attempt.questions:
+        if q.question_id in keys:
+            positions = {o["id"]: i for i, o in enumerate(q.options)}
+            revised[q.question_id] = keys[q.question_id].letters(positions)
+    return ReviewContext(
+        state,
+        window_ends_at(round_),
+        own_disputes(round_.id, attempt.participant_id),
+        revised,
+        state == "open" and not attempt.is_practice and attempt.status in FINISHED,
+    )

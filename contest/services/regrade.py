@@ -115,6 +115,8 @@ def new_scores(rows, keys: dict[int, answer_keys.Key]) -> tuple[int, list[tuple[
                 changed.append((score, current))
             current, old, score = aid, stored, 0
             seen += 1
+        if served.__class__ is list:  # PostgreSQL's driver parses JSON
+            served = tuple(served)
         item = items.get((qid, points, served))
         if item is None:
             key = keys.get(qid)

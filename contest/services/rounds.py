@@ -95,12 +95,9 @@ MAX_COMPLAINT_DAYS = 365
 MAX_CHALLENGE_DAYS = 30
 
 
-def save_contest(
-    data: ContestInput, *, actor: User, now: datetime, contest: Contest | None = None
-) -> Contest:
-    """Create or edit a contest. Raises ValidationFailed."""
+def _contest_errors(data: ContestInput, title: str) -> tuple[dict, ContestKind]:
+    """What is wrong with a contest's input (field → message), and its kind."""
     errors = {}
-    title = normalise_text(data.title)
     if not title:
         errors["title"] = _("Vui lòng nhập tên cuộc thi.")
     elif len(title) > 300:
@@ -122,6 +119,15 @@ def save_contest(
     except ValueError:
         errors["kind"] = _("Loại cuộc thi không hợp lệ.")
         kind = ContestKind.quiz
+    return errors, kind
+
+
+def save_contest(
+    data: ContestInput, *, actor: User, now: datetime, contest: Contest | None = None
+) -> Contest:
+    """Create or edit a contest. Raises ValidationFailed."""
+    title = normalise_text(data.title)
+    errors, kind = _contest_errors(data, title)
     if errors:
         raise ValidationFailed(errors)
     created = contest is None

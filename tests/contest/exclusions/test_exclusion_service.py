@@ -260,7 +260,7 @@ def test_adding_to_a_closed_round_recomputes_it_as_an_unpublished_version(
     board, first, second = make_user(), make_user(), make_user()
     r = ranked_round((board, 10), (first, 9), (second, 8))
     v1 = result_closing.close_round(r, actor=organiser, now=NOW).result
-    result_publishing.publish_result(r, v1.id, actor=organiser, now=NOW)
+    result_publishing.publish_result(r, v1.id, actor=organiser, now=NOW, early=True)
     db.session.commit()
     assert prizes_of(db, r)[board.id] == "Giải Nhất"
 

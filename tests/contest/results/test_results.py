@@ -294,7 +294,7 @@ def test_disqualification_after_publication_recomputes_and_never_changes_silentl
     for user, score in ((gold, 10), (silver, 9), (bronze, 8), (fourth, 7)):
         finished(db, r, user, score=score, prediction=0)
     first = result_closing.close_round(r, actor=organiser, now=NOW).result
-    result_publishing.publish_result(r, first.id, actor=organiser, now=NOW)
+    result_publishing.publish_result(r, first.id, actor=organiser, now=NOW, early=True)
     db.session.commit()
 
     outcome = result_publishing.disqualify(r, gold.id, "Gian lận", actor=organiser, now=NOW)
@@ -313,8 +313,8 @@ def test_disqualification_after_publication_recomputes_and_never_changes_silentl
     assert result_pages.published_result(r.id).id == first.id
     assert result_pages.published_row_of(r.id, gold.id).prize == "Giải Nhất"
     with pytest.raises(errors.ResultOutdated):
-        result_publishing.publish_result(r, first.id, actor=organiser, now=NOW)
-    result_publishing.publish_result(r, outcome.result.id, actor=organiser, now=NOW)
+        result_publishing.publish_result(r, first.id, actor=organiser, now=NOW, early=True)
+    result_publishing.publish_result(r, outcome.result.id, actor=organiser, now=NOW, early=True)
     assert result_pages.published_row_of(r.id, gold.id) is None
     (dq,) = audits(db, "result.disqualify")
     assert dq.details == {"participant_id": gold.id, "reason": "Gian lận"}
@@ -466,7 +466,7 @@ def test_organiser_closes_filters_disqualifies_and_publishes(
 
     client.post(
         f"{page}/cong-bo",
-        data={"csrf_token": csrf_from(client, page), "result_id": str(current.id)},
+        data={"csrf_token": csrf_from(client, page), "result_id": str(current.id), "early": "y"},
     )
     assert result_pages.published_result(r.id).id == current.id
     public = client.get(f"/dot-thi/{r.id}/ket-qua").get_data(as_text=True)
@@ -491,7 +491,7 @@ def test_winners_page_masks_personal_data_and_explains(client, db, closed_round,
     finished(db, r, b, score=9, prediction=5, duration_ms=300_000)
     assert "chưa được công bố" in client.get(f"/dot-thi/{r.id}/ket-qua").get_data(as_text=True)
     result = result_closing.close_round(r, actor=None, now=NOW).result
-    result_publishing.publish_result(r, result.id, actor=None, now=NOW)
+    result_publishing.publish_result(r, result.id, actor=None, now=NOW, early=True)
     db.session.commit()
     html = client.get(f"/dot-thi/{r.id}/ket-qua").get_data(as_text=True)
     for person in (a, b):
@@ -520,7 +520,7 @@ def test_contest_and_result_pages_link_to_the_published_winners(
     result = result_closing.close_round(r, actor=None, now=NOW).result
     link = f"/dot-thi/{r.id}/ket-qua"
     assert link not in client.get(f"/cuoc-thi/{r.contest.slug}").get_data(as_text=True)
-    result_publishing.publish_result(r, result.id, actor=None, now=NOW)
+    result_publishing.publish_result(r, result.id, actor=None, now=NOW, early=True)
     db.session.commit()
     assert link in client.get(f"/cuoc-thi/{r.contest.slug}").get_data(as_text=True)
     login(p)
