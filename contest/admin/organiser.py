@@ -21,9 +21,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from contest import jobs
 from contest.admin.forms import ImportForm, SearchForm, UnitForm
 from contest.db import utcnow
 from contest.extensions import db
+from contest.jobs import imports as job_imports
 from contest.models import Role
 from contest.services import accounts, unit_import, units, user_import
 from contest.services.errors import ImportFailed, ValidationFailed
@@ -286,16 +288,26 @@ def _store_password_sheet(generated, *, actor, now) -> str:
     return user_import.store_password_sheet(sheet, directory=_sheets_dir(), owner_id=actor.id)
 
 
+class _Queued(NamedTuple):
+    job_id: int
+
+
 @bp.route("/thi-sinh/nhap", methods=["GET", "POST"])
 def import_participants():
     form = ImportForm()
     actor, now = _actor(), utcnow()
-    upload = _import_upload(
-        form,
-        lambda data: user_import.import_participants(
-            data, actor=actor, now=now, min_age=current_app.config["MIN_AGE"]
-        ),
-    )
+    min_age = current_app.config["MIN_AGE"]
+
+    def run(data: bytes):
+        """A big list becomes a job (its page follows the hashing); a small one runs here."""
+        if user_import.runs_as_job(data):
+            params = job_imports.params_for(data, owner=actor, min_age=min_age)
+            return _Queued(jobs.enqueue(job_imports.KIND, params, actor=actor, now=now).id)
+        return user_import.import_participants(data, actor=actor, now=now, min_age=min_age)
+
+    upload = _import_upload(form, run)
+    if isinstance(upload.result, _Queued):
+        return redirect(url_for("jobs.show", job_id=upload.result.job_id))
     if upload.result is not None:
         generated = upload.result.generated
         token = _store_password_sheet(generated, actor=actor, now=now) if generated else None
@@ -317,7 +329,8 @@ def import_participants():
         form=form,
         errors=upload.errors,
         sheet=session.get("password_sheet"),
-        max_rows=user_import.WEB_MAX_ROWS,
+        max_rows=user_import.JOB_MAX_ROWS,
+        inline_rows=user_import.WEB_MAX_ROWS,
     ), upload.status
 
 

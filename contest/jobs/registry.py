@@ -40,7 +40,10 @@ class JobKind:
     file (the same permission as the action itself); ``run`` does the work; ``describe``
     turns a summary into the lines the page shows; ``back`` gives the endpoint and its
     arguments of the page the job was started from; ``on_download(params, actor, now,
-    summary)`` audits a download of the job's file.
+    summary)`` audits a download of the job's file (and may refuse it with a domain error).
+    ``drop_params`` are removed from the stored parameters once the job is done or failed
+    (an uploaded file with personal data); ``file_lifetime`` seconds after it finished, the
+    sweep deletes the job's file (temporary passwords).
     """
 
     title: LazyText
@@ -50,6 +53,8 @@ class JobKind:
     back: Callable[[dict], tuple[str, dict] | None] = lambda params: None
     on_download: Callable[[dict, User, datetime, dict], None] | None = None
     timeout: int = 3600  # seconds a worker lets one run take
+    drop_params: tuple[str, ...] = ()
+    file_lifetime: int | None = None
 
 
 KINDS: dict[str, JobKind] = {}

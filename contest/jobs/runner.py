@@ -149,6 +149,15 @@ def _claim(job_id: int, now: datetime) -> str | None:
     return runner if claimed == 1 else None
 
 
+def _kept_params(job_id: int) -> dict:
+    """The job's parameters without its kind's ``drop_params`` (a no-op without any)."""
+    job = db.session.get(Job, job_id)
+    kind = KINDS.get(job.kind) if job is not None else None
+    if job is None or kind is None or not kind.drop_params:
+        return {}
+    return {"params": {k: v for k, v in job.params.items() if k not in kind.drop_params}}
+
+
 def _finish(job_id: int, runner: str, outcome: Outcome) -> bool:
     """Mark the job done with its result, in the transaction of its work, only while the
     claim is still ours; False (and nothing stored) when another run took it over."""
@@ -165,6 +174,7 @@ def _finish(job_id: int, runner: str, outcome: Outcome) -> bool:
             result_size=None if outcome.file is None else len(outcome.file),
             summary=outcome.summary,
             finished_at=utcnow(),
+            **_kept_params(job_id),
         )
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -183,7 +193,13 @@ def fail(job_id: int, message: str | LazyText, *, runner: str | None = None) -> 
     db.session.execute(
         update(Job)
         .where(*where)
-        .values(status=JobStatus.failed, error=vietnamese(message), step=None, finished_at=utcnow())
+        .values(
+            status=JobStatus.failed,
+            error=vietnamese(message),
+            step=None,
+            finished_at=utcnow(),
+            **_kept_params(job_id),
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -255,5 +271,22 @@ def sweep(now: datetime) -> list[int]:
     again += db.session.scalars(
         select(Job.id).where(Job.status == JobStatus.queued, Job.created_at < stale_before)
     ).all()
+    _expire_files(now)
     db.session.commit()
     return sorted(again)
+
+
+def _expire_files(now: datetime) -> None:
+    """Delete the files of finished jobs whose kind keeps them only ``file_lifetime``."""
+    for name, kind in KINDS.items():
+        if kind.file_lifetime:
+            db.session.execute(
+                update(Job)
+                .where(
+                    Job.kind == name,
+                    Job.result_file.is_not(None),
+                    Job.finished_at < now - timedelta(seconds=kind.file_lifetime),
+                )
+                .values(result_file=None)
+                .execution_options(synchronize_session=False)
+            )

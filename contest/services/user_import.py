@@ -72,8 +72,10 @@ GENDERS = {
     "f": "female",
 }
 CONSENT_VERSION = "import"
-WEB_MAX_ROWS = 2000  # about a minute of password hashing
+WEB_MAX_ROWS = 2000  # about a minute of password hashing: the most run in the request
 CLI_MAX_ROWS = 20000
+JOB_MAX_ROWS = CLI_MAX_ROWS  # a web import above WEB_MAX_ROWS (or INLINE_MAX_BYTES) is a job
+INLINE_MAX_BYTES = 1_000_000
 SHEET_LIFETIME_SECONDS = 3600
 
 
@@ -244,11 +246,14 @@ def _read_rows(data: bytes, max_rows: int):
     return table.rows
 
 
-def _add_accounts(rows: list[_Row], *, now: datetime) -> UserImportResult:
+def _add_accounts(rows: list[_Row], *, now: datetime, progress=None) -> UserImportResult:
     """Set each checked participant's password (the one given, or a generated one they
-    must change), record the import's consent and add them to the session."""
+    must change), record the import's consent and add them to the session; ``progress(done,
+    total)`` every 50 accounts."""
     result = UserImportResult()
-    for item in rows:
+    for n, item in enumerate(rows):
+        if progress is not None and n % 50 == 0:
+            progress(n, len(rows))
         generated = None if item.password else accounts.generate_password()
         user = item.user
         user.password_hash = hash_password(item.password or generated)
@@ -283,8 +288,23 @@ def _record(result: UserImportResult, *, actor: User | None, now: datetime) -> N
     )
 
 
+def runs_as_job(data: bytes) -> bool:
+    """Whether a web import of ``data`` is too big for the request (more than
+    INLINE_MAX_BYTES, or more than WEB_MAX_ROWS rows). Raises what reading the file raises
+    (``UnreadableFile``, ``ImportFailed`` for headers, no rows or over JOB_MAX_ROWS)."""
+    if len(data) > INLINE_MAX_BYTES:
+        return True
+    return len(_read_rows(data, JOB_MAX_ROWS)) > WEB_MAX_ROWS
+
+
 def import_participants(
-    data: bytes, *, actor: User | None, now: datetime, min_age: int, max_rows: int = WEB_MAX_ROWS
+    data: bytes,
+    *,
+    actor: User | None,
+    now: datetime,
+    min_age: int,
+    max_rows: int = WEB_MAX_ROWS,
+    progress=None,
 ) -> UserImportResult:
     """Create one participant per row of an ``.xlsx`` participant list (bytes).
 
@@ -292,12 +312,13 @@ def import_participants(
     Raises ``UnreadableFile`` (unsafe or unreadable file), ``ImportFailed`` (``errors``:
     every ``RowError``, headers included) or ``Conflict`` (a concurrent registration took a
     CCCD, phone or email); nothing is saved then. Flushes; the caller commits.
+    ``progress(done, total)`` follows the password hashing (the slow part).
     """
     rows, errors = _check_rows(_read_rows(data, max_rows), now=now, min_age=min_age)
     if errors:
         raise ImportFailed(errors)
     # Hash only once every row is known to be good: Argon2 costs ~30 ms per password.
-    result = _add_accounts(rows, now=now)
+    result = _add_accounts(rows, now=now, progress=progress)
     participants.flush_or_conflict(
         _(
             "Một số CCCD, số điện thoại hoặc email trong tệp vừa được đăng ký bởi "
