@@ -57,9 +57,10 @@ def _blueprints() -> list:
     from contest.admin import admin as admin_admin
     from contest.admin import organiser as admin_organiser
     from contest.api import views as api
+    from contest.banks import images as banks_images
+    from contest.banks import organiser as banks_organiser
     from contest.certificates import organiser as certificates_organiser
     from contest.certificates import public as certificates_public
-    from contest.banks import organiser as banks_organiser
     from contest.essay import judge as essay_judge
     from contest.essay import organiser as essay_organiser
     from contest.essay import participant as essay_participant
@@ -82,6 +83,7 @@ def _blueprints() -> list:
         admin_admin.bp,
         api.bp,
         banks_organiser.bp,
+        banks_images.bp,
         quiz_participant.bp,
         quiz_organiser.bp,
         results_participant.bp,

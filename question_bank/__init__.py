@@ -19,6 +19,7 @@ from .demo import demo_bank_bytes, demo_bank_path
 from .docx_reader import QuestionError, parse_docx_bank
 from .docx_writer import docx_template_bytes, export_docx
 from .formats import check_bank_file, file_kind, parse_bank_file
+from .pictures import Picture, PictureRefused, Pictures, read_bundle, write_bundle
 from .safety import UnreadableFile, check_docx, check_xlsx
 from .select import Candidate, PoolTooSmall, Quota, check_quotas, select_questions, shuffled
 from .template import export_bank, template_bytes
@@ -43,6 +44,9 @@ __all__ = [
     "Duplicate",
     "HeaderError",
     "ParsedQuestion",
+    "Picture",
+    "PictureRefused",
+    "Pictures",
     "PoolTooSmall",
     "QuestionError",
     "QuestionLike",
@@ -71,10 +75,12 @@ __all__ = [
     "parse_bank_file",
     "parse_difficulty",
     "parse_docx_bank",
+    "read_bundle",
     "read_source",
     "read_table",
     "select_questions",
     "shuffled",
     "template_bytes",
+    "write_bundle",
     "write_workbook",
 ]

@@ -36,6 +36,9 @@ _R, _T, _SDT = f"{_W}r", f"{_W}t", f"{_W}sdt"
 # What a run's other children read as (python-docx's ``CT_R.text``).
 _RUN_TEXT = {f"{_W}tab": "\t", f"{_W}ptab": "\t", f"{_W}cr": "\n", f"{_W}noBreakHyphen": "-"}
 _BR, _BR_TYPE = f"{_W}br", f"{_W}type"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
 
 
 def _runs(container: Any) -> Iterator[Any]:
@@ -68,6 +71,8 @@ class Line:
     bold: list[bool] = field(default_factory=list)
     underline: list[bool] = field(default_factory=list)
     heading: bool = False  # a "Heading n" style
+    # Pictures in the paragraph (on its first line): (bytes, alt text as Word keeps it).
+    pictures: list[tuple[bytes, str]] = field(default_factory=list)
     title: bool = False  # the "Title" or "Subtitle" style
 
 
@@ -240,6 +245,24 @@ def _paragraphs(container: Any) -> Iterator[Any]:
                 yield from _paragraphs(content)
 
 
+def _pictures(p: Any, part: Any) -> list[tuple[bytes, str]]:
+    """The pictures drawn in a paragraph (``w:drawing`` → ``a:blip r:embed``), with the
+    alt text Word stores in ``wp:docPr`` (``descr``, else ``title``)."""
+    found = []
+    for drawing in p.iter(f"{_W}drawing"):
+        blip = next(drawing.iter(f"{_A}blip"), None)
+        rid = blip.get(_EMBED) if blip is not None else None
+        target = part.related_parts.get(rid) if rid else None
+        if target is None:
+            continue
+        doc_pr = next(drawing.iter(f"{_WP}docPr"), None)
+        alt = ""
+        if doc_pr is not None:
+            alt = doc_pr.get("descr") or doc_pr.get("title") or ""
+        found.append((target.blob, unicodedata.normalize("NFC", alt).strip()))
+    return found
+
+
 def _paragraph_lines(p: Any, styles: _Styles, numbering: _Numbering) -> list[Line]:
     style = _val(p, f"{_W}pPr/{_W}pStyle") or styles.default_paragraph
     name = styles.name(style)
@@ -317,4 +340,6 @@ def document_lines(data: bytes) -> Iterator[Line]:
         numbering_root = None
     numbering = _Numbering(numbering_root)
     for p in _paragraphs(document.element.body):
-        yield from _paragraph_lines(p, styles, numbering)
+        lines = _paragraph_lines(p, styles, numbering)
+        lines[0].pictures = _pictures(p, part)
+        yield from lines

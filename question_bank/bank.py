@@ -18,11 +18,12 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import IO, Any, Protocol
 
+from ._levels import DIFFICULTY_LABELS, Difficulty, parse_difficulty
 from .i18n import _, lazy_gettext
-from .text import fold, normalise_text
+from .pictures import IMAGE, IMAGE_ALT, Picture, Pictures, check_picture
+from .text import normalise_text
 from .xlsx import Column, HeaderError, RowError, read_table
 
 __all__ = [
@@ -47,54 +48,6 @@ MAX_TEXT = 2000
 MAX_OPTION = 500
 MAX_EXPLANATION = 4000
 TEMPLATE_ROWS = 20000  # data validation covers this many rows
-
-
-class Difficulty(StrEnum):
-    """Question difficulty, stored by value (``"easy"``, ``"medium"``, ``"hard"``)."""
-
-    EASY = "easy"
-    MEDIUM = "medium"
-    HARD = "hard"
-
-    @property
-    def label(self) -> str:
-        """Vietnamese label: Dễ / Trung bình / Khó."""
-        return DIFFICULTY_LABELS[self.value]
-
-
-DIFFICULTY_LABELS: dict[str, str] = {"easy": "Dễ", "medium": "Trung bình", "hard": "Khó"}
-
-_DIFFICULTY_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "easy": ("Dễ", "1", "easy", "Nhận biết"),
-    "medium": ("Trung bình", "2", "medium", "TB", "vừa", "Thông hiểu"),
-    "hard": ("Khó", "3", "hard", "Vận dụng", "Vận dụng cao"),
-}
-_DIFFICULTY_INPUT: dict[str, str] = {
-    fold(word).replace(" ", ""): value
-    for value, words in _DIFFICULTY_SYNONYMS.items()
-    for word in words
-}
-# The same words exactly as written (the template's drop-down gives these): no fold needed.
-_DIFFICULTY_WORDS: dict[str, str] = {
-    word: _DIFFICULTY_INPUT[fold(word).replace(" ", "")]
-    for words in _DIFFICULTY_SYNONYMS.values()
-    for word in words
-}
-
-
-def parse_difficulty(value: Any) -> str | None:
-    """Return ``"easy"``/``"medium"``/``"hard"`` for an input cell, or ``None`` if unknown.
-
-    Accepts ``Dễ``/``Trung bình``/``Khó`` (any case, with or without diacritics), ``1``/``2``/
-    ``3``, ``easy``/``medium``/``hard`` and the exam levels ``Nhận biết`` (easy), ``Thông
-    hiểu`` (medium), ``Vận dụng``/``Vận dụng cao`` (hard); blank means ``"medium"``.
-    """
-    if isinstance(value, str) and (known := _DIFFICULTY_WORDS.get(value)):
-        return known
-    key = fold(value).replace(" ", "")
-    if not key:
-        return Difficulty.MEDIUM.value
-    return _DIFFICULTY_INPUT.get(key)
 
 
 _LETTER_SPLIT = re.compile(r"[\s,;/&+.]+")
@@ -130,17 +83,20 @@ def _key_part(value: str) -> str:
     return normalise_text(value).casefold()
 
 
-def dedup_key(text: str, options: Iterable[str]) -> str:
+def dedup_key(text: str, options: Iterable[str], picture: str = "") -> str:
     """Return the de-duplication key of a question: a 64-character hex digest.
 
     Built from the question text and the *sorted* option texts, ignoring case and whitespace
-    but not diacritics ("bàn" and "bán" differ) nor option order. Never raises.
+    but not diacritics ("bàn" and "bán" differ) nor option order, and from the picture's
+    identity when it has one (a question without a picture keeps its key). Never raises.
     """
-    return _digest(_key_part(text), [_key_part(o) for o in options])
+    return _digest(_key_part(text), [_key_part(o) for o in options], picture)
 
 
-def _digest(text_key: str, option_keys: list[str]) -> str:
+def _digest(text_key: str, option_keys: list[str], picture: str = "") -> str:
     parts = [text_key, *sorted(option_keys)]
+    if picture:
+        parts.append("\x1epicture:" + picture)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -160,10 +116,15 @@ class ParsedQuestion:
     correct: list[int]
     explanation: str = ""
     key: str = ""
+    picture: Picture | None = None  # the question's picture (``pictures``), if any
 
     def __post_init__(self) -> None:
         if not self.key:
-            self.key = dedup_key(self.text, self.options)
+            self.key = dedup_key(self.text, self.options, self.picture_identity)
+
+    @property
+    def picture_identity(self) -> str:
+        return self.picture.identity if self.picture else ""
 
     @property
     def multiple(self) -> bool:
@@ -244,6 +205,8 @@ COLUMNS: list[Column] = [
     ],
     Column("answer", ANSWER, ("Answer", "Correct answer", "Đáp án")),
     Column("explanation", EXPLANATION, ("Explanation",), required=False),
+    Column("image", IMAGE, ("Image", "Hình", "Ảnh", "Tệp hình"), required=False),
+    Column("image_alt", IMAGE_ALT, ("Image alt", "Alt", "Mô tả hình"), required=False),
 ]
 
 TEMPLATE_HEADER = [
@@ -403,7 +366,10 @@ def _check_answer(answer: str, raw_options: list[str], report: Report) -> list[i
 
 
 def _validate_row(
-    row: int, cells: dict[str, str], error: type[RowError] = RowError
+    row: int,
+    cells: dict[str, str],
+    error: type[RowError] = RowError,
+    pictures: Pictures | None = None,
 ) -> tuple[ParsedQuestion | None, list[RowError]]:
     """The row's question, or ``None`` and every problem of the row."""
     errors: list[RowError] = []
@@ -420,6 +386,7 @@ def _validate_row(
     correct = _check_answer(cells["answer"], raw_options, report)
     if len(explanation) > MAX_EXPLANATION:
         report(EXPLANATION, _too_long("explanation", explanation, MAX_EXPLANATION))
+    picture = check_picture(cells, pictures, report)
     if errors:
         return None, errors
     question = ParsedQuestion(
@@ -430,13 +397,17 @@ def _validate_row(
         options=[raw_options[i] for i in filled],
         correct=correct,
         explanation=explanation,
-        key=_digest(text.casefold(), list(seen)),
+        key=_digest(text.casefold(), list(seen), picture.identity if picture else ""),
+        picture=picture,
     )
     return question, []
 
 
 def parse_bank(
-    data: bytes | bytearray | IO[bytes], *, existing_keys: Iterable[str] = frozenset()
+    data: bytes | bytearray | IO[bytes],
+    *,
+    existing_keys: Iterable[str] = frozenset(),
+    pictures: Pictures | None = None,
 ) -> BankParse:
     """Parse and validate a question bank ``.xlsx`` (bytes or a binary stream).
 
@@ -451,7 +422,8 @@ def parse_bank(
         table = read_table(data, COLUMNS)
     except HeaderError as exc:
         return BankParse(errors=list(exc.errors))
-    return validate_rows(((row, cells, ()) for row, cells in table.rows), existing_keys)
+    rows = ((row, cells, ()) for row, cells in table.rows)
+    return validate_rows(rows, existing_keys, pictures=pictures)
 
 
 def validate_rows(
@@ -460,6 +432,7 @@ def validate_rows(
     *,
     error: type[RowError] = RowError,
     in_file: Callable[[int], str] | None = None,
+    pictures: Pictures | None = None,
 ) -> BankParse:
     """Check rows read from any bank file: ``(number, {column key: text}, problems the reader
     already found)``. The reader's problems come first and replace the checks' own about the
@@ -471,7 +444,7 @@ def validate_rows(
     first_row: dict[str, int] = {}
     for row, cells, found in rows:
         result.rows_read += 1
-        question, errors = _validate_row(row, cells, error)
+        question, errors = _validate_row(row, cells, error, pictures)
         if found:
             taken = {e.column for e in found}
             errors = [*found, *(e for e in errors if e.column not in taken)]

@@ -27,8 +27,7 @@ question as written (``Câu 12: không tìm thấy đáp án đúng …``).
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -43,7 +42,9 @@ from .bank import (
     validate_rows,
 )
 from .i18n import _
+from .pictures import IMAGE, Pictures, raw_identity
 from .safety import UnreadableFile, check_docx
+from .text import fold_one_for_one as _folded
 from .text import normalise_text
 from .xlsx import RowError, read_source
 
@@ -77,33 +78,6 @@ class QuestionError(RowError):
     def __str__(self) -> str:
         message = self.message[:1].lower() + self.message[1:]
         return f"Câu {self.row}: {message}"
-
-
-class _FoldOne(dict):
-    """``str.translate`` table: each character to one character, without case or diacritics
-    (``Đ`` and ``đ`` to ``d``, whitespace to a space), so match ends map back."""
-
-    def __missing__(self, codepoint: int) -> str:
-        char = chr(codepoint)
-        if char in "đĐ":
-            value = "d"
-        elif char.isspace():
-            value = " "
-        else:
-            value = unicodedata.normalize("NFD", char.lower())[:1] or char
-        if codepoint < 0x3000:
-            self[codepoint] = value
-        return value
-
-
-_FOLD_ONE = _FoldOne()
-
-
-def _folded(text: str) -> str:
-    """``text`` without case or diacritics, one character for one (so match ends map back)."""
-    if text.isascii():
-        return text.lower()
-    return text.translate(_FOLD_ONE)
 
 
 @dataclass
@@ -143,6 +117,7 @@ class _Block:
     number: int
     question: _Text
     lines: list[Line] = field(default_factory=list)
+    pictures: list[tuple[bytes, str]] = field(default_factory=list)
 
 
 def _keyword(line: Line) -> tuple[str, int] | None:
@@ -389,6 +364,7 @@ class _Reader:
     topic: str | None = None
     level: str | None = None
     count: int = 0
+    files: dict[str, bytes] = field(default_factory=dict)  # the pictures, by a name of ours
 
     def row(self, block: _Block) -> tuple[int, dict[str, str], list[RowError]]:
         self.count += 1
@@ -405,8 +381,28 @@ class _Reader:
         cells = _cells(block, parts, self.topic, self.level)
         if parts.topic:
             self.topic = parts.topic
+        self._picture(block, cells, parts)
         problems = [QuestionError(block.number, col, msg) for col, msg in parts.problems]
         return block.number, cells, problems
+
+    def _picture(self, block: _Block, cells: dict[str, str], parts: _Parts) -> None:
+        """A picture anywhere in the question becomes its ``Hình ảnh`` (one at most)."""
+        if len(block.pictures) > 1:
+            parts.problems.append(
+                (
+                    IMAGE,
+                    _(
+                        "Câu hỏi có %(count)s hình; mỗi câu hỏi chỉ có một hình. Vui lòng "
+                        "giữ lại một hình.",
+                        count=len(block.pictures),
+                    ),
+                )
+            )
+        elif block.pictures:
+            data, alt = block.pictures[0]
+            name = f"picture-{len(self.files) + 1}"
+            self.files[name] = data
+            cells["image"], cells["image_alt"] = name, normalise_text(alt)
 
     def outside(self, line: Line) -> None:
         """A line outside any question: only ``Chủ đề:`` and ``Mức độ:`` count."""
@@ -430,6 +426,7 @@ class _Reader:
                     self.outside(line)
                 else:
                     block.lines.append(line)
+                    block.pictures.extend(line.pictures)
                 continue
             if block is not None:
                 yield self.row(block)
@@ -438,7 +435,7 @@ class _Reader:
                 self.outside(line)
                 continue
             number, end = start
-            block = _Block(number, _Text())
+            block = _Block(number, _Text(), pictures=list(line.pictures))
             block.question.add(line, end)
         if block is not None:
             yield self.row(block)
@@ -464,7 +461,10 @@ def _no_questions() -> UnreadableFile:
 
 
 def parse_docx_bank(
-    data: bytes | bytearray | IO[bytes], *, existing_keys: Iterable[str] = frozenset()
+    data: bytes | bytearray | IO[bytes],
+    *,
+    existing_keys: Iterable[str] = frozenset(),
+    identify: Callable[[bytes], str] = raw_identity,
 ) -> BankParse:
     """Parse and validate a question bank ``.docx`` (bytes or a binary stream).
 
@@ -472,12 +472,15 @@ def parse_docx_bank(
     questions (``row`` is the question's number as written), every problem as a
     ``QuestionError`` and the skipped duplicates. Raises ``UnreadableFile`` for a file that
     is not a safe, readable ``.docx`` (old ``.doc``, ``.docm`` with macros, zip bomb,
-    damaged), one without any question, or one with more than ``MAX_QUESTIONS``.
+    damaged), one without any question, or one with more than ``MAX_QUESTIONS``. A picture
+    in a question is its picture (``identify`` as in ``pictures``; its Word alt text the
+    ``alt``).
     """
     payload = read_source(data)
     check_docx(payload)
+    reader = _Reader()
     try:
-        rows = list(_Reader().rows(document_lines(payload)))
+        rows = list(reader.rows(document_lines(payload)))
     except UnreadableFile:
         raise
     except Exception as exc:
@@ -491,4 +494,5 @@ def parse_docx_bank(
         existing_keys,
         error=QuestionError,
         in_file=lambda number: _("trùng với Câu %(number)s trong tệp", number=number),
+        pictures=Pictures(reader.files, identify),
     )

@@ -11,7 +11,9 @@ The layout, one paragraph per part::
     Giải thích: …                                   (when there is one)
 
 ``parse_docx_bank`` of the result gives back the same questions (topic, difficulty, text,
-options, correct set, explanation), for text already normalised as the parsers leave it.
+options, correct set, explanation, and the picture with its alt text: a question's
+picture is drawn in its own paragraph under ``Câu N:``, at most 15 cm wide), for text
+already normalised as the parsers leave it.
 The words are the file's contract (docs/product.md §5) and never translated.
 """
 
@@ -100,12 +102,24 @@ class _Out:
         if len(options) > MAX_OPTIONS:
             raise ValueError("a question has at most six options")
         self.labelled(f"Câu {number}:", question.text)
+        if (picture := getattr(question, "picture", None)) is not None:
+            self.picture(picture.data, picture.alt)
         for index, option in enumerate(options):
             self.add(f"{LETTERS[index]}. {_clean(option)}")
         self.labelled("Đáp án:", ", ".join(LETTERS[i] for i in sorted(question.correct)))
         self.labelled("Mức độ:", DIFFICULTY_LABELS[level])
         if question.explanation:
             self.labelled("Giải thích:", question.explanation)
+
+    def picture(self, data: bytes, alt: str) -> None:
+        from docx.shared import Cm
+
+        shape = self.add().add_run().add_picture(io.BytesIO(data))
+        widest = Cm(15)
+        if shape.width > widest:
+            shape.height = int(shape.height * widest / shape.width)
+            shape.width = widest
+        shape._inline.docPr.set("descr", _clean(alt))
 
     def questions(self, questions: Iterable[QuestionLike]) -> None:
         topic = None

@@ -24,6 +24,7 @@ from .bank import (
     option_label,
     parse_difficulty,
 )
+from .pictures import IMAGE, IMAGE_ALT
 from .xlsx import Sheet, build_workbook, workbook_bytes
 
 __all__ = ["export_bank", "template_bytes"]
@@ -152,7 +153,12 @@ def template_bytes() -> bytes:
     return workbook_bytes(build_workbook(sheets))
 
 
-def _export_row(question: QuestionLike, n_options: int) -> list[Any]:
+def _picture_cells(question: QuestionLike) -> tuple[str, str]:
+    picture = getattr(question, "picture", None)
+    return (picture.name, picture.alt) if picture is not None else ("", "")
+
+
+def _export_row(question: QuestionLike, n_options: int, pictures: bool = False) -> list[Any]:
     level = parse_difficulty(question.difficulty)
     if level is None:
         raise ValueError(f"unknown difficulty {question.difficulty!r}")
@@ -168,6 +174,7 @@ def _export_row(question: QuestionLike, n_options: int) -> list[Any]:
         *options,
         letters,
         question.explanation or "",
+        *(_picture_cells(question) if pictures else ()),
     ]
 
 
@@ -177,7 +184,9 @@ def export_bank(questions: Iterable[QuestionLike]) -> bytes:
     Columns are the template's, plus «Phương án E»/«Phương án F» only when some question
     needs them. ``parse_bank`` of the result gives back the same topic, difficulty, text,
     options, correct letters and explanation (for text already normalised as the parser
-    leaves it).
+    leaves it). When a question has a ``picture`` (``pictures.Picture``), the columns «Hình
+    ảnh» (its ``name``) and «Mô tả hình ảnh» follow: ``pictures.write_bundle`` puts the
+    workbook and the pictures in one ``.zip``.
 
     Formula injection (E1): text starting with ``=``, ``+``, ``-``, ``@`` … is written as a
     *string cell* (``t="inlineStr"``), which Excel never evaluates, instead of the
@@ -188,6 +197,7 @@ def export_bank(questions: Iterable[QuestionLike]) -> bytes:
     """
     items = list(questions)
     n_options = max([4, *(len(q.options) for q in items)])
+    pictures = any(getattr(q, "picture", None) is not None for q in items)
     header = [
         TOPIC,
         DIFFICULTY,
@@ -195,11 +205,12 @@ def export_bank(questions: Iterable[QuestionLike]) -> bytes:
         *(option_label(i) for i in range(n_options)),
         ANSWER,
         EXPLANATION,
+        *((IMAGE, IMAGE_ALT) if pictures else ()),
     ]
     sheet = Sheet(
         title="Câu hỏi",
         header=header,
-        rows=(_export_row(q, n_options) for q in items),
+        rows=(_export_row(q, n_options, pictures) for q in items),
         widths=_widths(header),
         literal_strings=True,
         customise=_add_validations(header),

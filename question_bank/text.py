@@ -10,7 +10,7 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-__all__ = ["cell_text", "fold", "neutralise", "normalise_text"]
+__all__ = ["cell_text", "fold", "fold_one_for_one", "neutralise", "normalise_text"]
 
 # Characters that make a spreadsheet program read a cell as a formula (or that hide one).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -126,3 +126,30 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+class _FoldOne(dict):
+    """``str.translate`` table: each character to one character, without case or diacritics
+    (``Đ`` and ``đ`` to ``d``, whitespace to a space), so match ends map back."""
+
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        if char in "đĐ":
+            value = "d"
+        elif char.isspace():
+            value = " "
+        else:
+            value = unicodedata.normalize("NFD", char.lower())[:1] or char
+        if codepoint < 0x3000:
+            self[codepoint] = value
+        return value
+
+
+_FOLD_ONE = _FoldOne()
+
+
+def fold_one_for_one(text: str) -> str:
+    """``text`` without case or diacritics, one character for one (so match ends map back)."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD_ONE)

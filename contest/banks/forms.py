@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     FieldList,
@@ -48,6 +49,15 @@ class QuestionForm(FlaskForm):
     )
     options = FieldList(FormField(OptionForm), min_entries=MAX_OPTIONS, max_entries=MAX_OPTIONS)
     explanation = TextAreaField(_l("Giải thích (không bắt buộc)"), validators=[Length(max=20000)])
+    image = FileField(
+        _l("Hình ảnh (không bắt buộc)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"},
+    )
+    image_alt = StringField(
+        _l("Mô tả hình ảnh cho người khiếm thị (không bắt buộc)"),
+        validators=[Length(max=2000)],
+    )
+    remove_image = BooleanField(_l("Bỏ hình khỏi câu hỏi"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,10 +28,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from contest.banks.forms import BankForm, QuestionForm
+from contest.banks.images import picture_url
+from contest.banks.question_input import apply_question_errors, question_input
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Difficulty, Role
-from contest.services import bank_files, banks, questions
+from contest.services import bank_files, banks, question_images, questions
 from contest.services.errors import NotFound, ValidationFailed
 from contest.web import menu
 from contest.web.forms import apply_errors
@@ -194,11 +196,12 @@ def download_docx_template():
 
 def _export(bank_id: int, fmt: str):
     bank = banks.get_bank(bank_id)
+    fmt = bank_files.export_format(bank, fmt)  # a bank with pictures: a .zip
     data = bank_files.export_bank(bank, actor=_actor(), now=utcnow(), fmt=fmt)
     db.session.commit()
     response = send_file(
         io.BytesIO(data),
-        mimetype=DOCX if fmt == "docx" else XLSX,
+        mimetype={"docx": DOCX, "zip": "application/zip"}.get(fmt, XLSX),
         as_attachment=True,
         download_name=bank_files.export_filename(bank, fmt),
         max_age=0,
@@ -224,7 +227,12 @@ def _upload_page(bank, message: str | None, status: int):
     if _wants_json() and request.method == "POST":
         return jsonify({"error": "file", "message": message}), status
     return render_template(
-        "banks/upload.html", bank=bank, error=message, max_bytes=bank_files.MAX_FILE_BYTES
+        "banks/upload.html",
+        bank=bank,
+        error=message,
+        max_bytes=bank_files.MAX_FILE_BYTES,
+        image_mb=question_images.MAX_BYTES // 1048576,
+        image_px=question_images.MAX_SIDE,
     ), status
 
 
@@ -361,30 +369,6 @@ def confirm_import(bank_id: int, token: str):
 # --- questions ------------------------------------------------------------------------------
 
 
-def _question_input(form: QuestionForm) -> questions.QuestionInput:
-    return questions.QuestionInput(
-        topic=form.topic.data or "",
-        difficulty=form.difficulty.data or "",
-        text=form.text.data or "",
-        explanation=form.explanation.data or "",
-        options=[entry.form.text.data or "" for entry in form.options],
-        correct=[i for i, entry in enumerate(form.options) if entry.form.is_correct.data],
-    )
-
-
-def _apply_question_errors(form: QuestionForm, exc: ValidationFailed) -> dict[str, str]:
-    """Put field errors on the form; returns those about the options as a whole."""
-    general = {}
-    for name, message in exc.fields.items():
-        if name.startswith("option_"):
-            form.options[int(name.removeprefix("option_"))].form.text.errors = [str(message)]
-        elif name in ("options", "correct"):
-            general[name] = str(message)
-        elif (field := getattr(form, name, None)) is not None:
-            field.errors = [str(message)]
-    return general
-
-
 def _question_page(form, bank, question, general, status=200):
     return render_template(
         "banks/question_form.html",
@@ -393,6 +377,9 @@ def _question_page(form, bank, question, general, status=200):
         question=question,
         general=general,
         topics=banks.list_topics(bank),
+        picture_url=picture_url,
+        image_mb=question_images.MAX_BYTES // 1048576,
+        image_px=question_images.MAX_SIDE,
     ), status
 
 
@@ -405,9 +392,9 @@ def create_question(bank_id: int):
         question, general = _save(
             form,
             lambda: questions.create_question(
-                bank, _question_input(form), actor=_actor(), now=utcnow()
+                bank, question_input(form), actor=_actor(), now=utcnow()
             ),
-            _apply_question_errors,
+            apply_question_errors,
         )
         if question is not None:
             flash(_("Đã thêm câu hỏi số %(number)s.", number=question.id), "success")
@@ -439,6 +426,7 @@ def edit_question(bank_id: int, question_id: int):
                 "difficulty": question.difficulty.value,
                 "text": question.text,
                 "explanation": question.explanation,
+                "image_alt": question.image_alt,
                 "options": options + [{"text": "", "is_correct": False}] * (6 - len(options)),
             }
         )
@@ -449,9 +437,9 @@ def edit_question(bank_id: int, question_id: int):
         saved, general = _save(
             form,
             lambda: questions.update_question(
-                question, _question_input(form), actor=_actor(), now=utcnow()
+                question, question_input(form), actor=_actor(), now=utcnow()
             ),
-            _apply_question_errors,
+            apply_question_errors,
         )
         if saved is not None:
             flash(_saved_message(saved, question_id), "success")

@@ -1,6 +1,7 @@
-"""Question bank files: check an uploaded ``.xlsx`` or ``.docx``, keep it between preview and
-confirm, preview and save an import (all or nothing, in bulk), export a bank, give the
-templates.
+"""Question bank files: check an uploaded ``.xlsx``, ``.docx`` or ``.zip`` (an ``.xlsx`` with
+its pictures), keep it between preview and confirm (``bank_staging``), preview and save an
+import (all or nothing, in bulk, pictures included), export a bank (with its pictures:
+a ``.zip`` for Excel, embedded for Word), give the templates.
 
 Plain functions over the models and ``question_bank``: they take an explicit ``actor`` and
 ``now``, flush but never commit, and raise ``ImportFailed`` (row errors, nothing saved),
@@ -10,14 +11,10 @@ Plain functions over the models and ``question_bank``: they take an explicit ``a
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Insert, bindparam, insert, literal_column, null, select, true
@@ -26,9 +23,17 @@ from sqlalchemy.orm import selectinload
 import question_bank
 from contest.extensions import db
 from contest.models import Difficulty, Option, Question, QuestionBank, User
-from contest.services import audit
+from contest.models.question import QuestionImage
+from contest.services import audit, question_images
+from contest.services.bank_staging import (
+    STAGING_TTL,
+    discard_staged,
+    purge_staged,
+    read_staged,
+    stage_upload,
+)
 from contest.services.banks import CountTable
-from contest.services.errors import ImportFailed, NotFound
+from contest.services.errors import ImportFailed
 from contest.services.i18n import _
 from contest.services.papers import invalidate_pool
 from question_bank import Duplicate, ParsedQuestion, RowError, UnreadableFile, fold
@@ -58,7 +63,6 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-STAGING_TTL = timedelta(hours=1)
 # Rows per INSERT batch: bounded memory, and a progress callback between batches.
 CHUNK = 1000
 
@@ -78,7 +82,8 @@ class ImportPreview:
     duplicates: list[Duplicate]
     rows_read: int
     counts: CountTable
-    kind: str = "xlsx"  # or "docx": rows are then question numbers
+    kind: str = "xlsx"  # or "docx" (rows are then question numbers), or "zip"
+    pictures: question_images.PictureCache | None = None  # checked once, saved on confirm
 
     @property
     def ok(self) -> bool:
@@ -149,8 +154,9 @@ def preview_import(bank: QuestionBank | None, data: bytes, filename: str = "") -
 
     Raises ``question_bank.UnreadableFile`` for a refused or unreadable file.
     """
+    pictures = question_images.PictureCache()
     kind, parsed = question_bank.parse_bank_file(
-        data, existing_keys=current_keys(bank), filename=filename
+        data, existing_keys=current_keys(bank), filename=filename, identify=pictures.identify
     )
     counts = CountTable()
     for q in parsed.questions:
@@ -162,6 +168,7 @@ def preview_import(bank: QuestionBank | None, data: bytes, filename: str = "") -
         rows_read=parsed.rows_read,
         counts=counts,
         kind=kind,
+        pictures=pictures,
     )
 
 
@@ -221,11 +228,28 @@ class _BulkWriter:
     booleans as SQL literals, the timestamp as one parameter).
     """
 
-    QUESTION_KEYS = ("topic", "difficulty", "text", "explanation", "search_key", "key")
+    QUESTION_KEYS = (
+        "topic",
+        "difficulty",
+        "text",
+        "explanation",
+        "search_key",
+        "key",
+        "image_id",
+        "image_alt",
+    )
     OPTION_KEYS = ("question_id", "position", "text", "is_correct")
 
-    def __init__(self, bank: QuestionBank, *, actor: User | None, now: datetime):
+    def __init__(
+        self,
+        bank: QuestionBank,
+        *,
+        actor: User | None,
+        now: datetime,
+        pictures: question_images.PictureCache | None = None,
+    ):
         questions, options = Question.__table__, Option.__table__
+        self.pictures = pictures or question_images.PictureCache()
         self.bank_id = bank.id
         self.questions, self.options = questions, options
         stamp = bindparam("imported_at", type_=questions.c.created_at.type)
@@ -246,7 +270,11 @@ class _BulkWriter:
         self.is_current = literal_column(f"{questions.name}.{questions.c.is_current.name}")
 
     def write(self, chunk: Sequence[ParsedQuestion]) -> None:
-        """Insert one batch: the questions, their ids read back, then their options."""
+        """Insert one batch: its new pictures, the questions, their ids read back, then their
+        options."""
+        image_ids = {
+            id(q): self.pictures.save(q.picture.data).id for q in chunk if q.picture is not None
+        }
         _executemany(
             self.insert_questions,
             self.QUESTION_KEYS,
@@ -258,6 +286,8 @@ class _BulkWriter:
                     q.explanation,
                     fold(q.text),
                     q.key,
+                    image_ids.get(id(q)),
+                    q.picture.alt if q.picture is not None else "",
                 )
                 for q in chunk
             ],
@@ -303,7 +333,7 @@ def save_import(
     if not preview.ok:
         raise ImportFailed(preview.errors)
     total = len(preview.questions)
-    writer = _BulkWriter(bank, actor=actor, now=now)
+    writer = _BulkWriter(bank, actor=actor, now=now, pictures=preview.pictures)
     done = 0
     for start in range(0, total, CHUNK):
         chunk = preview.questions[start : start + CHUNK]
@@ -346,35 +376,71 @@ def import_questions(
 # --- exporting --------------------------------------------------------------------------------
 
 
-def list_export_questions(bank: QuestionBank) -> list[Question]:
-    """The questions an export contains: current, active versions, oldest first."""
+def list_export_questions(bank: QuestionBank, *, pictures: bool = False) -> list[Question]:
+    """The questions an export contains: current, active versions, oldest first (with their
+    pictures' bytes when ``pictures``)."""
+    load = [selectinload(Question.options)]
+    if pictures:
+        load.append(selectinload(Question.image).undefer(QuestionImage.data))
     return list(
         db.session.scalars(
             select(Question)
-            .options(selectinload(Question.options))
+            .options(*load)
             .where(Question.bank_id == bank.id, Question.is_current, Question.is_active)
             .order_by(Question.id)
         )
     )
 
 
+def has_pictures(bank: QuestionBank) -> bool:
+    """True when a question an export contains has a picture."""
+    return bool(
+        db.session.scalar(
+            select(Question.id)
+            .where(
+                Question.bank_id == bank.id,
+                Question.is_current,
+                Question.is_active,
+                Question.image_id.is_not(None),
+            )
+            .limit(1)
+        )
+    )
+
+
+def export_format(bank: QuestionBank, fmt: str) -> str:
+    """What the organiser's «Xuất Excel» writes: ``"zip"`` (the workbook with its pictures)
+    when the bank has pictures, else ``fmt``."""
+    return "zip" if fmt == "xlsx" and has_pictures(bank) else fmt
+
+
 def export_filename(bank: QuestionBank, fmt: str = "xlsx") -> str:
     """A safe ASCII download name for a bank's export, e.g. ``ngan-hang-cau-hoi-mau.xlsx``
-    (``fmt`` ``"docx"``: ``….docx``)."""
+    (``fmt`` ``"docx"`` or ``"zip"``: ``….docx``, ``….zip``)."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold(bank.name)).strip("-")[:60] or "ngan-hang"
-    return f"{slug}.{'docx' if fmt == 'docx' else 'xlsx'}"
+    return f"{slug}.{fmt if fmt in ('docx', 'zip') else 'xlsx'}"
+
+
+def _picture(q: Question, fmt: str) -> question_bank.Picture | None:
+    if fmt not in ("zip", "docx") or q.image is None:
+        return None
+    name = f"hinh/{q.image.file_name}"
+    return question_bank.Picture(name, q.image.data, q.image.sha256, q.image_alt)
 
 
 def export_bank(
     bank: QuestionBank, *, actor: User | None, now: datetime, fmt: str = "xlsx"
 ) -> bytes:
-    """The bank's active questions in the import template (``.xlsx`` bytes), or with
-    ``fmt="docx"`` in the Word form (``Câu 1: … Đáp án: B``); audited.
+    """The bank's active questions in the import template (``.xlsx`` bytes), with
+    ``fmt="zip"`` the same workbook with the «Hình ảnh» columns in a ``.zip`` with the
+    pictures (``hinh/<sha256>.<ext>``), or with ``fmt="docx"`` in the Word form (``Câu 1: …
+    Đáp án: B``, pictures embedded with their alt text); audited.
 
     Re-importing the file gives back the same questions (topic, difficulty, text, options,
-    correct set, explanation).
+    correct set, explanation, and for zip and docx the picture and its alt text: the stored
+    bytes are recognised, never re-encoded).
     """
-    questions = list_export_questions(bank)
+    questions = list_export_questions(bank, pictures=fmt in ("zip", "docx"))
     rows = [
         ParsedQuestion(
             row=0,
@@ -385,6 +451,7 @@ def export_bank(
             correct=q.correct,
             explanation=q.explanation,
             key=q.key,
+            picture=_picture(q, fmt),
         )
         for q in questions
     ]
@@ -393,100 +460,9 @@ def export_bank(
     )
     if fmt == "docx":
         return question_bank.export_docx(rows, title=bank.name)
-    return question_bank.export_bank(rows)
-
-
-# --- staging uploads between preview and confirm ----------------------------------------------
-
-
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-
-def _staged_paths(directory: Path, token: str) -> tuple[Path, Path]:
-    if not _TOKEN.fullmatch(token or ""):
-        raise NotFound(_("Không tìm thấy tệp đã tải lên. Vui lòng tải tệp lên lại."))
-    return directory / f"{token}.xlsx", directory / f"{token}.json"
-
-
-def stage_upload(
-    directory: Path,
-    data: bytes,
-    *,
-    bank_id: int,
-    actor_id: int | None,
-    now: datetime,
-    filename: str = "",
-) -> str:
-    """Keep uploaded bytes on disk under a random token until the import is confirmed.
-
-    Also removes uploads older than ``STAGING_TTL``. Returns the token.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    purge_staged(directory, now=now)
-    token = secrets.token_urlsafe(24)
-    data_path, meta_path = _staged_paths(directory, token)
-    fd = os.open(data_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    meta = {
-        "bank_id": bank_id,
-        "actor_id": actor_id,
-        "created_at": now.isoformat(),
-        "filename": filename[:200],
-    }
-    meta_path.write_text(json.dumps(meta), encoding="utf-8")
-    return token
-
-
-def read_staged(
-    directory: Path, token: str, *, bank_id: int, actor_id: int | None, now: datetime
-) -> tuple[bytes, str]:
-    """The bytes and original file name of an upload staged by the same user for the same
-    bank less than ``STAGING_TTL`` ago. Raises ``NotFound`` otherwise.
-    """
-    data_path, meta_path = _staged_paths(directory, token)
-    missing = NotFound(_("Tệp đã tải lên không còn hoặc đã quá 1 giờ. Vui lòng tải tệp lên lại."))
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        data = data_path.read_bytes()
-    except (OSError, ValueError) as exc:
-        raise missing from exc
-    created = datetime.fromisoformat(meta.get("created_at", ""))
-    if (
-        meta.get("bank_id") != bank_id
-        or meta.get("actor_id") != actor_id
-        or now - created > STAGING_TTL
-    ):
-        raise missing
-    return data, meta.get("filename", "")
-
-
-def discard_staged(directory: Path, token: str) -> None:
-    """Delete a staged upload (no error if it is already gone)."""
-    try:
-        paths = _staged_paths(directory, token)
-    except NotFound:
-        return
-    for path in paths:
-        path.unlink(missing_ok=True)
-
-
-def purge_staged(directory: Path, *, now: datetime) -> int:
-    """Delete staged uploads older than ``STAGING_TTL``; returns how many were deleted."""
-    if not directory.is_dir():
-        return 0
-    removed = 0
-    limit = now.timestamp() - STAGING_TTL.total_seconds()
-    for path in directory.glob("*.xlsx"):
-        meta_path = path.with_suffix(".json")
-        try:
-            created = datetime.fromisoformat(
-                json.loads(meta_path.read_text(encoding="utf-8"))["created_at"]
-            ).timestamp()
-        except (OSError, ValueError, KeyError):
-            created = path.stat().st_mtime
-        if created < limit:
-            path.unlink(missing_ok=True)
-            meta_path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    workbook = question_bank.export_bank(rows)
+    if fmt != "zip":
+        return workbook
+    pictures = [q.picture for q in rows if q.picture is not None]
+    sheet_name = export_filename(bank, "xlsx")
+    return question_bank.write_bundle(workbook, pictures, sheet_name=sheet_name)

@@ -3,19 +3,23 @@
 The editor checks a question with the importer's rules (``question_bank``: the same limits
 and the same messages). A change of the options or of the correct set makes a new version
 (docs/question-versions.md), so attempts that refer to the old option ids keep grading as
-they did. Functions take an explicit ``actor`` and ``now``, flush and never commit.
+they did; so does a change of the picture (added, replaced or removed), so a served paper
+keeps the picture it showed. The picture's alt text is edited in place, like the text.
+Functions take an explicit ``actor`` and ``now``, flush and never commit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
 import question_bank
 from contest.extensions import db
 from contest.models import Difficulty, Option, Question, QuestionBank, User
+from contest.models.question import QuestionImage
 from contest.services import audit
 from contest.services.errors import NotFound, ValidationFailed
 from contest.services.i18n import _
@@ -29,9 +33,11 @@ from question_bank.bank import (
     MAX_TOPIC,
     too_long_message,
 )
+from question_bank.pictures import MAX_ALT
 from question_bank.text import normalise_text
 
 LETTERS = "ABCDEF"
+KEEP = "keep"  # QuestionInput.image: the question keeps the picture it has
 
 
 @dataclass
@@ -46,6 +52,10 @@ class QuestionInput:
     correct: list[int]
     difficulty: str = Difficulty.medium.value
     explanation: str = ""
+    # The picture after the edit: a stored ``QuestionImage`` (``question_images.store``),
+    # None for none, or KEEP (the question's current one; nothing for a new question).
+    image: Any = KEEP
+    image_alt: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,8 @@ class _Clean:
     correct: list[int]
     explanation: str
     key: str
+    image: QuestionImage | None = None
+    image_alt: str = ""
 
 
 def _too_long(field: str, value: str, limit: int, letter: str = "") -> str | None:
@@ -131,10 +143,11 @@ def _clean_correct(errors: dict[str, str], correct: list[int], raw: list[str]) -
     return correct
 
 
-def _clean(data: QuestionInput) -> _Clean:
+def _clean(data: QuestionInput, current: Question | None = None) -> _Clean:
     """Normalise and check a question with the importer's rules; raises ``ValidationFailed``.
 
-    Field names: topic, difficulty, text, options, option_0…option_5, correct, explanation.
+    Field names: topic, difficulty, text, options, option_0…option_5, correct, explanation,
+    image_alt. ``current``: the question edited (for ``KEEP``).
     """
     errors: dict[str, str] = {}
     topic = _clean_required(
@@ -151,6 +164,12 @@ def _clean(data: QuestionInput) -> _Clean:
     explanation = normalise_text(data.explanation)
     if message := _too_long("explanation", explanation, MAX_EXPLANATION):
         errors["explanation"] = message
+    image = data.image if data.image != KEEP else (current.image if current else None)
+    image_alt = normalise_text(data.image_alt)
+    if len(image_alt) > MAX_ALT:
+        errors["image_alt"] = _(
+            "Mô tả hình ảnh dài quá %(limit)s ký tự. Vui lòng rút gọn.", limit=MAX_ALT
+        )
     if errors:
         raise ValidationFailed(errors)
     return _Clean(
@@ -160,7 +179,9 @@ def _clean(data: QuestionInput) -> _Clean:
         options=raw,
         correct=correct,
         explanation=explanation,
-        key=dedup_key(text, raw),
+        key=dedup_key(text, raw, image.sha256 if image else ""),
+        image=image,
+        image_alt=image_alt if image else "",
     )
 
 
@@ -205,6 +226,8 @@ def _new_question(
         is_current=True,
         version=version,
         replaces_id=replaces.id if replaces else None,
+        image_id=clean.image.id if clean.image else None,
+        image_alt=clean.image_alt,
         author_id=actor.id if actor else None,
         created_at=now,
         updated_at=now,
@@ -265,13 +288,15 @@ def _new_version(question: Question, clean: _Clean, *, actor: User | None, now: 
 
 
 def _edit_in_place(question: Question, clean: _Clean, *, actor: User | None, now: datetime):
-    """Change what the options do not depend on: topic, difficulty, text, explanation."""
+    """Change what the options do not depend on: topic, difficulty, text, explanation, the
+    picture's alt text."""
     question.topic = clean.topic
     question.difficulty = clean.difficulty
     question.text = clean.text
     question.search_key = fold(clean.text)
     question.key = clean.key
     question.explanation = clean.explanation
+    question.image_alt = clean.image_alt
     question.updated_at = now
     db.session.flush()
     audit.record(
@@ -292,7 +317,8 @@ def update_question(
 ) -> Question:
     """Edit a question; returns its current version (the same row or a new one).
 
-    A change of the options or of the correct set never touches the existing option rows:
+    A change of the options, of the correct set or of the picture never touches the
+    existing rows:
     the question row is retired (``is_current`` and ``is_active`` false) and a new row with
     ``version + 1`` and ``replaces_id`` is added, so that attempts referring to the old
     option ids keep grading as they did. Other changes are made in place.
@@ -300,9 +326,10 @@ def update_question(
     """
     if not question.is_current:
         raise _replaced_version()
-    clean = _clean(data)
+    clean = _clean(data, question)
     _check_unique(question.bank, clean.key, exclude_id=question.id)
-    if clean.options != question.option_texts or clean.correct != question.correct:
+    new_picture = (clean.image.id if clean.image else None) != question.image_id
+    if new_picture or clean.options != question.option_texts or clean.correct != question.correct:
         return _new_version(question, clean, actor=actor, now=now)
     return _edit_in_place(question, clean, actor=actor, now=now)
 
