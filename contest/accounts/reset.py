@@ -4,6 +4,8 @@ anything but choosing a new one."""
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,8 +14,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from contest import jobs
 from contest.db import utcnow
 from contest.extensions import db, limiter
+from contest.jobs import reset_mail
 from contest.services import mail, password_reset
 from contest.services.errors import ValidationFailed
 from contest.web.errors import api_error
@@ -50,6 +54,17 @@ def _reset_limit():
     return current_app.config["RESET_LIMIT_PER_IP"]
 
 
+def _account_limit():
+    return current_app.config.get("RESET_LIMIT_PER_ACCOUNT", "5 per hour")
+
+
+def _account_key() -> str:
+    """The per-account counter: a keyed hash of the posted address, known or not."""
+    return password_reset.account_key(
+        request.form.get("email", "")[:320], secret=current_app.config["SECRET_KEY"]
+    )
+
+
 def _link(token: str) -> str:
     return url_for("password_reset.choose", token=token, _external=True)
 
@@ -60,34 +75,26 @@ def _settings() -> mail.MailSettings:
 
 @bp.route("/quen-mat-khau", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"])
 def forgot():
     form = ForgotForm()
     settings = _settings()
     if settings.configured and form.validate_on_submit():
-        config = current_app.config
-        try:
-            password_reset.request_reset(
-                form.email.data,
-                secret=config["SECRET_KEY"],
-                now=utcnow(),
-                link_for=lambda token: url_for(
-                    "password_reset.choose", token=token, _external=True
-                ),
-                settings=settings,
-                site_name=config["SITE_NAME"],
-                max_minutes=config["RESET_LINK_MINUTES"],
-            )
-        except mail.MailNotSent:
-            current_app.logger.warning("password reset: the SMTP server did not take the message")
-            form.email.errors = [
-                _(
-                    "Chưa gửi được thư lúc này. Vui lòng thử lại sau ít phút, hoặc liên hệ "
-                    "Ban Tổ chức."
-                )
-            ]
-            return render_template("auth/forgot.html", form=form, mail_ready=True), 503
-        db.session.commit()
-        return render_template("auth/forgot_sent.html", minutes=config["RESET_LINK_MINUTES"])
+        # The same work for every address: one look-up, one job queued; the mail (or
+        # nothing, for an unknown address) is sent by the job (contest.jobs.reset_mail).
+        jobs.enqueue(
+            reset_mail.KIND,
+            {
+                "user_id": password_reset.account_to_mail(form.email.data),
+                "link": _link("_")[:-1],
+                "nonce": secrets.token_hex(8),
+            },
+            actor=None,
+            now=utcnow(),
+        )
+        return render_template(
+            "auth/forgot_sent.html", minutes=current_app.config["RESET_LINK_MINUTES"]
+        )
     status = 422 if form.errors else 200
     return render_template("auth/forgot.html", form=form, mail_ready=settings.configured), status
 

@@ -6,16 +6,23 @@ current password hash and session token (``itsdangerous``, salted). It is refuse
 ``max_minutes``, and once used: choosing the new password changes both, so the same link,
 and every other link issued before, stops matching. Nothing is stored.
 
-Asking for a link never says whether the email has an account (``request_reset`` returns
-nothing); people without an email are told whom to contact (the page), and an organiser's
-reset gives a temporary password that only lets them choose a new one.
+Asking for a link never says whether the email has an account, by what the page says or
+by how long it takes: the page looks the address up (``account_to_mail``) and queues the
+mail as a job whatever it found (``contest.jobs.reset_mail``), so the SMTP round trip,
+and a mail server that is down, happen outside the request for every address alike. The
+job sends the link (``link_message``) or, for an unknown address, nothing. Asking is limited
+per account too, on a hash of the normalised address (``account_key``), never the address.
+People without an email are told whom to contact (the page), and an organiser's reset
+gives a temporary password that only lets them choose a new one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from datetime import datetime
+from email.message import EmailMessage
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
@@ -94,8 +101,41 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == key.lower()))
 
 
-def request_reset(
-    email: str,
+def _canonical(email: str | None) -> str:
+    email = email or ""
+    return vn.normalise_email(email) or "".join(
+        unicodedata.normalize("NFKC", email).casefold().split()
+    )
+
+
+def _keyed_hash(email: str | None, secret: str) -> str:
+    return hmac.new(secret.encode(), _canonical(email).encode(), hashlib.sha256).hexdigest()
+
+
+def account_key(email: str | None, *, secret: str) -> str:
+    """The per-account rate-limit key of a reset request: a keyed hash of the address in
+    its canonical spelling (``Mai.Lo@EXAMPLE.vn`` and ``mai.lo@example.vn`` share it), the
+    same whether or not the address has an account, never the address itself (and not
+    one a list of addresses could be hashed to find, without the site's secret)."""
+    return "reset:" + _keyed_hash(email, secret)[:32]
+
+
+def address_digest(email: str | None, *, secret: str) -> str:
+    """What a log line may say about an address: a short keyed hash, never the address."""
+    return _keyed_hash(email, secret)[:12]
+
+
+def account_to_mail(email: str | None) -> int | None:
+    """The id of the active account with an email that ``email`` names, else None. The
+    caller queues the mail job with it either way (same work, same time)."""
+    user = find_by_email(email or "")
+    if user is None or not user.is_active_account or not user.email:
+        return None
+    return user.id
+
+
+def link_message(
+    user: User,
     *,
     secret: str,
     now: datetime,
@@ -103,13 +143,10 @@ def request_reset(
     settings: mail.MailSettings,
     site_name: str,
     max_minutes: int,
-) -> None:
-    """Email a reset link when ``email`` belongs to an active account; otherwise do
-    nothing, and say nothing about it. ``link_for(token)`` builds the absolute URL.
-    Raises ``mail.MailNotSent`` when the server cannot take the message."""
-    user = find_by_email(email or "")
-    if user is None or not user.is_active_account or not user.email:
-        return
+) -> EmailMessage:
+    """The email with ``user``'s reset link issued at ``now`` (``link_for(token)`` builds
+    the absolute URL), for ``mail.send``: the caller may end its transaction first, so the
+    SMTP round trip holds no database lock."""
     link = link_for(make_token(user, secret=secret, now=now))
     body = _(
         "Xin chào %(name)s,\n\n"
@@ -123,7 +160,7 @@ def request_reset(
         link=link,
     )
     subject = _("Đặt lại mật khẩu — %(site)s", site=site_name)
-    mail.send(settings, mail.compose(settings, to=user.email, subject=subject, body=body))
+    return mail.compose(settings, to=user.email, subject=subject, body=body)
 
 
 def reset_with_token(

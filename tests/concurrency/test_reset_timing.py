@@ -1,0 +1,95 @@
+"""Review: 'Quên mật khẩu' must not tell by its timing whether an address has an account.
+Against a live threaded server (jobs in the app's thread pool, as without Redis) and a
+real SMTP server (aiosmtpd) that takes 1.5 s per message: a known and an unknown address
+are both answered at once; the link arrives afterwards, for the known one only."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.concurrency.conftest import Browser
+
+SMTP_DELAY = 1.5
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class SlowInbox:
+    def __init__(self):
+        self.recipients: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        await asyncio.sleep(SMTP_DELAY)
+        self.recipients.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+@pytest.fixture
+def slow_inbox(race_app):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = SlowInbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    old = {k: race_app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT")}
+    race_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield box
+    race_app.config.update(old)
+    controller.stop()
+
+
+def _account(race_app, email):
+    from contest.db import utcnow
+    from contest.extensions import db
+    from contest.models import Role, User
+    from contest.services.passwords import hash_password
+
+    with race_app.app_context():
+        db.session.add(
+            User(
+                role=Role.participant,
+                full_name="Lò Thị Mai",
+                name_key="lo thi mai",
+                email=email,
+                password_hash=hash_password("matkhau123"),
+                created_at=utcnow(),
+            )
+        )
+        db.session.commit()
+
+
+def _ask(base: str, address: str) -> tuple[int, float]:
+    browser = Browser(base)
+    with browser.opener.open(base + "/quen-mat-khau", timeout=30) as page:
+        token = CSRF.search(page.read().decode()).group(1)
+    body = urllib.parse.urlencode({"csrf_token": token, "email": address}).encode()
+    started = time.perf_counter()
+    with browser.opener.open(
+        urllib.request.Request(base + "/quen-mat-khau", body), timeout=30
+    ) as r:
+        r.read()
+        return r.status, time.perf_counter() - started
+
+
+def test_known_and_unknown_addresses_are_answered_before_the_mail_goes(
+    race_server, race_app, slow_inbox
+):
+    if race_app.extensions["jobs"].mode != "thread":
+        pytest.skip("this test runs the jobs in the app's own threads")
+    known = f"mai.{time.time_ns()}@example.vn"
+    _account(race_app, known)
+    answers = [_ask(race_server, a) for a in (known, "khong.ai@example.vn", known.upper())]
+    assert [status for status, _ in answers] == [200, 200, 200]
+    assert max(seconds for _, seconds in answers) < SMTP_DELAY * 2 / 3, answers
+    deadline = time.monotonic() + 15
+    while len(slow_inbox.recipients) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert slow_inbox.recipients == [known, known]  # the unknown address got nothing
