@@ -89,12 +89,7 @@ def issue(round_: Round, *, actor: User | None, now: datetime) -> IssueOutcome:
             )
         )
     everyone = certificates_template.issuer_of(round_.contest).include_participants
-    stmt = select(ResultRow.participant_id, ResultRow.rank, ResultRow.prize).where(
-        ResultRow.result_id == result.id
-    )
-    if not everyone:
-        stmt = stmt.where(ResultRow.prize.is_not(None))
-    listed = {pid: (rank, prize) for pid, rank, prize in db.session.execute(stmt)}
+    listed = _listed(result, everyone=everyone)
     current = {
         c.participant_id: c
         for c in db.session.scalars(
@@ -103,17 +98,7 @@ def issue(round_: Round, *, actor: User | None, now: datetime) -> IssueOutcome:
             )
         )
     }
-    kept = revoked = 0
-    for pid, cert in current.items():
-        entry = listed.get(pid)
-        if entry is not None and entry[1] == cert.prize:
-            cert.result_id, cert.rank = result.id, entry[0]
-            kept += 1
-            continue
-        cert.revoked_at, cert.revoked_version = now, result.version
-        cert.revoked_reason = "not_listed" if entry is None else "prize_changed"
-        revoked += 1
-    db.session.flush()  # the revocations first: one certificate in force per person
+    kept, revoked = _confirm_or_revoke(current, listed, result, now)
     kept_ids = {pid for pid, c in current.items() if c.revoked_at is None}
     new = [
         Certificate(
@@ -143,6 +128,35 @@ def issue(round_: Round, *, actor: User | None, now: datetime) -> IssueOutcome:
         revoked=revoked,
     )
     return outcome
+
+
+def _listed(result: RoundResult, *, everyone: bool) -> dict[int, tuple[int, str | None]]:
+    """Who gets a certificate from ``result``: participant id → (rank, prize)."""
+    stmt = select(ResultRow.participant_id, ResultRow.rank, ResultRow.prize).where(
+        ResultRow.result_id == result.id
+    )
+    if not everyone:
+        stmt = stmt.where(ResultRow.prize.is_not(None))
+    return {pid: (rank, prize) for pid, rank, prize in db.session.execute(stmt)}
+
+
+def _confirm_or_revoke(
+    current: dict[int, Certificate], listed: dict, result: RoundResult, now: datetime
+) -> tuple[int, int]:
+    """Confirm each certificate in force whose prize is unchanged, revoke the others;
+    returns (kept, revoked). Flushes: the revocations go first (one in force per person)."""
+    kept = revoked = 0
+    for pid, cert in current.items():
+        entry = listed.get(pid)
+        if entry is not None and entry[1] == cert.prize:
+            cert.result_id, cert.rank = result.id, entry[0]
+            kept += 1
+            continue
+        cert.revoked_at, cert.revoked_version = now, result.version
+        cert.revoked_reason = "not_listed" if entry is None else "prize_changed"
+        revoked += 1
+    db.session.flush()
+    return kept, revoked
 
 
 def in_force(round_id: int) -> list[Certificate]:
