@@ -18,6 +18,23 @@ def paths(error) -> dict:
             "text": {"type": "string"},
             "multiple": {"type": "boolean"},
             "options": {"type": "array", "items": option},
+            "image": {
+                "description": "the question's picture, or null; the URL is private to "
+                "the participant whose paper holds it (and to organisers), immutable",
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "required": ["url", "alt", "width", "height"],
+                        "properties": {
+                            "url": {"type": "string"},
+                            "alt": {"type": "string"},
+                            "width": {"type": "integer"},
+                            "height": {"type": "integer"},
+                        },
+                    },
+                ],
+            },
             "correct_option_ids": {
                 "type": "array",
                 "items": {"type": "integer"},

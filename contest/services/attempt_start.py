@@ -166,6 +166,7 @@ def _body(attempt_id, round_, number, practice, clock, now, paper) -> dict:
                 "text": q["text"],
                 "multiple": len(q["correct_option_ids"]) > 1,
                 "options": q["options"],
+                "image": q["image"],
             }
             for q in paper
         ],

@@ -33,7 +33,7 @@ from contest.models.quiz import (
     ReviewPolicy,
     Round,
 )
-from contest.services import answer_keys, grading
+from contest.services import answer_keys, grading, question_images
 from contest.services.errors import (
     AttemptLimitReached,
     Conflict,
@@ -351,6 +351,8 @@ def begin_attempt(round_: Round, user: User, *, now: datetime, practice: bool = 
 def _paper_rows(attempt: Attempt, paper: list[dict] | None) -> list[dict]:
     if paper is not None:
         return paper
+    # The served rows' pictures, in one query (a question row's picture never changes).
+    images = question_images.images_of_questions(q.question_id for q in attempt.questions)
     return [
         {
             "question_id": q.question_id,
@@ -358,6 +360,7 @@ def _paper_rows(attempt: Attempt, paper: list[dict] | None) -> list[dict]:
             "text": q.text,
             "options": q.options,
             "correct_option_ids": q.correct_option_ids,
+            "image": images.get(q.question_id),
         }
         for q in attempt.questions
     ]
@@ -370,6 +373,7 @@ def _question_view(q: dict, explanations: dict[int, str] | None) -> dict:
         "text": q["text"],
         "multiple": len(q["correct_option_ids"]) > 1,
         "options": [{"id": o["id"], "text": o["text"]} for o in q["options"]],
+        "image": q.get("image"),
     }
     if explanations is not None:  # review allowed
         item["correct_option_ids"] = list(q["correct_option_ids"])

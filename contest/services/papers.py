@@ -18,6 +18,7 @@ from sqlalchemy import select
 from contest.extensions import db
 from contest.models.question import Option, Question
 from contest.models.quiz import Round
+from contest.services import question_images
 from contest.services.errors import PoolTooSmall
 from contest.services.i18n import _
 from question_bank import select as draw
@@ -31,6 +32,7 @@ class PoolQuestion:
     difficulty: str
     text: str
     options: tuple[tuple[int, str, bool], ...]  # (option id, text, is_correct)
+    image: dict | None = None  # the picture as the API gives it (question_images)
 
 
 # Keyed by (database, round id): one process may serve several databases (tests, tools).
@@ -73,6 +75,8 @@ def load_pool(bank_ids: list[int]) -> list[PoolQuestion]:
             .order_by(Option.question_id, Option.position)
         ):
             options.setdefault(opt.question_id, []).append(opt)
+    # One query for the pool's pictures (none when no question has one).
+    images = question_images.images_of_questions(q.id for q in questions if q.image_id)
     return [
         PoolQuestion(
             q.id,
@@ -81,6 +85,7 @@ def load_pool(bank_ids: list[int]) -> list[PoolQuestion]:
             q.difficulty.value,
             q.text,
             tuple((o.id, o.text, o.is_correct) for o in options.get(q.id, [])),
+            images.get(q.id),
         )
         for q in questions
     ]
@@ -166,6 +171,9 @@ def build_paper(round_: Round, seed: int) -> list[dict]:
                 "text": q.text,
                 "options": [{"id": oid, "text": text} for oid, text, _ok in options],
                 "correct_option_ids": sorted(oid for oid, _text, ok in options if ok),
+                # Not a column of the paper's rows (the inserts ignore it): the served
+                # question row keeps its picture, a new picture being a new version.
+                "image": q.image,
             }
         )
     return paper

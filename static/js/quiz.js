@@ -182,6 +182,7 @@
       fmt(t.questionSpoken, { n: state.position + 1, total: state.questions.length }));
     heading.setAttribute("aria-describedby", q.multiple ? "question-text question-hint" : "question-text");
     el("question-text").textContent = q.text;
+    renderImage(q);
     el("question-hint").hidden = !q.multiple;
     el("flag").checked = !!state.flags[q.id];
     var shown = answered(q) || state.pending[q.id] || state.rejected[q.id] || state.replaced[q.id];
@@ -209,6 +210,36 @@
       wrap.appendChild(label);
       box.appendChild(wrap);
     });
+  }
+
+  // The question's picture, under its text: the stored size reserves the space (no shift
+  // when it arrives), max-width 100% and height auto fit it to a 360 px phone.
+  function renderImage(q) {
+    var img = el("question-image");
+    if (!q.image) {
+      if (img) { img.style.display = "none"; img.removeAttribute("src"); }
+      return;
+    }
+    if (!img) {
+      img = document.createElement("img");
+      img.id = "question-image";
+      img.className = "question-image";
+      img.loading = "lazy";
+      img.decoding = "async";
+      img.style.maxWidth = "100%";
+      img.style.height = "auto";
+      img.style.margin = "0.5rem 0";
+      var legend = el("question-text");
+      legend.parentNode.insertBefore(img, legend.nextSibling);
+    }
+    if (img.getAttribute("src") !== q.image.url) {
+      img.removeAttribute("src");
+      img.width = q.image.width;
+      img.height = q.image.height;
+      img.src = q.image.url;
+    }
+    img.alt = q.image.alt;
+    img.style.display = "block";
   }
 
   function render() { renderQuestion(); renderNavigator(); renderStatus(); }
