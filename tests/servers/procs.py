@@ -67,6 +67,8 @@ def gunicorn(port: int, env: dict, log: Path, *, workers: int = 1, threads: int 
             str(threads),
             "--bind",
             f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "3",  # kept-alive connections must not hold the test's teardown
             "--log-level",
             "warning",
             "wsgi:app",
