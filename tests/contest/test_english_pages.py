@@ -31,6 +31,10 @@ ALWAYS_ALLOWED = ("Tiếng Việt",)
 # Routes that are not pages: downloads, JSON, redirects, static files.
 NOT_PAGES = {
     "static",
+    "certificates_admin.image",  # a PNG
+    "certificates_admin.sample",  # a PDF (official Vietnamese document)
+    "certificates.own",  # a PDF
+    "certificates.verify",  # needs a code; tests/contest/certificates checks it
     "bootstrap.static",
     "public.set_language",
     "api.get_attempt",
