@@ -101,18 +101,26 @@ def _import(file: str, bank_name: str, dry_run: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["xlsx", "docx"]),
+    type=click.Choice(["xlsx", "docx", "zip"]),
     default=None,
-    help="xlsx (the template) or docx (Word); default: by FILE's extension, else xlsx.",
+    help="xlsx (the template), zip (the template with the pictures) or docx (Word); "
+    "default: by FILE's extension, else xlsx.",
 )
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 def export_command(bank_name: str, fmt: str | None, file: str) -> None:
-    """Write a bank's active questions in the import template (.xlsx) or Word form (.docx)."""
+    """Write a bank's active questions in the import template (.xlsx; .zip with the
+    pictures) or Word form (.docx, pictures embedded)."""
     bank = banks.get_bank_by_name(bank_name)
     if bank is None:
         click.echo(f"Không có ngân hàng câu hỏi tên «{bank_name}».", err=True)
         sys.exit(1)
-    fmt = fmt or ("docx" if file.lower().endswith(".docx") else "xlsx")
+    fmt = fmt or next((f for f in ("docx", "zip") if file.lower().endswith(f".{f}")), "xlsx")
+    if fmt == "xlsx" and bank_files.has_pictures(bank):
+        click.echo(
+            "Ngân hàng có câu hỏi kèm hình: tệp .xlsx không chứa hình. "
+            "Dùng tệp .zip (--format zip) để xuất kèm hình.",
+            err=True,
+        )
     data = bank_files.export_bank(bank, actor=None, now=utcnow(), fmt=fmt)
     try:
         Path(file).write_bytes(data)

@@ -248,3 +248,23 @@ def test_adding_replacing_removing_a_picture_makes_versions_and_alt_edits_in_pla
             q4, _input(q4, image=first, image_alt="x" * 501), actor=None, now=NOW
         )
     assert "image_alt" in caught.value.fields
+
+
+def test_the_cli_imports_and_exports_a_zip_with_its_pictures(runner, db, tmp_path):
+    source = tmp_path / "bien-bao.zip"
+    source.write_bytes(
+        bundle(
+            [picture_row("Biển nào?", "1.jpg", "Biển đỏ"), picture_row("Đèn vàng?")],
+            {"1.jpg": jpeg_with_gps()},
+        )
+    )
+    result = runner.invoke(args=["questions", "import", str(source), "--bank", "Hình"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "imported 2, duplicates 0, errors 0"
+    target = tmp_path / "ra.zip"
+    result = runner.invoke(args=["questions", "export", "--bank", "Hình", str(target)])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(args=["questions", "import", str(target), "--bank", "Hình"])
+    assert again.stdout.strip() == "imported 0, duplicates 2, errors 0"
+    plain = runner.invoke(args=["questions", "export", "--bank", "Hình", str(tmp_path / "a.xlsx")])
+    assert plain.exit_code == 0 and "--format zip" in plain.stderr
