@@ -17,6 +17,9 @@ from contest.services.i18n import _, lazy_gettext
 ISSUING = lazy_gettext("Đang cấp mã xác minh")
 DRAWING = lazy_gettext("Đang tạo các tệp PDF")
 SAVING = lazy_gettext("Đang lưu tệp nén")
+# A zip past this many certificates would weigh hundreds of MB in the jobs table (~48 kB
+# each): then the zip holds the winners' only, and participants download their own.
+ZIP_LIMIT = 5000
 
 
 def run_certificates(
@@ -28,6 +31,10 @@ def run_certificates(
     round_ = rounds.get_round_any(params["round_id"])
     outcome = certificates.issue(round_, actor=actor, now=now)
     certs = certificates.in_force(round_.id)
+    left_out = 0
+    if len(certs) > ZIP_LIMIT:
+        winners = [c for c in certs if c.prize is not None]
+        left_out, certs = len(certs) - len(winners), winners
     total = max(len(certs), 1)
     progress(10, DRAWING)
     with tempfile.TemporaryFile() as out:
@@ -51,6 +58,7 @@ def run_certificates(
             "kept": outcome.kept,
             "revoked": outcome.revoked,
             "version": outcome.result.version,
+            "left_out": left_out,
         },
     )
 
@@ -69,6 +77,15 @@ def describe(summary: dict) -> list[str]:
             revoked=summary["revoked"],
         ),
     ]
+    if summary.get("left_out"):
+        lines.append(
+            _(
+                "%(n)s giấy chứng nhận tham gia không có trong tệp nén (quá %(limit)s giấy): "
+                "người tham gia tự tải giấy của mình từ trang kết quả.",
+                n=summary["left_out"],
+                limit=f"{ZIP_LIMIT:,}".replace(",", "."),
+            )
+        )
     return lines
 
 

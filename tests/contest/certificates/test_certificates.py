@@ -264,3 +264,65 @@ def test_the_template_page_saves_and_refuses_a_bad_image(client, db, awarded, ma
     assert issuer.organiser_name == "BAN TỔ CHỨC MỚI" and issuer.signature_png  # kept
     sample = client.get(f"{page}/mau.pdf")
     assert sample.status_code == 200 and "Hà Nội, ngày" in pdf_text(sample.data)
+
+
+def test_the_verification_page_says_revoked_and_pending(client, db, awarded):
+    r, people_, _result = awarded
+    certificates.issue(r, actor=None, now=NOW)
+    first = certificates.in_force(r.id)[0]
+    finished(db, r, people_[3], score=20, duration_ms=50_000)
+    later = NOW + timedelta(minutes=5)
+    result = result_closing.close_round(r, actor=None, now=later).result
+    result_publishing.publish_result(r, result.id, actor=None, now=later, early=True)
+    db.session.commit()
+    body = client.get(f"/xac-minh/{first.code}").get_data(as_text=True)
+    assert 'data-status="pending"' in body and "chờ Ban Tổ chức xác nhận lại" in body
+    certificates.issue(r, actor=None, now=later)
+    db.session.commit()
+    body = client.get(f"/xac-minh/{first.code}").get_data(as_text=True)
+    assert 'data-status="revoked"' in body and "giải thưởng đã thay đổi" in body
+
+
+def test_a_large_round_zips_the_winners_and_leaves_participants_online(db, awarded, monkeypatch):
+    from contest.jobs import certificate_kinds
+
+    r, _people, _result = awarded
+    certificates_template.save_template(
+        r.contest,
+        certificates_template.TemplateData(include_participants=True),
+        actor=None,
+        now=NOW,
+    )
+    monkeypatch.setattr(certificate_kinds, "ZIP_LIMIT", 4)
+    outcome = certificate_kinds.run_certificates(
+        {"round_id": r.id, "contest_id": r.contest_id, "base_url": "http://x/"},
+        now=NOW,
+        actor=None,
+        progress=lambda *a: None,
+    )
+    assert outcome.summary["files"] == 3 and outcome.summary["left_out"] == 2
+    assert len(zipfile.ZipFile(io.BytesIO(outcome.file)).namelist()) == 3
+    assert "tự tải giấy của mình" in " ".join(certificate_kinds.describe(outcome.summary))
+
+
+def test_organiser_pages_are_for_organisers(client, db, awarded, login):
+    r, people_, _result = awarded
+    login(people_[0])
+    base = "/ban-to-chuc/giay-chung-nhan"
+    for path in (
+        f"{base}/",
+        f"{base}/cuoc-thi/{r.contest_id}",
+        f"{base}/cuoc-thi/{r.contest_id}/mau.pdf",
+        f"{base}/cuoc-thi/{r.contest_id}/anh/seal.png",
+    ):
+        assert client.get(path).status_code == 403, path
+
+
+def test_the_stored_images_are_private(client, db, awarded, make_user, login):
+    r, _people, _result = awarded
+    login(make_user(role=Role.organiser))
+    base = f"/ban-to-chuc/giay-chung-nhan/cuoc-thi/{r.contest_id}/anh"
+    response = client.get(f"{base}/seal.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert client.get(f"{base}/other.png").status_code == 404
