@@ -58,9 +58,9 @@ __all__ = [
     "url_of",
 ]
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 1280
-MAX_PIXELS = 40_000_000  # 40 megapixels: a camera's photo passes, a bomb does not
+MAX_PIXELS = 52_000_000  # a 50-megapixel phone photo passes, a bomb does not
 JPEG_QUALITY = 85
 URL_PREFIX = "/question-images/"
 ALT_PREVIEW = 150  # characters of the question's text in a default alt

@@ -66,7 +66,7 @@ def test_a_png_with_transparency_stays_png(db):
         (b"%PDF-1.7 not a picture", "không phải là hình ảnh"),
         (b"", "không phải là hình ảnh"),
         (png()[:60], "không phải là hình ảnh"),  # cut short
-        (b"\xff\xd8" + b"0" * (question_images.MAX_BYTES + 1), "quá lớn (tối đa 5 MB)"),
+        (b"\xff\xd8" + b"0" * (question_images.MAX_BYTES + 1), "quá lớn (tối đa 10 MB)"),
     ],
 )
 def test_what_is_not_a_usable_picture_is_refused_with_a_message(db, data, words):
@@ -82,10 +82,10 @@ def test_a_decompression_bomb_is_refused_before_decoding(db):
     with pytest.raises(PictureRefused) as caught:
         question_images.process(data)
     assert "kích thước quá lớn" in caught.value.message
-    # Under Pillow's own limit but over ours (40 million): refused from the header too.
+    # Under Pillow's own limit but over ours (52 million): refused from the header too.
     with pytest.raises(PictureRefused) as caught:
-        question_images.process(bomb_png(7000))
-    assert "7000 × 7000 điểm ảnh" in caught.value.message
+        question_images.process(bomb_png(7500))
+    assert "7500 × 7500 điểm ảnh" in caught.value.message
 
 
 # --- import from a .zip --------------------------------------------------------------------
