@@ -138,3 +138,21 @@ class EssayContestForm(FlaskForm):
     judge_ids = SelectMultipleField(
         _l("Ban Giám khảo (để trống: mọi giám khảo)"), coerce=int, validate_choice=False
     )
+
+
+class SimilarityForm(FlaskForm):
+    """How the organiser asks a stage's entries to be compared (essay_similarity)."""
+
+    threshold_pct = WholeNumberField(
+        _l("Ngưỡng giống nhau (%, chỉ số Jaccard)"),
+        validators=[InputRequired(_l("Vui lòng nhập ngưỡng, ví dụ 50."))],
+        default=50,
+    )
+    shingle_words = WholeNumberField(
+        _l("Độ dài đoạn so sánh (số chữ liên tiếp)"),
+        validators=[InputRequired(_l("Vui lòng nhập độ dài đoạn, ví dụ 5."))],
+        default=5,
+    )
+    fold_diacritics = BooleanField(
+        _l("Không phân biệt dấu (bài gõ lại không dấu vẫn được phát hiện)")
+    )

@@ -435,3 +435,6 @@ def export_scores(contest_id: int):
     data = essay_stages.export_scores(contest, actor=_actor(), now=utcnow())
     db.session.commit()
     return xlsx_response(data, f"phieu-cham-{contest.id}.xlsx", private=True)
+
+
+from contest.essay import similarity  # noqa: E402, F401  (its pages are on this blueprint)
