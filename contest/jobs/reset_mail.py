@@ -7,18 +7,21 @@ Its parameters hold the account id (or none), the link's base and a nonce (every
 is its own job); never the address, and never the token, which is made here from the
 site's secret at the time of the request (the job's ``now``). A failure is logged with a
 keyed hash of the address, not the address, and fails the job (the admins' job page).
+Finished mail jobs are dropped after a day by the next one, so the table stays small.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import delete
 
 from contest.extensions import db
 from contest.jobs.registry import JobKind, Outcome, Progress, register
 from contest.models import Role, User
+from contest.models.job import Job, JobStatus
 from contest.services import mail, password_reset
 from contest.services.errors import DomainError
 from contest.services.i18n import lazy_gettext
@@ -37,12 +40,27 @@ class MailFailed(DomainError):
     )
 
 
+KEEP = timedelta(days=1)  # finished mail jobs are dropped after this (one per request)
+
+
+def _drop_old(now: datetime) -> None:
+    db.session.execute(
+        delete(Job).where(
+            Job.kind == KIND,
+            Job.status.in_([JobStatus.done, JobStatus.failed]),
+            Job.finished_at < now - KEEP,
+        )
+    )
+
+
 def run_reset_mail(
     params: dict, *, now: datetime, actor: User | None, progress: Progress
 ) -> Outcome:
-    """Send the link to the account ``params['user_id']`` (nothing when there is none)."""
+    """Send the link to the account ``params['user_id']`` (nothing when there is none),
+    and drop this kind's jobs finished more than a day ago."""
     user = db.session.get(User, params["user_id"]) if params.get("user_id") else None
     if user is None or not user.is_active_account or not user.email:
+        _drop_old(now)
         return Outcome(summary={})
     config = current_app.config
     settings = mail.MailSettings.from_config(config)
@@ -68,6 +86,7 @@ def run_reset_mail(
             type(exc).__name__,
         )
         raise MailFailed() from exc
+    _drop_old(now)
     return Outcome(summary={})
 
 

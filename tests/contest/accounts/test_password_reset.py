@@ -223,3 +223,22 @@ def test_a_temporary_password_only_opens_the_change_page(client, db, make_user, 
     assert client.get("/").status_code == 200
     db.session.refresh(user)
     assert user.must_change_password is False
+
+
+def test_finished_mail_jobs_are_dropped_after_a_day(client, db, inbox):
+    from contest.jobs.reset_mail import KIND
+
+    old = Job(
+        kind=KIND,
+        params={},
+        dedupe_key="old",
+        status=JobStatus.done,
+        created_at=utcnow() - timedelta(days=2),
+        finished_at=utcnow() - timedelta(days=2),
+    )
+    db.session.add(old)
+    db.session.commit()
+    old_id = old.id
+    assert _ask(client, "bat.ky@example.vn").status_code == 200
+    kept = db.session.scalars(select(Job.id).where(Job.kind == KIND)).all()
+    assert old_id not in kept and len(kept) == 1
