@@ -3,9 +3,10 @@
 The sweeper (a thread of every RQ worker, and of the app in thread mode) calls ``tick``
 every half stale limit; an entry is due once per slot (``every`` seconds). A slot is
 taken once: by a Redis ``SET NX`` when Redis is there, and by the job's key in the
-database: ``schedule:<name>:<slot>``, unique (the partial index uq_jobs_schedule_slot), so two
-schedulers without Redis that both found the slot free cannot both queue it. The jobs are ordinary jobs (a row, a retry
-after a crash, a page); those of past days are dropped. Cron remains an option: the CLI
+database: ``schedule:<name>:<slot>``, unique (the partial index uq_jobs_schedule_slot),
+so two schedulers without Redis that both found the slot free cannot both queue it. The
+jobs are ordinary jobs (a row, a retry after a crash, a page); those of past days are
+dropped. Cron remains an option: the CLI
 commands still exist (``flask quiz finalise-overdue``), and ``JOBS_SCHEDULE = False``
 turns this off.
 """
