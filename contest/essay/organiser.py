@@ -297,6 +297,7 @@ def disqualify(contest_id: int, entry_id: int):
         return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
     essay_entries.disqualify(item, form.reason.data, actor=_actor(), now=utcnow())
     db.session.commit()
+    similarity.recompute_changed(contest)
     flash(_("Đã loại bài %(code)s.", code=item.code), "success")
     return redirect(url_for("essay_admin.entry", contest_id=contest.id, entry_id=item.id), 303)
 
@@ -307,6 +308,7 @@ def restore(contest_id: int, entry_id: int):
     item = essay_entries.get_entry(contest, entry_id)
     essay_entries.restore(item, actor=_actor(), now=utcnow())
     db.session.commit()
+    similarity.recompute_changed(contest)
     flash(
         _(
             "Đã khôi phục bài %(code)s. Hãy chạy lại phân công nếu bài cần giám khảo.",

@@ -33,6 +33,15 @@ def _queue(contest, stage, settings: essay_similarity.Settings):
     )
 
 
+def recompute_changed(contest) -> None:
+    """After entries changed (one disqualified or restored): queue a fresh comparison of
+    each stage of ``contest`` that has one and whose entries it no longer matches."""
+    for stage in essay_contests.stages_of(contest):
+        run = essay_similarity.latest_run(stage)
+        if run is not None and essay_similarity.is_stale(stage, run):
+            _queue(contest, stage, essay_similarity.settings_of(run))
+
+
 @bp.route("/<int:contest_id>/vong/<int:stage_id>/giong-nhau", methods=["GET", "POST"])
 def similarity(contest_id: int, stage_id: int):
     contest, stage = _stage(contest_id, stage_id)

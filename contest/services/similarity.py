@@ -20,6 +20,7 @@ would also rank shared common words, where shingles only see copied word runs.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -55,8 +56,13 @@ def _keyed(text: str, fold: bool) -> str:
     return keyed if len(keyed) == len(text) else text.lower()  # ß → ss: keep the places
 
 
+def nfc(text: str) -> str:
+    """``text`` in NFC (stored text already is: then this is a cheap check)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def words(text: str, *, fold: bool = False) -> list[Word]:
-    """The words of ``text`` (NFC expected: stored text is NFC) with their places."""
+    """The words of ``text`` (in NFC: see ``nfc``) with their places."""
     return [Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(_keyed(text, fold))]
 
 
@@ -78,7 +84,7 @@ def shingle_list(ws: list[Word], k: int = DEFAULT_SHINGLE_WORDS) -> list[int]:
 
 def shingle_set(text: str, *, k: int = DEFAULT_SHINGLE_WORDS, fold: bool = False) -> set[int]:
     """The shingles of ``text`` as a set (the fast path: no word places)."""
-    return set(_shingles(_WORD.findall(_keyed(text, fold)), k))
+    return set(_shingles(_WORD.findall(_keyed(nfc(text), fold)), k))
 
 
 def jaccard(a: set[int], b: set[int]) -> float:
@@ -177,7 +183,8 @@ def shared_passages(
     text_a: str, text_b: str, *, k: int = DEFAULT_SHINGLE_WORDS, fold: bool = False
 ) -> tuple[list[Piece], list[Piece], float]:
     """Both texts cut into pieces, the runs of words they share marked (for the organiser's
-    side-by-side view), and their Jaccard index."""
+    side-by-side view), and their Jaccard index. The pieces are of the NFC text."""
+    text_a, text_b = nfc(text_a), nfc(text_b)
     wa, wb = words(text_a, fold=fold), words(text_b, fold=fold)
     sa, sb = shingle_list(wa, k), shingle_list(wb, k)
     common = set(sa) & set(sb)
