@@ -90,6 +90,12 @@ def result(attempt_id: int):
         db.session.commit()
     if not attempt.is_finished:
         return redirect(url_for("quiz.take", attempt_id=attempt.id))
+    return render_result(attempt, now)
+
+
+def render_result(attempt: Attempt, now, dispute_error: dict | None = None) -> str:
+    """The result page of a finished attempt; ``dispute_error`` ({question_id, message,
+    reason}) shows a refused dispute beside its question, with what was typed."""
     return render_template(
         "quiz/result.html",
         attempt=attempt,
@@ -101,6 +107,7 @@ def result(attempt_id: int):
         state=rounds.state_of(attempt.round, now),
         disputes=None if attempt.is_practice else disputes.review_context(attempt, now),
         decision_text=disputes.decision_text,
+        dispute_error=dispute_error,
     )
 
 

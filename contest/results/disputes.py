@@ -1,5 +1,6 @@
 """A participant disputes a question of their paper from their result page (the review),
-while the round's answer-key challenge window is open (``services/disputes.py``)."""
+while the round's answer-key challenge window is open (``services/disputes.py``). A reason
+the service refuses is shown beside its question on the result page (422)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask_login import current_user, login_required
 
 from contest.db import utcnow
 from contest.extensions import db
+from contest.quiz.participant import render_result
 from contest.results.forms import DisputeForm
 from contest.services import attempts, disputes
 from contest.services.errors import Conflict, ValidationFailed
@@ -33,10 +35,19 @@ def file(attempt_id: int, question_id: int):
             actor=current_user._get_current_object(),
             now=utcnow(),
         )
-    except (ValidationFailed, Conflict) as exc:
+    except ValidationFailed as exc:
+        # Shown beside the question (a flash would sit at the top, out of sight on a
+        # phone), with the reason kept to correct.
         db.session.rollback()
-        message = exc.fields.get("reason") if isinstance(exc, ValidationFailed) else None
-        flash(str(message or exc.message), "danger")
+        error = {
+            "question_id": question_id,
+            "message": str(exc.fields.get("reason") or exc.message),
+            "reason": form.reason.data or "",
+        }
+        return render_result(attempt, utcnow(), dispute_error=error), 422
+    except Conflict as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
         return redirect(back), 303
     db.session.commit()
     flash(_("Đã gửi khiếu nại. Ban Tổ chức sẽ trả lời trên trang này."), "success")

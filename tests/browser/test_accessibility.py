@@ -78,6 +78,7 @@ JOURNEYS = {
         "essay_admin.",
         "exclusions_admin.",
         "jobs.",
+        "answer_keys.",
     ),
 }
 # Pages a signed-out visitor sees too (contest pages, winners): visited signed out as well.
@@ -203,10 +204,20 @@ def world(live_app) -> World:
 
 def _fill_db_ids(world: World) -> None:
     from contest.extensions import db
-    from contest.models import Category, Question, QuestionBank, Unit
+    from contest.models import Attempt, AttemptQuestion, Category, Question, QuestionBank, Unit
     from contest.models.essay import Stage
 
-    first_question = db.session.scalars(select(Question).order_by(Question.id)).first()
+    # A question the closed round served (its decision page), else the first question.
+    served = db.session.scalars(
+        select(AttemptQuestion.question_id)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.round_id == world.ids["round_id"])
+        .order_by(AttemptQuestion.id)
+    ).first()
+    first_question = db.session.get(Question, served) if served else None
+    first_question = (
+        first_question or db.session.scalars(select(Question).order_by(Question.id)).first()
+    )
     world.ids.update(
         bank_id=first_question.bank_id,
         question_id=first_question.id,

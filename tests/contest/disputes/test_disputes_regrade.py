@@ -172,8 +172,12 @@ def test_the_journey_over_http(client, db, scene, make_user, login):
     assert "Khiếu nại đáp án câu này" in page
     token = csrf_from(client, f"/luot-thi/{attempt.id}/ket-qua")
     url = f"/luot-thi/{attempt.id}/khieu-nai/{qs[0].id}"
-    short = client.post(url, data={"csrf_token": token, "reason": "sai"}, follow_redirects=True)
-    assert "ít nhất 10 ký tự" in short.get_data(as_text=True)
+    short = client.post(url, data={"csrf_token": token, "reason": "sai"})
+    # Beside the question, with what was typed kept (not a flash at the top of the page).
+    assert short.status_code == 422
+    body = short.get_data(as_text=True)
+    assert 'class="invalid-feedback d-block mb-2 dispute-error"' in body
+    assert "ít nhất 10 ký tự" in body and ">sai</textarea>" in body
     ok = client.post(
         url, data={"csrf_token": token, "reason": "Đáp án đúng là C."}, follow_redirects=True
     )
