@@ -53,7 +53,7 @@ def publish_result(
         raise ChallengeWindowOpen(
             _(
                 "Thời hạn khiếu nại đáp án còn mở đến %(at)s. Đánh dấu «Công bố trước khi "
-                "hết hạn khiếu nại» nếu bạn muốn công bố ngay.",
+                "hết hạn khiếu nại đáp án» nếu bạn muốn công bố ngay.",
                 at=formatting.format_datetime_vn(disputes.window_ends_at(round_)),
             )
         )
