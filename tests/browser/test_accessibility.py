@@ -62,6 +62,7 @@ NOT_PAGES = {
     "essay.edit_entry": "no entry in the demo",
     "essay_admin.entry": "no entry in the demo",
     "judge.sheet": "no assignment in the demo",
+    "essay_admin.similar_pair": "no similar pair in the demo (tests/contest/essay renders it)",
 }
 
 # Who visits which pages: endpoint prefixes, first match wins.

@@ -46,6 +46,7 @@ NOT_PAGES = {
     "essay_admin.download",
     "essay_admin.export_entries",
     "essay_admin.export_scores",
+    "essay_admin.similar_pair",  # no similar pair in the demo; tests/contest/essay renders it
     "judge.download",
     "organiser.units_template",
     "organiser.download_passwords",
