@@ -17,6 +17,7 @@ from contest.results.forms import DecisionForm, PublishForm
 from contest.services import (
     answer_keys,
     disputes,
+    item_export,
     item_report,
     item_stats,
     rank_diff,
@@ -25,6 +26,7 @@ from contest.services import (
 )
 from contest.services.errors import NotFound, ValidationFailed
 from contest.web.forms import apply_errors
+from contest.web.responses import send_xlsx
 from contest.web.security import role_required
 
 bp = Blueprint("answer_keys", __name__, url_prefix="/ban-to-chuc/dap-an")
@@ -54,6 +56,19 @@ def items(round_id: int):
         flag_words=FLAG_WORDS,
         decision_text=disputes.decision_text,
         min_attempts=item_stats.MIN_ATTEMPTS,
+    )
+
+
+@bp.route("/dot-thi/<int:round_id>/thong-ke.xlsx")
+def items_xlsx(round_id: int):
+    """The item statistics as an Excel sheet (never cached: the keys of a round)."""
+    round_ = rounds.get_round_any(round_id)
+    now = utcnow()
+    report = item_report.round_report(round_id, _dispute_counts(round_id))
+    return send_xlsx(
+        lambda out: item_export.write_item_stats(round_, report, out, now=now),
+        item_export.export_filename(round_, now),
+        private=True,
     )
 
 
