@@ -9,8 +9,9 @@ from sqlalchemy import select
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Attempt, ContestKind, Role
-from contest.services import attempts, disputes, ranking, rounds
+from contest.services import attempts, ranking, rounds
 from contest.services.errors import DomainError
+from contest.web.result_page import render_result
 
 bp = Blueprint("quiz", __name__)
 
@@ -91,24 +92,6 @@ def result(attempt_id: int):
     if not attempt.is_finished:
         return redirect(url_for("quiz.take", attempt_id=attempt.id))
     return render_result(attempt, now)
-
-
-def render_result(attempt: Attempt, now, dispute_error: dict | None = None) -> str:
-    """The result page of a finished attempt; ``dispute_error`` ({question_id, message,
-    reason}) shows a refused dispute beside its question, with what was typed."""
-    return render_template(
-        "quiz/result.html",
-        attempt=attempt,
-        round=attempt.round,
-        contest=attempt.round.contest,
-        review=attempts.review_items(attempt, now),
-        unsent=attempts.unsent_report(attempt),
-        left=attempts.attempts_left(attempt.round, current_user),
-        state=rounds.state_of(attempt.round, now),
-        disputes=None if attempt.is_practice else disputes.review_context(attempt, now),
-        decision_text=disputes.decision_text,
-        dispute_error=dispute_error,
-    )
 
 
 @bp.route("/luot-thi-cua-toi")

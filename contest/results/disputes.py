@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 
 from contest.db import utcnow
 from contest.extensions import db
-from contest.quiz.participant import render_result
 from contest.results.forms import DisputeForm
 from contest.services import attempts, disputes
 from contest.services.errors import Conflict, ValidationFailed
+from contest.web.result_page import render_result
 
 bp = Blueprint("disputes", __name__)
 
