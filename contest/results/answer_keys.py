@@ -46,10 +46,12 @@ def _dispute_counts(round_id: int) -> dict[int, int]:
 def items(round_id: int):
     round_ = rounds.get_round_any(round_id)
     now = utcnow()
+    report = item_report.round_report(round_id, _dispute_counts(round_id))
     return render_template(
         "answer_keys/items.html",
         round=round_,
-        report=item_report.round_report(round_id, _dispute_counts(round_id)),
+        report=report,
+        rows_by_question={r.question.id: r for r in report.rows},
         groups=disputes.grouped(round_id),
         window=disputes.window_state(round_, now),
         window_ends=disputes.window_ends_at(round_),

@@ -236,6 +236,10 @@ def test_dispute_decision_regrade_rank_diff_and_publish(browser, live_server, di
         expect(group).to_contain_text("Đại hội lần thứ mấy")
         expect(group.locator("td").nth(1)).to_have_text("2")
         expect(group).to_contain_text("Chưa trả lời")
+        # Beside the disputes, the question's figures: the upper group disagrees with B.
+        expect(group.locator(".suspect-flag")).to_have_text("Nghi sai đáp án")
+        expect(group).to_contain_text("nhóm giỏi chọn C")
+        expect(group.locator("td").nth(3)).to_have_text("-1,00")
         stats = org.locator(f"#item-stats tr[data-question='{qid}']")
         expect(stats.locator(".suspect-flag")).to_have_text("Nghi sai đáp án")
         expect(stats).to_contain_text("nhóm giỏi chọn C")
