@@ -1,8 +1,9 @@
 """Starting an attempt on the start rush's path, and the client's receipt (issue 12).
 
 Thousands open the link at the published hour, so a new attempt is written in one short
-transaction without the ORM's object graph: one read of the round (a few columns, by
-key), one of the participant's attempts in the round, one INSERT of the attempt and one
+transaction without the ORM's object graph: one read of the shared quiz cache version
+(``shared_cache``: the round's settings and pool are cached per process while it holds),
+one of the participant's attempts in the round, one INSERT of the attempt and one
 batched INSERT of its paper's rows. The paper is drawn from the round's pool, cached per
 process (``papers.round_pool``). Resuming an attempt in progress, a lost race and
 anything unusual take the full path (``attempts.begin_attempt``), which this path
@@ -18,6 +19,7 @@ Functions flush; the caller commits.
 from __future__ import annotations
 
 import secrets
+import threading
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -26,7 +28,7 @@ from sqlalchemy import bindparam, select
 from contest.extensions import db
 from contest.models import Contest, User
 from contest.models.quiz import Attempt, AttemptQuestion, AttemptStatus, Round
-from contest.services import attempt_clock
+from contest.services import attempt_clock, shared_cache
 from contest.services.attempts import check_may_start, iso
 from contest.services.errors import AttemptLimitReached, NotFound
 from contest.services.i18n import _
@@ -55,14 +57,36 @@ def _insert(dialect_name: str):
     return dialect_insert
 
 
-def _round(round_id: int) -> SimpleNamespace:
-    """The round's settings as plain values (with ``contest.is_published``); raises
-    NotFound for a draft or a round of an unpublished contest, as ``get_round`` does."""
+# (database, round id) -> (shared quiz version, the round's settings); read-only values.
+_rounds: dict[tuple[str, int], tuple[int, SimpleNamespace]] = {}
+_rounds_lock = threading.Lock()
+
+
+def _forget_rounds() -> None:
+    with _rounds_lock:
+        _rounds.clear()
+
+
+shared_cache.on_stale(shared_cache.QUIZ, _forget_rounds)
+
+
+def _round(round_id: int, version: int) -> SimpleNamespace:
+    """The round's settings as plain values (with ``contest.is_published``), cached while
+    the shared quiz ``version`` holds; raises NotFound for a draft or a round of an
+    unpublished contest, as ``get_round`` does."""
+    key = (str(db.session.get_bind().engine.url), round_id)
+    with _rounds_lock:
+        cached = _rounds.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     row = db.session.execute(_ROUND_QUERY, {"round_id": round_id}).first()
     if row is None or row.published_at is None or not row.contest_published:
         raise NotFound(_("Không tìm thấy đợt thi."))
     values = row._asdict()
-    return SimpleNamespace(contest=SimpleNamespace(is_published=True), **values)
+    round_ = SimpleNamespace(contest=SimpleNamespace(is_published=True), **values)
+    with _rounds_lock:
+        _rounds[key] = (version, round_)
+    return round_
 
 
 def start_new(
@@ -77,7 +101,8 @@ def start_new(
     None when the participant has an attempt in progress or another start won the race
     (the caller then takes ``attempts.begin_attempt``). Raises NotFound, RoundNotOpen,
     NotEligible, AttemptLimitReached, PoolTooSmall."""
-    round_ = _round(round_id)
+    version = shared_cache.version(shared_cache.QUIZ)
+    round_ = _round(round_id, version)
     check_may_start(round_, user, now, practice=practice)
     mine = db.session.execute(_MINE_QUERY, {"round_id": round_id, "user_id": user.id}).all()
     if any(row.status is AttemptStatus.in_progress for row in mine):
@@ -88,7 +113,7 @@ def start_new(
             _("Bạn đã dùng hết %(count)s lượt thi của đợt này.", count=round_.max_attempts)
         )
     seed = secrets.randbits(52)
-    paper = build_paper(round_, seed)
+    paper = build_paper(round_, seed, version=version)
     clock = attempt_clock.attempt_clock(
         requested_at,
         now,

@@ -1,5 +1,6 @@
-"""Question papers: a round's question pool (cached briefly per process) and the paper of
-one attempt, drawn deterministically from its seed.
+"""Question papers: a round's question pool (cached per process, as long as the shared
+quiz cache version says it is current: ``shared_cache``) and the paper of one attempt,
+drawn deterministically from its seed.
 
 A paper is a list of plain dicts (position, question id and version, text, options shown,
 correct option ids), written once into the attempt's rows: later edits of the bank never
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from contest.extensions import db
 from contest.models.question import Option, Question
 from contest.models.quiz import Round
-from contest.services import question_images
+from contest.services import question_images, shared_cache
 from contest.services.errors import PoolTooSmall
 from contest.services.i18n import _
 from question_bank import select as draw
@@ -36,22 +37,30 @@ class PoolQuestion:
 
 
 # Keyed by (database, round id): one process may serve several databases (tests, tools).
-# Each entry: (loaded at, bank ids, the pool, the pool as the draw takes it, by id).
-_pool_cache: dict[tuple[str, int], tuple[float, tuple, list[PoolQuestion], list, dict]] = {}
+# Each entry: (loaded at, bank ids, the pool, the pool as the draw takes it, by id, the
+# shared quiz cache version it was loaded under).
+_pool_cache: dict[tuple[str, int], tuple[float, tuple, list[PoolQuestion], list, dict, int]] = {}
 _pool_lock = threading.Lock()
-POOL_TTL_SECONDS = 30.0
+# A safety net only: every change made through the app bumps the shared version, which
+# every process checks on each use (changes typed into the database by hand are not).
+POOL_TTL_SECONDS = 300.0
+
+
+def _clear_pools() -> None:
+    with _pool_lock:
+        _pool_cache.clear()
+
+
+shared_cache.on_stale(shared_cache.QUIZ, _clear_pools)
 
 
 def invalidate_pool(round_id: int | None = None) -> None:
-    """Forget cached pools (one round's, or all). Called after editing a round's draw and
-    after any change to a bank's questions; other worker processes catch up within
-    POOL_TTL_SECONDS."""
-    with _pool_lock:
-        if round_id is None:
-            _pool_cache.clear()
-        else:
-            for key in [k for k in _pool_cache if k[1] == round_id]:
-                del _pool_cache[key]
+    """The pools are stale: called after editing a round's draw and after any change to a
+    bank's questions, inside the transaction that makes it. This process forgets its pools
+    now; every process and server sees the new version once that transaction commits
+    (``shared_cache``; ORM changes to rounds, banks, questions and options mark it by
+    themselves, bulk writes must call this)."""
+    shared_cache.mark_stale(shared_cache.QUIZ)
 
 
 def load_pool(bank_ids: list[int]) -> list[PoolQuestion]:
@@ -92,23 +101,32 @@ def load_pool(bank_ids: list[int]) -> list[PoolQuestion]:
 
 
 def round_pool(round_: Round) -> list[PoolQuestion]:
-    """The round's question pool, cached for POOL_TTL_SECONDS (the start rush reads it
-    thousands of times; banks do not change during a round)."""
+    """The round's question pool, cached while the shared quiz version is unchanged (the
+    start rush reads it thousands of times)."""
     return _cached_pool(round_)[2]
 
 
-def _cached_pool(round_) -> tuple:
+def _cached_pool(round_, version: int | None = None) -> tuple:
+    """The cached entry; ``version`` is the shared quiz version when the caller has just
+    read it (one read per request), else it is read here."""
     key = (str(db.session.get_bind().engine.url), round_.id)
     banks = tuple(sorted(round_.bank_ids or []))
+    if version is None:
+        version = shared_cache.version(shared_cache.QUIZ)
     now = time.monotonic()
     with _pool_lock:
         cached = _pool_cache.get(key)
-        if cached and cached[1] == banks and now - cached[0] < POOL_TTL_SECONDS:
+        if (
+            cached
+            and cached[1] == banks
+            and cached[5] == version
+            and now - cached[0] < POOL_TTL_SECONDS
+        ):
             return cached
     pool = load_pool(list(banks))
     # Built once per pool, not once per paper: the start rush draws thousands of papers.
     candidates = [draw.Candidate(q.id, q.topic, q.difficulty) for q in pool]
-    entry = (now, banks, pool, candidates, {q.id: q for q in pool})
+    entry = (now, banks, pool, candidates, {q.id: q for q in pool}, version)
     with _pool_lock:
         _pool_cache[key] = entry
     return entry
@@ -139,12 +157,13 @@ def check_draw(round_: Round) -> list[str]:
     )
 
 
-def build_paper(round_: Round, seed: int) -> list[dict]:
-    """The questions of one paper, drawn and shuffled deterministically from ``seed``.
+def build_paper(round_: Round, seed: int, *, version: int | None = None) -> list[dict]:
+    """The questions of one paper, drawn and shuffled deterministically from ``seed``
+    (``version``: the shared quiz version, when the caller has just read it).
 
     Raises ``PoolTooSmall`` when the pool cannot satisfy the count or the quotas.
     """
-    _at, _banks, _pool, candidates, by_id = _cached_pool(round_)
+    _at, _banks, _pool, candidates, by_id, _version = _cached_pool(round_, version)
     try:
         ids = draw.select_questions(
             candidates,

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from contest.extensions import db, login_manager
 from contest.models import Role, User
+from contest.web import session_user
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -27,6 +28,8 @@ def load_user(user_id: str) -> User | None:
     raw_id, _, token = (user_id or "").partition(":")
     if not raw_id.isdigit() or not token:
         return None
+    if request.endpoint in session_user.LEAN_ENDPOINTS:  # the quiz API: who, not the object
+        return session_user.load(int(raw_id), token)
     user = db.session.get(User, int(raw_id))
     if user is None or user.session_token != token or not user.is_active_account:
         return None
