@@ -7,9 +7,9 @@ already has a result, it is recomputed by ``result_closing.close_round`` as a ne
 (SHA-256 of its inputs, which include the key revisions), so the organiser sees the rank
 diff (``rank_diff``) before publishing it; the published version stays public until then.
 
-The regrade reads straight from the driver (a round can have 100,000 attempts of 20
-questions: two million answers). Functions flush; the caller (the ``regrade`` job, a test,
-the benchmark) commits.
+The regrade streams its rows straight from the driver (a round can have 100,000 attempts
+of 20 questions: two million answers), so its memory does not grow with the round.
+Functions flush; the caller (the ``regrade`` job, a test, the benchmark) commits.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from contest.services import answer_keys, audit, grading, result_closing, result
 
 FINISHED = (AttemptStatus.submitted, AttemptStatus.expired)
 BATCH = 5_000
+FETCH = 20_000
 
 
 @dataclass
@@ -159,16 +160,10 @@ def regrade_round(
     )
     regraded, changed = 0, []
     if served:
-        cursor = connection.connection.driver_connection.cursor()
-        try:
-            cursor.execute(_rows_sql(round_.id, sorted(served), connection.dialect))
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+        rows = _stream(connection, _rows_sql(round_.id, sorted(served), connection.dialect))
+        regraded, changed = new_scores(rows, {q: keys[q] for q in served})
         if progress:
             progress(40)
-        regraded, changed = new_scores(rows, {q: keys[q] for q in served})
-        del rows
         _store(changed)
     if progress:
         progress(60)
@@ -187,6 +182,25 @@ def regrade_round(
     if result_pages.current_result(round_.id) is not None:
         outcome.close = result_closing.close_round(round_, actor=actor, now=now)
     return outcome
+
+
+def _stream(connection, sql: str):
+    """The rows of ``sql`` straight from the driver, ``FETCH`` at a time: on PostgreSQL a
+    server-side (named) cursor, so neither the driver nor Python ever holds the two million
+    rows at once; SQLite's cursor steps through its result as it goes."""
+    raw = connection.connection.driver_connection
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        # A cursor is planned for its first 10 % of rows by default (nested loops); this
+        # one is read to the end: plan it like the plain query (hash joins, one sort).
+        raw.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+    cursor = raw.cursor(name="regrade_rows") if postgres else raw.cursor()
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(FETCH):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 def _store(changed: list[tuple[int, int]]) -> None:
