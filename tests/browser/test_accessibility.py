@@ -64,11 +64,25 @@ NOT_PAGES = {
     "essay_admin.entry": "no entry in the demo",
     "judge.sheet": "no assignment in the demo",
     "essay_admin.similar_pair": "no similar pair in the demo (tests/contest/essay renders it)",
+    "public.card_contest": "PNG share card",
+    "public.card_round": "PNG share card",
+    "public.card_result": "PNG share card",
+    "question_images.show": "a question's picture",
+    "certificates.own": "PDF download",
+    "certificates.verify": "needs a certificate's code (tests/contest/certificates checks it)",
+    "certificates_admin.image": "PNG (the signature or seal)",
+    "certificates_admin.sample": "PDF download",
 }
 
 # Who visits which pages: endpoint prefixes, first match wins.
 JOURNEYS = {
-    "public": ("public.", "auth.login", "auth.register", "password_reset."),
+    "public": (
+        "public.",
+        "auth.login",
+        "auth.register",
+        "password_reset.",
+        "certificates.verify_form",
+    ),
     "participant": ("quiz.", "essay.", "participant.", "results.winners", "auth.change"),
     "judge": ("judge.", "auth.change"),
     "admin": ("admin.",),
@@ -81,6 +95,7 @@ JOURNEYS = {
         "exclusions_admin.",
         "jobs.",
         "answer_keys.",
+        "certificates_admin.",
     ),
 }
 # Pages a signed-out visitor sees too (contest pages, winners): visited signed out as well.

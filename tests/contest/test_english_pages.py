@@ -35,6 +35,7 @@ NOT_PAGES = {
     "certificates_admin.sample",  # a PDF (official Vietnamese document)
     "certificates.own",  # a PDF
     "certificates.verify",  # needs a code; tests/contest/certificates checks it
+    "question_images.show",  # a question's picture (tests/contest/banks checks it)
     "bootstrap.static",
     "public.set_language",
     "api.get_attempt",
@@ -68,6 +69,21 @@ NOT_IN_DEMO = {"essay_admin.entry", "judge.sheet", "essay.edit_entry"}
 # Pages that explain a file to upload quote the file's own Vietnamese words (its columns and
 # the values it accepts: product.md §5), which stay Vietnamese in every language.
 IMPORT_PAGES = {"organiser.import_units", "organiser.import_participants", "banks.upload_file"}
+# A certificate is an official Vietnamese document whatever the page's language: the
+# certificate template's hints give Vietnamese examples of what it prints.
+# The template's defaults (the form's values) and its hints' examples.
+DOCUMENT_WORDS = {
+    "certificates_admin.contest": (
+        "UBND TỈNH BẮC NINH",
+        "BAN TỔ CHỨC HỘI THI TÌM HIỂU PHÁP LUẬT",
+        "TM. BAN TỔ CHỨC",
+        "TRƯỞNG BAN",
+        "Đã đạt",
+        "Đã tham gia và hoàn thành phần thi",
+        "12/QĐ-BTC",
+        "BAN TỔ CHỨC",
+    )
+}
 
 
 def _file_contract_words() -> list[str]:
@@ -231,6 +247,7 @@ def _visit_all(client, app, demo, roles, expect_ok=True) -> dict[str, list[str]]
         if "text/html" not in response.content_type:
             continue
         allowed = _file_contract_words() if endpoint in IMPORT_PAGES else ()
+        allowed = (*allowed, *DOCUMENT_WORDS.get(endpoint, ()))
         left = _leftover_vietnamese(response.get_data(as_text=True), demo, app, allowed)
         if left:
             problems[f"{endpoint} {path}"] = left[:5]
