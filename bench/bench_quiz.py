@@ -1,8 +1,12 @@
 """Quiz benchmarks on gunicorn, on SQLite and on PostgreSQL (issue: timed quiz rounds).
 
-1. Start rush: N participants (default 3,000) all start the same round within 10 s, then
-   answer 20 questions with think time and submit. Reports starts/s, the time until the
-   last paper is delivered, p50/p95/p99 per endpoint and errors.
+0. Ceiling (skip with --no-ceiling): the rush's shape (N clients within the window, two
+   requests each) against a canned server in another process (the client's own limit)
+   and against gunicorn + a bare Flask "hello" (the stack's limit), in the same run.
+1. Start rush: N participants (default 3,000) all start the same round within --window
+   (1 s), confirm receipt, answer 20 questions with think time and submit. Reports
+   starts/s (and its share of the stack's ceiling), the time until the last paper is
+   delivered, the least usable time, p50/p95/p99 per endpoint, errors, the client's CPU.
 2. Answer saves: 200 concurrent clients saving as fast as they can. Reports saves/s and
    p99, beside a bare Flask "hello" and a minimal Flask-SQLAlchemy upsert endpoint served
    the same way in the same run.
@@ -225,6 +229,78 @@ async def rush(port, round_id, sessions, think, window=1.0, answers=20):
     return stats, acked, submitted, delivered, usable, time.monotonic() - t0
 
 
+async def rush_pattern(port, n, window, requests):
+    """The rush's shape without the app's work: ``n`` clients arriving within ``window``
+    seconds, each opening a connection, sending ``requests`` (method, path) in turn and
+    closing. Returns (seconds until the last one was done, the client's CPU seconds)."""
+    sem = asyncio.Semaphore(1000)
+    t0 = time.monotonic()
+    cpu0 = time.process_time()
+    done: list[float] = []
+
+    async def one():
+        await asyncio.sleep(random.uniform(0, window))
+        async with sem:
+            c = Client(port)
+            for method, path in requests:
+                await c.request(method, path, {})
+            c.close()
+        done.append(time.monotonic() - t0)
+
+    await asyncio.gather(*(one() for _ in range(n)))
+    return max(done), time.process_time() - cpu0
+
+
+def ceiling(env, n, window) -> float:
+    """What the rush could reach at best on this machine, in the same run: the client
+    against a canned server in another process (the client's own ceiling), and against
+    gunicorn + Flask answering a bare "hello" (the stack's ceiling, as the app is served)."""
+    import socket as _socket
+
+    pair = [("GET", "/hello"), ("GET", "/hello")]  # as many requests as a start and its receipt
+    with _socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    canned = subprocess.Popen([sys.executable, "-m", "bench.canned", str(port)], cwd=ROOT)
+    try:
+        for _ in range(50):
+            try:
+                _socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        last, cpu = asyncio.run(rush_pattern(port, n, window, pair))
+    finally:
+        canned.terminate()
+        canned.wait()
+    print(
+        f"  ceiling, client alone (canned server): {n} pairs (start + receipt) in "
+        f"{last:.1f} s = {n / last:.0f} pairs/s; client CPU {cpu:.1f} s",
+        flush=True,
+    )
+    baseline = Server(
+        "bench.baseline_app:app",
+        env,
+        workers=int(os.environ.get("BENCH_WORKERS", 2)),
+        threads=int(os.environ.get("BENCH_THREADS", 8)),
+    )
+    try:
+        last, cpu = asyncio.run(rush_pattern(baseline.port, n, window, pair))
+    finally:
+        baseline.stop()
+    print(
+        f"  ceiling, gunicorn + bare Flask hello: {n} pairs in {last:.1f} s = "
+        f"{n / last:.0f} pairs/s; client CPU {cpu:.1f} s",
+        flush=True,
+    )
+    return n / last
+
+
+def _p99(stats, name: str) -> float:
+    values = sorted(stats.latencies.get(name) or [0.0])
+    return values[min(len(values) - 1, int(0.99 * len(values)))] * 1000
+
+
 def _epoch(iso_text: str) -> float:
     from datetime import datetime
 
@@ -316,6 +392,7 @@ def report_rush(url, stats, acked, submitted, delivered, usable, wall, *, total,
     )
     for p in problems[:10]:
         print("   ", p)
+    return starts / max(delivered)
 
 
 def run(kind, args, tmp):
@@ -330,6 +407,7 @@ def run(kind, args, tmp):
         f"gunicorn 2 workers × 8 threads",
         flush=True,
     )
+    stack_rate = ceiling(env, args.participants, args.window) if args.ceiling else None
     server = Server(
         "wsgi:app",
         env,
@@ -338,7 +416,8 @@ def run(kind, args, tmp):
     )
     try:
         if args.participants:
-            report_rush(
+            cpu0 = time.process_time()
+            rush_rate = report_rush(
                 url,
                 *asyncio.run(
                     rush(
@@ -354,6 +433,13 @@ def run(kind, args, tmp):
                 window=args.window,
                 limit=30 * 60.0,
             )
+            print(f"  client CPU during the rush: {time.process_time() - cpu0:.1f} s", flush=True)
+            if stack_rate:
+                print(
+                    f"  starts/s reach {100 * rush_rate / stack_rate:.0f} % of the bare stack's "
+                    f"pairs/s measured in the same run",
+                    flush=True,
+                )
 
         # Saves: 200 clients with an attempt each, saving back to back.
         async def open_attempts():
@@ -400,6 +486,7 @@ def run(kind, args, tmp):
             f"{'all in the database' if not problems else f'{len(problems)} MISMATCHES'}"
         )
         quiz_rate = n_saves / save_wall
+        save_p99 = _p99(save_stats, "save")
     finally:
         server.stop()
 
@@ -439,7 +526,8 @@ def run(kind, args, tmp):
         print(line)
     print(
         f"  answer saves reach {100 * quiz_rate / upsert_rate:.0f} % of the minimal upsert "
-        f"(target ≥ 50 %)",
+        f"(target ≥ 50 %); p99 {save_p99:.0f} ms (target < 300 ms) against the minimal "
+        f"upsert's own p99 {_p99(upsert, 'upsert'):.0f} ms in the same run",
         flush=True,
     )
     drop_database(url)
@@ -454,6 +542,12 @@ def main() -> int:
     ap.add_argument("--answers", type=int, default=20, help="questions each one answers")
     ap.add_argument("--save-clients", type=int, default=200)
     ap.add_argument("--save-seconds", type=float, default=15.0)
+    ap.add_argument(
+        "--no-ceiling",
+        dest="ceiling",
+        action="store_false",
+        help="skip measuring the client's and the bare stack's ceiling first",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.db:
@@ -477,6 +571,7 @@ def main() -> int:
                         str(args.save_clients),
                         "--save-seconds",
                         str(args.save_seconds),
+                        *([] if args.ceiling else ["--no-ceiling"]),
                     ]
                 )
                 if code:
