@@ -193,10 +193,6 @@ def _start(base: str, phone: str, round_id: int) -> dict:
     return reply.json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 item 1 (helper A): the question pool is cached per process for 30 s",
-)
 def test_a_bank_change_on_one_server_is_in_the_next_paper_of_the_other(cluster):
     ids = cluster.ids
     round_id, bank_id = ids["open_round_id"], ids["bank_id"]
