@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _photo(size, seed: int) -> bytes:
-    from PIL import Image, ImageDraw, ImageFilter
+    from PIL import Image, ImageDraw
 
     image = Image.effect_noise(size, 40 + seed % 30).convert("RGB")
     draw = ImageDraw.Draw(image)

@@ -40,9 +40,7 @@ class Referral(db.Model):
     __tablename__ = "referrals"
     __table_args__ = (
         CheckConstraint("referrer_id <> referred_id", name="not_self"),
-        CheckConstraint(
-            "status IN ('credited', 'self', 'duplicate')", name="status_known"
-        ),
+        CheckConstraint("status IN ('credited', 'self', 'duplicate')", name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
