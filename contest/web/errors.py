@@ -130,8 +130,24 @@ def _http_error(exc: HTTPException):
     return response, code
 
 
+NUL_MESSAGE = _l(
+    "Nội dung gửi lên có ký tự không hợp lệ (ký tự rỗng NUL), thường do sao chép từ một "
+    "tệp khác. Vui lòng gõ lại thông tin rồi gửi lại."
+)
+
+
 def init_app(app: Flask) -> None:
     json_input.init_app(app)
+
+    @app.before_request
+    def refuse_nul():
+        if json_input.holds_nul(request.args) or (
+            request.method in ("POST", "PUT", "PATCH") and json_input.holds_nul(request.form)
+        ):
+            if wants_json():
+                return api_error(422, "validation", NUL_MESSAGE)
+            return _page(400, NUL_MESSAGE)
+        return None
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

@@ -7,6 +7,9 @@ parsed here and every whole number in a URL is bounded here.
   and the view says 422 — never a ``RecursionError`` that would become a 500.
 * URLs: ``<int:…>`` only matches ids the database can hold (PostgreSQL ``integer``), so
   ``/api/attempts/9223372036854775808`` is a plain 404, not an overflow in the driver.
+* NUL: PostgreSQL's text cannot hold U+0000, so a NUL in a JSON string or key is "not
+  valid JSON" too, and a NUL in a query string or a form field is refused before any view
+  runs (422 on the API, a 400 page elsewhere) — never a driver error that becomes a 500.
 * Size: a JSON API body is small; more than ``API_MAX_BODY`` bytes is a 413 before any
   of it is read (pages keep ``MAX_CONTENT_LENGTH`` for their file uploads).
 """
@@ -36,12 +39,39 @@ def _finite_float(text: str) -> float:
     return value
 
 
+NUL = "\x00"
+
+
+def _holds_nul(value) -> bool:
+    """A NUL in any string or key of a parsed document (iterative: no depth limit)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def loads_strict(data):
     """``json.loads`` that turns every hostile document into a ``ValueError``."""
     try:
-        return json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
+        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
+    if _holds_nul(value):
+        raise ValueError("NUL character in JSON")
+    return value
+
+
+def holds_nul(multidict) -> bool:
+    """A NUL in a key or a value of a query string or a form."""
+    return any(NUL in key or NUL in value for key, value in multidict.items(multi=True))
 
 
 class StrictJSONProvider(DefaultJSONProvider):
