@@ -2,17 +2,17 @@
 
 Import (an ``.xlsx`` or a Word ``.docx``) is upload → preview → confirm. The uploaded bytes
 wait on disk under a random token (``bank_files.stage_upload``), never in the cookie session;
-the preview parses them, the confirm parses them again and saves everything or nothing.
+the preview parses them, the confirm parses them again and saves everything or nothing. A
+file above ``bank_staging.runs_as_job``'s limits (the preview noted its rows) is confirmed
+into a job (``contest/jobs/imports.py``) and the page answers with the job's page.
 """
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -27,13 +27,15 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from contest.banks import uploads
 from contest.banks.forms import BankForm, QuestionForm
 from contest.banks.images import picture_url
 from contest.banks.question_input import apply_question_errors, question_input
 from contest.db import utcnow
 from contest.extensions import db
+from contest.jobs import imports as job_imports
 from contest.models import Difficulty, Role
-from contest.services import bank_files, banks, question_images, questions
+from contest.services import bank_files, bank_staging, banks, question_images, questions
 from contest.services.errors import NotFound, ValidationFailed
 from contest.web import menu
 from contest.web.forms import apply_errors
@@ -47,7 +49,6 @@ menu.add(
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MAX_ROWS_SHOWN = 500
 
 
 @bp.before_request
@@ -58,15 +59,6 @@ def guard():
 
 def _actor():
     return current_user._get_current_object()
-
-
-def _staging_dir() -> Path:
-    configured = current_app.config.get("BANK_STAGING_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "bank-uploads"
-
-
-def _wants_json() -> bool:
-    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
 
 
 def _save(form, save, put_errors=apply_errors):
@@ -223,26 +215,13 @@ def export_bank_docx(bank_id: int):
 # --- import: upload → preview → confirm -----------------------------------------------------
 
 
-def _upload_page(bank, message: str | None, status: int):
-    if _wants_json() and request.method == "POST":
-        return jsonify({"error": "file", "message": message}), status
-    return render_template(
-        "banks/upload.html",
-        bank=bank,
-        error=message,
-        max_bytes=bank_files.MAX_FILE_BYTES,
-        image_mb=question_images.MAX_BYTES // 1048576,
-        image_px=question_images.MAX_SIDE,
-    ), status
-
-
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_exc):
     message = bank_files.too_large_message()
     bank_id = (request.view_args or {}).get("bank_id")
     if request.endpoint == "banks.upload_file" and bank_id is not None:
         try:
-            return _upload_page(banks.get_bank(bank_id), message, 413)
+            return uploads.upload_page(banks.get_bank(bank_id), message, 413)
         except NotFound:
             pass
     return render_template(
@@ -254,20 +233,20 @@ def too_large(_exc):
 def upload_file(bank_id: int):
     bank = banks.get_bank(bank_id)
     if request.method == "GET":
-        return _upload_page(bank, None, 200)
+        return uploads.upload_page(bank, None, 200)
     # CSRFProtect has already checked the token (a form field, also sent by upload.js).
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _upload_page(bank, bank_files.empty_upload_message(), 400)
+        return uploads.upload_page(bank, bank_files.empty_upload_message(), 400)
     data = upload.stream.read(bank_files.MAX_FILE_BYTES + 1)
     try:
         bank_files.check_upload(data, upload.filename)
     except bank_files.FileTooLarge as exc:
-        return _upload_page(bank, exc.message, 413)
+        return uploads.upload_page(bank, exc.message, 413)
     except bank_files.UnreadableFile as exc:
-        return _upload_page(bank, exc.message, 400)
+        return uploads.upload_page(bank, exc.message, 400)
     token = bank_files.stage_upload(
-        _staging_dir(),
+        uploads.staging_dir(),
         data,
         bank_id=bank.id,
         actor_id=current_user.id,
@@ -275,68 +254,44 @@ def upload_file(bank_id: int):
         filename=upload.filename,
     )
     target = url_for("banks.preview_import", bank_id=bank.id, token=token)
-    if _wants_json():
+    if uploads.wants_json():
         return jsonify({"redirect": target})
     return redirect(target, 303)
-
-
-def _staged(bank, token: str):
-    """The staged bytes and file name, or a redirect to the upload page."""
-    try:
-        return bank_files.read_staged(
-            _staging_dir(), token, bank_id=bank.id, actor_id=current_user.id, now=utcnow()
-        ), None
-    except NotFound as exc:  # back to the upload form, not an error page
-        flash(str(exc), "warning")
-        return None, redirect(url_for("banks.upload_file", bank_id=bank.id))
-
-
-def _preview_page(bank, token: str, filename: str, preview):
-    status = 200 if preview.ok else 422
-    return render_template(
-        "banks/preview.html",
-        bank=bank,
-        token=token,
-        filename=filename,
-        preview=preview,
-        max_rows=MAX_ROWS_SHOWN,
-    ), status
-
-
-def _staged_preview(bank, token: str):
-    """The staged upload read again: ((data, filename, preview), None), or (None, the page
-    to show instead) when it is gone or can no longer be read."""
-    staged, response = _staged(bank, token)
-    if response is not None:
-        return None, response
-    data, filename = staged
-    try:
-        preview = bank_files.preview_import(bank, data, filename)
-    except bank_files.UnreadableFile as exc:
-        bank_files.discard_staged(_staging_dir(), token)
-        return None, _upload_page(bank, exc.message, 400)
-    return (data, filename, preview), None
 
 
 @bp.route("/<int:bank_id>/nhap-excel/<token>")
 def preview_import(bank_id: int, token: str):
     bank = banks.get_bank(bank_id)
-    staged, response = _staged_preview(bank, token)
+    staged, response = uploads.staged_preview(bank, token)
     if response is not None:
         return response
     _data, filename, preview = staged
-    return _preview_page(bank, token, filename, preview)
+    bank_staging.note_rows(uploads.staging_dir(), token, preview.rows_read)
+    return uploads.preview_page(bank, token, filename, preview)
 
 
 @bp.route("/<int:bank_id>/nhap-excel/<token>", methods=["POST"])
 def confirm_import(bank_id: int, token: str):
+    """Save the previewed file here, or, above the limits, queue it as a job (the staged
+    upload and its job share the token: a second click finds the same job)."""
     bank = banks.get_bank(bank_id)
-    staged, response = _staged_preview(bank, token)
+    job = job_imports.bank_import_job(bank.id, token)
+    if job is not None:
+        return uploads.job_page(job)
+    found, response = uploads.staged(bank, token)
     if response is not None:
         return response
-    _data, filename, preview = staged
+    data, filename = found
+    if uploads.runs_as_job(len(data), bank_staging.noted_rows(uploads.staging_dir(), token)):
+        return uploads.queue_import(bank, token, data, filename, actor=_actor())
+    staged, response = uploads.staged_preview(bank, token)
+    if response is not None:
+        return response
+    data, filename, preview = staged
     if not preview.ok:
-        return _preview_page(bank, token, filename, preview)
+        return uploads.preview_page(bank, token, filename, preview)
+    if uploads.runs_as_job(len(data), preview.rows_read):  # confirmed without a preview
+        return uploads.queue_import(bank, token, data, filename, actor=_actor())
     try:
         result = bank_files.save_import(bank, preview, actor=_actor(), now=utcnow())
         db.session.commit()
@@ -348,7 +303,7 @@ def confirm_import(bank_id: int, token: str):
             "warning",
         )
         return redirect(url_for("banks.show_bank", bank_id=bank.id))
-    bank_files.discard_staged(_staging_dir(), token)
+    bank_files.discard_staged(uploads.staging_dir(), token)
     if result.duplicates:
         message = _(
             "Đã nhập %(count)s câu hỏi vào ngân hàng «%(name)s». Bỏ qua %(duplicates)s câu trùng.",

@@ -39,7 +39,8 @@ class JobKind:
     ``title`` names it on the job page; ``role`` is who may see its page and download its
     file (the same permission as the action itself); ``run`` does the work; ``describe``
     turns a summary into the lines the page shows; ``back`` gives the endpoint and its
-    arguments of the page the job was started from; ``on_download(params, actor, now,
+    arguments of the page the job was started from (``back_text`` its link's words, by
+    default the round's results page); ``on_download(params, actor, now,
     summary)`` audits a download of the job's file (and may refuse it with a domain error).
     ``drop_params`` are removed from the stored parameters once the job is done or failed
     (an uploaded file with personal data); ``file_lifetime`` seconds after it finished, the
@@ -55,6 +56,7 @@ class JobKind:
     timeout: int = 3600  # seconds a worker lets one run take
     drop_params: tuple[str, ...] = ()
     file_lifetime: int | None = None
+    back_text: LazyText | None = None
 
 
 KINDS: dict[str, JobKind] = {}

@@ -74,6 +74,7 @@ def show(job_id: int):
         state=_state(job),
         lines=kind.describe(job.summary or {}) if job.status is JobStatus.done else [],
         back_url=url_for(back[0], **back[1]) if back else None,
+        back_text=kind.back_text,
     )
 
 

@@ -324,11 +324,14 @@ def save_import(
     actor: User | None,
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
+    upload: str | None = None,
 ) -> ImportResult:
     """Insert the questions of a ``preview`` into ``bank`` in bulk, all or nothing.
 
     ``progress(done, total)`` is called after each batch. Raises ``ImportFailed`` (with the
-    row errors) when the preview has any error; nothing is then added.
+    row errors) when the preview has any error; nothing is then added. ``upload`` (a staged
+    upload's token) is kept in the audit entry, committed with the questions: the marker
+    by which a retried import job knows it already ran.
     """
     if not preview.ok:
         raise ImportFailed(preview.errors)
@@ -351,6 +354,7 @@ def save_import(
         imported=total,
         duplicates=len(preview.duplicates),
         rows=preview.rows_read,
+        **({"upload": upload} if upload else {}),
     )
     invalidate_pool()  # rounds drawing from this bank see the change
     return ImportResult(imported=total, duplicates=len(preview.duplicates))

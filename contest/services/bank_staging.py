@@ -1,5 +1,7 @@
 """Keeping an uploaded bank file on disk under a random token between its preview and its
-confirmation (never in the cookie session), for the same user and bank, for an hour.
+confirmation (never in the cookie session), for the same user and bank, for an hour; the
+preview notes how many rows it read, so the confirmation can tell a big import (a job,
+``runs_as_job``) from a small one without reading the file again.
 """
 
 from __future__ import annotations
@@ -14,9 +16,24 @@ from pathlib import Path
 from contest.services.errors import NotFound
 from contest.services.i18n import _
 
-__all__ = ["STAGING_TTL", "discard_staged", "purge_staged", "read_staged", "stage_upload"]
+__all__ = [
+    "INLINE_MAX_BYTES",
+    "INLINE_MAX_ROWS",
+    "STAGING_TTL",
+    "discard_staged",
+    "note_rows",
+    "noted_rows",
+    "purge_staged",
+    "read_staged",
+    "runs_as_job",
+    "stage_upload",
+]
 
 STAGING_TTL = timedelta(hours=1)
+# An import above either limit runs as a job (docs/question-banks.md); the app's config
+# may lower them (BANK_IMPORT_INLINE_MAX_ROWS, BANK_IMPORT_INLINE_MAX_BYTES).
+INLINE_MAX_ROWS = 2000
+INLINE_MAX_BYTES = 1_000_000
 
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -79,6 +96,40 @@ def read_staged(
     ):
         raise missing
     return data, meta.get("filename", "")
+
+
+def note_rows(directory: Path, token: str, rows: int) -> None:
+    """Remember how many rows (Word: questions) the preview of a staged upload read."""
+    _data_path, meta_path = _staged_paths(directory, token)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta["rows"] = int(rows)
+        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    except (OSError, ValueError):  # gone meanwhile: the confirmation will say so
+        return
+
+
+def noted_rows(directory: Path, token: str) -> int | None:
+    """The rows noted by ``note_rows``, or None (not previewed, or gone)."""
+    try:
+        _data_path, meta_path = _staged_paths(directory, token)
+        rows = json.loads(meta_path.read_text(encoding="utf-8")).get("rows")
+    except (NotFound, OSError, ValueError):
+        return None
+    return rows if isinstance(rows, int) else None
+
+
+def runs_as_job(
+    size: int,
+    rows: int | None,
+    *,
+    max_rows: int = INLINE_MAX_ROWS,
+    max_bytes: int = INLINE_MAX_BYTES,
+) -> bool:
+    """Whether importing a file of ``size`` bytes and ``rows`` rows (None: not known yet)
+    is too big for the request: more than ``max_bytes`` (a ``.zip`` with its pictures
+    counts whole) or more than ``max_rows`` rows."""
+    return size > max_bytes or (rows is not None and rows > max_rows)
 
 
 def discard_staged(directory: Path, token: str) -> None:
