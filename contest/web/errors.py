@@ -130,6 +130,7 @@ def _http_error(exc: HTTPException):
     return response, code
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 NUL_MESSAGE = _l(
     "Nội dung gửi lên có ký tự không hợp lệ (ký tự rỗng NUL), thường do sao chép từ một "
     "tệp khác. Vui lòng gõ lại thông tin rồi gửi lại."
@@ -141,8 +142,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul():
-        if json_input.holds_nul(request.args) or (
-            request.method in ("POST", "PUT", "PATCH") and json_input.holds_nul(request.form)
+        if (request.args and json_input.holds_nul(request.args)) or (
+            request.mimetype in FORM_TYPES and json_input.holds_nul(request.form)
         ):
             if wants_json():
                 return api_error(422, "validation", NUL_MESSAGE)

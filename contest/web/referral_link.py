@@ -40,13 +40,12 @@ def _value(code: str, slug: str, own: bool) -> str:
 def capture() -> None:
     """Before a request: note a new ``?ref`` (first touch wins) or mark the cookie as the
     referrer's own when its owner is signed in here. Sets ``g.referral_cookie``."""
-    if request.endpoint == "static":
-        return
+    if request.endpoint == "static" or request.path.startswith("/api/"):
+        return  # pages carry the link; the quiz API's hot path never loads a user for it
     stored = _read()
-    signed_in = current_user.is_authenticated
     if stored is not None:
         code, slug, own = stored
-        if signed_in and not own:
+        if not own and current_user.is_authenticated:
             referrer = referrals.referrer_of(code)
             if referrer is not None and referrer.id == current_user.id:
                 g.referral_cookie = _value(code, slug, True)
@@ -57,6 +56,7 @@ def capture() -> None:
     referrer = referrals.referrer_of(code)
     if referrer is None:
         return
+    signed_in = current_user.is_authenticated
     own = signed_in and referrer.id == current_user.id
     if signed_in and not own:
         return  # someone signed in does not register: leave the cookie for a newcomer
