@@ -7,7 +7,7 @@ job once and sweeps what dead workers left; ``views`` is the job page; ``worker`
 entry point of ``make worker``. See docs/architecture.md and docs/deployment.md.
 """
 
-from contest.jobs import imports, kinds, regrade_kind  # noqa: F401  (register the kinds)
+from contest.jobs import imports, kinds, notification_kinds, regrade_kind  # noqa: F401  (register the kinds)
 from contest.jobs.queue import enqueue, init_app
 from contest.jobs.registry import KINDS, JobKind, Outcome, register
 

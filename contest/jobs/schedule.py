@@ -39,6 +39,9 @@ SCHEDULE: dict[str, Scheduled] = {
     # What `flask privacy purge` does from cron (L4): the privacy page promises that
     # non-winners' CCCD, phone and birth date are erased after the complaint period.
     "privacy-purge": Scheduled("privacy_purge", 24 * 3600, keep=timedelta(days=30)),
+    # Notifications (services/notifications): rounds opened, closing within a day, results
+    # published → batches of mail (jobs/notification_kinds).
+    "notifications": Scheduled("notify_scan", 300),
 }
 
 ClaimSlot = Callable[[str, int, int], bool]
