@@ -469,3 +469,6 @@ def dashboard_xlsx():
     figures = stats.collect(contest, round_)
     name = f"thong-ke-{contest.id}{'-dot-' + str(round_.id) if round_ else ''}.xlsx"
     return send_xlsx(lambda out: stats.write_xlsx(figures, out, now=now), name, private=True)
+
+
+from contest.results import participation  # noqa: E402, F401  (its pages are on this blueprint)

@@ -72,6 +72,8 @@ ACTION_LABELS = {
     "result.disqualify": lazy_gettext("Loại thí sinh"),
     "result.reinstate": lazy_gettext("Khôi phục thí sinh"),
     "result.export": lazy_gettext("Xuất kết quả ra Excel"),
+    "participation.export_absent": lazy_gettext("Xuất danh sách chưa tham gia"),
+    "participation.set_targets": lazy_gettext("Đặt chỉ tiêu tham gia"),
     "contest.documents": lazy_gettext("Sửa mẫu giấy chứng nhận và văn bản"),
     "round.decision": lazy_gettext("Ghi số và ngày quyết định trao giải"),
     "round.certificates": lazy_gettext("Cấp giấy chứng nhận"),

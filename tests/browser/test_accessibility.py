@@ -48,6 +48,8 @@ NOT_PAGES = {
     "organiser.download_passwords": "xlsx download",
     "organiser.participants_template": "xlsx download",
     "results_admin.dashboard_xlsx": "xlsx download",
+    "results_admin.absent_xlsx": "xlsx download",
+    "results_admin.targets_xlsx": "xlsx download",
     "answer_keys.items_xlsx": "xlsx download",
     "results.winners_xlsx": "xlsx download",
     "banks.export_bank": "xlsx download",

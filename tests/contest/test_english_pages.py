@@ -56,6 +56,8 @@ NOT_PAGES = {
     "jobs.status",
     "jobs.download",
     "results_admin.dashboard_xlsx",
+    "results_admin.absent_xlsx",
+    "results_admin.targets_xlsx",
     "results.winners_xlsx",
     "banks.export_bank",
     "banks.download_template",
