@@ -1,6 +1,17 @@
 """All models, imported so Alembic and the app see every table."""
 
-from contest.models import cache, certificate, disputes, essay, job, notification, participation, referral, results, similarity  # noqa: F401  (their tables register themselves)
+from contest.models import (  # noqa: F401  (their tables register themselves)
+    cache,
+    certificate,
+    disputes,
+    essay,
+    job,
+    notification,
+    participation,
+    referral,
+    results,
+    similarity,
+)
 from contest.models.audit import AuditEntry
 from contest.models.exclusion import Exclusion
 from contest.models.question import Difficulty, Option, Question, QuestionBank

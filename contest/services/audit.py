@@ -41,6 +41,8 @@ ACTION_LABELS = {
     "user.set_role": lazy_gettext("Đổi vai trò"),
     "user.activate": lazy_gettext("Mở khoá tài khoản"),
     "user.deactivate": lazy_gettext("Khoá tài khoản"),
+    "user.notifications_off": lazy_gettext("Tắt thông báo qua email/tin nhắn"),
+    "user.notifications_on": lazy_gettext("Bật lại thông báo qua email/tin nhắn"),
     "unit.create": lazy_gettext("Thêm đơn vị"),
     "unit.update": lazy_gettext("Sửa đơn vị"),
     "unit.activate": lazy_gettext("Sử dụng lại đơn vị"),

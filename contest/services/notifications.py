@@ -84,7 +84,7 @@ def set_notifications(user: User, on: bool, *, now: datetime, source: str = "pro
         db.session.add(NotificationOptOut(user_id=user.id, created_at=now, source=source))
     audit.record(
         user,
-        "user.notifications_" + ("on" if on else "off"),
+        "user.notifications_on" if on else "user.notifications_off",
         "user",
         user.id,
         now=now,

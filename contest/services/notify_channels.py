@@ -5,14 +5,14 @@ settings come in as plain data.
 
 A provider is a class with ``send(recipient, message)`` (raise ``NotSent`` when it did not
 take the message), built with the app's config: ``NOTIFY_SMS_PROVIDER`` /
-``NOTIFY_ZALO_PROVIDER`` name it as ``"package.module:ClassName"`` (docs/notifications.md).
+``NOTIFY_ZALO_PROVIDER`` hold the class itself, passed to ``create_app`` by the
+deployment's own WSGI file (explicit wiring, no import by name: docs/notifications.md).
 The logging implementation writes the event, the round and the user id, never a phone
 number, address or name (L2).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 from typing import Protocol
@@ -96,17 +96,14 @@ CHANNELS: dict[str, tuple[str | None, type]] = {
 }
 
 
-def _load(path: str) -> type:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
 def notifier_for(channel: str, config) -> Notifier:
     """The notifier of ``channel`` (a key of ``CHANNELS``) for this config."""
     key, default = CHANNELS[channel]
     provider = config.get(key) if key else None
     if provider:
-        return _load(provider)(config)
+        if not callable(provider):
+            raise TypeError(f"{key} must be a provider class, not {type(provider).__name__}")
+        return provider(config)
     if default is LoggingNotifier:
         return LoggingNotifier(config, channel)
     return default(config)

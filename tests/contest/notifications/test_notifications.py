@@ -179,3 +179,38 @@ def test_the_sms_and_zalo_logging_channels_log_no_phone_number(
         select(Notification.channels).where(Notification.round_id == round_.id)
     )
     assert sorted(channels) == ["email,sms,zalo", "sms,zalo"]
+
+
+class RecordingGateway:
+    """A provider as a deployment plugs one in: the class itself in the app's config."""
+
+    needs = "phone"
+    sent: list = []
+
+    def __init__(self, config):
+        self.config = config
+
+    def send(self, recipient, message):
+        RecordingGateway.sent.append((recipient.phone, message.round_id, message.short))
+
+
+def test_a_provider_class_in_the_config_sends_the_sms(
+    app, db, make_user, make_round, inbox, monkeypatch
+):
+    monkeypatch.setitem(app.config, "NOTIFY_CHANNELS", ["sms"])
+    monkeypatch.setitem(app.config, "NOTIFY_SMS_PROVIDER", RecordingGateway)
+    monkeypatch.setattr(RecordingGateway, "sent", [])
+    user = make_user()
+    round_ = make_round(opens_at=NOW - timedelta(hours=1))
+    schedule.tick(NOW)
+    assert [(phone, rid) for phone, rid, _short in RecordingGateway.sent] == [
+        (user.phone, round_.id)
+    ]
+    assert inbox.to() == []
+
+
+def test_a_provider_named_by_a_string_is_refused():
+    from contest.services import notify_channels
+
+    with pytest.raises(TypeError, match="NOTIFY_SMS_PROVIDER"):
+        notify_channels.notifier_for("sms", {"NOTIFY_SMS_PROVIDER": "mypackage.sms:Gateway"})
