@@ -12,16 +12,18 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from contest.db import utcnow
+from tests.seeding import open_round_with_bank
 
 SERVER_B = r"""
 import json, sys
 from contest import create_app
 from contest.db import utcnow
+from tests.seeding import open_round_with_bank
 from contest.extensions import db
 from contest.models import User
 from contest.services import attempt_start
@@ -68,61 +70,12 @@ class OtherServer:
 def world(race_app):
     """A participant-ready round of 5 questions (all on every paper) and four takers."""
     from contest.extensions import db
-    from contest.models import (
-        Category,
-        Contest,
-        Gender,
-        Option,
-        Question,
-        QuestionBank,
-        Role,
-        Round,
-        Unit,
-        User,
-    )
+    from contest.models import Gender, Role, User
 
     now = utcnow()
     tag = now.strftime("%H%M%S%f")
     with race_app.app_context():
-        unit = Unit(name=f"Đơn vị {tag}", name_key=f"don vi {tag}")
-        category = Category(name=f"Đối tượng {tag}")
-        bank = QuestionBank(name=f"Ngân hàng {tag}", created_at=now)
-        db.session.add_all([unit, category, bank])
-        db.session.flush()
-        questions = []
-        for i in range(5):
-            q = Question(
-                bank_id=bank.id,
-                topic="Lịch sử",
-                text=f"Câu hỏi số {i + 1}?",
-                search_key=f"cau hoi so {i + 1}",
-                key=f"{tag}-{i}",
-                created_at=now,
-                updated_at=now,
-            )
-            db.session.add(q)
-            db.session.flush()
-            questions.append(q.id)
-            db.session.add_all(
-                Option(question_id=q.id, position=p, text=f"Phương án {p}", is_correct=p == 1)
-                for p in range(4)
-            )
-        contest = Contest(title=f"Thi {tag}", slug=f"thi-{tag}", is_published=True, created_at=now)
-        db.session.add(contest)
-        db.session.flush()
-        round_ = Round(
-            contest_id=contest.id,
-            name="Tuần 1",
-            opens_at=now - timedelta(hours=1),
-            closes_at=now + timedelta(days=1),
-            question_count=5,
-            time_limit_minutes=30,
-            max_attempts=3,
-            bank_ids=[bank.id],
-            created_at=now,
-            published_at=now,
-        )
-        db.session.add(round_)
+        seeded = open_round_with_bank(now, tag=tag, correct=1, time_limit=30)
         users = [
             User(
                 role=Role.participant,
@@ -132,8 +85,8 @@ def world(race_app):
                 gender=Gender.female,
                 id_number=f"{tag[-6:]}{n:06d}",
                 phone=f"09{tag[-4:]}{n:04d}",
-                unit_id=unit.id,
-                category_id=category.id,
+                unit_id=seeded["unit_id"],
+                category_id=seeded["category_id"],
                 password_hash="x",
                 created_at=now,
             )
@@ -141,7 +94,11 @@ def world(race_app):
         ]
         db.session.add_all(users)
         db.session.commit()
-        ids = {"round": round_.id, "questions": questions, "users": [u.id for u in users]}
+        ids = {
+            "round": seeded["round_id"],
+            "questions": seeded["question_ids"],
+            "users": [u.id for u in users],
+        }
         db.session.remove()
     return ids
 

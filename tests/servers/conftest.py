@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import valid_cccd
 from tests.contest.jobs.conftest import ORGANISER, PASSWORD, seed
+from tests.seeding import open_round_with_bank
 from tests.servers import procs
 
 REDIS_URL = os.environ.get("SERVERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -98,64 +99,13 @@ def seed_open_round(app) -> dict:
     questions as a paper, and two participants. Returns their ids and phones."""
     from contest.db import utcnow
     from contest.extensions import db
-    from contest.models import (
-        Category,
-        Contest,
-        Gender,
-        Option,
-        Question,
-        QuestionBank,
-        Role,
-        Round,
-        Unit,
-        User,
-    )
+    from contest.models import Gender, Role, User
     from contest.services.passwords import hash_password
     from question_bank.text import fold
 
     now = utcnow()
     with app.app_context():
-        unit = Unit(name="Đơn vị Tam Đường", name_key=fold("Đơn vị Tam Đường"))
-        category = Category(name="Nhân dân")
-        bank = QuestionBank(name="Ngân hàng hai máy chủ", created_at=now)
-        db.session.add_all([unit, category, bank])
-        db.session.flush()
-        questions = []
-        for i in range(5):
-            q = Question(
-                bank_id=bank.id,
-                topic="Lịch sử",
-                text=f"Câu hỏi số {i + 1}?",
-                search_key=fold(f"cau hoi so {i + 1}"),
-                key=f"servers-{i}",
-                created_at=now,
-                updated_at=now,
-            )
-            db.session.add(q)
-            db.session.flush()
-            db.session.add_all(
-                Option(question_id=q.id, position=p, text=f"Phương án {p}", is_correct=p == 0)
-                for p in range(4)
-            )
-            questions.append(q.id)
-        contest = Contest(
-            title="Hai máy chủ", slug="hai-may-chu", is_published=True, created_at=now
-        )
-        db.session.add(contest)
-        db.session.flush()
-        round_ = Round(
-            contest_id=contest.id,
-            name="Đợt mở",
-            opens_at=now - timedelta(hours=1),
-            closes_at=now + timedelta(days=1),
-            question_count=5,
-            time_limit_minutes=20,
-            max_attempts=3,
-            bank_ids=[bank.id],
-            created_at=now,
-            published_at=now,
-        )
-        db.session.add(round_)
+        seeded = open_round_with_bank(now, tag="servers", correct=0, time_limit=20)
         phones = []
         for i in range(3):
             phone = f"091230000{i}"
@@ -168,8 +118,8 @@ def seed_open_round(app) -> dict:
                     gender=Gender.male,
                     id_number=valid_cccd(date(1990, 1, 1 + i), "male"),
                     phone=phone,
-                    unit_id=unit.id,
-                    category_id=category.id,
+                    unit_id=seeded["unit_id"],
+                    category_id=seeded["category_id"],
                     password_hash=hash_password(PARTICIPANT_PASSWORD),
                     created_at=now,
                 )
@@ -177,11 +127,11 @@ def seed_open_round(app) -> dict:
             phones.append(phone)
         db.session.commit()
         ids = {
-            "unit_id": unit.id,
-            "category_id": category.id,
-            "bank_id": bank.id,
-            "open_round_id": round_.id,
-            "question_ids": questions,
+            "unit_id": seeded["unit_id"],
+            "category_id": seeded["category_id"],
+            "bank_id": seeded["bank_id"],
+            "open_round_id": seeded["round_id"],
+            "question_ids": seeded["question_ids"],
             "phones": phones,
         }
         db.session.remove()
