@@ -4,7 +4,6 @@ again by the next worker and finishes. Redis database 9; skipped when Redis is a
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 
 from tests.contest.jobs.conftest import REDIS_URL, redis_or_skip, seed, sign_in, wait_for
 from tests.contest.jobs.helpers import job_path
+from tests.servers import procs
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -103,28 +103,6 @@ def _worker(app, log: Path, *extra: str) -> subprocess.Popen:
         )
 
 
-def _children(pid: int) -> list[int]:
-    """Every process below ``pid`` (RQ puts its work-horse in a session of its own)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            child = int(stat.parent.name)
-            found += [child, *_children(child)]
-    return found
-
-
-def _kill_hard(process: subprocess.Popen) -> None:
-    """SIGKILL the worker and its work-horse at once, as a machine crash would."""
-    for pid in [process.pid, *_children(process.pid)]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
 def _stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
     if process.poll() is None:
         os.killpg(process.pid, sig)
@@ -154,7 +132,7 @@ def test_a_worker_killed_mid_job_loses_nothing(rq_app, redis, tmp_path):
             lambda: (j := job_row(rq_app, job_id)).status is JobStatus.running and j.progress >= 15
         )
     finally:
-        _kill_hard(first)  # the worker and its work-horse, mid-job
+        procs.kill_hard(first)  # the worker and its work-horse, mid-job
     killed = job_row(rq_app, job_id)
     assert killed.status is JobStatus.running and killed.attempts == 1
     assert killed.progress < 100 and killed.result_file is None
