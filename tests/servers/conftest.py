@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import valid_cccd
-from tests.contest.jobs.conftest import ORGANISER, PASSWORD, seed
+from tests.contest.jobs.conftest import ORGANISER, PASSWORD, redis_or_skip, seed
 from tests.seeding import open_round_with_bank
 from tests.servers import procs
 
@@ -58,19 +58,6 @@ def drop_database(url: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     admin.dispose()
-
-
-def redis_or_skip():
-    try:
-        from redis import Redis
-        from redis.exceptions import RedisError
-
-        connection = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-        connection.ping()
-    except (ImportError, RedisError, OSError) as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc}); CI runs these tests")
-    connection.flushdb()
-    return connection
 
 
 def migrated_app(url: str):
@@ -179,7 +166,7 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster(request, tmp_path_factory):
     base = postgres_url_or_skip(request)
-    redis = redis_or_skip()
+    redis = redis_or_skip(REDIS_URL)
     url = scratch_database(base, "servers")
     app = migrated_app(url)
     ids = {**seed_open_round(app), **seed(app)}

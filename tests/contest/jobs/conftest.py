@@ -24,16 +24,16 @@ ORGANISER = "bantochuc@jobs.example.vn"
 PARTICIPANT = "0355500999"
 
 
-def redis_or_skip():
-    """The test Redis, flushed (only its own database), or a skip that says why."""
+def redis_or_skip(url: str = REDIS_URL):
+    """The test Redis at ``url``, flushed (only its own database), or a skip that says why."""
     try:
         from redis import Redis
         from redis.exceptions import RedisError
 
-        connection = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+        connection = Redis.from_url(url, socket_connect_timeout=1)
         connection.ping()
     except (ImportError, RedisError, OSError) as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc}); CI runs these tests")
+        pytest.skip(f"Redis is not reachable at {url} ({exc}); CI runs these tests")
     connection.flushdb()
     return connection
 
