@@ -5,45 +5,24 @@ are both answered at once; the link arrives afterwards, for the known one only."
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
 import time
 import urllib.parse
 import urllib.request
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.concurrency.conftest import Browser
+from tests.smtp import smtp_server
 
 SMTP_DELAY = 1.5
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-class SlowInbox:
-    def __init__(self):
-        self.recipients: list[str] = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
-        await asyncio.sleep(SMTP_DELAY)
-        self.recipients.extend(envelope.rcpt_tos)
-        return "250 OK"
-
-
 @pytest.fixture
 def slow_inbox(race_app):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    box = SlowInbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    old = {k: race_app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT")}
-    race_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield box
-    race_app.config.update(old)
-    controller.stop()
+    with smtp_server(race_app.config, delay=SMTP_DELAY) as box:
+        yield box
 
 
 def _account(race_app, email):

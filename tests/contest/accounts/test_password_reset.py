@@ -5,14 +5,10 @@ contact; a temporary password from an organiser only lets its holder choose a ne
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from contest.db import utcnow
@@ -21,38 +17,17 @@ from contest.models.audit import AuditEntry
 from contest.models.job import Job, JobStatus
 from contest.services import accounts, password_reset
 from tests.conftest import PASSWORD, csrf_from
+from tests.smtp import free_port, smtp_server
 
 LINK = re.compile(r"http://localhost/dat-lai-mat-khau/(\S+)")
 NEW = "matkhaumoi2026"
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def inbox(app, monkeypatch):
+def inbox(app):
     """A real SMTP server on a free local port; the app sends its mail there."""
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
-    yield box
-    controller.stop()
+    with smtp_server(app.config) as box:
+        yield box
 
 
 def _ask(client, address):
@@ -150,7 +125,7 @@ def test_a_mail_server_that_is_down_changes_nothing_the_page_says(
     logged with a keyed hash of the address, never the address."""
     make_user(email="dang.cho@example.vn")
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", _free_port())  # nothing listens there
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nothing listens there
     caplog.set_level("WARNING")
     known = _ask(client, "dang.cho@example.vn")
     unknown = _ask(client, "khong.ai@example.vn")

@@ -6,15 +6,11 @@ when tampered; the SMS / Zalo logging channel logs no phone number."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 import re
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from contest.jobs import schedule
@@ -22,41 +18,17 @@ from contest.models.notification import Notification, NotificationOptOut
 from contest.services import notifications, result_closing, result_publishing
 from tests.conftest import NOW, csrf_from
 from tests.contest.results.test_results import finished
+from tests.smtp import smtp_server
 
 OFF_LINK = re.compile(r"http://localhost(/tat-thong-bao/\S+)")
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-    def to(self):
-        return sorted(m["To"] for m in self.messages)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def inbox(app, monkeypatch):
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
     monkeypatch.setitem(app.config, "MAIL_FROM", "hoithi@example.vn")
     monkeypatch.setitem(app.config, "NOTIFY_BATCH", 2)  # several batches with a few people
-    yield box
-    controller.stop()
+    with smtp_server(app.config) as box:
+        yield box
 
 
 def _settings():
