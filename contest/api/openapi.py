@@ -78,6 +78,12 @@ def build_spec() -> dict:
             "address": {"type": "string"},
             "password": {"type": "string", "minLength": 8},
             "consent": {"type": "boolean", "const": True},
+            "ref": {
+                "type": "string",
+                "description": "optional: the code of the referral link the person came "
+                "through (its ?ref=); credited like a sign-up on /dang-ky. A referral "
+                "cookie of the browser wins over it; an unknown code is ignored",
+            },
         },
     }
     paths = {

@@ -12,6 +12,7 @@ from contest.db import utcnow
 from contest.extensions import csrf, db, limiter
 from contest.services import accounts, participants, units
 from contest.services.errors import ValidationFailed
+from contest.web import referral_link
 from contest.web.errors import api_error
 from contest.web.json_input import MAX_ID
 from contest.web.limits import login_limits, register_limit
@@ -100,12 +101,14 @@ def user_json(user) -> dict:
 @limiter.limit(register_limit)
 def register():
     data = _bounded_ids(json_object(required=False), "unit_id", "category", "category_id")
+    ref = _text_fields(data, "ref")["ref"]  # optional: the referral link's code
     user = participants.register_participant(
         participants.ProfileInput.from_mapping(data),
         now=utcnow(),
         min_age=current_app.config["MIN_AGE"],
         policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
     )
+    referral_link.credit_registration(user, ref)
     db.session.commit()
     login_user(user)
     return jsonify({"user": user_json(user), "csrf_token": generate_csrf()}), 201

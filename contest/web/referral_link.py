@@ -5,7 +5,8 @@ A page opened with ``?ref=<code>`` of an active participant keeps the code in a 
 to /dang-ky and any redirect. The first link wins: a later ``?ref`` never replaces it.
 When the browser is, or later becomes, signed in as the code's owner, the cookie is
 marked: an account registered from it is the referrer's own and is not credited.
-Registration calls ``credit_registration``; the cookie is then dropped.
+Registration (the page, and ``/api/auth/register``, which may also carry the code in
+its body) calls ``credit_registration``; the cookie is then dropped.
 """
 
 from __future__ import annotations
@@ -81,12 +82,17 @@ def store(response):
     return response
 
 
-def credit_registration(newcomer) -> None:
+def credit_registration(newcomer, code: str | None = None) -> None:
     """Record the just-registered ``newcomer`` against the cookie's code (flushes; the
-    caller commits) and drop the cookie."""
+    caller commits) and drop the cookie. ``code`` is a client's own copy of the link's
+    ``ref`` (the JSON API's body field): used only when the browser holds no cookie, so
+    the first link still wins. Registering while signed in as the code's owner is a
+    self-referral like opening the link as them."""
     stored = _read()
     if stored is None:
-        return
+        if not code or not referrals.CODE_RE.fullmatch(code):
+            return
+        stored = (code, "", False)
     code, slug, own = stored
     contest_id = None
     if slug:
@@ -94,6 +100,9 @@ def credit_registration(newcomer) -> None:
             contest_id = rounds.get_contest_by_slug(slug).id
         except NotFound:
             contest_id = None
+    if not own and current_user.is_authenticated:
+        referrer = referrals.referrer_of(code)
+        own = referrer is not None and referrer.id == current_user.id
     referrals.record_signup(
         newcomer, code, contest_id=contest_id, opened_as_referrer=own, now=utcnow()
     )
