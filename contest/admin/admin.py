@@ -8,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from contest.admin.forms import AuditFilterForm, CategoryForm, RoleForm, UserSearchForm
+from contest.admin.forms import AuditFilterForm, CategoryForm, RoleForm, ScopeForm, UserSearchForm
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Role
-from contest.services import accounts, units
+from contest.services import accounts, unit_scope, units
 from contest.services import audit as audit_log
 from contest.services.accounts import ROLE_LABELS
 from contest.services.errors import ValidationFailed
@@ -63,10 +63,23 @@ def users():
     ), 200 if valid else 422
 
 
-def _render_user(user, role_form=None, status=200):
+def _scope_form(user, form=None) -> ScopeForm:
+    form = form or ScopeForm(formdata=None, scope_unit_id=str(user.scope_unit_id or ""))
+    form.scope_unit_id.choices = [
+        SelectChoice("", _l("— Cả tỉnh (không giới hạn đơn vị) —")),
+        *(SelectChoice(str(u.id), u.path) for u in units.list_units()),
+    ]
+    return form
+
+
+def _render_user(user, role_form=None, status=200, scope_form=None):
     role_form = role_form or RoleForm(formdata=None, role=user.role.value)
     return render_template(
-        "admin/user.html", user=user, role_form=role_form, mask_id_number=accounts.mask_id_number
+        "admin/user.html",
+        user=user,
+        role_form=role_form,
+        scope_form=_scope_form(user, scope_form),
+        mask_id_number=accounts.mask_id_number,
     ), status
 
 
@@ -98,6 +111,44 @@ def set_role(user_id: int):
         )
     else:
         flash(_("Vai trò không thay đổi."), "info")
+    return redirect(url_for(".user_detail", user_id=user.id))
+
+
+@bp.post("/nguoi-dung/<int:user_id>/pham-vi")
+def set_scope(user_id: int):
+    """Make an organiser a unit organiser (of a unit's subtree) or a province organiser."""
+    user = accounts.get_user(user_id)
+    form = _scope_form(user, ScopeForm())
+    if not form.validate_on_submit():
+        return _render_user(user, status=422, scope_form=form)
+    unit_id = int(form.scope_unit_id.data) if form.scope_unit_id.data else None
+    saved = save_form(
+        form, lambda: unit_scope.set_scope(user, unit_id, actor=_actor(), now=utcnow())
+    )
+    if not saved.ok:
+        return _render_user(user, status=422, scope_form=form)
+    if not saved.value:
+        flash(_("Phạm vi không thay đổi."), "info")
+    elif user.scope_unit is not None:
+        flash(
+            _(
+                "%(name)s giờ là Ban Tổ chức của «%(unit)s»: chỉ xem và quản lý thí sinh, số "
+                "liệu của đơn vị này và các đơn vị trực thuộc. Người này đã được đăng xuất "
+                "khỏi mọi thiết bị.",
+                name=user.full_name,
+                unit=user.scope_unit.path,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "%(name)s giờ là Ban Tổ chức cấp tỉnh (không giới hạn đơn vị). Người này đã "
+                "được đăng xuất khỏi mọi thiết bị.",
+                name=user.full_name,
+            ),
+            "success",
+        )
     return redirect(url_for(".user_detail", user_id=user.id))
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "CategoryForm",
     "ImportForm",
     "RoleForm",
+    "ScopeForm",
     "SearchForm",
     "UnitForm",
     "UserSearchForm",
@@ -36,6 +37,17 @@ class RoleForm(FlaskForm):
     def validate_role(self, field):
         if field.data not in {role.value for role in Role}:
             raise ValidationError(_l("Vui lòng chọn một vai trò trong danh sách."))
+
+
+class ScopeForm(FlaskForm):
+    """An organiser's unit scope: blank for a province organiser (the choices are the
+    units, filled by the view)."""
+
+    scope_unit_id = SelectField(_l("Phạm vi đơn vị"), coerce=str, validate_choice=False)
+
+    def validate_scope_unit_id(self, field):
+        if field.data and field.data not in {c[0] for c in field.choices}:
+            raise ValidationError(_l("Vui lòng chọn một đơn vị trong danh sách."))
 
 
 class UserSearchForm(SearchForm):

@@ -1,4 +1,8 @@
-"""Organiser pages (Ban Tổ chức): the dashboard, units, participants and their import."""
+"""Organiser pages (Ban Tổ chức): the dashboard, units, participants and their import.
+
+The dashboard and the participants' pages are ``unit_scoped``: a unit organiser sees,
+resets and imports only the people of their subtree; the units' pages stay with the
+province."""
 
 from __future__ import annotations
 
@@ -27,13 +31,19 @@ from contest.db import utcnow
 from contest.extensions import db
 from contest.jobs import imports as job_imports
 from contest.models import Role
-from contest.services import accounts, unit_import, units, user_import
+from contest.services import accounts, unit_import, unit_scope, units, user_import
 from contest.services.errors import ImportFailed, ValidationFailed
 from contest.services.vn import mask_phone
 from contest.web import menu
 from contest.web.forms import flash_refusal, save_form
 from contest.web.responses import xlsx_response
-from contest.web.security import role_required
+from contest.web.security import (
+    current_scope,
+    is_unit_organiser,
+    may_open,
+    role_required,
+    unit_scoped,
+)
 from question_bank.safety import UnreadableFile
 
 bp = Blueprint("organiser", __name__, url_prefix="/ban-to-chuc")
@@ -69,8 +79,11 @@ def guard():
 @bp.context_processor
 def links():
     return {
+        # A unit organiser's cards are only those of the pages open to them.
         "organiser_links": [
-            (endpoint, title, text) for _order, endpoint, title, text in menu.LINKS
+            (endpoint, title, text)
+            for _order, endpoint, title, text in menu.LINKS
+            if may_open(endpoint)
         ],
         "mask_phone": mask_phone,
         "mask_id_number": accounts.mask_id_number,
@@ -88,9 +101,16 @@ def _int_or_none(value) -> int | None:
         return None
 
 
+def _scope_unit():
+    """A unit organiser's unit (None for a province organiser), for the pages' notice."""
+    user = _actor()
+    return user.scope_unit if is_unit_organiser(user) else None
+
+
 @bp.route("/")
+@unit_scoped
 def dashboard():
-    return render_template("organiser/dashboard.html")
+    return render_template("organiser/dashboard.html", scope_unit=_scope_unit())
 
 
 # --- units ---------------------------------------------------------------------------------
@@ -247,11 +267,16 @@ def units_template():
 
 
 @bp.route("/thi-sinh")
+@unit_scoped
 def list_participants():
     form = SearchForm(formdata=request.args)
     query = form.q.data if form.validate() and form.q.data else ""
     pagination = accounts.search_users(
-        query, role=Role.participant, page=request.args.get("page", 1, type=int), per_page=PER_PAGE
+        query,
+        role=Role.participant,
+        scope=current_scope(),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
     )
     return render_template(
         "organiser/participants.html", form=form, q=query, pagination=pagination
@@ -259,8 +284,9 @@ def list_participants():
 
 
 @bp.post("/thi-sinh/<int:user_id>/dat-lai-mat-khau")
+@unit_scoped
 def reset_password(user_id: int):
-    user = accounts.get_user(user_id)
+    user = unit_scope.check_person(current_scope(), accounts.get_user(user_id))
     if user.role is not Role.participant:
         # Staff passwords are the admin's business: an organiser must not take over one.
         abort(403)
@@ -293,6 +319,7 @@ class _Queued(NamedTuple):
 
 
 @bp.route("/thi-sinh/nhap", methods=["GET", "POST"])
+@unit_scoped
 def import_participants():
     form = ImportForm()
     actor, now = _actor(), utcnow()
@@ -327,6 +354,7 @@ def import_participants():
     return render_template(
         "organiser/import_participants.html",
         form=form,
+        scope_unit=_scope_unit(),
         errors=upload.errors,
         sheet=session.get("password_sheet"),
         max_rows=user_import.JOB_MAX_ROWS,
@@ -335,11 +363,13 @@ def import_participants():
 
 
 @bp.route("/thi-sinh/mau-danh-sach-thi-sinh.xlsx")
+@unit_scoped
 def participants_template():
     return xlsx_response(user_import.template_bytes(), "mau-danh-sach-thi-sinh.xlsx")
 
 
 @bp.route("/thi-sinh/mat-khau-tam.xlsx")
+@unit_scoped
 def download_passwords():
     sheet = session.get("password_sheet")
     if not sheet:

@@ -28,11 +28,21 @@ users_cli = AppGroup("users", help="Accounts.")
 @click.option("--gender", type=click.Choice(["male", "female"]), default=None)
 @click.option("--unit", default=None, help="Unit name or path 'Parent / Child'.")
 @click.option("--category", default=None, help="Category name (participants).")
-def create_user(role, email, password, name, phone, id_number, birth_date, gender, unit, category):
+@click.option(
+    "--scope-unit",
+    default=None,
+    help="Organisers: the unit (name or path) whose subtree a unit organiser manages.",
+)
+def create_user(
+    role, email, password, name, phone, id_number, birth_date, gender, unit, category, scope_unit
+):
     """Create an account and print its id."""
-    from contest.services import accounts, participants
+    from contest.services import accounts, participants, unit_scope, units
 
     now = utcnow()
+    if scope_unit and role != "organiser":
+        click.echo("scope_unit: --scope-unit is only for --role organiser", err=True)
+        sys.exit(1)
     try:
         if role == "participant" and id_number:
             user = participants.create_participant_from_cli(
@@ -57,6 +67,12 @@ def create_user(role, email, password, name, phone, id_number, birth_date, gende
                 phone=phone,
                 now=now,
             )
+        if scope_unit:
+            try:
+                found = units.UnitLookup(units.list_units()).find(scope_unit)
+            except LookupError as exc:
+                raise ValidationFailed({"scope_unit": str(exc)}) from exc
+            unit_scope.set_scope(user, found.id, actor=None, now=now)
     except ValidationFailed as exc:
         db.session.rollback()
         for field, message in exc.fields.items():

@@ -36,10 +36,14 @@ DEMO_UNITS = {
     ]
 }
 
+# The unit organisers (issue 15 item 1): login → the unit whose subtree they manage.
+DEMO_SCOPES = {"donvi@hoithi.example.vn": "Phường Tân Phong"}
+
 DEMO_ACCOUNTS = [
     # role, full name, email, phone, CCCD, birth date, gender
     (Role.admin, "Quản trị hệ thống", "admin@hoithi.example.vn", None, None, None, None),
     (Role.organiser, "Ban Tổ chức Hội thi", "bantochuc@hoithi.example.vn", None, None, None, None),
+    (Role.organiser, "Ban Tổ chức Phường Tân Phong", "donvi@hoithi.example.vn", *[None] * 4),
     (Role.judge, "Giám khảo Nguyễn Thị Hoa", "giamkhao1@hoithi.example.vn", None, None, None, None),
     (Role.judge, "Giám khảo Trần Văn Bình", "giamkhao2@hoithi.example.vn", None, None, None, None),
     (Role.judge, "Giám khảo Lò Văn Dũng", "giamkhao3@hoithi.example.vn", None, None, None, None),
@@ -106,6 +110,8 @@ def load_accounts(*, now: datetime) -> list[tuple[str, str, str]]:
                 password_hash=hash_password(DEMO_PASSWORD),
                 created_at=now,
             )
+            if email in DEMO_SCOPES:
+                user.scope_unit_id = unit_by_name[DEMO_SCOPES[email]].id
             if role is Role.participant:
                 user.unit_id = unit_by_name["Phường Tân Phong"].id
                 user.category_id = categories["Cán bộ, công chức, viên chức"].id

@@ -152,6 +152,7 @@ register(
         drop_params=("file",),
         file_lifetime=user_import.SHEET_LIFETIME_SECONDS,
         back_text=lazy_gettext("Quay lại trang nhập thí sinh"),
+        unit_scoped=True,  # the import refuses rows outside a unit organiser's subtree
     ),
 )
 

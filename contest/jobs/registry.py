@@ -44,7 +44,8 @@ class JobKind:
     summary)`` audits a download of the job's file (and may refuse it with a domain error).
     ``drop_params`` are removed from the stored parameters once the job is done or failed
     (an uploaded file with personal data); ``file_lifetime`` seconds after it finished, the
-    sweep deletes the job's file (temporary passwords).
+    sweep deletes the job's file (temporary passwords). ``unit_scoped``: a unit organiser
+    may see the kind's jobs they started (``contest.jobs.views``).
     """
 
     title: LazyText
@@ -57,6 +58,9 @@ class JobKind:
     drop_params: tuple[str, ...] = ()
     file_lifetime: int | None = None
     back_text: LazyText | None = None
+    # Whether a unit organiser may start and see it: its run narrows what it reads and
+    # writes to the actor's units (``unit_scope``). Deny by default, as for the pages.
+    unit_scoped: bool = False
 
 
 KINDS: dict[str, JobKind] = {}

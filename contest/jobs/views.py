@@ -16,7 +16,7 @@ from contest.jobs.registry import KINDS, JobKind
 from contest.models import Role
 from contest.models.job import Job, JobStatus
 from contest.services.errors import NotFound
-from contest.web.security import role_required
+from contest.web.security import is_unit_organiser, role_required, unit_scoped
 
 bp = Blueprint("jobs", __name__, url_prefix="/ban-to-chuc/cong-viec")
 
@@ -36,10 +36,15 @@ def guard():
 
 def _visible(job_id: int) -> tuple[Job, JobKind]:
     """The job, if its kind lets the signed-in user see it (the same role as the action
-    itself); 404 for an unknown job, 403 for a kind above the user's role."""
+    itself); 404 for an unknown job, 403 for a kind above the user's role. A unit
+    organiser sees only the jobs they started of a ``unit_scoped`` kind (404 for the
+    others): a participant import into their subtree."""
     job = db.session.get(Job, job_id)
     kind = KINDS.get(job.kind) if job is not None else None
-    if kind is None:
+    if kind is None or (
+        is_unit_organiser(current_user)
+        and (job.actor_id != current_user.id or not kind.unit_scoped)
+    ):
         raise NotFound(_("Không tìm thấy công việc này."))
     if not current_user.has_role(kind.role):
         abort(403)
@@ -64,6 +69,7 @@ def _state(job: Job) -> dict:
 
 
 @bp.get("/<int:job_id>")
+@unit_scoped
 def show(job_id: int):
     job, kind = _visible(job_id)
     back = kind.back(job.params)
@@ -79,6 +85,7 @@ def show(job_id: int):
 
 
 @bp.get("/<int:job_id>.json")
+@unit_scoped
 def status(job_id: int):
     job, _kind = _visible(job_id)
     response = jsonify(_state(job))
@@ -87,6 +94,7 @@ def status(job_id: int):
 
 
 @bp.get("/<int:job_id>/tai-ve")
+@unit_scoped
 def download(job_id: int):
     """The job's file: audited like the export itself, never cached (E3)."""
     job, kind = _visible(job_id)

@@ -46,6 +46,10 @@ class User(UserMixin, db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    # A unit organiser's unit (issue 15 item 1): an organiser with one sees and manages only
+    # that unit's subtree and only the pages marked ``unit_scoped``; None for everyone else.
+    # No ON DELETE SET NULL: losing the unit must never widen the account to the province.
+    scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     # Changing it signs the user out everywhere (S2): it is part of the session's user id.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
@@ -58,7 +62,8 @@ class User(UserMixin, db.Model):
     # When `privacy purge` erased the CCCD, phone and birth date (L4, services/privacy.py).
     personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    unit: Mapped[Unit | None] = relationship()
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+    scope_unit: Mapped[Unit | None] = relationship(foreign_keys=[scope_unit_id])
     category: Mapped[Category | None] = relationship()
 
     # Flask-Login
@@ -72,6 +77,11 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role in (Role.organiser, Role.judge, Role.admin)
+
+    @property
+    def is_unit_organiser(self) -> bool:
+        """An organiser limited to one unit's subtree (never an admin)."""
+        return self.role is Role.organiser and self.scope_unit_id is not None
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles or self.role is Role.admin

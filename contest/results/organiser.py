@@ -1,5 +1,7 @@
 """Organiser pages for results: close and rank a round, disqualify, publish, prize options,
-the collective ranking, Excel exports and the statistics dashboard."""
+the collective ranking, Excel exports and the statistics dashboard. Only the statistics
+(and participation.py's pages) are ``unit_scoped``: a unit organiser sees their subtree's
+figures there; ranking, prizes and the result exports stay with the province."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from contest.services import (
     privacy,
     prizes,
     ranking,
+    referrals,
     result_closing,
     result_pages,
     result_publishing,
@@ -42,7 +45,7 @@ from contest.services.unit_ranking import DEFAULT_UNIT_METHOD, POINT_CRITERIA, U
 from contest.services.vn import mask_phone
 from contest.web import menu
 from contest.web.responses import send_xlsx
-from contest.web.security import role_required
+from contest.web.security import current_scope, role_required, unit_scoped
 
 bp = Blueprint("results_admin", __name__, url_prefix="/ban-to-chuc/ket-qua")
 menu.add(
@@ -202,6 +205,8 @@ def show(round_id: int):
         skip_text=prizes.skip_text,
         decided_text=ranking.decided_text,
         purged_winners=privacy.purged_winners(current.id) if current else set(),
+        referral_prizes=referrals.prize_count(current) if current else 0,
+        referral_board=referrals.round_board(current) if current else [],
     )
 
 
@@ -447,9 +452,10 @@ def _stats_scope():
 
 
 @bp.route("/thong-ke")
+@unit_scoped
 def dashboard():
     contests, contest, round_ = _stats_scope()
-    figures = stats.collect(contest, round_) if contest is not None else None
+    figures = stats.collect(contest, round_, scope=current_scope()) if contest is not None else None
     return render_template(
         "results_admin/dashboard.html",
         contests=contests,
@@ -461,12 +467,13 @@ def dashboard():
 
 
 @bp.route("/thong-ke.xlsx")
+@unit_scoped
 def dashboard_xlsx():
     _contests, contest, round_ = _stats_scope()
     if contest is None:
         raise NotFound(_("Chưa có cuộc thi trắc nghiệm nào."))
     now = utcnow()
-    figures = stats.collect(contest, round_)
+    figures = stats.collect(contest, round_, scope=current_scope())
     name = f"thong-ke-{contest.id}{'-dot-' + str(round_.id) if round_ else ''}.xlsx"
     return send_xlsx(lambda out: stats.write_xlsx(figures, out, now=now), name, private=True)
 

@@ -4,8 +4,10 @@
 form, table, chart and .xlsx. The figures come from ``contest.services.participation``,
 computed on each load.
 
-``SCOPE`` is the unit subtree an organiser may see: everyone for now; unit-scoped
-organisers (issue 15 item 1) will set it per user."""
+The pages marked ``unit_scoped`` are open to unit organisers (issue 15 item 1) and show
+only their subtree (``security.current_scope``): the not-taken-part list with the full
+phones (each view audited), its .xlsx, the targets table and its .xlsx. Setting targets
+stays with the province organisers."""
 
 from __future__ import annotations
 
@@ -19,15 +21,15 @@ from contest.extensions import db
 from contest.models import ContestKind, Unit
 from contest.results.charts import horizontal_chart
 from contest.results.organiser import bp
-from contest.services import participation, result_pages, rounds, units
+from contest.services import participation, result_pages, rounds, unit_scope, units
 from contest.services.errors import ValidationFailed
 from contest.web.responses import send_xlsx
+from contest.web.security import current_scope, is_unit_organiser, unit_scoped
 
 
 def _scope() -> set[int] | None:
-    """The unit ids the signed-in organiser may see (None: all; issue 15 item 1 will
-    narrow it for a unit organiser)."""
-    return None
+    """The unit ids the signed-in organiser may see (None: all)."""
+    return current_scope()
 
 
 def _int_arg(name: str) -> int | None:
@@ -62,27 +64,39 @@ def _unit_arg() -> int | None:
 
 
 @bp.route("/chua-tham-gia")
+@unit_scoped
 def absent():
     contests, contest, round_ = _contest_and_round()
     unit_id = _unit_arg()
+    scope = _scope()
     found = (
-        participation.not_taken_part(round_, unit_id=unit_id, scope=_scope())
+        participation.not_taken_part(round_, unit_id=unit_id, scope=scope)
         if round_ is not None
         else None
     )
+    # A unit organiser calls their own people: the page shows them the full phones, and
+    # each such view is audited (the province sees them masked, in full in the .xlsx).
+    full_phones = is_unit_organiser(current_user)
+    if full_phones and found is not None:
+        participation.record_absent_view(
+            found, actor=current_user._get_current_object(), now=utcnow()
+        )
+        db.session.commit()
     return render_template(
         "results_admin/absent.html",
         contests=contests,
         contest=contest,
         round=round_,
         unit_id=unit_id,
-        unit_tree=units.unit_tree(),
+        unit_tree=unit_scope.unit_tree_in(scope),
         found=found,
         limit=participation.PAGE_LIMIT,
+        full_phones=full_phones,
     )
 
 
 @bp.route("/chua-tham-gia.xlsx")
+@unit_scoped
 def absent_xlsx():
     _contests, _contest, round_ = _contest_and_round()
     if round_ is None:
@@ -115,6 +129,7 @@ def _target_chart(rows: list[participation.TargetRow]):
 
 
 @bp.route("/chi-tieu")
+@unit_scoped
 def targets():
     contests, contest, _round = _contest_and_round()
     rows = participation.progress(contest, scope=_scope()) if contest is not None else []
@@ -128,6 +143,7 @@ def targets():
 
 
 @bp.route("/chi-tieu.xlsx")
+@unit_scoped
 def targets_xlsx():
     _contests, contest, _round = _contest_and_round()
     if contest is None:

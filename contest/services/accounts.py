@@ -198,8 +198,16 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def search_users(query: str = "", *, role: Role | None = None, page: int = 1, per_page: int = 50):
-    """Find users by name (ignoring case and diacritics), phone or CCCD."""
+def search_users(
+    query: str = "",
+    *,
+    role: Role | None = None,
+    scope: set[int] | None = None,
+    page: int = 1,
+    per_page: int = 50,
+):
+    """Find users by name (ignoring case and diacritics), phone or CCCD; only those of the
+    units in ``scope`` when given (a unit organiser's: services/unit_scope.py)."""
     stmt = select(User).order_by(User.id.desc())
     query = unicodedata.normalize("NFC", (query or "").strip())
     if query:
@@ -214,6 +222,8 @@ def search_users(query: str = "", *, role: Role | None = None, page: int = 1, pe
         stmt = stmt.where(or_(*conditions))
     if role is not None:
         stmt = stmt.where(User.role == role)
+    if scope is not None:
+        stmt = stmt.where(User.unit_id.in_(scope))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
@@ -221,8 +231,13 @@ def set_role(user: User, role: Role, *, actor: User, now: datetime) -> None:
     """Give ``user`` another role and sign them out everywhere (audited)."""
     old = user.role
     user.role = role
+    details = {"old": old.value, "new": role.value}
+    if role is not Role.organiser and user.scope_unit_id is not None:
+        # A unit scope belongs to an organiser account only (services/unit_scope.py).
+        details["scope_unit_id"] = user.scope_unit_id
+        user.scope_unit_id = None
     revoke_sessions(user)
-    audit.record(actor, "user.set_role", "user", user.id, now=now, old=old.value, new=role.value)
+    audit.record(actor, "user.set_role", "user", user.id, now=now, **details)
 
 
 def set_active(user: User, active: bool, *, actor: User, now: datetime) -> None:

@@ -10,9 +10,8 @@ participants of its whole subtree (a district counts its communes) who finished 
 attempt in any round of the contest. Figures are computed on each call (the pages are
 "live" on every load).
 
-Every query takes ``scope``: the set of unit ids the actor may see (None: every unit).
-Unit-scoped organisers (issue 15 item 1) are not built yet; when they are, the views pass
-the organiser's subtree here and nothing else changes.
+Every query takes ``scope``: the set of unit ids the actor may see (None: every unit); the
+views pass a unit organiser's subtree (``unit_scope.scope_of``, issue 15 item 1).
 """
 
 from __future__ import annotations
@@ -214,6 +213,20 @@ def write_absent_xlsx(absent: AbsentList, out: IO[bytes], *, actor: User, now: d
     )
 
 
+def record_absent_view(absent: AbsentList, *, actor: User, now: datetime) -> None:
+    """Audit a page of the list shown with the full phones (to a unit organiser): the
+    round, the unit filter, how many people were on it — never a name or a phone."""
+    audit.record(
+        actor,
+        "participation.view_absent",
+        "round",
+        absent.round.id,
+        now=now,
+        unit_id=absent.unit_id,
+        rows=len(absent.people),
+    )
+
+
 # --- targets --------------------------------------------------------------------------------
 
 TOTAL_FIELD = "total"
@@ -327,7 +340,8 @@ def finished_by_unit(contest: Contest, *, scope: set[int] | None = None) -> dict
 
 def progress(contest: Contest, *, scope: set[int] | None = None) -> list[TargetRow]:
     """Per unit with a target (by path), its subtree's participants who finished; then
-    the contest's total when one is set (everyone in ``scope``)."""
+    the contest's total when one is set (only without a ``scope``: a unit organiser sees
+    the targets of their own units)."""
     targets = targets_of(contest)
     direct = finished_by_unit(contest, scope=scope)
     below = _children()
@@ -340,7 +354,8 @@ def progress(contest: Contest, *, scope: set[int] | None = None) -> list[TargetR
         if uid is not None and (scope is None or uid in scope)
     ]
     rows.sort(key=lambda r: vietnamese(r.name))
-    if None in targets:
+    # The contest's total target is the province's: a unit's subtree is not measured by it.
+    if None in targets and scope is None:
         rows.append(TargetRow(None, _("Toàn cuộc thi"), targets[None], sum(direct.values())))
     return rows
 

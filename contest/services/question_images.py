@@ -266,12 +266,13 @@ def find(file_name: str) -> QuestionImage | None:
 
 
 def may_view(user: User | None, image: QuestionImage) -> bool:
-    """Organisers and admins always; a participant only when one of their own attempts'
-    papers holds a question with this picture (so never before the round opens)."""
+    """Organisers and admins always (not a unit organiser: the banks are the province's);
+    a participant only when one of their own attempts' papers holds a question with this
+    picture (so never before the round opens)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if user.has_role(Role.organiser):
-        return True
+        return getattr(user, "scope_unit_id", None) is None or user.role is Role.admin
     # The person's attempts are a handful; their papers' rows are found by the unique
     # (attempt_id, question_id) index, never by scanning everyone who saw the question.
     attempts = list(db.session.scalars(select(Attempt.id).where(Attempt.participant_id == user.id)))

@@ -55,9 +55,13 @@ class Figures:
     missed_sample: int = 0
 
 
-def _scope(contest: Contest, round_: Round | None):
+def _scope(contest: Contest, round_: Round | None, units: set[int] | None = None):
     ids = [round_.id] if round_ is not None else [r.id for r in contest.rounds]
-    return and_(Attempt.round_id.in_(ids), Attempt.is_practice.is_(False))
+    condition = and_(Attempt.round_id.in_(ids), Attempt.is_practice.is_(False))
+    if units is not None:  # a unit organiser's subtree (services/unit_scope.py)
+        people = select(User.id).where(User.unit_id.in_(units))
+        condition = and_(condition, Attempt.participant_id.in_(people))
+    return condition
 
 
 def _local_day():
@@ -75,10 +79,13 @@ def _average(value, digits: int | None = None):
     return int(value) if digits is None else round(float(value), digits)
 
 
-def collect(contest: Contest, round_: Round | None = None) -> Figures:
-    """Every figure of the dashboard for a contest (all its rounds) or one round."""
-    scope = _scope(contest, round_)
-    done = and_(scope, Attempt.status.in_(FINISHED))
+def collect(
+    contest: Contest, round_: Round | None = None, *, scope: set[int] | None = None
+) -> Figures:
+    """Every figure of the dashboard for a contest (all its rounds) or one round; only the
+    attempts of people of the units in ``scope`` when given (None: everyone)."""
+    attempts = _scope(contest, round_, scope)
+    done = and_(attempts, Attempt.status.in_(FINISHED))
     f = Figures(contest=contest, round=round_)
     f.participants = (
         db.session.scalar(select(func.count(func.distinct(Attempt.participant_id))).where(done))
@@ -93,7 +100,9 @@ def collect(contest: Contest, round_: Round | None = None) -> Figures:
     f.average_score = _average(avg_score, 2)
     f.in_progress = (
         db.session.scalar(
-            select(func.count(Attempt.id)).where(scope, Attempt.status == AttemptStatus.in_progress)
+            select(func.count(Attempt.id)).where(
+                attempts, Attempt.status == AttemptStatus.in_progress
+            )
         )
         or 0
     )

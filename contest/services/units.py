@@ -216,6 +216,10 @@ class UnitLookup:
             if item not in entries:
                 entries.append(item)
 
+    def count(self, text: str) -> int:
+        """How many entries are named ``text``."""
+        return len(self._by_key.get(_lookup_key(text), []))
+
     def find(self, text: str):
         """The one entry named ``text``. Raises LookupError with a translated message when
         there is none or several."""

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from contest.extensions import db
 from contest.models import User
-from contest.services import accounts, audit, participants, units
+from contest.services import accounts, audit, participants, unit_scope, units
 from contest.services.errors import ImportFailed, NotFound, ValidationFailed
 from contest.services.i18n import _, lazy_gettext
 from contest.services.passwords import hash_password
@@ -129,20 +129,36 @@ def _date_text(text: str) -> str:
 class _Names:
     """The units and categories a row may name, read once per file."""
 
-    def __init__(self):
-        self.units = units.UnitLookup(units.list_units())
+    def __init__(self, actor: User | None = None):
+        every = units.list_units()
+        self.units = units.UnitLookup(every)
         self.categories = units.list_categories()
         self.category_ids = {fold(c.name): c.id for c in self.categories}
+        # A unit organiser imports only into their subtree: names are looked up there
+        # first (a school's name may repeat in another commune), then everywhere, to say
+        # why a unit of another subtree is refused.
+        scope = unit_scope.scope_of(actor)
+        self.scoped = None
+        if scope is not None:
+            self.scoped = units.UnitLookup([u for u in every if u.id in scope])
+            self.scope_name = actor.scope_unit.path if actor.scope_unit else "—"
 
     def unit_id(self, text: str, problems: dict) -> int | None:
         if not text:
             problems["unit_id"] = _("Vui lòng ghi đơn vị.")
             return None
         try:
-            return self.units.find(text).id
+            return (self.scoped or self.units).find(text).id
         except LookupError as exc:
             problems["unit_id"] = str(exc)
-            return None
+        if self.scoped is not None and self.units.count(text):
+            problems["unit_id"] = _(
+                "Đơn vị «%(name)s» không thuộc phạm vi của bạn: bạn chỉ nhập được thí sinh "
+                "của «%(scope)s» và các đơn vị trực thuộc. Hãy sửa đơn vị hoặc bỏ dòng này.",
+                name=text,
+                scope=self.scope_name,
+            )
+        return None
 
     def category_id(self, text: str, problems: dict) -> int | None:
         category_id = self.category_ids.get(fold(text))
@@ -208,10 +224,12 @@ _DUPLICATE = {
 }
 
 
-def _check_rows(rows, *, now: datetime, min_age: int) -> tuple[list[_Row], list[RowError]]:
+def _check_rows(
+    rows, *, now: datetime, min_age: int, actor: User | None = None
+) -> tuple[list[_Row], list[RowError]]:
     """The good rows' participants, and every problem of the others (also duplicates of an
     earlier row's CCCD, phone or email)."""
-    names = _Names()
+    names = _Names(actor)
     seen: dict[str, dict[str, int]] = {name: {} for name in _DUPLICATE}
     good: list[_Row] = []
     errors: list[RowError] = []
@@ -308,13 +326,15 @@ def import_participants(
 ) -> UserImportResult:
     """Create one participant per row of an ``.xlsx`` participant list (bytes).
 
-    Returns the created users with their generated passwords (blank password cells).
+    Returns the created users with their generated passwords (blank password cells). A unit
+    organiser ``actor`` imports only into their subtree: a row naming another unit is a row
+    error (``unit_scope``).
     Raises ``UnreadableFile`` (unsafe or unreadable file), ``ImportFailed`` (``errors``:
     every ``RowError``, headers included) or ``Conflict`` (a concurrent registration took a
     CCCD, phone or email); nothing is saved then. Flushes; the caller commits.
     ``progress(done, total)`` follows the password hashing (the slow part).
     """
-    rows, errors = _check_rows(_read_rows(data, max_rows), now=now, min_age=min_age)
+    rows, errors = _check_rows(_read_rows(data, max_rows), now=now, min_age=min_age, actor=actor)
     if errors:
         raise ImportFailed(errors)
     # Hash only once every row is known to be good: Argon2 costs ~30 ms per password.

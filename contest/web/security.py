@@ -11,7 +11,9 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from contest.extensions import db, login_manager
-from contest.models import Role, User
+from contest.models import Role, Unit, User
+from contest.services import unit_scope
+from contest.services.errors import Forbidden
 from contest.web import session_user
 
 CSP = (
@@ -37,7 +39,12 @@ def load_user(user_id: str) -> User | None:
 
 
 def role_required(*roles: Role):
-    """Allow only signed-in users with one of ``roles`` (admins pass every check)."""
+    """Allow only signed-in users with one of ``roles`` (admins pass every check).
+
+    Deny by default for unit organisers (issue 15 item 1): an organiser with a scope unit
+    passes only into views marked ``unit_scoped``; every other guarded view (whether the
+    guard is the blueprint's ``before_request`` or the view's own decorator) answers 403,
+    so a page added later is closed to them until it narrows what it shows."""
 
     def decorator(view):
         @wraps(view)
@@ -46,11 +53,61 @@ def role_required(*roles: Role):
                 return login_manager.unauthorized()
             if not current_user.has_role(*roles):
                 abort(403)
+            if is_unit_organiser(current_user) and not is_unit_scoped(request.endpoint):
+                raise Forbidden(outside_scope_message(current_user))
             return view(*args, **kwargs)
 
+        wrapped.required_roles = frozenset(roles)  # read by the scope sweep test
         return wrapped
 
     return decorator
+
+
+def unit_scoped(view):
+    """Mark an organiser view as open to unit organisers: it shows, exports and changes
+    only what lies in ``unit_scope.scope_of(current_user)``. Put it under the route
+    decorator (the endpoint's own function must carry the mark)."""
+    view.unit_scoped = True
+    return view
+
+
+def is_unit_scoped(endpoint: str | None) -> bool:
+    """Whether the view of ``endpoint`` is marked ``unit_scoped``."""
+    view = current_app.view_functions.get(endpoint or "")
+    return bool(getattr(view, "unit_scoped", False))
+
+
+def is_unit_organiser(user) -> bool:
+    """An organiser account limited to a unit's subtree (the quiz API's lean user is read
+    in full: the answer must never default to "not limited")."""
+    if not getattr(user, "is_authenticated", False) or user.role is not Role.organiser:
+        return False
+    full = user if isinstance(user, User) else user.full()
+    return full is not None and full.is_unit_organiser
+
+
+def current_scope() -> set[int] | None:
+    """The unit ids the signed-in user may see (``unit_scope.scope_of``; None: all)."""
+    if not current_user.is_authenticated:
+        return None
+    return unit_scope.scope_of(current_user._get_current_object())
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in user's scope lets them open ``endpoint`` (for links and
+    cards: a unit organiser sees only those of ``unit_scoped`` pages)."""
+    return not is_unit_organiser(current_user) or is_unit_scoped(endpoint)
+
+
+def outside_scope_message(user) -> str:
+    unit = db.session.get(Unit, user.scope_unit_id)
+    return _(
+        "Trang này dành cho Ban Tổ chức cấp tỉnh. Tài khoản của bạn là Ban Tổ chức của "
+        "«%(unit)s»: bạn chỉ xem và xuất được thí sinh, danh sách chưa tham gia, chỉ tiêu và "
+        "thống kê của đơn vị mình và các đơn vị trực thuộc, và nhập danh sách thí sinh của "
+        "các đơn vị đó. Vui lòng quay lại trang Ban Tổ chức.",
+        unit=unit.path if unit is not None else "—",
+    )
 
 
 def cross_site_request() -> bool:
@@ -100,3 +157,4 @@ def init_app(app: Flask) -> None:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     app.after_request(_security_headers)
+    app.jinja_env.globals["may_open"] = may_open
