@@ -5,11 +5,11 @@ cursor on PostgreSQL) and go straight into the sheet (``xlsx_stream``), so memor
 flat however many rows there are. Exports write to a binary file object; only a view or a
 CLI command decides where it goes.
 
-The exports are official Vietnamese documents: titles, headers and notes are Vietnamese
-whatever the page's language; the words of the rule registries go in untranslated
-(``xlsx_stream.vietnamese``). The winners, results and public lists carry the official
-frame (``official_lists``); every sheet prints on A4 landscape. ``EXPORT_KINDS`` is the one
-registry of the kinds.
+The exports are official Vietnamese documents: titles, headers and notes are Vietnamese whatever
+the page's language; the words of the rule registries go in untranslated
+(``xlsx_stream.vietnamese``). The winners, results and public lists carry the official frame
+(``official_lists``); every sheet prints on A4 landscape. ``EXPORT_KINDS`` is the one registry of
+the kinds. A round with referral prizes adds the "Giải lan tỏa" sheet (``referral_sheet``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from contest.services import audit, prizes, ranking, result_pages
 from contest.services.formatting import format_datetime_vn
 from contest.services.official_lists import official_frame
 from contest.services.participants import GENDER_LABELS
-from contest.services.referral_sheet import write_referral_sheet
+from contest.services.referral_sheet import referral_book, write_referral_sheet
 from contest.services.unit_ranking import DEFAULT_UNIT_METHOD, POINT_CRITERIA, UNIT_METHODS
 from contest.services.vn import mask_phone
 from contest.services.xlsx_stream import XLSX_MIME as XLSX_MIME  # web.responses reads it here
@@ -162,7 +162,7 @@ def write_winners(
     result: RoundResult, out: IO[bytes], *, now: datetime, progress: Progress = None
 ) -> int:
     """The organisers' winners list with full personal data. Returns the rows written."""
-    with XlsxWriter(out) as book:
+    with referral_book(out, result, masked=False) as book:
         sheet = _official_sheet(book, "Đoạt giải", WINNER_COLUMNS, result, "winners", now)
         n = _fill_winners(sheet, _people_rows(result, winners_only=True), progress)
         if progress is not None and n % BATCH:
@@ -175,7 +175,7 @@ def write_results(
 ) -> int:
     """Every ranked participant with every ranking key, enough to recompute the order
     by the published rules. Returns the rows written."""
-    with XlsxWriter(out) as book:
+    with referral_book(out, result, masked=False, everyone=True) as book:
         sheet = _official_sheet(book, "Kết quả", RESULT_COLUMNS, result, "results", now)
         n = _fill_results(sheet, _people_rows(result, winners_only=False), progress)
         if progress is not None and n % BATCH:
@@ -331,7 +331,7 @@ def write_public_winners(
                 collective.row(
                     (i, units.get(unit["unit_id"], ""), unit["participants"], unit["prize"])
                 )
-        write_referral_sheet(book, result, units, masked=True)
+        write_referral_sheet(book, result, masked=True, units=units)
     if progress is not None:
         progress(n)
     return n

@@ -9,7 +9,7 @@ through it, and the credits a round's "giải lan tỏa" counts (docs/sharing.md
   referrer's email (folded: case, dots and ``+tag`` of Gmail), or name and birth date —
   or a duplicate account (another account already has the newcomer's name and birth date).
 * ``round_credits`` and ``round_standings`` read what a round's result counts; the rule is
-  the pure ``referral_prizes.rank_referrers``.
+  the pure ``referral_prizes.rank_referrers``; ``round_board`` is the organisers' list.
 
 Functions flush; the caller commits. They take an explicit ``now``.
 """
@@ -200,12 +200,17 @@ def round_count(round_id: int, referrer_id: int) -> int:
     return sum(1 for c in round_credits(round_id) if c.referrer_id == referrer_id)
 
 
+def prize_count(result: RoundResult) -> int:
+    """The number of "giải lan tỏa" frozen in a result version's settings (0: none)."""
+    return int(((result.settings or {}).get("options") or {}).get("referral_prizes") or 0)
+
+
 def round_standings(result: RoundResult) -> list[referral_prizes.Standing]:
     """The referral standings of a stored result version: its frozen number of prizes and
     its frozen exclusions and disqualifications, over the round's credits (which no longer
     change once the round is closed: a credit needs a finished attempt of the round)."""
     settings = result.settings or {}
-    n = int((settings.get("options") or {}).get("referral_prizes") or 0)
+    n = prize_count(result)
     credits = round_credits(result.round_id)
     people = {c.referrer_id for c in credits} | {c.referred_id for c in credits}
     banned = (
@@ -217,3 +222,13 @@ def round_standings(result: RoundResult) -> list[referral_prizes.Standing]:
 def round_winners(result: RoundResult) -> list[referral_prizes.Standing]:
     """The referral prize winners of a result version (best first)."""
     return [s for s in round_standings(result) if s.winner]
+
+
+def round_board(result: RoundResult, *, runners_up: int = 10) -> list[tuple]:
+    """For the organisers: (standing, person) for the winners and the next ``runners_up``
+    referrers, best first (who would move up after a disqualification)."""
+    standings = round_standings(result)
+    shown = standings[: sum(1 for s in standings if s.winner) + runners_up]
+    ids = [s.referrer_id for s in shown]
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    return [(s, people[s.referrer_id]) for s in shown if s.referrer_id in people]
