@@ -4,12 +4,13 @@
  * device's retries, and each reply says whether the save is what is stored. The page shows
  * how many answers are not saved yet, warns in the last two minutes, and at the end
  * reports to the server what never reached it (the result page lists it). At time-up
- * what is on screen is flushed, then submitted (D5). Storage and requests: quiz_store.js. */
+ * what is on screen is flushed, then submitted (D5). Storage and requests: quiz_store.js;
+ * the clock and the receipt: quiz_clock.js; drawing the questions: quiz_view.js. */
 (function () {
   "use strict";
 
   var root = document.getElementById("quiz");
-  if (!root || !window.QuizStore) return;
+  if (!root || !window.QuizStore || !window.QuizClock || !window.QuizView) return;
   var attemptId = root.dataset.attemptId;
   var apiBase = "/api/attempts/" + attemptId;
   var resultUrl = root.dataset.resultUrl;
@@ -19,20 +20,18 @@
   var api = new window.QuizStore.Api(document.querySelector('meta[name="csrf-token"]').content);
   var client = store.client();
   var LAST_MINUTES_MS = 120000;
-  // The time left is said (never shown in a live region every second) at these marks.
-  var ANNOUNCE_AT_MS = [300000, 60000];
+  var Clock = window.QuizClock.Clock;
+  var clock = new Clock();
 
   var el = function (id) { return document.getElementById(id); };
   var state = {
     questions: [], answers: {}, prediction: null, position: 0, flags: {},
     pending: {}, rejected: {}, replaced: {}, saving: false, retryDelay: 1000, retryTimer: null,
-    deadlineMs: 0, serverMs: 0, perfAt: 0, graceMs: 10000, started: false,
-    finished: false, submitting: false, warned: false, online: true, announced: null
+    started: false, finished: false, submitting: false, warned: false, online: true
   };
-
-  function fmt(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; });
-  }
+  var fmt = window.QuizView.fmt;
+  var view = window.QuizView.View(state, t, { go: go, choose: choose });
+  var answered = view.answered;
 
   function request(method, url, body) { return api.request(method, url, body); }
 
@@ -41,25 +40,12 @@
     el("offline-banner").hidden = online;
   }
 
-  // --- clock --------------------------------------------------------------------------
-
-  function syncClock(data) {
-    state.deadlineMs = Date.parse(data.deadline);
-    state.serverMs = Date.parse(data.server_time);
-    state.perfAt = performance.now();
-    if (data.grace_seconds !== undefined) state.graceMs = data.grace_seconds * 1000;
-  }
-
-  function remainingMs() {
-    return state.deadlineMs - (state.serverMs + (performance.now() - state.perfAt));
-  }
+  // --- clock ------------------------------------------------------------------------
 
   function tick() {
     if (state.finished) return;
-    var ms = Math.max(0, remainingMs());
-    var total = Math.ceil(ms / 1000);
-    var text = String(Math.floor(total / 60)).padStart(2, "0") + ":" +
-      String(total % 60).padStart(2, "0");
+    var ms = Math.max(0, clock.remainingMs());
+    var text = Clock.text(ms);
     var timer = el("timer");
     if (timer.textContent !== text) timer.textContent = text;
     renderStatus(ms);
@@ -75,22 +61,15 @@
     }
   }
 
-  // Once at 5 minutes left and once at 1 minute (a reload inside a mark says it again).
+  // Once at 5 minutes left and once at 1 minute (quiz_clock.js says when).
   function announceTime(ms) {
-    var mark = null;
-    ANNOUNCE_AT_MS.forEach(function (at) { if (ms > 0 && ms <= at) mark = at; });
-    if (mark === null || mark === state.announced) return;
-    state.announced = mark;
+    var mark = clock.announcement(ms);
+    if (mark === null) return;
     el("time-announce").textContent = mark === 60000 ? t.lastMinute :
       fmt(t.minutesLeft, { n: Math.round(mark / 60000) });
   }
 
   // --- rendering ----------------------------------------------------------------------
-
-  function answered(q) {
-    var a = state.answers[q.id];
-    return a && a.length > 0;
-  }
 
   function unsavedCount() {
     return Object.keys(state.pending).length + Object.keys(state.rejected).length;
@@ -105,7 +84,7 @@
     var text = n ? "\u26a0 " + fmt(t.unsavedCount, { n: n }) : (any ? "\u2713 " + t.allSaved : "");
     if (status.textContent !== text) status.textContent = text;
     status.classList.toggle("pending", n > 0);
-    var left = ms === undefined ? remainingMs() : ms;
+    var left = ms === undefined ? clock.remainingMs() : ms;
     var warn = el("unsaved-warning");
     var show = n > 0 && left <= LAST_MINUTES_MS && !state.finished;
     var message = fmt(t.unsavedWarning, { n: n });
@@ -113,136 +92,7 @@
     if (warn.hidden === show) warn.hidden = !show;
   }
 
-  function saveLabel(key) {
-    if (state.pending[key]) return state.saving ? t.saving : t.unsaved;
-    if (state.rejected[key]) return t.rejected + (state.rejected[key] === true ? "" :
-      ": " + state.rejected[key]);
-    if (state.replaced[key]) return t.replaced;
-    return t.saved;
-  }
-
-  function saveClass(key) {
-    if (state.pending[key]) return " pending";
-    return state.rejected[key] ? " rejected" : " ok";
-  }
-
-  function renderNavigator() {
-    var nav = el("navigator");
-    nav.textContent = "";
-    state.questions.forEach(function (q, i) {
-      var b = document.createElement("button");
-      b.type = "button";
-      b.className = "nav-cell" + (answered(q) ? " answered" : "") +
-        (state.flags[q.id] ? " flagged" : "") + (i === state.position ? " current" : "") +
-        (state.pending[q.id] || state.rejected[q.id] ? " unsaved" : "");
-      b.textContent = String(i + 1);
-      // The states in words too: colour, marks and borders only repeat them.
-      var words = [fmt(t.questionSpoken, { n: i + 1, total: state.questions.length })];
-      if (answered(q)) words.push(t.stateAnswered);
-      if (state.flags[q.id]) words.push(t.stateFlagged);
-      if (state.pending[q.id] || state.rejected[q.id]) words.push(t.stateUnsaved);
-      b.setAttribute("aria-label", words.join(", "));
-      if (i === state.position) b.setAttribute("aria-current", "true");
-      b.addEventListener("click", function () { go(i); });
-      nav.appendChild(b);
-    });
-    var p = document.createElement("button");
-    p.type = "button";
-    p.className = "nav-cell nav-prediction" + (state.prediction !== null ? " answered" : "") +
-      (state.position === state.questions.length ? " current" : "");
-    p.textContent = "?";
-    p.title = t.prediction;
-    p.setAttribute("aria-label", t.prediction);
-    p.addEventListener("click", function () { go(state.questions.length); });
-    nav.appendChild(p);
-    var n = state.questions.filter(answered).length;
-    el("progress-text").textContent = fmt(t.answered, { n: n, total: state.questions.length });
-  }
-
-  function renderQuestion() {
-    var onPrediction = state.position >= state.questions.length;
-    el("question-panel").hidden = onPrediction;
-    el("prediction-panel").hidden = !onPrediction;
-    el("prev").disabled = state.position === 0;
-    el("next").disabled = onPrediction;
-    if (onPrediction) {
-      var input = el("prediction");
-      if (document.activeElement !== input) {
-        input.value = state.prediction === null ? "" : String(state.prediction);
-      }
-      el("prediction-state").textContent = state.prediction === null && !state.pending.prediction
-        ? "" : saveLabel("prediction");
-      el("prediction-state").className = "save-state" + saveClass("prediction");
-      return;
-    }
-    var q = state.questions[state.position];
-    var heading = el("question-number");
-    heading.textContent = fmt(t.question, { n: state.position + 1, total: state.questions.length });
-    heading.setAttribute("aria-label",
-      fmt(t.questionSpoken, { n: state.position + 1, total: state.questions.length }));
-    heading.setAttribute("aria-describedby", q.multiple ? "question-text question-hint" : "question-text");
-    el("question-text").textContent = q.text;
-    renderImage(q);
-    el("question-hint").hidden = !q.multiple;
-    el("flag").checked = !!state.flags[q.id];
-    var shown = answered(q) || state.pending[q.id] || state.rejected[q.id] || state.replaced[q.id];
-    el("save-state").textContent = shown ? saveLabel(q.id) : "";
-    el("save-state").className = "small save-state" + saveClass(q.id);
-    var box = el("options");
-    box.querySelectorAll(".form-check").forEach(function (n) { n.remove(); });
-    var chosen = state.answers[q.id] || [];
-    q.options.forEach(function (o, i) {
-      var wrap = document.createElement("div");
-      wrap.className = "form-check option";
-      var input = document.createElement("input");
-      input.className = "form-check-input";
-      input.type = q.multiple ? "checkbox" : "radio";
-      input.name = "q" + q.id;
-      input.id = "o" + o.id;
-      input.value = String(o.id);
-      input.checked = chosen.indexOf(o.id) !== -1;
-      input.addEventListener("change", function () { choose(q, o.id, input.checked); });
-      var label = document.createElement("label");
-      label.className = "form-check-label";
-      label.htmlFor = input.id;
-      label.textContent = String.fromCharCode(65 + i) + ". " + o.text;
-      wrap.appendChild(input);
-      wrap.appendChild(label);
-      box.appendChild(wrap);
-    });
-  }
-
-  // The question's picture, under its text: the stored size reserves the space (no shift
-  // when it arrives), max-width 100% and height auto fit it to a 360 px phone.
-  function renderImage(q) {
-    var img = el("question-image");
-    if (!q.image) {
-      if (img) { img.style.display = "none"; img.removeAttribute("src"); }
-      return;
-    }
-    if (!img) {
-      img = document.createElement("img");
-      img.id = "question-image";
-      img.className = "question-image";
-      img.loading = "lazy";
-      img.decoding = "async";
-      img.style.maxWidth = "100%";
-      img.style.height = "auto";
-      img.style.margin = "0.5rem 0";
-      var legend = el("question-text");
-      legend.parentNode.insertBefore(img, legend.nextSibling);
-    }
-    if (img.getAttribute("src") !== q.image.url) {
-      img.removeAttribute("src");
-      img.width = q.image.width;
-      img.height = q.image.height;
-      img.src = q.image.url;
-    }
-    img.alt = q.image.alt;
-    img.style.display = "block";
-  }
-
-  function render() { renderQuestion(); renderNavigator(); renderStatus(); }
+  function render() { view.renderQuestion(); view.renderNavigator(); renderStatus(); }
 
   // Moving to a question puts focus on its heading, so a screen reader says "Câu 3 trên
   // 20" and the question; the prediction step's heading likewise.
@@ -387,7 +237,7 @@
     // Whatever is on screen goes first (D5), within the network grace.
     var predictionInput = el("prediction");
     if (predictionInput.value && state.prediction === null) onPredictionInput();
-    flushAll(performance.now() + Math.max(2000, state.graceMs - 2000)).then(function () {
+    flushAll(performance.now() + Math.max(2000, clock.graceMs - 2000)).then(function () {
       if (state.finished) return null;
       var body = state.prediction === null ? {} : { prediction: state.prediction };
       return request("POST", apiBase + "/submit", body);
@@ -427,7 +277,7 @@
       if (res.status !== 200) { if (res.status === 401) window.location.reload(); return; }
       var data = res.data;
       if (data.status !== "in_progress") { finished(); return; }
-      syncClock(data);
+      clock.sync(data);
       setOnline(true);
       if (state.started) adoptServerAnswers(data);
       return data;
@@ -474,7 +324,7 @@
     if (!q) return;
     if (el("flag").checked) state.flags[q.id] = true; else delete state.flags[q.id];
     store.keep("flags", state.flags);
-    renderNavigator();
+    view.renderNavigator();
   });
   var predictionTimer = null;
   el("prediction").addEventListener("input", function () {
@@ -514,14 +364,7 @@
   if (window.ResizeObserver) new ResizeObserver(fitBar).observe(root.querySelector(".quiz-bar"));
   window.addEventListener("resize", fitBar);
 
-  // The paper has arrived: the attempt's clock counts from now (docs/quiz.md, The clock).
-  function confirmReceipt(data) {
-    if (!data || data.status !== "in_progress") return;
-    request("POST", apiBase + "/received", {}).then(function (res) {
-      if (res.status === 200 && res.data.deadline) syncClock(res.data);
-    }, function () {});
-  }
-
   state.pending = store.load("pending", {});
-  refresh().then(function (data) { start(data); confirmReceipt(data); });
+  // The paper has arrived: the attempt's clock counts from now (docs/quiz.md, The clock).
+  refresh().then(function (data) { start(data); clock.confirmReceipt(api, apiBase, data); });
 })();

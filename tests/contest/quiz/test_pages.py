@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -54,6 +55,9 @@ def test_start_page_confirms_then_starts(client, db, login, make_round, make_use
     attempt = db.session.scalar(select(Attempt).where(Attempt.participant_id == user.id))
     quiz = client.get(f"/luot-thi/{attempt.id}")
     assert quiz.status_code == 200 and "quiz.js" in quiz.get_data(as_text=True)
+    # quiz.js needs its modules first: storage and requests, the clock, the drawing.
+    scripts = re.findall(r'<script src="/static/js/(quiz\w*\.js)', quiz.get_data(as_text=True))
+    assert scripts == ["quiz_store.js", "quiz_clock.js", "quiz_view.js", "quiz.js"]
     assert "Tiếp tục làm bài" in client.get(f"/dot-thi/{r.id}/bat-dau").get_data(as_text=True)
 
 
