@@ -46,7 +46,7 @@ class ScopeForm(FlaskForm):
     scope_unit_id = SelectField(_l("Phạm vi đơn vị"), coerce=str, validate_choice=False)
 
     def validate_scope_unit_id(self, field):
-        if field.data and field.data not in {c[0] for c in field.choices}:
+        if field.data and field.data not in {c.value for c in field.choices}:
             raise ValidationError(_l("Vui lòng chọn một đơn vị trong danh sách."))
 
 

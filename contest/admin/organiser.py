@@ -31,12 +31,19 @@ from contest.db import utcnow
 from contest.extensions import db
 from contest.jobs import imports as job_imports
 from contest.models import Role
-from contest.services import accounts, unit_import, unit_scope, units, user_import
+from contest.services import (
+    accounts,
+    participant_export,
+    unit_import,
+    unit_scope,
+    units,
+    user_import,
+)
 from contest.services.errors import ImportFailed, ValidationFailed
 from contest.services.vn import mask_phone
 from contest.web import menu
 from contest.web.forms import flash_refusal, save_form
-from contest.web.responses import xlsx_response
+from contest.web.responses import send_xlsx, xlsx_response
 from contest.web.security import (
     current_scope,
     is_unit_organiser,
@@ -281,6 +288,24 @@ def list_participants():
     return render_template(
         "organiser/participants.html", form=form, q=query, pagination=pagination
     ), 200 if not form.errors else 422
+
+
+@bp.route("/thi-sinh.xlsx")
+@unit_scoped
+def export_participants():
+    """The search's participants with full personal data (audited, never cached: E3)."""
+    form = SearchForm(formdata=request.args)
+    query = form.q.data if form.validate() and form.q.data else ""
+    actor, now, scope = _actor(), utcnow(), current_scope()
+    response = send_xlsx(
+        lambda out: participant_export.write_participants(
+            out, query=query, scope=scope, actor=actor, now=now
+        ),
+        "danh-sach-thi-sinh.xlsx",
+        private=True,
+    )
+    db.session.commit()  # the audit entry
+    return response
 
 
 @bp.post("/thi-sinh/<int:user_id>/dat-lai-mat-khau")

@@ -198,16 +198,10 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def search_users(
-    query: str = "",
-    *,
-    role: Role | None = None,
-    scope: set[int] | None = None,
-    page: int = 1,
-    per_page: int = 50,
-):
-    """Find users by name (ignoring case and diacritics), phone or CCCD; only those of the
-    units in ``scope`` when given (a unit organiser's: services/unit_scope.py)."""
+def search_statement(query: str = "", *, role: Role | None = None, scope: set[int] | None = None):
+    """The ``select(User)`` of a search by name (ignoring case and diacritics), phone or
+    CCCD; only the users of the units in ``scope`` when given (a unit organiser's:
+    services/unit_scope.py). Newest first."""
     stmt = select(User).order_by(User.id.desc())
     query = unicodedata.normalize("NFC", (query or "").strip())
     if query:
@@ -224,6 +218,19 @@ def search_users(
         stmt = stmt.where(User.role == role)
     if scope is not None:
         stmt = stmt.where(User.unit_id.in_(scope))
+    return stmt
+
+
+def search_users(
+    query: str = "",
+    *,
+    role: Role | None = None,
+    scope: set[int] | None = None,
+    page: int = 1,
+    per_page: int = 50,
+):
+    """One page of ``search_statement``'s users."""
+    stmt = search_statement(query, role=role, scope=scope)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 

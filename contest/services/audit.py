@@ -35,6 +35,7 @@ def record(
 ACTION_LABELS = {
     "user.create": lazy_gettext("Tạo tài khoản"),
     "user.import": lazy_gettext("Nhập danh sách thí sinh"),
+    "participants.export": lazy_gettext("Xuất danh sách thí sinh"),
     "user.export_passwords": lazy_gettext("Tải danh sách mật khẩu tạm"),
     "user.reset_password": lazy_gettext("Đặt lại mật khẩu"),
     "user.reset_password_self": lazy_gettext("Tự đặt lại mật khẩu qua email"),

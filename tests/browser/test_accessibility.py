@@ -47,6 +47,7 @@ NOT_PAGES = {
     "organiser.units_template": "xlsx download",
     "organiser.download_passwords": "xlsx download",
     "organiser.participants_template": "xlsx download",
+    "organiser.export_participants": "xlsx download",
     "results_admin.dashboard_xlsx": "xlsx download",
     "results_admin.absent_xlsx": "xlsx download",
     "results_admin.targets_xlsx": "xlsx download",

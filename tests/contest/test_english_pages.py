@@ -52,6 +52,7 @@ NOT_PAGES = {
     "organiser.units_template",
     "organiser.download_passwords",
     "organiser.participants_template",
+    "organiser.export_participants",
     "jobs.show",  # no job in the demo; tests/contest/jobs visits the job pages
     "jobs.status",
     "jobs.download",
