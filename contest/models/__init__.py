@@ -5,6 +5,7 @@ from contest.models import (  # noqa: F401  (their tables register themselves)
     certificate,
     disputes,
     essay,
+    funnel,
     job,
     notification,
     participation,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -123,6 +124,11 @@ class Round(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When "Công bố đợt thi" was pressed; NULL is a draft, seen by organisers only.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The funnel (docs/funnel.md): the round's level ("unit", "district", "province", or
+    # NULL outside any funnel) and whether only those sent on by a lower round may enter
+    # (kept by ``services.funnel`` whenever an advancement rule points here).
+    funnel_level: Mapped[str | None] = mapped_column(String(20))
+    qualified_only: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     contest: Mapped[Contest] = relationship(back_populates="rounds")
 

@@ -171,3 +171,27 @@ class ScheduleRoundsForm(FlaskForm):
         default=7,
         validators=[InputRequired(_l("Vui lòng nhập số ngày.")), NumberRange(1, 365)],
     )
+
+
+class FunnelForm(FlaskForm):
+    """One round's place in the funnel (its level and where its best go next); the choices
+    are filled by the view, the service checks the rules. One per round on the funnel
+    page (a prefix each): the app-wide CSRF check covers the post."""
+
+    class Meta:
+        csrf = False
+
+    level = SelectField(_l("Cấp của đợt thi"))
+    target_round_id = SelectField(_l("Chuyển người đạt lên đợt thi"), coerce=int, default=0)
+    group_kind = SelectField(_l("Xếp hạng riêng theo"))
+    top_k = IntegerField(
+        _l("Số người mỗi đơn vị (K)"),
+        validators=[Optional(), NumberRange(1, 100_000, _l("K phải từ 1 đến 100.000."))],
+    )
+    min_score = IntegerField(
+        _l("Hoặc: điểm tối thiểu"),
+        validators=[Optional(), NumberRange(0, 100_000, _l("Điểm phải từ 0 đến 100.000."))],
+    )
+    quotas = TextAreaField(
+        _l("Chỉ tiêu riêng (mỗi dòng: mã đơn vị: số người)"), validators=[Length(max=20000)]
+    )

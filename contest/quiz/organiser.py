@@ -472,3 +472,6 @@ def preview(round_id: int):
 def live(round_id: int):
     round_ = rounds.get_round_any(round_id)
     return jsonify(rounds.live_counts([round_.id])[round_.id])
+
+
+from contest.quiz import funnel  # noqa: E402, F401  (its pages are on this blueprint)

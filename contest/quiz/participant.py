@@ -9,7 +9,7 @@ from sqlalchemy import select
 from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Attempt, ContestKind, Role
-from contest.services import attempts, ranking, rounds
+from contest.services import attempts, funnel, ranking, rounds
 from contest.services.errors import DomainError
 from contest.web.result_page import render_result
 
@@ -25,9 +25,13 @@ def contest_page(slug: str):
     items = []
     for r in rounds.published_rounds(contest):
         item = {"round": r, "state": rounds.state_of(r, now), "left": None, "current": None}
-        if current_user.is_authenticated and current_user.role is Role.participant:
+        participant = current_user.is_authenticated and current_user.role is Role.participant
+        if participant:
             item["left"] = attempts.attempts_left(r, current_user)
             item["current"] = attempts.in_progress_attempt(r.id, current_user.id)
+        if r.qualified_only:  # a funnel's higher round (docs/funnel.md)
+            item["entry"] = funnel.entry_text(r.id)
+            item["qualified"] = funnel.is_qualified(r.id, current_user.id) if participant else None
         items.append(item)
     return render_template(
         "quiz/contest.html",

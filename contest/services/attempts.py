@@ -33,7 +33,7 @@ from contest.models.quiz import (
     ReviewPolicy,
     Round,
 )
-from contest.services import answer_keys, grading, question_images
+from contest.services import answer_keys, funnel, grading, question_images
 from contest.services.errors import (
     AttemptLimitReached,
     Conflict,
@@ -69,6 +69,8 @@ def eligibility_problem(round_: Round, user: User, now: datetime) -> str | None:
     """Why ``user`` may not take this round (translated); None when they may."""
     if user.role is not Role.participant:
         return _("Tài khoản Ban Tổ chức, giám khảo và quản trị không tham gia dự thi.")
+    if round_.qualified_only and not funnel.is_qualified(round_.id, user.id):
+        return funnel.refusal(round_.id)  # a funnel's higher round (docs/funnel.md)
     if round_.eligible_category_ids and user.category_id not in round_.eligible_category_ids:
         return _(
             "Đợt thi này chỉ dành cho một số đối tượng; đối tượng trong hồ sơ của bạn "

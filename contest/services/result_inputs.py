@@ -219,9 +219,13 @@ def _prize_options(round_: Round) -> prizes.PrizeOptions:
 
 def earlier_winners(round_: Round) -> set[int]:
     """Participants with an individual prize in an earlier round of the same contest
-    (by each earlier round's published result, or its newest one if none is published)."""
+    (by each earlier round's published result, or its newest one if none is published).
+    Only rounds of the same funnel level count: each level's prizes stand apart."""
     earlier = [
-        r for r in round_.contest.rounds if (r.opens_at, r.id) < (round_.opens_at, round_.id)
+        r
+        for r in round_.contest.rounds
+        if (r.opens_at, r.id) < (round_.opens_at, round_.id)
+        and r.funnel_level == round_.funnel_level
     ]
     winners: set[int] = set()
     for r in earlier:

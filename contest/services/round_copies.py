@@ -18,9 +18,11 @@ from contest.services.i18n import _
 from question_bank.text import normalise_text
 
 # What a copy does not take from its source: its identity, its own dates and name, and
-# what only happens to a round once it runs (the frozen actual value, closing, publishing).
+# what only happens to a round once it runs (the frozen actual value, closing, publishing);
+# nor whether only a lower round's qualified may enter (no rule feeds the copy).
 NOT_COPIED = frozenset(
     {
+        "qualified_only",
         "id",
         "name",
         "opens_at",

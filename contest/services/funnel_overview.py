@@ -1,0 +1,125 @@
+"""What the organiser's funnel page reads (docs/funnel.md): the contest's levels with their
+rounds, each round's rule, published result, the list in force and a draft waiting for
+confirmation, and per unit: took part, passed the cut-off, limit, qualified. Nothing here
+writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from contest.extensions import db
+from contest.models import Contest, Round
+from contest.models.funnel import Advancement, AdvancementRule
+from contest.models.results import RoundResult
+from contest.services import advancement, funnel, result_pages
+
+# A stage's advancement status (the page's badge).
+NO_RULE, NO_RESULT, NOT_COMPUTED, DRAFT, IN_FORCE, STALE = (
+    "no_rule",
+    "no_result",
+    "not_computed",
+    "draft",
+    "in_force",
+    "stale",
+)
+
+
+@dataclass
+class Stage:
+    round: Round
+    rule: AdvancementRule | None
+    result: RoundResult | None  # the newest published version
+    in_force: Advancement | None
+    draft: Advancement | None  # the newest computation when it is not yet confirmed
+    status: str
+    groups: list[dict] = field(default_factory=list)  # of the draft, else of the list in force
+    listed: int = 0  # on this round's list (a qualified-only round)
+    took_part: int = 0  # of them, with a finished ranked attempt
+    draft_version: int | None = None
+    in_force_version: int | None = None
+
+
+@dataclass
+class Level:
+    key: str | None  # None: rounds outside the funnel
+    label: str
+    stages: list[Stage]
+
+
+def _status(rule, result, current, draft) -> str:
+    if rule is None:
+        return NO_RULE
+    if result is None:
+        return NO_RESULT
+    if draft is not None:
+        return DRAFT
+    if current is None:
+        return NOT_COMPUTED
+    return IN_FORCE if current.result_id == result.id else STALE
+
+
+def _versions(result_ids: set[int]) -> dict[int, int]:
+    if not result_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(RoundResult.id, RoundResult.version).where(RoundResult.id.in_(result_ids))
+        ).all()
+    )
+
+
+def _stage(round_: Round, counts: dict[int, tuple[int, int]], paths: dict[int, str]) -> Stage:
+    rule = funnel.rule_of(round_.id)
+    result = result_pages.published_result(round_.id)
+    current = funnel.in_force(round_.id)
+    latest = funnel.newest(round_.id)
+    draft = latest if latest is not None and not latest.is_confirmed else None
+    shown = draft or current
+    groups = (
+        [
+            {**g, "name": paths.get(g["u"], f"#{g['u']}")}
+            for g in sorted(shown.groups, key=lambda g: paths.get(g["u"], ""))
+        ]
+        if shown
+        else []
+    )
+    versions = _versions({a.result_id for a in (draft, current) if a is not None})
+    listed, took = counts.get(round_.id, (0, 0))
+    return Stage(
+        round=round_,
+        rule=rule,
+        result=result,
+        in_force=current,
+        draft=draft,
+        status=_status(rule, result, current, draft),
+        groups=groups,
+        listed=listed,
+        took_part=took,
+        draft_version=versions.get(draft.result_id) if draft else None,
+        in_force_version=versions.get(current.result_id) if current else None,
+    )
+
+
+def overview(contest: Contest) -> list[Level]:
+    """The contest's funnel, lowest level first; rounds without a level come last."""
+    rounds = list(contest.rounds)
+    counts = funnel.qualifier_counts([r.id for r in rounds if r.qualified_only])
+    paths = result_pages.unit_paths()
+    levels = []
+    for key in (*advancement.LEVELS, None):
+        stages = [_stage(r, counts, paths) for r in rounds if r.funnel_level == key]
+        if stages or key is not None:
+            label = str(advancement.LEVELS[key]) if key else ""
+            levels.append(Level(key, label, stages))
+    return levels
+
+
+def quota_lines(rule: AdvancementRule | None) -> str:
+    """A rule's quotas as the form's text: one 'unit id: n' a line."""
+    if rule is None or not rule.quotas:
+        return ""
+    return "\n".join(
+        f"{uid}: {n}" for uid, n in sorted(rule.quotas.items(), key=lambda kv: int(kv[0]))
+    )
