@@ -62,6 +62,14 @@ def is_qualified(round_id: int, user_id: int) -> bool:
     )
 
 
+def listed_condition(round_id: int, participant_id):
+    """Exists: ``participant_id`` (a column) is on ``round_id``'s list (for queries over
+    users, e.g. who has not yet taken part in a qualified-only round)."""
+    return exists().where(
+        Qualifier.round_id == round_id, Qualifier.participant_id == participant_id
+    )
+
+
 def source_names(round_id: int) -> list[str]:
     """The names of the rounds that feed ``round_id``."""
     return list(

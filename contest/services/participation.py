@@ -26,7 +26,7 @@ from sqlalchemy import and_, delete, exists, func, select
 from contest.extensions import db
 from contest.models import Attempt, AttemptStatus, Contest, Role, Round, Unit, User
 from contest.models.participation import ParticipationTarget
-from contest.services import audit, result_pages
+from contest.services import audit, funnel, result_pages
 from contest.services.errors import ValidationFailed
 from contest.services.formatting import format_datetime_vn
 from contest.services.i18n import _
@@ -129,6 +129,8 @@ def not_taken_part(
     within ``scope`` with no finished ranked attempt, by unit path then name."""
     units = _units_in(unit_id, scope)
     registered = _registered(units)
+    if round_.qualified_only:  # a funnel's higher round: only its list may take part
+        registered = and_(registered, funnel.listed_condition(round_.id, User.id))
     done = _done_in([round_.id])
     paths = result_pages.unit_paths()
     counts: dict[int | None, list[int]] = {}

@@ -13,7 +13,14 @@ from sqlalchemy import select
 
 from contest.models import Attempt, AuditEntry, Role, Round, UnitKind
 from contest.models.funnel import Qualifier
-from contest.services import audit, funnel, result_closing, result_inputs, result_publishing
+from contest.services import (
+    audit,
+    funnel,
+    participation,
+    result_closing,
+    result_inputs,
+    result_publishing,
+)
 from contest.services.errors import Conflict, ValidationFailed
 from tests.conftest import NOW, csrf_from
 from tests.contest.results.test_results import finished, password_hash, people  # noqa: F401
@@ -242,6 +249,13 @@ def test_removing_the_rule_frees_the_round_and_takes_the_list_off(db, world):
     )
     db.session.commit()
     assert not w["upper"].qualified_only and _listed(db, w["upper"].id) == set()
+
+
+def test_who_has_not_taken_part_in_the_province_round_is_only_the_list(db, world):
+    w = world
+    _qualify(db, w)
+    absent = participation.not_taken_part(w["upper"], limit=None)
+    assert {p.full_name for p in absent.people} == {w[k].full_name for k in ("a1", "b1", "b2")}
 
 
 def test_each_levels_prizes_stand_apart(db, world):
