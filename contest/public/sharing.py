@@ -20,7 +20,7 @@ from contest.db import utcnow
 from contest.extensions import db
 from contest.models import Role, User
 from contest.public.views import bp
-from contest.services import og_cards, referral_prizes, referrals, result_pages, rounds
+from contest.services import funnel, og_cards, referral_prizes, referrals, result_pages, rounds
 from contest.services.formatting import format_datetime_vn
 from contest.web import referral_link
 
@@ -115,6 +115,7 @@ def round_page(round_id: int):
         contest=round_.contest,
         state=rounds.state_of(round_, utcnow()),
         result=result_pages.published_result(round_id),
+        entry=funnel.entry_text(round_id) if round_.qualified_only else None,
     )
 
 

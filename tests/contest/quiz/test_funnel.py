@@ -154,6 +154,8 @@ def test_only_the_qualified_start_the_province_round(client, db, world, login):
     assert db.session.scalar(select(Attempt.id).where(Attempt.round_id == upper.id)) is None
     contest_page = client.get(f"/cuoc-thi/{upper.contest.slug}").get_data(as_text=True)
     assert "Vòng này chỉ dành cho người được vào từ vòng Vòng huyện" in contest_page
+    public = client.get(f"/dot-thi/{upper.id}").get_data(as_text=True)
+    assert "Vòng này chỉ dành cho người được vào từ vòng Vòng huyện." in public
     client.post("/api/auth/logout", headers=login.headers)
 
     login(w["b2"])  # second in D2, within D2's quota of 2
