@@ -410,7 +410,10 @@ def _group_json(group: advancement.Group) -> dict:
 def confirm(made: Advancement, *, actor: User | None, now: datetime) -> int:
     """Apply a draft: the target round's list from this source becomes this one. Refused
     (Conflict) when it is not the newest computation, when the source round has a newer
-    published version, or when the rule changed since. Returns how many are on the list."""
+    published version, or when the rule changed since. Returns how many are on the list.
+    Two confirmations at once are serialised on the source round's row."""
+    db.session.execute(select(Round.id).where(Round.id == made.source_round_id).with_for_update())
+    db.session.refresh(made)
     if made.is_confirmed:
         raise Conflict(_("Danh sách này đã được xác nhận."))
     latest, rule = newest(made.source_round_id), rule_of(made.source_round_id)

@@ -260,6 +260,22 @@ def test_who_has_not_taken_part_in_the_province_round_is_only_the_list(db, world
     assert {p.full_name for p in absent.people} == {w[k].full_name for k in ("a1", "b1", "b2")}
 
 
+def test_the_target_of_a_rule_is_fixed_once_the_next_round_has_attempts(db, world):
+    w = world
+    _qualify(db, w)
+    finished(db, w["upper"], w["a1"], score=5)
+    with pytest.raises(Conflict):
+        funnel.save_round_funnel(
+            w["lower"], funnel.FunnelInput(level="district"), actor=w["staff"], now=NOW
+        )
+    # K may still change: it applies from the next confirmed computation only.
+    rule = funnel.FunnelInput(
+        level="district", target_round_id=w["upper"].id, group_kind="commune", top_k=2
+    )
+    funnel.save_round_funnel(w["lower"], rule, actor=w["staff"], now=NOW)
+    assert _listed(db, w["upper"].id) == {w["a1"].id, w["b1"].id, w["b2"].id}
+
+
 def test_each_levels_prizes_stand_apart(db, world):
     # once_per_contest on the province round ignores the district round's winners.
     assert result_inputs.earlier_winners(world["upper"]) == set()
