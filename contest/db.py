@@ -1,16 +1,20 @@
 """The database layer's base: the declarative base (naming convention, UTC timestamps,
 enums stored by value) and the engine set-up. SQLite gets WAL, a busy timeout, foreign keys
-and BEGIN IMMEDIATE (C6)."""
+and BEGIN IMMEDIATE (C6), except inside ``reading()``: a read-only stretch of the quiz
+API's hot path (issue 12) that runs without holding the database's one write lock."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -74,8 +78,40 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(conn):
         # Take the write lock up front, so a read-then-write never fails with
-        # "database is locked" half-way through.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # "database is locked" half-way through; a ``reading()`` stretch only reads.
+        conn.exec_driver_sql("BEGIN" if _reading.get() else "BEGIN IMMEDIATE")
+
+
+_reading: ContextVar[bool] = ContextVar("sqlite_reading", default=False)
+
+
+@contextmanager
+def reading(session: Session | scoped_session) -> Iterator[None]:
+    """A stretch of ``session`` that only reads. On SQLite it runs in a transaction of
+    its own that does not take the write lock (WAL: readers never wait for the writer)
+    and ends with the block, so the next statement begins the writing transaction, which
+    holds the lock only for the writes; 3,000 starts at once then queue for the writes
+    only, not for the whole request (issue 12). On PostgreSQL it changes nothing: the
+    reads and the writes share one transaction, as before (no extra round trip).
+
+    What the block read is a snapshot: a write that depends on it must re-check in SQL
+    (a unique rule, a ``WHERE`` on the values read) and take the locked path if that
+    check fails. The block must not write; a change left pending in the session is a
+    programming error (RuntimeError), never silently dropped."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.get_bind().dialect.name != "sqlite" or session.in_transaction():
+        yield  # already inside a writing transaction: keep it (and its lock)
+        return
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+        pending = session.new or session.dirty or session.deleted
+        session.rollback()  # ends the read-only transaction; nothing to undo
+    if pending:
+        raise RuntimeError("reading() must not write")
 
 
 def init_database(app: Flask) -> None:

@@ -1,7 +1,8 @@
 """Starting an attempt on the start rush's path, and the client's receipt (issue 12).
 
 Thousands open the link at the published hour, so a new attempt is written in one short
-transaction without the ORM's object graph: one read of the shared quiz cache version
+transaction without the ORM's object graph, after its reads (which on SQLite hold no
+write lock: ``contest.db.reading``): one read of the shared quiz cache version
 (``shared_cache``: the round's settings and pool are cached per process while it holds),
 one of the participant's attempts in the round, one INSERT of the attempt and one
 batched INSERT of its paper's rows. The paper is drawn from the round's pool, cached per
@@ -25,6 +26,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select
 
+from contest.db import reading
 from contest.extensions import db
 from contest.models import Contest, User
 from contest.models.quiz import Attempt, AttemptQuestion, AttemptStatus, Round
@@ -101,19 +103,23 @@ def start_new(
     None when the participant has an attempt in progress or another start won the race
     (the caller then takes ``attempts.begin_attempt``). Raises NotFound, RoundNotOpen,
     NotEligible, AttemptLimitReached, PoolTooSmall."""
-    version = shared_cache.version(shared_cache.QUIZ)
-    round_ = _round(round_id, version)
-    check_may_start(round_, user, now, practice=practice)
-    mine = db.session.execute(_MINE_QUERY, {"round_id": round_id, "user_id": user.id}).all()
-    if any(row.status is AttemptStatus.in_progress for row in mine):
-        return None
-    used = max((row.number for row in mine if row.is_practice is practice), default=0)
-    if not practice and used >= round_.max_attempts:
-        raise AttemptLimitReached(
-            _("Bạn đã dùng hết %(count)s lượt thi của đợt này.", count=round_.max_attempts)
-        )
-    seed = secrets.randbits(52)
-    paper = build_paper(round_, seed, version=version)
+    # The reads take no write lock on SQLite (``reading``); the INSERTs below re-check
+    # what they relied on: a unique rule refuses a second attempt in progress and a
+    # number already used, and the caller then takes the locked full path.
+    with reading(db.session):
+        version = shared_cache.version(shared_cache.QUIZ)
+        round_ = _round(round_id, version)
+        check_may_start(round_, user, now, practice=practice)
+        mine = db.session.execute(_MINE_QUERY, {"round_id": round_id, "user_id": user.id}).all()
+        if any(row.status is AttemptStatus.in_progress for row in mine):
+            return None
+        used = max((row.number for row in mine if row.is_practice is practice), default=0)
+        if not practice and used >= round_.max_attempts:
+            raise AttemptLimitReached(
+                _("Bạn đã dùng hết %(count)s lượt thi của đợt này.", count=round_.max_attempts)
+            )
+        seed = secrets.randbits(52)
+        paper = build_paper(round_, seed, version=version)
     clock = attempt_clock.attempt_clock(
         requested_at,
         now,
@@ -249,6 +255,24 @@ _RECEIPT_QUERY = (
 )
 
 
+# The receipt's one write, guarded by what its read saw (in progress, not yet confirmed,
+# the deadline unchanged), so a read without a lock stays exact.
+_RECEIPT_UPDATE = (
+    Attempt.__table__.update()
+    .where(
+        Attempt.id == bindparam("attempt_id"),
+        Attempt.status == AttemptStatus.in_progress,
+        Attempt.delivered_at.is_(None),
+        Attempt.deadline == bindparam("deadline_read"),
+    )
+    .values(
+        delivered_at=bindparam("delivered_at", type_=Attempt.delivered_at.type),
+        started_at=bindparam("started_at", type_=Attempt.started_at.type),
+        deadline=bindparam("deadline", type_=Attempt.deadline.type),
+    )
+)
+
+
 def confirm_own_receipt(
     attempt_id: int,
     user: User,
@@ -256,11 +280,13 @@ def confirm_own_receipt(
     arrived_at: datetime,
     max_delay_seconds: float = attempt_clock.DEFAULT_MAX_DELAY_SECONDS,
 ) -> dict | None:
-    """``confirm_receipt`` on the rush's path: one locked read and one UPDATE, no ORM
-    objects. Returns the clock's API body, or None for anything unusual (not the
-    participant's, finished, already confirmed, past its deadline), which the caller
-    sends through ``attempts.get_own_attempt`` and ``confirm_receipt``."""
-    head = db.session.execute(_RECEIPT_QUERY, {"attempt_id": attempt_id}).first()
+    """``confirm_receipt`` on the rush's path: one read (locked on PostgreSQL, without the
+    write lock on SQLite) and one UPDATE guarded by what it read, no ORM objects. Returns
+    the clock's API body, or None for anything unusual (not the participant's, finished,
+    already confirmed, past its deadline, changed since the read), which the caller sends
+    through ``attempts.get_own_attempt`` and ``confirm_receipt``."""
+    with reading(db.session):  # on SQLite without the write lock: the UPDATE re-checks
+        head = db.session.execute(_RECEIPT_QUERY, {"attempt_id": attempt_id}).first()
     if (
         head is None
         or head.participant_id != user.id
@@ -277,15 +303,19 @@ def confirm_own_receipt(
         closes_at=head.closes_at,
         max_delay_seconds=max_delay_seconds,
     )
-    values = {"delivered_at": arrived_at}
+    values = {"delivered_at": arrived_at, "started_at": head.started_at, "deadline": head.deadline}
     if clock.deadline > head.deadline:  # the clock only ever gives time back
         values.update(started_at=clock.started_at, deadline=clock.deadline)
-    db.session.execute(Attempt.__table__.update().where(Attempt.id == attempt_id), values)
+    updated = db.session.execute(
+        _RECEIPT_UPDATE, {"attempt_id": attempt_id, "deadline_read": head.deadline, **values}
+    )
+    if updated.rowcount != 1:  # changed since the read (a submit, another receipt)
+        return None
     return {
         "id": attempt_id,
         "status": AttemptStatus.in_progress.value,
-        "started_at": iso(values.get("started_at", head.started_at)),
-        "deadline": iso(values.get("deadline", head.deadline)),
+        "started_at": iso(values["started_at"]),
+        "deadline": iso(values["deadline"]),
         "delivered_at": iso(arrived_at),
         "grace_seconds": head.grace_seconds,
     }

@@ -3,7 +3,8 @@ answer saves need only who is asking, so the session's user is read with one pri
 query of the few columns the quiz services use, as a plain value, instead of the full
 ``User`` object with its ORM state. The session token is checked exactly as
 ``security.load_user`` does (S2: after logout or a password change the old cookie loads
-nobody)."""
+nobody). On SQLite the read takes no write lock (``contest.db.reading``): thousands of
+requests at once queue only for their writes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import bindparam, select
 
+from contest.db import reading
 from contest.extensions import db
 from contest.models import Role, User
 
@@ -74,7 +76,8 @@ class SessionUser:
 
 
 def load(user_id: int, token: str) -> SessionUser | None:
-    row = db.session.execute(_QUERY, {"user_id": user_id}).first()
+    with reading(db.session):
+        row = db.session.execute(_QUERY, {"user_id": user_id}).first()
     if row is None or row.session_token != token or not row.is_active_account:
         return None
     return SessionUser(*row)

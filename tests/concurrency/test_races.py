@@ -108,3 +108,27 @@ def test_concurrent_saves_of_one_attempt_keep_the_newest(
     assert {r[0] for r in results} == {200}
     _, state = browsers[0].call("GET", f"/api/attempts/{attempt['id']}")
     assert state["answers"][str(q["id"])] == [options[9 % 4]]  # seq 10 wins, whatever the order
+
+
+def test_20_concurrent_receipts_move_the_clock_once(race_server, race_app, race_round, race_user):
+    """The receipt reads without the write lock on SQLite (issue 12): its guarded UPDATE
+    still lets exactly one confirmation count; every reply tells the same clock."""
+    from contest.extensions import db
+    from contest.models import Attempt
+
+    round_id = race_round()
+    phone = race_user()
+    browsers = [Browser(race_server).login(phone) for _ in range(20)]
+    status, paper = browsers[0].call("POST", f"/api/rounds/{round_id}/attempts", {})
+    assert status == 201
+    results = run_together(
+        20, lambda i: browsers[i].call("POST", f"/api/attempts/{paper['id']}/received", {})
+    )
+    assert all(s == 200 for s, _ in results), results
+    with race_app.app_context():
+        attempt = db.session.get(Attempt, paper["id"])
+        clock = (attempt.started_at, attempt.deadline, attempt.delivered_at)
+    assert clock[2] is not None and clock[0] == clock[2]
+    assert {(b["deadline"], b["delivered_at"]) for _, b in results} == {
+        (b["deadline"], b["delivered_at"]) for _, b in results[:1]
+    }

@@ -192,3 +192,30 @@ def test_the_rush_path_gives_the_full_paths_answers(client, db, login, make_roun
     client.post(f"/api/attempts/{first.get_json()['id']}/submit", json={}, headers=login.headers)
     limit = start(client, login, r.id)
     assert limit.status_code == 409 and limit.get_json()["error"] == "attempt_limit_reached"
+
+
+def test_a_receipt_racing_a_submit_changes_nothing(
+    client, db, login, make_round, make_user, monkeypatch
+):
+    """The receipt's read holds no lock on SQLite: its UPDATE re-checks what it read, and
+    an attempt finished in between keeps its clock (the locked path answers)."""
+    r = make_round(question_count=3)
+    login(make_user())
+    attempt_id = start(client, login, r.id).get_json()["id"]
+    real_clock = attempt_start.attempt_clock.attempt_clock
+
+    def submit_in_between(*args, **kwargs):
+        db.session.execute(
+            Attempt.__table__.update()
+            .where(Attempt.id == attempt_id)
+            .values(status=AttemptStatus.submitted)
+        )
+        return real_clock(*args, **kwargs)
+
+    monkeypatch.setattr(attempt_start.attempt_clock, "attempt_clock", submit_in_between)
+    before = fresh(db, attempt_id)
+    started, deadline = before.started_at, before.deadline
+    reply = received(client, login, attempt_id)
+    assert reply.status_code == 200 and reply.get_json()["status"] == "submitted"
+    after = fresh(db, attempt_id)
+    assert (after.started_at, after.deadline, after.delivered_at) == (started, deadline, None)
