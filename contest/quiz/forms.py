@@ -193,5 +193,5 @@ class FunnelForm(FlaskForm):
         validators=[Optional(), NumberRange(0, 100_000, _l("Điểm phải từ 0 đến 100.000."))],
     )
     quotas = TextAreaField(
-        _l("Chỉ tiêu riêng (mỗi dòng: mã đơn vị: số người)"), validators=[Length(max=20000)]
+        _l("Chỉ tiêu riêng (mỗi dòng: đơn vị: số người)"), validators=[Length(max=20000)]
     )

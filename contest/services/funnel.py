@@ -22,6 +22,7 @@ from contest.models.results import ResultRow, RoundResult
 from contest.services import advancement, audit, ranking, result_pages
 from contest.services.errors import Conflict, NotFound, ValidationFailed
 from contest.services.i18n import _
+from question_bank.text import fold
 
 GROUP_KINDS = (advancement.OWN_UNIT, *(kind.value for kind in UnitKind))
 
@@ -152,21 +153,39 @@ def qualifier_counts(round_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {rid: (listed.get(rid, 0), took.get(rid, 0)) for rid in round_ids}
 
 
+def _unit_by_name(name: str, number: int) -> int:
+    ids = db.session.scalars(select(Unit.id).where(Unit.name_key == fold(name))).all()
+    if len(ids) != 1:
+        message = (
+            _("Dòng %(n)s: không có đơn vị tên '%(name)s'.", n=number, name=name)
+            if not ids
+            else _(
+                "Dòng %(n)s: có nhiều đơn vị tên '%(name)s', hãy dùng mã #.", n=number, name=name
+            )
+        )
+        raise ValidationFailed({"quotas": message})
+    return ids[0]
+
+
 def parse_quotas(text: str) -> dict[int, int]:
-    """'12: 3' a line (or '12 = 3') → {12: 3}; blank lines are skipped. Raises
-    ValidationFailed naming the first bad line."""
+    """'12: 3' a line (or '#12 = 3', or a unit's exact name instead of its id) → {12: 3};
+    blank lines are skipped. Raises ValidationFailed naming the first bad line."""
     quotas: dict[int, int] = {}
     for number, line in enumerate((text or "").splitlines(), start=1):
-        parts = line.replace("=", ":").split(":")
         if not line.strip():
             continue
+        unit, sep, count = line.replace("=", ":").rpartition(":")
+        unit = unit.strip()
         try:
-            unit_id, count = (int(part.strip().lstrip("#")) for part in parts)
+            n = int(count.strip())
         except ValueError:
+            n = None
+        if not sep or not unit or n is None:
             raise ValidationFailed(
                 {"quotas": _("Dòng %(n)s: hãy viết 'mã đơn vị: số người'.", n=number)}
-            ) from None
-        quotas[unit_id] = count
+            )
+        digits = unit.lstrip("#")
+        quotas[int(digits) if digits.isdigit() else _unit_by_name(unit, number)] = n
     return quotas
 
 

@@ -238,9 +238,11 @@ def test_rule_checks(db, world):
     with pytest.raises(ValidationFailed) as caught:
         funnel.save_round_funnel(upper, funnel.FunnelInput(level="unit"), actor=None, now=NOW)
     assert "level" in caught.value.fields
-    with pytest.raises(ValidationFailed):
-        funnel.parse_quotas("12: ba")
+    for text in ("12: ba", "12", ": 3", "Huyện Không Có: 2"):
+        with pytest.raises(ValidationFailed):
+            funnel.parse_quotas(text)
     assert funnel.parse_quotas("12: 3\n\n#14 = 0") == {12: 3, 14: 0}
+    assert funnel.parse_quotas("huyện  hai: 4") == {w["d2"].id: 4}  # by name, folded
 
 
 def test_removing_the_rule_frees_the_round_and_takes_the_list_off(db, world):
@@ -301,11 +303,12 @@ def test_the_funnel_page(client, db, world, login):
             f"{prefix}-level": "district",
             f"{prefix}-target_round_id": str(w["upper"].id),
             f"{prefix}-group_kind": "commune",
-            f"{prefix}-quotas": "Huyện Một: 2",
+            f"{prefix}-top_k": "1",
+            f"{prefix}-quotas": "Huyện Ba: 2",
         },
     )
     assert bad.status_code == 422
-    assert "mã đơn vị: số người" in bad.get_data(as_text=True)
+    assert "không có đơn vị tên" in bad.get_data(as_text=True)
     good = client.post(
         f"{BASE}/dot-thi/{w['lower'].id}/cap-thi",
         data={
