@@ -31,7 +31,7 @@ from contest.extensions import db
 from contest.models import Attempt, AttemptStatus, Contest, Role, Round, Unit, User
 from contest.models.notification import Notification, NotificationOptOut
 from contest.models.results import ResultRow, RoundResult
-from contest.services import attempts, audit, result_pages
+from contest.services import attempts, audit, funnel, result_pages
 from contest.services.formatting import format_datetime_vn
 from contest.services.i18n import _
 from contest.services.notify_channels import Message, NotSent, Recipient, notifier_for, reaches
@@ -176,6 +176,8 @@ def _people(event: str, round_: Round, now: datetime, channels: tuple[str, ...])
     stmt = stmt.where(
         User.birth_date.is_not(None), User.id_number.is_not(None), User.unit_id.is_not(None)
     )
+    if round_.qualified_only:  # a funnel's higher round: only its list (docs/funnel.md)
+        stmt = stmt.where(funnel.listed_condition(round_.id, User.id))
     if round_.eligible_category_ids:
         stmt = stmt.where(User.category_id.in_(round_.eligible_category_ids))
     if round_.eligible_unit_ids:

@@ -16,6 +16,7 @@ from contest.models.funnel import Qualifier
 from contest.services import (
     audit,
     funnel,
+    notifications,
     participation,
     result_closing,
     result_inputs,
@@ -276,6 +277,13 @@ def test_the_target_of_a_rule_is_fixed_once_the_next_round_has_attempts(db, worl
     )
     funnel.save_round_funnel(w["lower"], rule, actor=w["staff"], now=NOW)
     assert _listed(db, w["upper"].id) == {w["a1"].id, w["b1"].id, w["b2"].id}
+
+
+def test_the_opening_notice_of_the_province_round_is_for_the_list_only(db, world):
+    w = world
+    _qualify(db, w)
+    query = notifications._people(notifications.OPENED, w["upper"], NOW, ("email",))
+    assert {u.id for u in db.session.scalars(query)} == {w[k].id for k in ("a1", "b1", "b2")}
 
 
 def test_each_levels_prizes_stand_apart(db, world):
