@@ -117,6 +117,7 @@ def load_accounts(*, now: datetime) -> list[tuple[str, str, str]]:
                 user.category_id = categories["Cán bộ, công chức, viên chức"].id
                 user.consent_at, user.consent_version = now, "demo"
             db.session.add(user)
-        printed.append((role.value, phone or email, DEMO_PASSWORD))
+        label = f"{role.value} ({DEMO_SCOPES[email]})" if email in DEMO_SCOPES else role.value
+        printed.append((label, phone or email, DEMO_PASSWORD))
     db.session.flush()
     return printed

@@ -302,3 +302,21 @@ def test_cli_creates_a_unit_organiser(runner, db, world):
         ]
     )  # fmt: skip
     assert unknown.exit_code == 1 and "Không tìm thấy đơn vị" in unknown.output
+
+
+def test_a_big_import_run_as_a_job_keeps_the_scope(db, world, unit_organiser):
+    """The job reads its actor's scope as the page does: a row of another unit fails it
+    with the row's message, nothing created."""
+    from contest.jobs import imports as job_imports
+    from contest.services.errors import DomainError
+
+    data = xlsx(
+        [person("Lò Văn Một", unit="Xã Hoà Lợi"), person("Lò Văn Hai", unit="Huyện Bến Cát")]
+    )
+    params = job_imports.params_for(data, owner=unit_organiser, min_age=12)
+    before = db.session.query(User).count()
+    with pytest.raises(DomainError) as exc:
+        job_imports.run_import(params, now=NOW, actor=unit_organiser, progress=lambda *a: None)
+    assert "không thuộc phạm vi của bạn" in str(exc.value)
+    db.session.rollback()
+    assert db.session.query(User).count() == before
