@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from contest.models import Attempt, AuditEntry, Role, Round, UnitKind
-from contest.models.funnel import Qualifier
+from contest.models.funnel import AdvancementRule, Qualifier
 from contest.services import (
     audit,
     funnel,
@@ -345,3 +345,27 @@ def test_the_funnel_page_is_for_organisers(client, db, world, login):
     login(world["a1"])
     page = client.get(f"{BASE}/{world['lower'].contest_id}/cac-cap-thi")
     assert page.status_code in (302, 403)
+
+
+def test_the_demo_funnel_is_loaded_once(client, db, login):
+    from contest.demo import DEMO_PASSWORD, load_demo
+    from contest.demo.funnel import DEMO_FINAL_NAME, DEMO_TOP_K
+
+    load_demo(now=NOW)
+    db.session.commit()
+    final = db.session.scalar(select(Round).where(Round.name == DEMO_FINAL_NAME))
+    assert final.qualified_only and final.funnel_level == "province"
+    listed = _listed(db, final.id)
+    source_id = db.session.scalar(
+        select(AdvancementRule.source_round_id).where(AdvancementRule.target_round_id == final.id)
+    )
+    made = funnel.in_force(source_id)
+    assert listed and all(g["q"] <= DEMO_TOP_K for g in made.groups)
+    assert len(listed) == sum(g["q"] for g in made.groups)
+    load_demo(now=NOW + timedelta(minutes=1))
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Round.id)).where(Round.name == DEMO_FINAL_NAME)) == 1
+    assert _listed(db, final.id) == listed
+    login("bantochuc@hoithi.example.vn", DEMO_PASSWORD)
+    page = client.get(f"{BASE}/{final.contest_id}/cac-cap-thi")
+    assert page.status_code == 200 and DEMO_FINAL_NAME in page.get_data(as_text=True)
