@@ -77,14 +77,10 @@ def _stage(round_: Round, counts: dict[int, tuple[int, int]], paths: dict[int, s
     latest = funnel.newest(round_.id)
     draft = latest if latest is not None and not latest.is_confirmed else None
     shown = draft or current
-    groups = (
-        [
-            {**g, "name": paths.get(g["u"], f"#{g['u']}")}
-            for g in sorted(shown.groups, key=lambda g: paths.get(g["u"], ""))
-        ]
-        if shown
-        else []
-    )
+    groups = []
+    for g in sorted(shown.groups, key=lambda g: paths.get(g["u"], "")) if shown else ():
+        parent, _sep, name = paths.get(g["u"], f"#{g['u']}").rpartition(" / ")
+        groups.append({**g, "name": name, "parent": parent})
     versions = _versions({a.result_id for a in (draft, current) if a is not None})
     listed, took = counts.get(round_.id, (0, 0))
     return Stage(
