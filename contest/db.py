@@ -6,6 +6,7 @@ API's hot path (issue 12) that runs without holding the database's one write loc
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from flask import Flask
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING_CONVENTION = {
@@ -114,16 +116,48 @@ def reading(session: Session | scoped_session) -> Iterator[None]:
         raise RuntimeError("reading() must not write")
 
 
+# A pooled PostgreSQL connection idle longer than this is pinged before use (see below).
+PING_IDLE_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """``pool_pre_ping`` without its round trip on every request: a connection is pinged
+    at checkout only when it has sat in the pool for ``idle_seconds`` (a restarted
+    server, PgBouncer's ``server_idle_timeout``, a firewall dropping idle sockets); one
+    that fails is replaced, as ``pool_pre_ping`` does. Under load (the start rush:
+    thousands of checkouts a second) no connection idles, so nothing is pinged; a
+    connection broken while busy is caught by SQLAlchemy's disconnect handling, which
+    drops the whole pool."""
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return  # just connected, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - any failure means: use a new one
+            raise DisconnectionError() from exc
+
+
 def init_database(app: Flask) -> None:
     from contest.extensions import db  # the extension is built on Base, defined above
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    pre_ping = options.pop("pool_pre_ping", False)  # replaced by _ping_when_idle
     if uri.startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
-        options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        pre_ping = False  # a file: nothing to reconnect
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
-    if uri.startswith("sqlite"):
-        with app.app_context():
+    with app.app_context():
+        if uri.startswith("sqlite"):
             _configure_sqlite(db.engine)
+        elif pre_ping:
+            idle = float(app.config.get("DB_PING_IDLE_SECONDS", PING_IDLE_SECONDS))
+            _ping_when_idle(db.engine, idle)
