@@ -478,4 +478,5 @@ def dashboard_xlsx():
     return send_xlsx(lambda out: stats.write_xlsx(figures, out, now=now), name, private=True)
 
 
-from contest.results import participation  # noqa: E402, F401  (its pages are on this blueprint)
+# Their pages are on this blueprint.
+from contest.results import participation, unit_results  # noqa: E402, F401

@@ -79,6 +79,7 @@ ACTION_LABELS = {
     "result.disqualify": lazy_gettext("Loại thí sinh"),
     "result.reinstate": lazy_gettext("Khôi phục thí sinh"),
     "result.export": lazy_gettext("Xuất kết quả ra Excel"),
+    "result.export_unit": lazy_gettext("Xuất kết quả của đơn vị ra Excel"),
     "participation.export_absent": lazy_gettext("Xuất danh sách chưa tham gia"),
     "participation.view_absent": lazy_gettext("Xem danh sách chưa tham gia có số điện thoại"),
     "participation.set_targets": lazy_gettext("Đặt chỉ tiêu tham gia"),

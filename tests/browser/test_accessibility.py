@@ -48,6 +48,7 @@ NOT_PAGES = {
     "organiser.download_passwords": "xlsx download",
     "organiser.participants_template": "xlsx download",
     "organiser.export_participants": "xlsx download",
+    "results_admin.unit_results_xlsx": "xlsx download",
     "results_admin.dashboard_xlsx": "xlsx download",
     "results_admin.absent_xlsx": "xlsx download",
     "results_admin.targets_xlsx": "xlsx download",

@@ -53,6 +53,7 @@ NOT_PAGES = {
     "organiser.download_passwords",
     "organiser.participants_template",
     "organiser.export_participants",
+    "results_admin.unit_results_xlsx",
     "jobs.show",  # no job in the demo; tests/contest/jobs visits the job pages
     "jobs.status",
     "jobs.download",

@@ -41,6 +41,7 @@ SHOWS_X = {
     "organiser.list_participants": "Nguyễn Văn An",
     "results_admin.absent": "Phường Tân Phong",
     "results_admin.dashboard": "Phường Tân Phong",
+    "results_admin.unit_results": "Phường Tân Phong",
 }
 
 
@@ -228,6 +229,8 @@ def test_the_sweep_covers_the_scoped_pages(app):
         "results_admin.absent_xlsx",
         "results_admin.targets",
         "results_admin.targets_xlsx",
+        "results_admin.unit_results",
+        "results_admin.unit_results_xlsx",
         "jobs.show",
         "jobs.status",
         "jobs.download",

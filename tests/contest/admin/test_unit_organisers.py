@@ -320,3 +320,41 @@ def test_a_big_import_run_as_a_job_keeps_the_scope(db, world, unit_organiser):
     assert "không thuộc phạm vi của bạn" in str(exc.value)
     db.session.rollback()
     assert db.session.query(User).count() == before
+
+
+def test_unit_results_list_only_the_subtree_of_the_published_result(
+    client, db, login, world, unit_organiser, people
+):
+    from datetime import timedelta
+
+    from contest.services import result_closing, result_publishing
+
+    r, people_ = world["round"], world["people"]
+    login(unit_organiser)
+    page = f"/ban-to-chuc/ket-qua/cua-don-vi?round_id={r.id}"
+    assert 'id="not-published"' in client.get(page).get_data(as_text=True)
+    assert client.get(f"/ban-to-chuc/ket-qua/cua-don-vi.xlsx?round_id={r.id}").status_code == 404
+    b_done = people(1, unit_id=world["b"].id)[0]
+    finished(db, r, b_done, score=10)
+    r.opens_at, r.closes_at = NOW - timedelta(days=2), NOW - timedelta(hours=1)
+    db.session.commit()
+    result = result_closing.close_round(r, actor=None, now=NOW).result
+    result_publishing.publish_result(r, result.id, actor=None, now=NOW, early=True)
+    db.session.commit()
+    html = client.get(page).get_data(as_text=True)
+    assert people_["a_done"].full_name in html and people_["c_done"].full_name in html
+    assert b_done.full_name not in html
+    response = client.get(f"/ban-to-chuc/ket-qua/cua-don-vi.xlsx?round_id={r.id}")
+    assert response.headers["Cache-Control"] == "no-store"
+    book = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    rows = [r for r in book.worksheets[0].iter_rows(values_only=True) if len(r) > 1 and r[1]]
+    header = rows.index(next(row for row in rows if row[:2] == ("Hạng", "Họ và tên")))
+    listed = {row[1]: row for row in rows[header + 1 :]}
+    # Closing finalised the started attempt: its person ranks too.
+    assert set(listed) == {people_[k].full_name for k in ("a_done", "c_done", "a_started")}
+    assert listed[people_["c_done"].full_name][0] == 2  # the province-wide rank (B's is 1st)
+    assert listed[people_["a_done"].full_name][2] == people_["a_done"].phone
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "result.export_unit")
+    ).one()
+    assert entry.details["rows"] == 3 and "result.export_unit" in ACTION_LABELS
