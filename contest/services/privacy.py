@@ -10,8 +10,9 @@ The rule, for one participant (``purge_personal_data``):
   at least the contest's ``complaint_days`` old (default 30); every essay contest they
   entered has published results that old — a round still open, closed but not published,
   or inside its complaint period keeps everything;
-- they hold no prize in any result (quiz result rows, essay stage results), published or
-  not: winners are contacted and checked, so their data stays.
+- they hold no prize in any result (quiz result rows, essay stage results, the "giải lan
+  tỏa" of a quiz result version: ``referrals.round_winners``), published or not: winners
+  are contacted and checked, so their data stays.
 
 Nothing else changes: attempts, answers, result rows, unit and category (what ranking and
 the unit statistics read) and the audit log stay as they are, so a round can be ranked
@@ -38,7 +39,7 @@ from contest.models import Contest, Role, User
 from contest.models.essay import Entry, EssaySettings, StageEntry
 from contest.models.quiz import Attempt, Round
 from contest.models.results import ResultRow, RoundResult
-from contest.services import audit
+from contest.services import audit, referrals
 from contest.services.i18n import _
 
 DEFAULT_COMPLAINT_DAYS = 30
@@ -82,6 +83,16 @@ def _period(complaint_days: int | None) -> timedelta:
     return timedelta(days=DEFAULT_COMPLAINT_DAYS if complaint_days is None else complaint_days)
 
 
+def _referral_winners() -> set[int]:
+    """The holders of a "giải lan tỏa" in any result version (computed from the credits,
+    not stored in the result rows)."""
+    found: set[int] = set()
+    for result in db.session.scalars(select(RoundResult)):
+        if referrals.prize_count(result):
+            found.update(s.referrer_id for s in referrals.round_winners(result))
+    return found
+
+
 def _winners() -> set[int]:
     quiz = select(ResultRow.participant_id).where(ResultRow.prize_tier.is_not(None))
     essay = (
@@ -89,7 +100,7 @@ def _winners() -> set[int]:
         .join(StageEntry, StageEntry.entry_id == Entry.id)
         .where(StageEntry.prize.is_not(None))
     )
-    return set(db.session.scalars(quiz)) | set(db.session.scalars(essay))
+    return set(db.session.scalars(quiz)) | set(db.session.scalars(essay)) | _referral_winners()
 
 
 def _participations() -> dict[int, list[tuple[str, int]]]:
@@ -118,6 +129,7 @@ def still_purgeable(now: datetime) -> list:
     ended_rounds, ended_essays = _ended(rounds, now), _ended(essays, now)
     return [
         User.role == Role.participant,
+        User.id.not_in(sorted(_referral_winners())),
         ~select(ResultRow.rank)
         .where(ResultRow.participant_id == User.id, ResultRow.prize_tier.is_not(None))
         .exists(),

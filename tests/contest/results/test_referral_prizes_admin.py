@@ -1,7 +1,8 @@
 """ "Giải lan tỏa" on the organisers' side (issue 15 item 5, docs/sharing.md): the round's
 results page lists the referral prize winners and the next referrers with full names (the
 phone masked as in the ranking table), and the organisers' winners and results lists carry a
-"Giải lan tỏa" sheet with full personal data, where the public list's is masked."""
+"Giải lan tỏa" sheet with full personal data, where the public list's is masked; a referral
+prize winner keeps their personal data through the privacy purge like the other winners."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from openpyxl import load_workbook
 
 from contest.models import Role
 from contest.models.referral import CREDITED, Referral
-from contest.services import result_closing, result_publishing
+from contest.services import privacy, result_closing, result_publishing
 from contest.services.vn import mask_phone
 from tests.conftest import NOW
 from tests.contest.jobs.helpers import export_via_job
@@ -148,3 +149,33 @@ def test_no_sheet_without_referral_winners(client, db, login, make_round, make_u
     login(make_user(Role.organiser))
     book = load_workbook(io.BytesIO(export_via_job(client, r.id, "winners").data))
     assert book.sheetnames == ["Đoạt giải"]
+
+
+def test_a_referral_winner_keeps_their_personal_data_after_the_complaint_period(
+    client, db, login, make_round, make_user
+):
+    r = make_round(
+        opens_at=NOW - timedelta(days=3),
+        closes_at=NOW - timedelta(hours=1),
+        prize_options={"referral_prizes": 1},
+        prize_tiers=[],
+    )
+    referrer, other, newcomer = make_user(), make_user(), make_user()
+    finished(db, r, referrer, score=2)
+    finished(db, r, other, score=2)
+    bring(db, referrer, [newcomer], r, [30])
+    outcome = result_closing.close_round(r, actor=None, now=NOW)
+    result_publishing.publish_result(r, outcome.result.id, actor=None, now=NOW, early=True)
+    db.session.commit()
+    assert outcome.result.winners == 0  # no score prize: only the "giải lan tỏa"
+    later = NOW + timedelta(days=31)
+    assert referrer.id not in privacy.purgeable_user_ids(later)
+    done = privacy.purge_personal_data(now=later, actor=None)
+    db.session.commit()
+    assert done.users == 2  # the other participant and the newcomer
+    for user in (referrer, other, newcomer):
+        db.session.refresh(user)
+    assert referrer.phone and referrer.id_number and referrer.birth_date
+    assert other.phone is None and newcomer.phone is None
+    # The SQL re-check in the UPDATE keeps them too, even when asked by id.
+    assert privacy.erase([referrer.id], now=later) == 0
