@@ -358,3 +358,15 @@ def test_unit_results_list_only_the_subtree_of_the_published_result(
         select(AuditEntry).where(AuditEntry.action == "result.export_unit")
     ).one()
     assert entry.details["rows"] == 3 and "result.export_unit" in ACTION_LABELS
+
+
+def test_question_pictures_are_the_provinces(db, unit_organiser, make_user):
+    """A unit organiser is not shown the banks' pictures (the banks are the province's);
+    a province organiser is."""
+    from types import SimpleNamespace
+
+    from contest.services import question_images
+
+    picture = SimpleNamespace(id=987654)
+    assert question_images.may_view(make_user(Role.organiser), picture)
+    assert not question_images.may_view(unit_organiser, picture)
