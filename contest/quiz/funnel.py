@@ -89,6 +89,10 @@ def save_funnel(round_id: int):
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)
+        except DomainError as exc:  # the next round already has attempts
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("quiz_admin.funnel_page", contest_id=contest.id))
         else:
             db.session.commit()
             flash(_("Đã lưu cấp và quy tắc chuyển của %(name)s.", name=round_.name), "success")

@@ -25,6 +25,7 @@ from contest.services.i18n import _
 from question_bank.text import fold
 
 GROUP_KINDS = (advancement.OWN_UNIT, *(kind.value for kind in UnitKind))
+MAX_ID = 2**31 - 1  # a unit id beyond any integer column
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,10 @@ def parse_quotas(text: str) -> dict[int, int]:
                 {"quotas": _("Dòng %(n)s: hãy viết 'mã đơn vị: số người'.", n=number)}
             )
         digits = unit.lstrip("#")
+        if digits.isdigit() and int(digits) > MAX_ID:
+            raise ValidationFailed(
+                {"quotas": _("Dòng %(n)s: không có đơn vị mã %(id)s.", n=number, id=digits)}
+            )
         quotas[int(digits) if digits.isdigit() else _unit_by_name(unit, number)] = n
     return quotas
 
@@ -216,7 +221,9 @@ def _check(round_: Round, data: FunnelInput) -> dict[str, str]:
     if data.min_score is not None and not 0 <= data.min_score <= 100_000:
         errors["min_score"] = _("Điểm tối thiểu phải từ 0 đến 100.000.")
     quotas = data.quotas or {}
-    if any(not 0 <= n <= 100_000 for n in quotas.values()):
+    if any(not 0 < unit_id <= MAX_ID for unit_id in quotas):
+        errors["quotas"] = _("Có đơn vị không tồn tại trong chỉ tiêu.")
+    elif any(not 0 <= n <= 100_000 for n in quotas.values()):
         errors["quotas"] = _("Chỉ tiêu mỗi đơn vị phải từ 0 đến 100.000.")
     elif quotas and len(db.session.scalars(select(Unit.id).where(Unit.id.in_(quotas))).all()) < len(
         quotas
@@ -259,7 +266,7 @@ def save_round_funnel(
     rule whose target already has attempts is refused (Conflict); removing a rule takes
     its list off the target. Raises ValidationFailed."""
     errors = _check(round_, data)
-    problem = _level_problem(round_, data.level)
+    problem = None if "level" in errors else _level_problem(round_, data.level)
     if problem:
         errors["level"] = problem
     if errors:

@@ -235,11 +235,14 @@ def test_rule_checks(db, world):
         with pytest.raises(ValidationFailed) as caught:
             funnel.save_round_funnel(lower, data, actor=w["staff"], now=NOW)
         assert field in caught.value.fields, (data, caught.value.fields)
+    with pytest.raises(ValidationFailed) as caught:  # no KeyError: the level is checked first
+        funnel.save_round_funnel(upper, funnel.FunnelInput(level="nowhere"), actor=None, now=NOW)
+    assert "level" in caught.value.fields
     # The province round cannot drop below the round that feeds it.
     with pytest.raises(ValidationFailed) as caught:
         funnel.save_round_funnel(upper, funnel.FunnelInput(level="unit"), actor=None, now=NOW)
     assert "level" in caught.value.fields
-    for text in ("12: ba", "12", ": 3", "Huyện Không Có: 2"):
+    for text in ("12: ba", "12", ": 3", "Huyện Không Có: 2", "99999999999: 1"):
         with pytest.raises(ValidationFailed):
             funnel.parse_quotas(text)
     assert funnel.parse_quotas("12: 3\n\n#14 = 0") == {12: 3, 14: 0}
@@ -345,6 +348,28 @@ def test_the_funnel_page_is_for_organisers(client, db, world, login):
     login(world["a1"])
     page = client.get(f"{BASE}/{world['lower'].contest_id}/cac-cap-thi")
     assert page.status_code in (302, 403)
+
+
+def test_a_refused_change_of_target_comes_back_to_the_page(client, db, world, login):
+    w = world
+    _qualify(db, w)
+    finished(db, w["upper"], w["a1"], score=5)
+    login(w["staff"])
+    url = f"{BASE}/{w['lower'].contest_id}/cac-cap-thi"
+    token = csrf_from(client, url)
+    prefix = f"r{w['lower'].id}"
+    answer = client.post(
+        f"{BASE}/dot-thi/{w['lower'].id}/cap-thi",
+        data={
+            "csrf_token": token,
+            f"{prefix}-level": "district",
+            f"{prefix}-target_round_id": "0",
+            f"{prefix}-group_kind": "unit",
+        },
+        follow_redirects=True,
+    )
+    assert "đã có lượt thi: không thể đổi hoặc bỏ quy tắc chuyển" in answer.get_data(as_text=True)
+    assert funnel.rule_of(w["lower"].id).target_round_id == w["upper"].id
 
 
 def test_the_demo_funnel_is_loaded_once(client, db, login):
