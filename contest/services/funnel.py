@@ -124,36 +124,6 @@ def get_advancement(advancement_id: int) -> Advancement:
     return found
 
 
-def qualifier_counts(round_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per qualified-only round: (on the list, of them with a finished ranked attempt)."""
-    if not round_ids:
-        return {}
-    listed = dict(
-        db.session.execute(
-            select(Qualifier.round_id, func.count())
-            .where(Qualifier.round_id.in_(round_ids))
-            .group_by(Qualifier.round_id)
-        ).all()
-    )
-    took = dict(
-        db.session.execute(
-            select(Qualifier.round_id, func.count(func.distinct(Attempt.participant_id)))
-            .join(
-                Attempt,
-                (Attempt.round_id == Qualifier.round_id)
-                & (Attempt.participant_id == Qualifier.participant_id),
-            )
-            .where(
-                Qualifier.round_id.in_(round_ids),
-                Attempt.is_practice.is_(False),
-                Attempt.submitted_at.is_not(None),
-            )
-            .group_by(Qualifier.round_id)
-        ).all()
-    )
-    return {rid: (listed.get(rid, 0), took.get(rid, 0)) for rid in round_ids}
-
-
 def _unit_by_name(name: str, number: int) -> int:
     ids = db.session.scalars(select(Unit.id).where(Unit.name_key == fold(name))).all()
     if len(ids) != 1:
@@ -382,9 +352,7 @@ def compute(round_: Round, *, actor: User | None, now: datetime) -> Computed:
         and _same(latest, result.id, frozen, qualified)
     ):
         return Computed(latest, False)
-    changes = advancement.diff(
-        [q["p"] for q in current.qualified] if current else [], [q["p"] for q in qualified]
-    )
+    changes = _changes(current, qualified, outcome, rule.target_round_id)
     made = Advancement(
         source_round_id=round_.id,
         target_round_id=rule.target_round_id,
@@ -392,7 +360,7 @@ def compute(round_: Round, *, actor: User | None, now: datetime) -> Computed:
         rule=frozen,
         qualified=qualified,
         groups=[_group_json(g) for g in outcome.groups],
-        changes={**changes, "ungrouped": outcome.ungrouped},
+        changes=changes,
         created_at=now,
         created_by_id=actor.id if actor else None,
     )
@@ -411,6 +379,30 @@ def compute(round_: Round, *, actor: User | None, now: datetime) -> Computed:
         removed=len(changes["removed"]),
     )
     return Computed(made, False)
+
+
+def _changes(current, qualified: list[dict], outcome, target_round_id: int) -> dict:
+    """Who a new list adds and removes against the one in force, how many were left out
+    for want of a unit, and how many removed have already started the next round."""
+    changes = advancement.diff(
+        [q["p"] for q in current.qualified] if current else [], [q["p"] for q in qualified]
+    )
+    return {
+        **changes,
+        "ungrouped": outcome.ungrouped,
+        "removed_started": _started(target_round_id, changes["removed"]),
+    }
+
+
+def _started(round_id: int, participant_ids: list[int]) -> int:
+    """How many of these already have an attempt in the round (they keep it)."""
+    if not participant_ids:
+        return 0
+    return db.session.scalar(
+        select(func.count(func.distinct(Attempt.participant_id))).where(
+            Attempt.round_id == round_id, Attempt.participant_id.in_(participant_ids)
+        )
+    )
 
 
 def _same(made: Advancement | None, result_id: int, rule: dict, qualified: list) -> bool:

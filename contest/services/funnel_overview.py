@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from contest.extensions import db
-from contest.models import Contest, Round
-from contest.models.funnel import Advancement, AdvancementRule
+from contest.models import Attempt, Contest, Round
+from contest.models.funnel import Advancement, AdvancementRule, Qualifier
 from contest.models.results import RoundResult
 from contest.services import advancement, funnel, result_pages
 
@@ -70,6 +70,36 @@ def _versions(result_ids: set[int]) -> dict[int, int]:
     )
 
 
+def qualifier_counts(round_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per qualified-only round: (on the list, of them with a finished ranked attempt)."""
+    if not round_ids:
+        return {}
+    listed = dict(
+        db.session.execute(
+            select(Qualifier.round_id, func.count())
+            .where(Qualifier.round_id.in_(round_ids))
+            .group_by(Qualifier.round_id)
+        ).all()
+    )
+    took = dict(
+        db.session.execute(
+            select(Qualifier.round_id, func.count(func.distinct(Attempt.participant_id)))
+            .join(
+                Attempt,
+                (Attempt.round_id == Qualifier.round_id)
+                & (Attempt.participant_id == Qualifier.participant_id),
+            )
+            .where(
+                Qualifier.round_id.in_(round_ids),
+                Attempt.is_practice.is_(False),
+                Attempt.submitted_at.is_not(None),
+            )
+            .group_by(Qualifier.round_id)
+        ).all()
+    )
+    return {rid: (listed.get(rid, 0), took.get(rid, 0)) for rid in round_ids}
+
+
 def _stage(round_: Round, counts: dict[int, tuple[int, int]], paths: dict[int, str]) -> Stage:
     rule = funnel.rule_of(round_.id)
     result = result_pages.published_result(round_.id)
@@ -101,7 +131,7 @@ def _stage(round_: Round, counts: dict[int, tuple[int, int]], paths: dict[int, s
 def overview(contest: Contest) -> list[Level]:
     """The contest's funnel, lowest level first; rounds without a level come last."""
     rounds = list(contest.rounds)
-    counts = funnel.qualifier_counts([r.id for r in rounds if r.qualified_only])
+    counts = qualifier_counts([r.id for r in rounds if r.qualified_only])
     paths = result_pages.unit_paths()
     levels = []
     for key in (*advancement.LEVELS, None):

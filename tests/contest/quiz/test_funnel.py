@@ -169,6 +169,7 @@ def test_only_the_qualified_start_the_province_round(client, db, world, login):
 def test_a_new_published_version_shows_a_diff_and_needs_confirmation(db, world):
     w = world
     first = _qualify(db, w)
+    finished(db, w["upper"], w["a1"], score=5)  # a1 has already taken the province round
     later = NOW + timedelta(minutes=5)
     outcome = result_publishing.disqualify(
         w["lower"], w["a1"].id, "Gian lận", actor=w["staff"], now=later
@@ -187,6 +188,7 @@ def test_a_new_published_version_shows_a_diff_and_needs_confirmation(db, world):
     assert draft.id != first.id and not draft.is_confirmed
     assert draft.changes["added"] == [w["a2"].id] and draft.changes["removed"] == [w["a1"].id]
     assert w["a1"].id in _listed(db, w["upper"].id)  # never silently changed
+    assert draft.changes["removed_started"] == 1  # said on the page; the attempt stays
     funnel.confirm(draft, actor=w["staff"], now=later)
     db.session.commit()
     assert _listed(db, w["upper"].id) == {w["a2"].id, w["b1"].id, w["b2"].id}
