@@ -31,9 +31,10 @@ The actual value of the prediction question comes from a registry of targets
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -216,14 +217,6 @@ def sort_key(
     chain = chain_of(preset)
     g = [_getter(k, actual, counts or {}, aware) for k in chain]
     w = [_BITS[k] for k in chain]
-    if len(g) == 4:
-        g0, g1, g2, g3 = g
-        w1, w2, w3 = w[1:]
-        return lambda e: ((g0(e) << w1 | g1(e)) << w2 | g2(e)) << w3 | g3(e)
-    if len(g) == 5:
-        g0, g1, g2, g3, g4 = g
-        w1, w2, w3, w4 = w[1:]
-        return lambda e: (((g0(e) << w1 | g1(e)) << w2 | g2(e)) << w3 | g3(e)) << w4 | g4(e)
 
     def key(e: Entry) -> int:
         value = 0
@@ -310,22 +303,6 @@ def count_attempts(entries: Iterable[Entry]) -> dict[int, int]:
     return counts
 
 
-def _ordered_best(entries: list[Entry], keys: list[int]) -> list[tuple[int, Entry]]:
-    """(key, entry) of each participant's best entry, best first: sort every entry once
-    by its key, then keep each participant's first."""
-    decorated = list(zip(keys, entries, strict=True))
-    decorated.sort(key=itemgetter(0))
-    seen: set[int] = set()
-    add = seen.add
-    best = []
-    for pair in decorated:
-        pid = pair[1][_PID]
-        if pid not in seen:
-            add(pid)
-            best.append(pair)
-    return best
-
-
 def best_attempts(
     entries: Iterable[Entry],
     preset: str,
@@ -333,11 +310,11 @@ def best_attempts(
     counts: Mapping[int, int] | None = None,
 ) -> dict[int, Entry]:
     """Participant id → their best entry by the ranking key of ``preset``."""
-    entries = list(entries)
-    if counts is None:
-        counts = count_attempts(entries)
-    keys = keys_of(entries, preset, actual, counts, aware=_is_aware(entries))
-    return {e.participant_id: e for _k, e in _ordered_best(entries, keys)}
+    return {r.entry.participant_id: r.entry for r in rank(entries, preset, actual, counts)}
+
+
+class OrderMismatch(ValueError):
+    """Entries handed to ``rank_sorted`` as sorted are not in the ranking key's order."""
 
 
 def rank(
@@ -355,25 +332,71 @@ def rank(
     entries = list(entries)
     if counts is None:
         counts = count_attempts(entries)
-    first_difference = _part_finder(chain_of(preset))
-    ordered = _ordered_best(
-        entries, keys_of(entries, preset, actual, counts, aware=_is_aware(entries))
+    aware = _is_aware(entries)
+    decorated = list(
+        zip(keys_of(entries, preset, actual, counts, aware=aware), entries, strict=True)
     )
-    result: list[Ranked] = []
-    append = result.append
-    last = len(ordered) - 1
-    for i, (k, e) in enumerate(ordered):
-        prediction = e[_PREDICTION]
-        append(
-            Ranked(
-                i + 1,
-                e,
-                counts.get(e[_PID], 1),
-                None if prediction is None or actual is None else abs(prediction - actual),
-                first_difference(k, ordered[i + 1][0]) if i < last else None,
-            )
-        )
-    return result
+    decorated.sort(key=itemgetter(0))
+    ordered = [e for _k, e in decorated]
+    del decorated
+    return list(rank_sorted(ordered, preset, actual, counts, aware=aware))
+
+
+def rank_sorted(
+    entries: Iterable[Entry],
+    preset: str,
+    actual: int | None,
+    counts: Mapping[int, int] | None = None,
+    *,
+    aware: bool,
+    chunk: int = 20_000,
+) -> Iterator[Ranked]:
+    """``rank`` of entries that arrive already sorted by the ranking key (as the database
+    orders them), in one streaming pass: the key of every entry is computed here and must
+    be greater than the one before (else OrderMismatch: the caller sorts with ``rank``
+    instead); each participant's first entry is their best; ranks are positions; each
+    row's ``decided_by`` is the first part where its key differs from the next row's.
+
+    ``counts`` as for ``rank`` (a participant missing from it counts one attempt);
+    ``aware`` as for ``sort_key``. Keys are computed ``chunk`` entries at a time.
+    """
+    counts = counts if counts is not None else {}
+    first_difference = _part_finder(chain_of(preset))
+    seen: set[int] = set()
+    add = seen.add
+    previous = -1
+    held: tuple[int, Entry] | None = None  # the last best entry, waiting for the next one
+    position = 0
+    it = iter(entries)
+    while batch := list(islice(it, chunk)):
+        keys = keys_of(batch, preset, actual, counts, aware=aware)
+        for k, e in zip(keys, batch, strict=True):
+            if k <= previous:
+                raise OrderMismatch(f"attempt {e[_ID]} is out of the ranking order")
+            previous = k
+            pid = e[_PID]
+            if pid in seen:
+                continue
+            add(pid)
+            if held is not None:
+                position += 1
+                yield _ranked(position, held[1], counts, actual, first_difference(held[0], k))
+            held = (k, e)
+    if held is not None:
+        yield _ranked(position + 1, held[1], counts, actual, None)
+
+
+def _ranked(
+    position: int, e: Entry, counts: Mapping[int, int], actual: int | None, decided: str | None
+) -> Ranked:
+    prediction = e[_PREDICTION]
+    return Ranked(
+        position,
+        e,
+        counts.get(e[_PID], 1),
+        None if prediction is None or actual is None else abs(prediction - actual),
+        decided,
+    )
 
 
 # --- the actual value of the prediction question ------------------------------------------

@@ -29,11 +29,14 @@ from contest.extensions import db
 from contest.models import PredictionTarget, Round, User
 from contest.models.results import RoundResult
 from contest.services import attempts as attempts_service
-from contest.services import audit, prizes, ranking, result_pages, result_rows
+from contest.services import audit, prizes, ranking, result_pages, result_ranking, result_rows
 from contest.services.errors import ActualValueNeeded, Conflict, RoundStillOpen, ValidationFailed
 from contest.services.i18n import _
 from contest.services.result_inputs import Inputs, inputs_hash, load_inputs
 from contest.services.unit_ranking import UnitTally, rank_units
+
+# The manual target's value needs no facts (``Inputs.facts`` is None for it).
+NO_FACTS = ranking.RoundFacts(0, 0, 0)
 
 
 @dataclass
@@ -51,14 +54,16 @@ class Computed:
 
 
 def compute(inputs: Inputs, *, manual: int | None = None) -> Computed:
-    """Rank, allocate and hash, from loaded inputs. Raises ActualValueNeeded."""
-    facts = ranking.facts_of(inputs.summaries)
+    """Rank (``result_ranking``), allocate and hash, from loaded inputs. Raises
+    ActualValueNeeded, Conflict (the attempts changed between the facts and the ranking)."""
     try:
-        actual = ranking.actual_value(inputs.target, facts, manual)
+        actual = ranking.actual_value(inputs.target, inputs.facts or NO_FACTS, manual)
     except ranking.ActualValueRequired as exc:
         raise ActualValueNeeded() from exc
-    ranked = ranking.rank(inputs.entries, inputs.preset, actual, inputs.counts)
-    profile = inputs.profile
+    loaded = result_ranking.load_ranking(inputs.round_id, inputs.preset, actual, inputs.skip)
+    if inputs.facts is not None and loaded.facts != inputs.facts:
+        raise Conflict(_("Các lượt thi của đợt vừa thay đổi trong lúc xếp hạng. Vui lòng thử lại."))
+    ranked, facts, profile = loaded.ranked, loaded.facts, loaded.profile
     contenders = (
         prizes.Contender(r.entry.participant_id, r.entry.score, profile[r.entry.participant_id][1])
         for r in ranked
@@ -68,7 +73,7 @@ def compute(inputs: Inputs, *, manual: int | None = None) -> Computed:
         inputs.tiers,
         inputs.options,
         earlier_winners=inputs.earlier_winners,
-        ineligible=inputs.excluded | inputs.disqualified,
+        ineligible=inputs.skip,
         participants=len(ranked),
     )
     return Computed(
@@ -76,10 +81,10 @@ def compute(inputs: Inputs, *, manual: int | None = None) -> Computed:
         facts,
         ranked,
         allocation,
-        _collective(ranked, inputs),
-        inputs_hash(inputs, actual),
+        _collective(ranked, profile, inputs),
+        inputs_hash(inputs, actual, loaded.digest),
         _settings(inputs, facts, allocation),
-        inputs.profile,
+        profile,
     )
 
 
@@ -104,10 +109,13 @@ def _settings(inputs: Inputs, facts: ranking.RoundFacts, allocation: prizes.Allo
     }
 
 
-def _collective(ranked: list[ranking.Ranked], inputs: Inputs) -> list[dict]:
+def _collective(
+    ranked: list[ranking.Ranked],
+    profile: dict[int, tuple[int | None, int | None]],
+    inputs: Inputs,
+) -> list[dict]:
     """The units' tallies, ranked by the round's collective method, with their prizes."""
     tallies: dict[int, list[int]] = {}
-    profile = inputs.profile
     # Ranked and Entry are named tuples: unpacking them is the fast way through 300,000.
     for _rank, (_aid, pid, score, *_rest), attempts, _distance, _decided in ranked:
         unit_id = profile[pid][0]
