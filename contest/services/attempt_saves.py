@@ -115,9 +115,12 @@ def save_own_answer(
     """``save_answer`` for the API's hottest path: it locks the attempt's row and reads only
     the four values it needs; anything unusual (not the participant's, finished, late) goes
     through the full path, which raises and finalises as ``save_answer`` does."""
-    head = db.session.execute(
-        _HEAD_QUERY, {"attempt_id": attempt_id, "question_id": question_id}
-    ).first()
+    # A Core read on the session's connection (no ORM execution layer; nothing pending).
+    head = (
+        db.session.connection()
+        .execute(_HEAD_QUERY, {"attempt_id": attempt_id, "question_id": question_id})
+        .first()
+    )
     if (
         head is None
         or head.participant_id != user.id

@@ -59,6 +59,13 @@ def _insert(dialect_name: str):
     return dialect_insert
 
 
+def _core():
+    """The session's connection: the rush's statements name columns and tables only, so
+    they skip the ORM's execution layer (a third of a short statement's CPU) while staying
+    in the session's transaction. Nothing is pending in the session on this path."""
+    return db.session.connection()
+
+
 # (database, round id) -> (shared quiz version, the round's settings); read-only values.
 _rounds: dict[tuple[str, int], tuple[int, SimpleNamespace]] = {}
 _rounds_lock = threading.Lock()
@@ -81,7 +88,7 @@ def _round(round_id: int, version: int) -> SimpleNamespace:
         cached = _rounds.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]
-    row = db.session.execute(_ROUND_QUERY, {"round_id": round_id}).first()
+    row = _core().execute(_ROUND_QUERY, {"round_id": round_id}).first()
     if row is None or row.published_at is None or not row.contest_published:
         raise NotFound(_("Không tìm thấy đợt thi."))
     values = row._asdict()
@@ -110,7 +117,7 @@ def start_new(
         version = shared_cache.version(shared_cache.QUIZ)
         round_ = _round(round_id, version)
         check_may_start(round_, user, now, practice=practice)
-        mine = db.session.execute(_MINE_QUERY, {"round_id": round_id, "user_id": user.id}).all()
+        mine = _core().execute(_MINE_QUERY, {"round_id": round_id, "user_id": user.id}).all()
         if any(row.status is AttemptStatus.in_progress for row in mine):
             return None
         used = max((row.number for row in mine if row.is_practice is practice), default=0)
@@ -141,7 +148,7 @@ def start_new(
     )
     if attempt_id is None:
         return None
-    db.session.execute(
+    _core().execute(
         _PAPER_INSERT, [{"attempt_id": attempt_id, "points": 1, **item} for item in paper]
     )
     return _body(attempt_id, round_, used + 1, practice, clock, now, paper)
@@ -176,7 +183,7 @@ def _insert_attempt(**values) -> int | None:
             .on_conflict_do_nothing()
             .returning(table.c.id)
         )
-    return db.session.execute(stmt, values).scalar()
+    return _core().execute(stmt, values).scalar()
 
 
 def _body(attempt_id, round_, number, practice, clock, now, paper) -> dict:
@@ -286,7 +293,7 @@ def confirm_own_receipt(
     already confirmed, past its deadline, changed since the read), which the caller sends
     through ``attempts.get_own_attempt`` and ``confirm_receipt``."""
     with reading(db.session):  # on SQLite without the write lock: the UPDATE re-checks
-        head = db.session.execute(_RECEIPT_QUERY, {"attempt_id": attempt_id}).first()
+        head = _core().execute(_RECEIPT_QUERY, {"attempt_id": attempt_id}).first()
     if (
         head is None
         or head.participant_id != user.id
@@ -306,7 +313,7 @@ def confirm_own_receipt(
     values = {"delivered_at": arrived_at, "started_at": head.started_at, "deadline": head.deadline}
     if clock.deadline > head.deadline:  # the clock only ever gives time back
         values.update(started_at=clock.started_at, deadline=clock.deadline)
-    updated = db.session.execute(
+    updated = _core().execute(
         _RECEIPT_UPDATE, {"attempt_id": attempt_id, "deadline_read": head.deadline, **values}
     )
     if updated.rowcount != 1:  # changed since the read (a submit, another receipt)

@@ -77,7 +77,8 @@ class SessionUser:
 
 def load(user_id: int, token: str) -> SessionUser | None:
     with reading(db.session):
-        row = db.session.execute(_QUERY, {"user_id": user_id}).first()
+        # The session's connection: a plain Core read, without the ORM's execution layer.
+        row = db.session.connection().execute(_QUERY, {"user_id": user_id}).first()
     if row is None or row.session_token != token or not row.is_active_account:
         return None
     return SessionUser(*row)
