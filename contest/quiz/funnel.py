@@ -74,7 +74,7 @@ def _input(form: FunnelForm) -> funnel.FunnelInput:
         group_kind=form.group_kind.data,
         top_k=form.top_k.data,
         min_score=form.min_score.data,
-        quotas=funnel.parse_quotas(form.quotas.data or ""),
+        quotas=funnel.parse_quotas(form.quotas.data or "", form.group_kind.data),
     )
 
 

@@ -21,11 +21,10 @@ from contest.models.funnel import Advancement, AdvancementRule, Qualifier
 from contest.models.results import ResultRow, RoundResult
 from contest.services import advancement, audit, ranking, result_pages
 from contest.services.errors import Conflict, NotFound, ValidationFailed
+from contest.services.funnel_quotas import parse_quotas, quota_problem  # noqa: F401 (re-exported)
 from contest.services.i18n import _
-from question_bank.text import fold
 
 GROUP_KINDS = (advancement.OWN_UNIT, *(kind.value for kind in UnitKind))
-MAX_ID = 2**31 - 1  # a unit id beyond any integer column
 
 
 @dataclass(frozen=True)
@@ -124,46 +123,6 @@ def get_advancement(advancement_id: int) -> Advancement:
     return found
 
 
-def _unit_by_name(name: str, number: int) -> int:
-    ids = db.session.scalars(select(Unit.id).where(Unit.name_key == fold(name))).all()
-    if len(ids) != 1:
-        message = (
-            _("Dòng %(n)s: không có đơn vị tên '%(name)s'.", n=number, name=name)
-            if not ids
-            else _(
-                "Dòng %(n)s: có nhiều đơn vị tên '%(name)s', hãy dùng mã #.", n=number, name=name
-            )
-        )
-        raise ValidationFailed({"quotas": message})
-    return ids[0]
-
-
-def parse_quotas(text: str) -> dict[int, int]:
-    """'12: 3' a line (or '#12 = 3', or a unit's exact name instead of its id) → {12: 3};
-    blank lines are skipped. Raises ValidationFailed naming the first bad line."""
-    quotas: dict[int, int] = {}
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        unit, sep, count = line.replace("=", ":").rpartition(":")
-        unit = unit.strip()
-        try:
-            n = int(count.strip())
-        except ValueError:
-            n = None
-        if not sep or not unit or n is None:
-            raise ValidationFailed(
-                {"quotas": _("Dòng %(n)s: hãy viết 'mã đơn vị: số người'.", n=number)}
-            )
-        digits = unit.lstrip("#")
-        if digits.isdigit() and int(digits) > MAX_ID:
-            raise ValidationFailed(
-                {"quotas": _("Dòng %(n)s: không có đơn vị mã %(id)s.", n=number, id=digits)}
-            )
-        quotas[int(digits) if digits.isdigit() else _unit_by_name(unit, number)] = n
-    return quotas
-
-
 # --- the rule --------------------------------------------------------------------------
 
 
@@ -190,15 +149,9 @@ def _check(round_: Round, data: FunnelInput) -> dict[str, str]:
         errors["top_k"] = _("Số người mỗi đơn vị phải từ 1 đến 100.000.")
     if data.min_score is not None and not 0 <= data.min_score <= 100_000:
         errors["min_score"] = _("Điểm tối thiểu phải từ 0 đến 100.000.")
-    quotas = data.quotas or {}
-    if any(not 0 < unit_id <= MAX_ID for unit_id in quotas):
-        errors["quotas"] = _("Có đơn vị không tồn tại trong chỉ tiêu.")
-    elif any(not 0 <= n <= 100_000 for n in quotas.values()):
-        errors["quotas"] = _("Chỉ tiêu mỗi đơn vị phải từ 0 đến 100.000.")
-    elif quotas and len(db.session.scalars(select(Unit.id).where(Unit.id.in_(quotas))).all()) < len(
-        quotas
-    ):
-        errors["quotas"] = _("Có đơn vị không tồn tại trong chỉ tiêu.")
+    problem = quota_problem(data.quotas or {}, data.group_kind)
+    if problem and "group_kind" not in errors:
+        errors["quotas"] = problem
     return errors
 
 

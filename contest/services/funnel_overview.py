@@ -5,14 +5,15 @@ writes."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from contest.extensions import db
-from contest.models import Attempt, Contest, Round
+from contest.models import Attempt, Contest, Round, Unit, User
 from contest.models.funnel import Advancement, AdvancementRule, Qualifier
-from contest.models.results import RoundResult
+from contest.models.results import ResultRow, RoundResult
 from contest.services import advancement, funnel, result_pages
 
 # A stage's advancement status (the page's badge).
@@ -39,6 +40,8 @@ class Stage:
     took_part: int = 0  # of them, with a finished ranked attempt
     draft_version: int | None = None
     in_force_version: int | None = None
+    # Before any computation: the grouping's units with how many took part (for quotas).
+    units: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -100,6 +103,43 @@ def qualifier_counts(round_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {rid: (listed.get(rid, 0), took.get(rid, 0)) for rid in round_ids}
 
 
+def _named(group: dict, paths: dict[int, str]) -> dict:
+    parent, _sep, name = paths.get(group["u"], f"#{group['u']}").rpartition(" / ")
+    return {**group, "name": name, "parent": parent}
+
+
+def grouping_units(round_id: int, group_kind: str, result: RoundResult | None) -> list[dict]:
+    """The units a rule grouping by ``group_kind`` would rank the round in, each with how
+    many took part (``{"u": id, "n": count}``): the published result's ranked people (their
+    frozen unit), else the finished attempts so far (the participant's unit now). Shown
+    before the first computation so that quotas can be set by the units' codes."""
+    if result is not None:
+        stmt = select(ResultRow.participant_id, ResultRow.unit_id).where(
+            ResultRow.result_id == result.id
+        )
+    else:
+        stmt = (
+            select(User.id, User.unit_id)
+            .join(Attempt, Attempt.participant_id == User.id)
+            .where(
+                Attempt.round_id == round_id,
+                Attempt.is_practice.is_(False),
+                Attempt.submitted_at.is_not(None),
+            )
+            .distinct()
+        )
+    parents = {
+        uid: (parent, kind.value)
+        for uid, parent, kind in db.session.execute(select(Unit.id, Unit.parent_id, Unit.kind))
+    }
+    counts = Counter(
+        advancement.group_of(unit_id, group_kind, parents)
+        for _pid, unit_id in db.session.execute(stmt)
+    )
+    counts.pop(None, None)
+    return [{"u": uid, "n": n} for uid, n in counts.items()]
+
+
 def _stage(round_: Round, counts: dict[int, tuple[int, int]], paths: dict[int, str]) -> Stage:
     rule = funnel.rule_of(round_.id)
     result = result_pages.published_result(round_.id)
@@ -107,10 +147,14 @@ def _stage(round_: Round, counts: dict[int, tuple[int, int]], paths: dict[int, s
     latest = funnel.newest(round_.id)
     draft = latest if latest is not None and not latest.is_confirmed else None
     shown = draft or current
-    groups = []
-    for g in sorted(shown.groups, key=lambda g: paths.get(g["u"], "")) if shown else ():
-        parent, _sep, name = paths.get(g["u"], f"#{g['u']}").rpartition(" / ")
-        groups.append({**g, "name": name, "parent": parent})
+    groups = [
+        _named(g, paths)
+        for g in (sorted(shown.groups, key=lambda g: paths.get(g["u"], "")) if shown else ())
+    ]
+    units = []
+    if shown is None and round_.funnel_level and (rule or not round_.qualified_only):
+        kind = rule.group_kind if rule else advancement.OWN_UNIT
+        units = [_named(g, paths) for g in grouping_units(round_.id, kind, result)]
     versions = _versions({a.result_id for a in (draft, current) if a is not None})
     listed, took = counts.get(round_.id, (0, 0))
     return Stage(
@@ -125,6 +169,7 @@ def _stage(round_: Round, counts: dict[int, tuple[int, int]], paths: dict[int, s
         took_part=took,
         draft_version=versions.get(draft.result_id) if draft else None,
         in_force_version=versions.get(current.result_id) if current else None,
+        units=sorted(units, key=lambda g: paths.get(g["u"], "")),
     )
 
 
