@@ -85,7 +85,31 @@ def _cpu_seen() -> float:
     return seen
 
 
-CLOSE_CHILD = """
+# CPU seconds of this process and of its PostgreSQL backend (read from /proc when the server
+# runs on this machine; None otherwise, and on SQLite, which runs in the process): a figure
+# that other work on a busy machine does not stretch the way it stretches wall time.
+CPU_PROBE = """
+import os as _os
+from sqlalchemy import text as _text
+def _backend(session):
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    pid = session.execute(_text("SELECT pg_backend_pid()")).scalar()
+    return pid if _os.path.exists(f"/proc/{pid}/stat") else None
+def _cpu(pid):
+    t = _os.times()
+    if pid is None:
+        return t.user + t.system, None
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return t.user + t.system, (int(f[11]) + int(f[12])) / _os.sysconf("SC_CLK_TCK")
+def _spent(before, after):
+    return {"client_cpu": after[0] - before[0],
+            "server_cpu": None if after[1] is None else after[1] - before[1]}
+"""
+
+CLOSE_CHILD = (
+    CPU_PROBE
+    + """
 import json, sys, time
 from contest import create_app
 from contest.db import utcnow
@@ -95,13 +119,17 @@ from contest.services import result_closing
 app = create_app({"RATELIMIT_STORAGE_URI": "memory://"})
 with app.app_context():
     round_ = db.session.get(Round, int(sys.argv[1]))
+    backend = _backend(db.session)
+    before = _cpu(backend)
     started = time.perf_counter()
     outcome = result_closing.close_round(round_, actor=None, now=utcnow())
     db.session.commit()
     elapsed = time.perf_counter() - started
     print(json.dumps({"seconds": elapsed, "ranked": outcome.result.participants,
-                      "winners": outcome.result.winners, "actual": outcome.result.actual_value}))
+                      "winners": outcome.result.winners, "actual": outcome.result.actual_value,
+                      **_spent(before, _cpu(backend))}))
 """
+)
 
 # The yardstick (the "bare ranking query"): the ranking the close stores, as one SQL statement
 # with window functions, fetched by the client. Each participant's best attempt (ROW_NUMBER
@@ -110,7 +138,9 @@ with app.app_context():
 # every rank numbered by the same chain, in rank order, with the columns of a result row that
 # come from the database (rank, attempt, participant, the keys, attempt count, unit,
 # category). On PostgreSQL it runs with the session settings the close uses.
-SQL_RANK_CHILD = """
+SQL_RANK_CHILD = (
+    CPU_PROBE
+    + """
 import json, sys, time
 from sqlalchemy import text
 from contest import create_app
@@ -134,19 +164,35 @@ with app.app_context():
     if db.engine.dialect.name == "postgresql":
         for setting in ("work_mem = '64MB'", "max_parallel_workers_per_gather = 0", "jit = off"):
             db.session.execute(text("SET LOCAL " + setting))
+    backend = _backend(db.session)
+    before = _cpu(backend)
     started = time.perf_counter()
     rows = db.session.execute(query, {"r": int(sys.argv[1]), "actual": int(sys.argv[2])}).all()
-    print(json.dumps({"seconds": time.perf_counter() - started, "rows": len(rows)}))
+    print(json.dumps({"seconds": time.perf_counter() - started, "rows": len(rows),
+                      **_spent(before, _cpu(backend))}))
 """
+)
 
 
-def _bare(round_id: int, actual: int, env: dict) -> tuple[float, int]:
-    """(seconds, rows) of the bare ranking query in a fresh child."""
+def _bare(round_id: int, actual: int, env: dict) -> dict:
+    """The bare ranking query's figures (seconds, rows, CPU) in a fresh child."""
     out, _err, _wall, _rss = _popen_measured(
         [sys.executable, "-c", SQL_RANK_CHILD, str(round_id), str(actual)], env
     )
-    figures = json.loads(out.strip().splitlines()[-1])
-    return figures["seconds"], figures["rows"]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _cpu_sum(figures: dict) -> float:
+    return figures["client_cpu"] + (figures["server_cpu"] or 0)
+
+
+def _cpu_text(figures: dict) -> str:
+    if figures["server_cpu"] is None:
+        return f"{figures['client_cpu']:.2f} s"
+    return (
+        f"{figures['client_cpu']:.2f} s + {figures['server_cpu']:.2f} s in the server "
+        f"= {_cpu_sum(figures):.2f} s"
+    )
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -170,18 +216,27 @@ def bench_backend(label: str, url: str, args) -> None:
     )
     figures = json.loads(out.strip().splitlines()[-1])
     bare_runs.append(_bare(ids["big"], figures["actual"] or 0, env))
-    bare = min(seconds for seconds, _rows in bare_runs)
+    bare = min(bare_runs, key=lambda b: b["seconds"])
+    bare_cpu = min(bare_runs, key=_cpu_sum)
+    runs = " / ".join(f"{b['seconds']:.2f}" for b in bare_runs)
     print(
         f"bare SQL ranking query, window functions ({label}): "
-        f"{' / '.join(f'{s:.2f}' for s, _r in bare_runs)} s before / after the close, "
-        f"{bare_runs[0][1]} ranked rows (the yardstick)",
+        f"{runs} s before / after the close, "
+        f"{bare['rows']} ranked rows (the yardstick); CPU {_cpu_text(bare_cpu)}",
         flush=True,
     )
     print(
         f"close {args.attempts} attempts / {args.participants} participants ({label}): "
         f"{figures['seconds']:.2f} s, peak RSS {rss:.0f} MB, ranked {figures['ranked']}, "
-        f"winners {figures['winners']}; {figures['seconds'] / bare:.2f}× the bare ranking "
-        f"query; load average {os.getloadavg()[0]:.1f} (target ≤ 5 s and ≤ 2× on PostgreSQL)",
+        f"winners {figures['winners']}; {figures['seconds'] / bare['seconds']:.2f}× the bare "
+        f"ranking query; load average {os.getloadavg()[0]:.1f} (target ≤ 5 s and ≤ 2× on "
+        f"PostgreSQL)",
+        flush=True,
+    )
+    print(
+        f"close CPU ({label}): {_cpu_text(figures)}, "
+        f"{_cpu_sum(figures) / _cpu_sum(bare_cpu):.2f}× the bare query's CPU "
+        f"(what the close costs whatever else the machine runs)",
         flush=True,
     )
 
