@@ -28,7 +28,7 @@ from contest.db import utcnow
 from contest.extensions import db
 from contest.jobs.queue import enqueue
 from contest.jobs.registry import JobKind, Outcome, Progress, register
-from contest.models import AuditEntry, QuestionBank, User
+from contest.models import AuditEntry, QuestionBank, Role, User
 from contest.models.job import Job, JobStatus
 from contest.services import bank_files, user_import
 from contest.services.errors import DomainError, ImportFailed, NotFound
@@ -82,7 +82,21 @@ def _refused(exc: ImportFailed) -> DomainError:
     )
 
 
+def _still_allowed(actor: User | None) -> None:
+    """The job acts for its organiser as they are now, not as they were when they uploaded:
+    a locked account, or one no longer an organiser (a role change drops a unit
+    organiser's scope, which would read as "every unit"), imports nothing."""
+    if actor is None or not actor.is_active_account or not actor.has_role(Role.organiser):
+        raise DomainError(
+            lazy_gettext(
+                "Tài khoản tải tệp này lên không còn quyền nhập thí sinh (đã bị khoá hoặc đổi "
+                "vai trò) nên chưa có tài khoản nào được tạo. Ban Tổ chức cần nhập lại tệp."
+            )
+        )
+
+
 def run_import(params: dict, *, now: datetime, actor: User | None, progress: Progress) -> Outcome:
+    _still_allowed(actor)
     progress(1, READING)
     data = _file_of(params)
 

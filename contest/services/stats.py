@@ -53,6 +53,9 @@ class Figures:
     scores: list[dict] = field(default_factory=list)
     missed: list[dict] = field(default_factory=list)
     missed_sample: int = 0
+    # The most-missed questions quote the bank's questions and keys: the province's only
+    # (a unit organiser could read the key of a round still open and pass it on).
+    missed_shown: bool = True
 
 
 def _scope(contest: Contest, round_: Round | None, units: set[int] | None = None):
@@ -83,7 +86,9 @@ def collect(
     contest: Contest, round_: Round | None = None, *, scope: set[int] | None = None
 ) -> Figures:
     """Every figure of the dashboard for a contest (all its rounds) or one round; only the
-    attempts of people of the units in ``scope`` when given (None: everyone)."""
+    attempts of people of the units in ``scope`` when given (None: everyone). With a
+    ``scope`` (a unit organiser) the most-missed questions are left out: they quote the
+    bank's questions and answer keys, which are the province's."""
     attempts = _scope(contest, round_, scope)
     done = and_(attempts, Attempt.status.in_(FINISHED))
     f = Figures(contest=contest, round=round_)
@@ -111,7 +116,9 @@ def collect(
     f.by_unit = _by_unit(done)
     f.by_category = _by_category(done)
     f.scores = _scores(done)
-    f.missed, f.missed_sample = most_missed(done)
+    f.missed_shown = scope is None
+    if f.missed_shown:
+        f.missed, f.missed_sample = most_missed(done)
     return f
 
 
@@ -388,7 +395,7 @@ def _sheets(f: Figures) -> list[tuple[str, list[Col], list[tuple], list[str]]]:
         )
         for q in f.missed
     ]
-    return [
+    sheets = [
         ("Theo đợt", ROUND_COLUMNS, rounds, []),
         (
             "Theo ngày",
@@ -419,3 +426,4 @@ def _sheets(f: Figures) -> list[tuple[str, list[Col], list[tuple], list[str]]]:
             [f"Tính trên {f.missed_sample} lượt thi gần nhất."],
         ),
     ]
+    return sheets if f.missed_shown else sheets[:-1]
