@@ -96,8 +96,9 @@ def refusal(round_id: int) -> str:
 
 
 def in_force(source_round_id: int) -> Advancement | None:
-    """The confirmed advancement of a source round now applied (its newest confirmed)."""
-    return db.session.scalar(
+    """The confirmed advancement of a source round now applied (its newest confirmed),
+    None when that list was taken off with its rule (``changes["withdrawn"]``)."""
+    made = db.session.scalar(
         select(Advancement)
         .where(
             Advancement.source_round_id == source_round_id, Advancement.confirmed_at.is_not(None)
@@ -105,6 +106,7 @@ def in_force(source_round_id: int) -> Advancement | None:
         .order_by(Advancement.id.desc())
         .limit(1)
     )
+    return None if made is not None and made.changes.get("withdrawn") else made
 
 
 def newest(source_round_id: int) -> Advancement | None:
@@ -202,6 +204,9 @@ def save_round_funnel(
                 _("Đợt thi được chuyển lên đã có lượt thi: không thể đổi hoặc bỏ quy tắc chuyển.")
             )
         db.session.execute(delete(Qualifier).where(Qualifier.source_round_id == round_.id))
+        withdrawn = in_force(round_.id)  # its list is off: no longer "in force" if put back
+        if withdrawn is not None:
+            withdrawn.changes = {**withdrawn.changes, "withdrawn": True}
         db.session.delete(rule)
         db.session.flush()
         rule = None
@@ -233,7 +238,7 @@ def save_round_funnel(
     return rule
 
 
-def _frozen_rule(rule: AdvancementRule) -> dict:
+def frozen_rule(rule: AdvancementRule) -> dict:
     return {
         "target_round_id": rule.target_round_id,
         "group_kind": rule.group_kind,
@@ -280,6 +285,9 @@ def compute(round_: Round, *, actor: User | None, now: datetime) -> Computed:
     """Apply the round's rule to its newest published result. The same list as the one in
     force (same version, rule and people) stores nothing; otherwise a draft is stored with
     who it adds and removes, for an organiser to confirm. Raises NotFound, Conflict."""
+    # Serialised with confirmations (the same row lock): a draft never duplicates a list
+    # being confirmed at the same moment.
+    db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
     rule = rule_of(round_.id)
     if rule is None:
         raise NotFound(_("Đợt thi này chưa có quy tắc chuyển lên vòng sau."))
@@ -294,7 +302,7 @@ def compute(round_: Round, *, actor: User | None, now: datetime) -> Computed:
         {"p": r.participant_id, "u": r.group_id, "r": r.rank, "s": r.score}
         for r in outcome.qualified
     ]
-    frozen = _frozen_rule(rule)
+    frozen = frozen_rule(rule)
     current = in_force(round_.id)
     if _same(current, result.id, frozen, qualified):
         return Computed(current, True)
@@ -394,7 +402,7 @@ def confirm(made: Advancement, *, actor: User | None, now: datetime) -> int:
         latest is None
         or latest.id != made.id
         or rule is None
-        or _frozen_rule(rule) != made.rule
+        or frozen_rule(rule) != made.rule
         or published is None
         or published.id != made.result_id
     ):

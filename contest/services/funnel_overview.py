@@ -17,13 +17,14 @@ from contest.models.results import ResultRow, RoundResult
 from contest.services import advancement, funnel, result_pages
 
 # A stage's advancement status (the page's badge).
-NO_RULE, NO_RESULT, NOT_COMPUTED, DRAFT, IN_FORCE, STALE = (
+NO_RULE, NO_RESULT, NOT_COMPUTED, DRAFT, IN_FORCE, STALE, RULE_CHANGED = (
     "no_rule",
     "no_result",
     "not_computed",
     "draft",
     "in_force",
     "stale",
+    "rule_changed",  # the rule was changed after its list was confirmed
 )
 
 
@@ -60,7 +61,9 @@ def _status(rule, result, current, draft) -> str:
         return DRAFT
     if current is None:
         return NOT_COMPUTED
-    return IN_FORCE if current.result_id == result.id else STALE
+    if current.result_id != result.id:
+        return STALE
+    return IN_FORCE if current.rule == funnel.frozen_rule(rule) else RULE_CHANGED
 
 
 def _versions(result_ids: set[int]) -> dict[int, int]:

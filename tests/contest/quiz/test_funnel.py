@@ -11,12 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from contest.models import Attempt, AuditEntry, Role, Round, Unit, UnitKind
+from contest.models import Attempt, AuditEntry, Role, Round, UnitKind
 from contest.models.funnel import AdvancementRule, Qualifier
 from contest.services import (
     audit,
     funnel,
-    funnel_overview,
     notifications,
     participation,
     result_closing,
@@ -397,69 +396,3 @@ def test_the_demo_funnel_is_loaded_once(client, db, login):
     login("bantochuc@hoithi.example.vn", DEMO_PASSWORD)
     page = client.get(f"{BASE}/{final.contest_id}/cac-cap-thi")
     assert page.status_code == 200 and DEMO_FINAL_NAME in page.get_data(as_text=True)
-
-
-def test_a_quota_for_a_unit_outside_the_grouping_is_refused_with_its_line(client, db, world, login):
-    w = world
-    school = db.session.scalar(select(Unit).where(Unit.name == "Trường Một"))
-    with pytest.raises(ValidationFailed) as caught:
-        funnel.parse_quotas(f"#{w['d2'].id}: 2\n\nTrường Một: 1", "commune")
-    message = caught.value.fields["quotas"]
-    assert message.startswith("Dòng 3:") and f"#{school.id}" in message and "Xã, phường" in message
-    with pytest.raises(ValidationFailed) as caught:
-        funnel.parse_quotas("#2147483000: 1", "commune")
-    assert caught.value.fields["quotas"].startswith("Dòng 1: không có đơn vị mã")
-    # The same unit is fine when the rule ranks by the participant's own unit.
-    assert funnel.parse_quotas("Trường Một: 1", "unit") == {school.id: 1}
-    # The service refuses it too (callers without the lines), and nothing is written.
-    data = funnel.FunnelInput(
-        level="district",
-        target_round_id=w["upper"].id,
-        group_kind="commune",
-        top_k=1,
-        quotas={school.id: 1},
-    )
-    with pytest.raises(ValidationFailed) as caught:
-        funnel.save_round_funnel(w["lower"], data, actor=w["staff"], now=NOW)
-    assert "Trường Một" in caught.value.fields["quotas"]
-    db.session.rollback()
-    assert funnel.rule_of(w["lower"].id).quotas == {str(w["d2"].id): 2}
-    login(w["staff"])
-    token = csrf_from(client, f"{BASE}/{w['lower'].contest_id}/cac-cap-thi")
-    prefix = f"r{w['lower'].id}"
-    page = client.post(
-        f"{BASE}/dot-thi/{w['lower'].id}/cap-thi",
-        data={
-            "csrf_token": token,
-            f"{prefix}-level": "district",
-            f"{prefix}-target_round_id": str(w["upper"].id),
-            f"{prefix}-group_kind": "commune",
-            f"{prefix}-top_k": "1",
-            f"{prefix}-quotas": f"{school.id}: 1",
-        },
-    )
-    assert page.status_code == 422
-    assert "Dòng 1: Trường Một" in page.get_data(as_text=True)
-
-
-def test_the_grouping_units_show_before_the_first_computation(client, db, world, login):
-    w = world
-    login(w["staff"])
-    html = client.get(f"{BASE}/{w['lower'].contest_id}/cac-cap-thi").get_data(as_text=True)
-    assert "dùng mã # để ghi chỉ tiêu riêng" in html
-    table = html[html.index("Các đơn vị xếp hạng riêng") :]
-    for unit, took, quota in ((w["d1"], 3, 1), (w["d2"], 2, 2)):  # K=1, D2's quota 2
-        row = table[table.index(f"#{unit.id}</span>") :]
-        row = row[: row.index("</tr>")]
-        assert unit.name in row and f">{took}<" in row and f">{quota}<" in row
-    assert "Trường Một" not in table[: table.index("</table>")]  # grouped by commune
-    # Before any result: the finished attempts so far, by the participant's unit.
-    units = funnel_overview.grouping_units(w["upper"].id, "commune", None)
-    assert units == []
-    finished(db, w["upper"], w["a1"], score=5)
-    assert funnel_overview.grouping_units(w["upper"].id, "commune", None) == [
-        {"u": w["d1"].id, "n": 1}
-    ]
-    _qualify(db, w)  # once computed, the per-unit table of the list replaces it
-    html = client.get(f"{BASE}/{w['lower'].contest_id}/cac-cap-thi").get_data(as_text=True)
-    assert "Các đơn vị xếp hạng riêng" not in html and "Được vào" in html
