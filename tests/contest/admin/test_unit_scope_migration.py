@@ -10,9 +10,8 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from contest import create_app
 from contest.extensions import db as _db
-from tests.contest.exclusions.test_exclusion_migration import scratch_url  # noqa: F401
+from tests.contest.migration_scratch import scratch_app, scratch_url  # noqa: F401
 
 WHEN = datetime(2026, 12, 1, 8, 0)
 
@@ -22,44 +21,32 @@ def _columns(conn) -> set[str]:
 
 
 def test_upgrade_adds_an_empty_scope_and_downgrade_drops_it(scratch_url):  # noqa: F811
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": scratch_url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    with app.app_context():
-        try:
-            upgrade(revision="0020")
-            with _db.engine.begin() as conn:
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO units (id, name, name_key, kind, is_active) VALUES "
-                        "(1, 'Trường A', 'truong a', 'school', true)"
-                    )
+    with scratch_app(scratch_url):
+        upgrade(revision="0020")
+        with _db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO units (id, name, name_key, kind, is_active) VALUES "
+                    "(1, 'Trường A', 'truong a', 'school', true)"
                 )
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO users (id, role, full_name, name_key, password_hash,"
-                        " session_token, is_active_account, must_change_password, created_at)"
-                        " VALUES (1, 'organiser', 'Ban Tổ chức', 'ban to chuc', 'x', 't',"
-                        " true, false, :at)"
-                    ),
-                    {"at": WHEN},
-                )
-            upgrade(revision="0021")
-            with _db.engine.begin() as conn:
-                assert "scope_unit_id" in _columns(conn)
-                assert conn.execute(sa.text("SELECT scope_unit_id FROM users")).scalar() is None
-                conn.execute(sa.text("UPDATE users SET scope_unit_id = 1"))
-            with pytest.raises(sa.exc.IntegrityError), _db.engine.begin() as conn:
-                conn.execute(sa.text("DELETE FROM units WHERE id = 1"))
-            downgrade(revision="0020")
-            with _db.engine.begin() as conn:
-                assert "scope_unit_id" not in _columns(conn)
-                assert conn.execute(sa.text("SELECT count(*) FROM users")).scalar() == 1
-        finally:
-            _db.session.remove()
-            _db.engine.dispose()
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, role, full_name, name_key, password_hash,"
+                    " session_token, is_active_account, must_change_password, created_at)"
+                    " VALUES (1, 'organiser', 'Ban Tổ chức', 'ban to chuc', 'x', 't',"
+                    " true, false, :at)"
+                ),
+                {"at": WHEN},
+            )
+        upgrade(revision="0021")
+        with _db.engine.begin() as conn:
+            assert "scope_unit_id" in _columns(conn)
+            assert conn.execute(sa.text("SELECT scope_unit_id FROM users")).scalar() is None
+            conn.execute(sa.text("UPDATE users SET scope_unit_id = 1"))
+        with pytest.raises(sa.exc.IntegrityError), _db.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM units WHERE id = 1"))
+        downgrade(revision="0020")
+        with _db.engine.begin() as conn:
+            assert "scope_unit_id" not in _columns(conn)
+            assert conn.execute(sa.text("SELECT count(*) FROM users")).scalar() == 1

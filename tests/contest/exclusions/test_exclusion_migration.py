@@ -5,37 +5,16 @@ rounds table keeps its checks, and the downgrade writes every row back."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.engine import make_url
 
-from contest import create_app
 from contest.extensions import db as _db
 from contest.services.exclusions import MIGRATED_REASON
+from tests.contest.migration_scratch import scratch_app, scratch_url  # noqa: F401
 
 WHEN = datetime(2026, 11, 1, 8, 0)
-
-
-@pytest.fixture
-def scratch_url(db_url, tmp_path):
-    if not db_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    schema = f"exclusions_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(db_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = make_url(db_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
 
 
 def _seed(conn):
@@ -102,53 +81,41 @@ def _json_lists(conn):
     return {k: as_list(v) for k, v in rounds.items()}, {k: as_list(v) for k, v in essays.items()}
 
 
-def test_upgrade_copies_the_json_lists_and_downgrade_restores_them(scratch_url):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": scratch_url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    with app.app_context():
-        try:
-            upgrade(revision="0005")
-            with _db.engine.begin() as conn:
-                _seed(conn)
-            upgrade(revision="0006")
-            with _db.engine.begin() as conn:
-                rows = conn.execute(
-                    sa.text(
-                        "SELECT contest_id, round_id, user_id, reason, created_by_id "
-                        "FROM exclusions ORDER BY contest_id, user_id"
-                    )
-                ).all()
-                assert [tuple(r) for r in rows] == [
-                    (1, 10, 1, MIGRATED_REASON, None),
-                    (1, 10, 2, MIGRATED_REASON, None),
-                    (2, None, 3, MIGRATED_REASON, None),
-                ]
-                inspector = sa.inspect(conn)
-                for table in ("rounds", "essay_settings"):
-                    names = {c["name"] for c in inspector.get_columns(table)}
-                    assert "excluded_user_ids" not in names
-                checks = {c["name"] for c in inspector.get_check_constraints("rounds")}
-                assert "ck_rounds_window_order" in checks
-                # A contest-wide row of the quiz contest, added after the upgrade.
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO exclusions (contest_id, round_id, user_id, reason, "
-                        "created_at) VALUES (1, NULL, 3, 'Người ra đề', :at)"
-                    ),
-                    {"at": WHEN},
+def test_upgrade_copies_the_json_lists_and_downgrade_restores_them(scratch_url):  # noqa: F811
+    with scratch_app(scratch_url):
+        upgrade(revision="0005")
+        with _db.engine.begin() as conn:
+            _seed(conn)
+        upgrade(revision="0006")
+        with _db.engine.begin() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT contest_id, round_id, user_id, reason, created_by_id "
+                    "FROM exclusions ORDER BY contest_id, user_id"
                 )
-            downgrade(revision="0005")
-            with _db.engine.begin() as conn:
-                rounds, essays = _json_lists(conn)
-                assert rounds == {10: [1, 2, 3], 11: [3]}
-                assert essays == {2: [3]}
-                assert "exclusions" not in sa.inspect(conn).get_table_names()
-        finally:
-            _db.session.remove()
-            _db.engine.dispose()
+            ).all()
+            assert [tuple(r) for r in rows] == [
+                (1, 10, 1, MIGRATED_REASON, None),
+                (1, 10, 2, MIGRATED_REASON, None),
+                (2, None, 3, MIGRATED_REASON, None),
+            ]
+            inspector = sa.inspect(conn)
+            for table in ("rounds", "essay_settings"):
+                names = {c["name"] for c in inspector.get_columns(table)}
+                assert "excluded_user_ids" not in names
+            checks = {c["name"] for c in inspector.get_check_constraints("rounds")}
+            assert "ck_rounds_window_order" in checks
+            # A contest-wide row of the quiz contest, added after the upgrade.
+            conn.execute(
+                sa.text(
+                    "INSERT INTO exclusions (contest_id, round_id, user_id, reason, "
+                    "created_at) VALUES (1, NULL, 3, 'Người ra đề', :at)"
+                ),
+                {"at": WHEN},
+            )
+        downgrade(revision="0005")
+        with _db.engine.begin() as conn:
+            rounds, essays = _json_lists(conn)
+            assert rounds == {10: [1, 2, 3], 11: [3]}
+            assert essays == {2: [3]}
+            assert "exclusions" not in sa.inspect(conn).get_table_names()

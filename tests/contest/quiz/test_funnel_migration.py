@@ -9,9 +9,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from contest import create_app
 from contest.extensions import db as _db
-from tests.contest.exclusions.test_exclusion_migration import scratch_url  # noqa: F401
+from tests.contest.migration_scratch import scratch_app, scratch_url  # noqa: F401
 
 WHEN = datetime(2026, 11, 1, 8, 0)
 TABLES = {"advancement_rules", "advancements", "round_qualifiers"}
@@ -41,36 +40,24 @@ def _seed(conn):
 
 
 def test_upgrade_and_downgrade(scratch_url):  # noqa: F811
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": scratch_url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    with app.app_context():
-        try:
-            upgrade(revision="0021")
-            with _db.engine.begin() as conn:
-                _seed(conn)
-            upgrade(revision="0022")
-            with _db.engine.begin() as conn:
-                row = conn.execute(
-                    sa.text("SELECT funnel_level, qualified_only FROM rounds WHERE id = 10")
-                ).one()
-                assert row[0] is None and not row[1]
-                assert set(sa.inspect(conn).get_table_names()) >= TABLES
-                pk = sa.inspect(conn).get_pk_constraint("round_qualifiers")
-                assert pk["constrained_columns"] == ["round_id", "participant_id"]
-            downgrade(revision="0021")
-            with _db.engine.begin() as conn:
-                inspector = sa.inspect(conn)
-                assert not TABLES & set(inspector.get_table_names())
-                names = {c["name"] for c in inspector.get_columns("rounds")}
-                assert not names & {"funnel_level", "qualified_only"}
-                checks = {c["name"] for c in inspector.get_check_constraints("rounds")}
-                assert "ck_rounds_window_order" in checks
-        finally:
-            _db.session.remove()
-            _db.engine.dispose()
+    with scratch_app(scratch_url):
+        upgrade(revision="0021")
+        with _db.engine.begin() as conn:
+            _seed(conn)
+        upgrade(revision="0022")
+        with _db.engine.begin() as conn:
+            row = conn.execute(
+                sa.text("SELECT funnel_level, qualified_only FROM rounds WHERE id = 10")
+            ).one()
+            assert row[0] is None and not row[1]
+            assert set(sa.inspect(conn).get_table_names()) >= TABLES
+            pk = sa.inspect(conn).get_pk_constraint("round_qualifiers")
+            assert pk["constrained_columns"] == ["round_id", "participant_id"]
+        downgrade(revision="0021")
+        with _db.engine.begin() as conn:
+            inspector = sa.inspect(conn)
+            assert not TABLES & set(inspector.get_table_names())
+            names = {c["name"] for c in inspector.get_columns("rounds")}
+            assert not names & {"funnel_level", "qualified_only"}
+            checks = {c["name"] for c in inspector.get_check_constraints("rounds")}
+            assert "ck_rounds_window_order" in checks

@@ -3,36 +3,15 @@ published (nothing live disappears); the downgrade drops the column."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.engine import make_url
 
-from contest import create_app
 from contest.extensions import db as _db
+from tests.contest.migration_scratch import scratch_app, scratch_url  # noqa: F401
 
 WHEN = datetime(2026, 11, 1, 8, 0)
-
-
-@pytest.fixture
-def scratch_url(db_url, tmp_path):
-    if not db_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    schema = f"published_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(db_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = make_url(db_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
 
 
 def _seed(conn):
@@ -57,28 +36,16 @@ def _seed(conn):
     )
 
 
-def test_existing_rounds_become_published(scratch_url):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "SQLALCHEMY_DATABASE_URI": scratch_url,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    with app.app_context():
-        try:
-            upgrade(revision="0007")
-            with _db.engine.begin() as conn:
-                _seed(conn)
-            upgrade(revision="0008")
-            with _db.engine.begin() as conn:
-                published = conn.execute(sa.text("SELECT published_at FROM rounds")).scalar()
-            assert published is not None and str(published).startswith("2026-11-01 08:00")
-            downgrade(revision="0007")
-            with _db.engine.begin() as conn:
-                columns = {c["name"] for c in sa.inspect(conn).get_columns("rounds")}
-            assert "published_at" not in columns
-        finally:
-            _db.session.remove()
-            _db.engine.dispose()
+def test_existing_rounds_become_published(scratch_url):  # noqa: F811
+    with scratch_app(scratch_url):
+        upgrade(revision="0007")
+        with _db.engine.begin() as conn:
+            _seed(conn)
+        upgrade(revision="0008")
+        with _db.engine.begin() as conn:
+            published = conn.execute(sa.text("SELECT published_at FROM rounds")).scalar()
+        assert published is not None and str(published).startswith("2026-11-01 08:00")
+        downgrade(revision="0007")
+        with _db.engine.begin() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("rounds")}
+        assert "published_at" not in columns
