@@ -366,7 +366,12 @@ def import_participants():
         db.session.commit()
         flash(_("Đã tạo %(n)s tài khoản thí sinh.", n=upload.result.created), "success")
         if generated:
-            session["password_sheet"] = {"token": token, "rows": len(generated)}
+            # Bound to the scope it was made in: people of every unit may be on it.
+            session["password_sheet"] = {
+                "token": token,
+                "rows": len(generated),
+                "scope": actor.scope_unit_id,
+            }
             flash(
                 _(
                     "%(n)s tài khoản dùng mật khẩu tạm do hệ thống tạo. Hãy tải "
@@ -381,7 +386,7 @@ def import_participants():
         form=form,
         scope_unit=_scope_unit(),
         errors=upload.errors,
-        sheet=session.get("password_sheet"),
+        sheet=_own_sheet(actor),
         max_rows=user_import.JOB_MAX_ROWS,
         inline_rows=user_import.WEB_MAX_ROWS,
     ), upload.status
@@ -393,13 +398,23 @@ def participants_template():
     return xlsx_response(user_import.template_bytes(), "mau-danh-sach-thi-sinh.xlsx")
 
 
+def _own_sheet(actor) -> dict | None:
+    """The session's temporary passwords sheet, if made in ``actor``'s present scope (an
+    organiser narrowed to a unit since, signed in again, no longer gets a sheet that may
+    hold people of every unit)."""
+    sheet = session.get("password_sheet")
+    if not sheet or sheet.get("scope") != actor.scope_unit_id:
+        return None
+    return sheet
+
+
 @bp.route("/thi-sinh/mat-khau-tam.xlsx")
 @unit_scoped
 def download_passwords():
-    sheet = session.get("password_sheet")
+    actor = _actor()
+    sheet = _own_sheet(actor)
     if not sheet:
         abort(404)
-    actor = _actor()
     data = user_import.load_password_sheet(
         sheet["token"], directory=_sheets_dir(), owner_id=actor.id
     )

@@ -68,7 +68,13 @@ def _listed(errors: Sequence, shown: Callable[[object], str] = str) -> dict:
 
 def params_for(data: bytes, *, owner: User, min_age: int) -> dict:
     """The job's parameters for an import of ``data`` by ``owner``."""
-    return {"file": _file_param(data), "owner_id": owner.id, "min_age": min_age}
+    return {
+        "file": _file_param(data),
+        "owner_id": owner.id,
+        "min_age": min_age,
+        # The passwords' sheet belongs to the scope it was made in (``_on_download``).
+        "scope_unit_id": owner.scope_unit_id,
+    }
 
 
 def _refused(exc: ImportFailed) -> DomainError:
@@ -128,9 +134,10 @@ def run_import(params: dict, *, now: datetime, actor: User | None, progress: Pro
 
 
 def _on_download(params: dict, actor: User, now: datetime, summary: dict) -> None:
-    """Only the organiser who imported, within the hour; audited (E3)."""
+    """Only the organiser who imported, with the scope they had then (narrowed to a unit
+    since, the sheet may hold people of other units), within the hour; audited (E3)."""
     made_at = datetime.fromisoformat(summary["made_at"])
-    if actor.id != params.get("owner_id"):
+    if actor.id != params.get("owner_id") or params.get("scope_unit_id") != actor.scope_unit_id:
         raise NotFound(_("Không tìm thấy tệp mật khẩu."))
     if now - made_at > timedelta(seconds=user_import.SHEET_LIFETIME_SECONDS):
         raise NotFound(

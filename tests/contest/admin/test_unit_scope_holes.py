@@ -213,3 +213,51 @@ def test_a_changed_account_loses_the_old_access_at_the_next_request(
     for path in ("/ban-to-chuc/thi-sinh", "/ban-to-chuc/ket-qua/chua-tham-gia", STATS):
         response = client.get(path)
         assert response.status_code == 302 and "/dang-nhap" in response.headers["Location"]
+
+
+# --- the temporary passwords belong to the scope they were made in ------------------------------
+
+
+def _narrow(db, organiser, unit, make_user):
+    from contest.services import unit_scope
+
+    unit_scope.set_scope(organiser, unit.id, actor=make_user(Role.admin), now=NOW)
+    db.session.commit()
+
+
+def test_a_narrowed_organiser_cannot_fetch_the_passwords_made_before(
+    client, db, login, world, make_user
+):
+    """A province organiser imports people of every unit (temporary passwords, kept for an
+    hour); the admin then narrows them to one district. Signed in again in the same browser,
+    the sheet made before — people outside the new scope — is no longer theirs to fetch."""
+    from tests.contest.services.test_user_import import upload
+
+    organiser = make_user(Role.organiser, unit_id=None)
+    login(organiser)
+    rows = [person("Lò Văn Một", unit="Xã Hoà Lợi"), person("Lò Văn Hai", unit="Huyện Bến Cát")]
+    assert upload(client, login, xlsx(rows)).status_code == 302
+    sheet = "/ban-to-chuc/thi-sinh/mat-khau-tam.xlsx"
+    _narrow(db, organiser, world["a"], make_user)
+    login(organiser)
+    assert client.get(sheet).status_code == 404
+
+
+def test_a_narrowed_organiser_cannot_fetch_an_import_jobs_passwords_made_before(
+    client, db, login, world, make_user, monkeypatch
+):
+    from contest.models.job import Job
+    from contest.services import user_import
+    from tests.contest.services.test_user_import import upload
+
+    monkeypatch.setattr(user_import, "WEB_MAX_ROWS", 1)  # two rows run as a job
+    organiser = make_user(Role.organiser, unit_id=None)
+    login(organiser)
+    rows = [person("Lò Văn Một", unit="Xã Hoà Lợi"), person("Lò Văn Hai", unit="Huyện Bến Cát")]
+    response = upload(client, login, xlsx(rows))
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert db.session.get(Job, job_id).result_file is not None
+    download = f"/ban-to-chuc/cong-viec/{job_id}/tai-ve"
+    _narrow(db, organiser, world["a"], make_user)
+    login(organiser)
+    assert client.get(download).status_code == 404
