@@ -120,7 +120,9 @@ def charts(f: Figures) -> dict[str, Chart]:
         )
     if f.by_unit:
         out["units"] = horizontal_chart(
-            _("Người thi theo đơn vị (15 đơn vị nhiều nhất)"),
+            _("Người thi theo đơn vị (15 đơn vị nhiều nhất)")
+            if len(f.by_unit) > 15
+            else _("Người thi theo đơn vị"),
             [(str(u["name"]), u["participants"], str(u["participants"])) for u in f.by_unit[:15]],
         )
     if f.by_category:

@@ -107,8 +107,8 @@ def write_xlsx(
         round_.contest.title,
         f"Kết quả của {unit_name} — {round_.name}" if unit_name else f"Kết quả — {round_.name}",
         f"Xuất lúc {format_datetime_vn(now, '%H:%M:%S, %d/%m/%Y')} · kết quả phiên bản "
-        f"{result.version}, đã công bố · hạng trong toàn cuộc thi. Danh sách làm việc của "
-        "đơn vị, không phải danh sách chính thức.",
+        f"{result.version}, đã công bố · hạng chung của đợt thi, tính trên mọi đơn vị. "
+        "Danh sách làm việc của đơn vị, không phải danh sách chính thức.",
     ]
     with XlsxWriter(out) as book:
         book.sheet("Kết quả", COLUMNS, title).rows_from(

@@ -103,9 +103,9 @@ def outside_scope_message(user) -> str:
     unit = db.session.get(Unit, user.scope_unit_id)
     return _(
         "Trang này dành cho Ban Tổ chức cấp tỉnh. Tài khoản của bạn là Ban Tổ chức của "
-        "«%(unit)s»: bạn chỉ xem và xuất được thí sinh, danh sách chưa tham gia, chỉ tiêu và "
-        "thống kê của đơn vị mình và các đơn vị trực thuộc, và nhập danh sách thí sinh của "
-        "các đơn vị đó. Vui lòng quay lại trang Ban Tổ chức.",
+        "«%(unit)s»: bạn làm việc với thí sinh, danh sách chưa tham gia, chỉ tiêu, thống kê "
+        "và kết quả của đơn vị mình và các đơn vị trực thuộc. Hãy mở các trang đó từ trang "
+        "Ban Tổ chức.",
         unit=unit.path if unit is not None else "—",
     )
 

@@ -261,3 +261,18 @@ def test_a_narrowed_organiser_cannot_fetch_an_import_jobs_passwords_made_before(
     _narrow(db, organiser, world["a"], make_user)
     login(organiser)
     assert client.get(download).status_code == 404
+
+
+# --- what the pages tell a unit organiser --------------------------------------------------------
+
+
+def test_the_pages_tell_a_unit_organiser_what_they_can_do(client, login, world, district_organiser):
+    """No target yet: the page says the province sets them (there is no «Đặt chỉ tiêu» for
+    them to press); a province page's 403 leads back to their own pages."""
+    login(district_organiser)
+    contest_id = world["round"].contest_id
+    html = client.get(f"/ban-to-chuc/ket-qua/chi-tieu?contest_id={contest_id}").get_data(True)
+    assert 'id="no-unit-target"' in html and "Bấm «Đặt chỉ tiêu»" not in html
+    refused = client.get("/ban-to-chuc/don-vi")
+    assert refused.status_code == 403
+    assert 'href="/ban-to-chuc/"' in refused.get_data(as_text=True).split("<main", 1)[1]
