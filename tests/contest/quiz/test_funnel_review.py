@@ -125,3 +125,18 @@ def test_a_changed_rule_says_the_list_in_force_needs_recomputing(client, db, wor
     login(w["staff"])
     html = client.get(f"{BASE}/{w['lower'].contest_id}/cac-cap-thi").get_data(as_text=True)
     assert "Quy tắc đã đổi sau khi xác nhận" in html
+
+
+def test_the_cut_off_column_shows_only_with_a_cut_off(client, db, world, login):
+    w = world
+    _qualify(db, w)  # top 1 per district, no cut-off
+    login(w["staff"])
+    url = f"{BASE}/{w['lower'].contest_id}/cac-cap-thi"
+    assert ">Đạt điểm<" not in client.get(url).get_data(as_text=True)
+    rule = funnel.FunnelInput(
+        level="district", target_round_id=w["upper"].id, group_kind="commune", min_score=6
+    )
+    funnel.save_round_funnel(w["lower"], rule, actor=w["staff"], now=NOW)
+    funnel.compute(w["lower"], actor=w["staff"], now=NOW)
+    db.session.commit()
+    assert ">Đạt điểm<" in client.get(url).get_data(as_text=True)
